@@ -1,0 +1,28 @@
+import { MemberRole } from "../entities/member.entity";
+import { ALL_GRANTS, GrantMask, NO_GRANTS } from "./resource";
+
+/** Who is calling, as the rest of the system sees it: never a raw token. */
+export type Principal = MemberPrincipal | ApiKeyPrincipal;
+
+export interface MemberPrincipal {
+  readonly kind: "MEMBER";
+  readonly workspaceId: string;
+  readonly memberId: string;
+  readonly role: MemberRole;
+  readonly sessionId: string;
+  readonly sessionExpiresAt: Date;
+  readonly grants: GrantMask;
+}
+
+export interface ApiKeyPrincipal {
+  readonly kind: "API_KEY";
+  readonly workspaceId: string;
+  readonly apiKeyId: string;
+  readonly prefix: string;
+  readonly grants: GrantMask;
+}
+
+/** ADMIN holds every resource grant; SECURITY holds none (CONTRACT.md 3b). */
+export function grantsOfRole(role: MemberRole): GrantMask {
+  return role === MemberRole.ADMIN ? ALL_GRANTS : NO_GRANTS;
+}

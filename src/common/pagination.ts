@@ -1,0 +1,65 @@
+import { FieldErrors } from "./validation";
+
+/** Keyset pagination on (createdAt, id), newest first, with opaque cursors. */
+export interface Cursor {
+  at: Date;
+  id: string;
+}
+
+export interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+export const MAX_PAGE_SIZE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.at.toISOString(), cursor.id])).toString("base64url");
+}
+
+function decodeCursor(raw: string): Cursor | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== "string" || !isUuid(value[1])) return null;
+    const at = new Date(value[0]);
+    return Number.isNaN(at.getTime()) ? null : { at, id: value[1] };
+  } catch {
+    return null;
+  }
+}
+
+export interface PageArgs {
+  first: number;
+  after: Cursor | null;
+}
+
+/** Checks `first` (0–100) and `after` (a cursor this server issued), recording bad ones. */
+export function readPageArgs(first: number | null | undefined, after: string | null | undefined, errors: FieldErrors, defaultFirst: number): PageArgs {
+  const size = first ?? defaultFirst;
+  errors.check(Number.isInteger(size) && size >= 0 && size <= MAX_PAGE_SIZE, "first", `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+  let cursor: Cursor | null = null;
+  if (after !== null && after !== undefined) {
+    cursor = decodeCursor(after);
+    errors.check(cursor !== null, "after", "is not a cursor returned by this API");
+  }
+  return { first: size, after: cursor };
+}
+
+/** Builds a page from up to `first + 1` rows fetched in order: the extra row only says there is more. */
+export function toPage<T extends { id: string }>(rows: T[], first: number, totalCount: number, cursorOf: (row: T) => Date): Page<T> {
+  const nodes = rows.slice(0, first);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor({ at: cursorOf(node), id: node.id }), node }));
+  return {
+    edges,
+    nodes,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    totalCount,
+  };
+}

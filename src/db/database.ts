@@ -1,0 +1,42 @@
+import { DataSource } from "typeorm";
+import { createDataSource } from "../../ormconfig";
+import type { Config } from "../config";
+import { redactUrl } from "../config";
+import type { Logger } from "../logger";
+import { startEmbeddedDatabase } from "./embedded";
+
+export interface Database {
+  dataSource: DataSource;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * DATABASE_URL → that PostgreSQL; unset → PGlite under DATA_DIR behind a loopback socket. Either
+ * way the pending migrations run before the server takes a request.
+ */
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  const embedded = config.databaseUrl ? null : await startEmbeddedDatabase(config.dataDir, config.dbPoolMax);
+  const url = config.databaseUrl ?? embedded!.url;
+  const dataSource = createDataSource({ url, poolMax: config.dbPoolMax, embedded: !!embedded });
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: "each" });
+    logger.info(
+      { database: embedded ? `embedded (${config.dataDir})` : redactUrl(url), migrationsApplied: applied.map((m) => m.name) },
+      "database ready",
+    );
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    dataSource,
+    embedded: !!embedded,
+    async close() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}

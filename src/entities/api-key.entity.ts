@@ -1,0 +1,51 @@
+import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from "typeorm";
+import { ApiKeyGrantEntity } from "./api-key-grant.entity";
+
+@Entity({ name: "api_key" })
+export class ApiKeyEntity {
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Column({ name: "workspace_id", type: "uuid" })
+  workspaceId: string;
+
+  @Column({ type: "varchar", length: 100 })
+  name: string;
+
+  /** First 8 characters after `gqk_`, for people to recognise a key. */
+  @Column({ type: "varchar", length: 8 })
+  prefix: string;
+
+  /** SHA-256 (hex) of the secret; unique. The secret itself is never stored. */
+  @Column({ type: "char", length: 64 })
+  digest: string;
+
+  @Column({ name: "expires_at", type: "timestamptz", precision: 3, nullable: true })
+  expiresAt: Date | null;
+
+  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: "created_by_id", type: "uuid", nullable: true })
+  createdById: string | null;
+
+  @Column({ name: "revoked_at", type: "timestamptz", precision: 3, nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ name: "revoked_by_id", type: "uuid", nullable: true })
+  revokedById: string | null;
+
+  @Column({ name: "revocation_reason", type: "varchar", length: 500, nullable: true })
+  revocationReason: string | null;
+
+  /** The key this one replaced through `rotateApiKey`. */
+  @Column({ name: "rotated_from_id", type: "uuid", nullable: true })
+  rotatedFromId: string | null;
+
+  /** The key that replaced this one; set once, so a key is rotated at most once. */
+  @Column({ name: "rotated_to_id", type: "uuid", nullable: true })
+  rotatedToId: string | null;
+
+  @OneToMany(() => ApiKeyGrantEntity, (grant) => grant.apiKey, { cascade: ["insert"] })
+  grants: ApiKeyGrantEntity[];
+}

@@ -1,0 +1,37 @@
+import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
+
+export enum AuditAction {
+  MEMBER_CREATED = "MEMBER_CREATED",
+  SIGNED_IN = "SIGNED_IN",
+  SIGN_IN_FAILED = "SIGN_IN_FAILED",
+  API_KEY_CREATED = "API_KEY_CREATED",
+  API_KEY_UPDATED = "API_KEY_UPDATED",
+  API_KEY_REVOKED = "API_KEY_REVOKED",
+  API_KEY_ROTATED = "API_KEY_ROTATED",
+}
+
+@Entity({ name: "audit_entry" })
+export class AuditEntryEntity {
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  /** Null only for a failed sign-in with an e-mail that belongs to no workspace. */
+  @Column({ name: "workspace_id", type: "uuid", nullable: true })
+  workspaceId: string | null;
+
+  @Column({ name: "occurred_at", type: "timestamptz", precision: 3 })
+  occurredAt: Date;
+
+  @Column({ type: "varchar", length: 32 })
+  action: AuditAction;
+
+  @Column({ name: "actor_id", type: "uuid", nullable: true })
+  actorId: string | null;
+
+  @Column({ name: "target_id", type: "uuid", nullable: true })
+  targetId: string | null;
+
+  /** Never a secret: names, grants, reasons, addresses. */
+  @Column({ type: "jsonb", nullable: true })
+  details: Record<string, unknown> | null;
+}

@@ -1,0 +1,81 @@
+import { GrantRow, READ_ONLY_RESOURCES, RESOURCES, Resource } from "../auth/resource";
+import { FieldErrors } from "../common/validation";
+
+/** The rules of a key's name, expiry and grants (CONTRACT.md section 5), as pure functions. */
+
+export enum ApiKeyStatus {
+  ACTIVE = "ACTIVE",
+  EXPIRED = "EXPIRED",
+  REVOKED = "REVOKED",
+}
+
+export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Derived at the instant asked: a key is EXPIRED from the very millisecond `expiresAt` is reached. */
+export function apiKeyStatus(key: { revokedAt: Date | null; expiresAt: Date | null }, now: Date): ApiKeyStatus {
+  if (key.revokedAt) return ApiKeyStatus.REVOKED;
+  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return ApiKeyStatus.EXPIRED;
+  return ApiKeyStatus.ACTIVE;
+}
+
+export interface PermissionRequest {
+  resource: Resource;
+  read?: boolean | null;
+  write?: boolean | null;
+}
+
+/** A name is trimmed and must then be 1–100 characters with no control characters. */
+export function readName(errors: FieldErrors, field: string, raw: string): string {
+  const name = raw.trim();
+  errors.check(name.length >= 1 && name.length <= 100, field, "must be 1 to 100 characters after trimming") &&
+    errors.check(!CONTROL_CHARACTERS.test(name), field, "must not contain control characters");
+  return name;
+}
+
+export function readExpiry(errors: FieldErrors, field: string, expiresAt: Date | null, now: Date): Date | null {
+  if (expiresAt === null) return null;
+  errors.check(expiresAt.getTime() > now.getTime(), field, "must be later than now");
+  return expiresAt;
+}
+
+/**
+ * Grants as rows, one per resource with read or write, in Resource order. Each resource at most
+ * once, at least one grant, and analytics read-only. Write never implies read.
+ */
+export function readPermissions(errors: FieldErrors, field: string, requests: readonly PermissionRequest[]): GrantRow[] {
+  const seen = new Set<Resource>();
+  const duplicates = new Set<Resource>();
+  for (const request of requests) {
+    if (seen.has(request.resource)) duplicates.add(request.resource);
+    seen.add(request.resource);
+  }
+  const rows = requests
+    .map((r) => ({ resource: r.resource, read: r.read === true, write: r.write === true }))
+    .filter((r) => r.read || r.write)
+    .sort((a, b) => RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource));
+  const writesReadOnly = rows.find((r) => r.write && READ_ONLY_RESOURCES.has(r.resource));
+  if (duplicates.size > 0) {
+    errors.add(field, `must name each resource at most once (repeated: ${[...duplicates].map((r) => r.toUpperCase()).join(", ")})`);
+  } else if (writesReadOnly) {
+    errors.add(field, `${writesReadOnly.resource} is read-only: write access cannot be granted on it`);
+  } else {
+    errors.check(rows.length > 0, field, "must grant at least one read or write permission");
+  }
+  return rows;
+}
+
+/** Optional free text: trimmed, empty means none, bounded, no control characters. */
+export function readReason(errors: FieldErrors, field: string, raw: string | null | undefined): string | null {
+  const reason = raw?.trim() ?? "";
+  if (reason === "") return null;
+  errors.check(reason.length <= 500, field, "must be at most 500 characters") &&
+    errors.check(!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(reason), field, "must not contain control characters");
+  return reason;
+}
+
+export function readGracePeriod(errors: FieldErrors, field: string, seconds: number | null | undefined): number {
+  const value = seconds ?? 0;
+  errors.check(Number.isInteger(value) && value >= 0 && value <= MAX_GRACE_PERIOD_SECONDS, field, `must be from 0 to ${MAX_GRACE_PERIOD_SECONDS} seconds (7 days)`);
+  return value;
+}

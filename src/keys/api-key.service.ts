@@ -1,0 +1,274 @@
+import { Brackets, DataSource, EntityManager } from "typeorm";
+import { AuditService } from "../audit/audit.service";
+import { MemberPrincipal } from "../auth/principal";
+import { GrantRow, maskOf } from "../auth/resource";
+import { issueApiKeySecret } from "../auth/token";
+import { Clock } from "../common/clock";
+import { notFound } from "../common/errors";
+import { isUuid, Page, PageArgs, toPage } from "../common/pagination";
+import { FieldErrors } from "../common/validation";
+import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
+import { ApiKeyEntity } from "../entities/api-key.entity";
+import { AuditAction } from "../entities/audit-entry.entity";
+import {
+  apiKeyStatus,
+  ApiKeyStatus,
+  PermissionRequest,
+  readExpiry,
+  readGracePeriod,
+  readName,
+  readPermissions,
+  readReason,
+} from "./api-key-rules";
+import { VerifiableKey } from "./key-cache";
+
+export interface CreateApiKeyData {
+  name: string;
+  expiresAt?: Date | null;
+  permissions: PermissionRequest[];
+}
+
+/** `undefined` leaves a field as it is; `expiresAt: null` removes the expiry. */
+export interface UpdateApiKeyData {
+  name?: string | null;
+  expiresAt?: Date | null;
+  permissions?: PermissionRequest[] | null;
+}
+
+export interface CreatedKey {
+  apiKey: ApiKeyEntity;
+  secret: string;
+}
+
+/** Told after a key's state changed and the change committed: caches evict it, other instances hear of it. */
+export type KeyChangeListener = (keyId: string) => void;
+
+const describeGrants = (rows: readonly GrantRow[]) => rows.map((r) => ({ resource: r.resource, read: r.read, write: r.write }));
+
+/** The API-key lifecycle (CONTRACT.md section 5). Every method is scoped to the caller's workspace. */
+export class ApiKeyService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly onChange: KeyChangeListener,
+  ) {}
+
+  async create(actor: MemberPrincipal, input: CreateApiKeyData): Promise<CreatedKey> {
+    const errors = new FieldErrors();
+    const name = readName(errors, "input.name", input.name);
+    const expiresAt = readExpiry(errors, "input.expiresAt", input.expiresAt ?? null, this.clock.now());
+    const grants = readPermissions(errors, "input.permissions", input.permissions);
+    errors.throwIfAny();
+    return this.db.transaction(async (manager) => {
+      const created = await this.insertKey(manager, actor, { name, expiresAt, grants, rotatedFromId: null });
+      await this.audit.record(manager, {
+        workspaceId: actor.workspaceId,
+        action: AuditAction.API_KEY_CREATED,
+        actorId: actor.memberId,
+        targetId: created.apiKey.id,
+        details: { name, prefix: created.apiKey.prefix, expiresAt: expiresAt?.toISOString() ?? null, permissions: describeGrants(grants) },
+      });
+      return created;
+    });
+  }
+
+  async update(actor: MemberPrincipal, id: string, input: UpdateApiKeyData): Promise<ApiKeyEntity> {
+    const errors = new FieldErrors();
+    const now = this.clock.now();
+    const name = input.name === undefined || input.name === null ? undefined : readName(errors, "input.name", input.name);
+    const expiresAt = input.expiresAt === undefined ? undefined : readExpiry(errors, "input.expiresAt", input.expiresAt, now);
+    const grants = input.permissions === undefined || input.permissions === null ? undefined : readPermissions(errors, "input.permissions", input.permissions);
+    if (input.name === null) errors.add("input.name", "cannot be null: a key always has a name");
+    if (input.permissions === null) errors.add("input.permissions", "cannot be null: a key always has at least one grant");
+    errors.throwIfAny();
+    const updated = await this.db.transaction(async (manager) => {
+      const key = await this.lockKey(manager, actor.workspaceId, id);
+      const status = apiKeyStatus(key, now);
+      const refusal = new FieldErrors();
+      refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be updated`);
+      refusal.throwIfAny();
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      if (name !== undefined && name !== key.name) {
+        changes.name = { from: key.name, to: name };
+        key.name = name;
+      }
+      if (expiresAt !== undefined && expiresAt?.getTime() !== key.expiresAt?.getTime()) {
+        changes.expiresAt = { from: key.expiresAt?.toISOString() ?? null, to: expiresAt?.toISOString() ?? null };
+        key.expiresAt = expiresAt;
+      }
+      await manager.update(ApiKeyEntity, { id: key.id }, { name: key.name, expiresAt: key.expiresAt });
+      if (grants !== undefined && maskOf(grants) !== maskOf(key.grants)) {
+        changes.permissions = { from: describeGrants(key.grants), to: describeGrants(grants) };
+        await manager.delete(ApiKeyGrantEntity, { apiKeyId: key.id });
+        await manager.insert(ApiKeyGrantEntity, grants.map((g) => ({ ...g, apiKeyId: key.id })));
+        key.grants = grants.map((g) => Object.assign(new ApiKeyGrantEntity(), { ...g, apiKeyId: key.id }));
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.audit.record(manager, { workspaceId: actor.workspaceId, action: AuditAction.API_KEY_UPDATED, actorId: actor.memberId, targetId: key.id, details: { changes } });
+      }
+      return key;
+    });
+    this.onChange(updated.id);
+    return updated;
+  }
+
+  /** Permanent and idempotent: a second revocation keeps the first one's time, member and reason. */
+  async revoke(actor: MemberPrincipal, id: string, reason?: string | null): Promise<ApiKeyEntity> {
+    const errors = new FieldErrors();
+    const why = readReason(errors, "reason", reason);
+    errors.throwIfAny();
+    const key = await this.db.transaction(async (manager) => {
+      const key = await this.lockKey(manager, actor.workspaceId, id);
+      if (key.revokedAt) return key;
+      Object.assign(key, { revokedAt: this.clock.now(), revokedById: actor.memberId, revocationReason: why });
+      await manager.update(ApiKeyEntity, { id: key.id }, { revokedAt: key.revokedAt, revokedById: key.revokedById, revocationReason: why });
+      await this.audit.record(manager, {
+        workspaceId: actor.workspaceId,
+        action: AuditAction.API_KEY_REVOKED,
+        actorId: actor.memberId,
+        targetId: key.id,
+        details: { name: key.name, prefix: key.prefix, reason: why },
+      });
+      return key;
+    });
+    this.onChange(key.id);
+    return key;
+  }
+
+  /**
+   * A new key with the same name, grants and expiry. With no grace period the old key is revoked
+   * at once; otherwise it keeps working until now + grace and then reads EXPIRED.
+   */
+  async rotate(actor: MemberPrincipal, id: string, gracePeriodSeconds?: number | null): Promise<CreatedKey> {
+    const errors = new FieldErrors();
+    const grace = readGracePeriod(errors, "gracePeriodSeconds", gracePeriodSeconds);
+    errors.throwIfAny();
+    const now = this.clock.now();
+    const result = await this.db.transaction(async (manager) => {
+      const old = await this.lockKey(manager, actor.workspaceId, id);
+      const status = apiKeyStatus(old, now);
+      const refusal = new FieldErrors();
+      refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be rotated`) &&
+        refusal.check(old.rotatedToId === null, "id", "the key was already rotated; rotate its replacement instead");
+      refusal.throwIfAny();
+      const created = await this.insertKey(manager, actor, { name: old.name, expiresAt: old.expiresAt, grants: old.grants, rotatedFromId: old.id });
+      const change: Partial<ApiKeyEntity> = { rotatedToId: created.apiKey.id };
+      if (grace === 0) {
+        Object.assign(change, { revokedAt: now, revokedById: actor.memberId, revocationReason: "rotated" });
+      } else {
+        const graceEnd = new Date(now.getTime() + grace * 1000);
+        if (!old.expiresAt || old.expiresAt > graceEnd) change.expiresAt = graceEnd;
+      }
+      await manager.update(ApiKeyEntity, { id: old.id }, change);
+      await this.audit.record(manager, {
+        workspaceId: actor.workspaceId,
+        action: AuditAction.API_KEY_ROTATED,
+        actorId: actor.memberId,
+        targetId: old.id,
+        details: { name: old.name, oldPrefix: old.prefix, newKeyId: created.apiKey.id, newPrefix: created.apiKey.prefix, gracePeriodSeconds: grace },
+      });
+      return created;
+    });
+    this.onChange(id);
+    return result;
+  }
+
+  /** Newest first; `statuses` empty or absent means every status. */
+  async list(workspaceId: string, statuses: ApiKeyStatus[] | null | undefined, page: PageArgs): Promise<Page<ApiKeyEntity>> {
+    const now = this.clock.now();
+    const query = this.db.getRepository(ApiKeyEntity).createQueryBuilder("k").where("k.workspace_id = :workspaceId", { workspaceId, now });
+    const wanted = new Set(statuses ?? []);
+    if (wanted.size > 0 && wanted.size < 3) {
+      query.andWhere(
+        new Brackets((or) => {
+          if (wanted.has(ApiKeyStatus.ACTIVE)) or.orWhere("k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > :now)");
+          if (wanted.has(ApiKeyStatus.EXPIRED)) or.orWhere("k.revoked_at IS NULL AND k.expires_at <= :now");
+          if (wanted.has(ApiKeyStatus.REVOKED)) or.orWhere("k.revoked_at IS NOT NULL");
+        }),
+      );
+    }
+    const totalCount = await query.clone().getCount();
+    if (page.after) query.andWhere("(k.created_at, k.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
+    const rows = await query.orderBy("k.created_at", "DESC").addOrderBy("k.id", "DESC").limit(page.first + 1).getMany();
+    return toPage(rows, page.first, totalCount, (row) => row.createdAt);
+  }
+
+  /** Null when the id is not a key of this workspace (or not an id at all). */
+  async get(workspaceId: string, id: string): Promise<ApiKeyEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.db.getRepository(ApiKeyEntity).findOneBy({ workspaceId, id });
+  }
+
+  async byIds(workspaceId: string, ids: readonly string[]): Promise<ApiKeyEntity[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return this.db.getRepository(ApiKeyEntity).createQueryBuilder("k").where("k.workspace_id = :workspaceId AND k.id IN (:...valid)", { workspaceId, valid }).getMany();
+  }
+
+  /** Grants of many keys in one statement, for the per-request loader. */
+  async grantsOf(keyIds: readonly string[]): Promise<ApiKeyGrantEntity[]> {
+    if (keyIds.length === 0) return [];
+    return this.db.getRepository(ApiKeyGrantEntity).createQueryBuilder("g").where("g.api_key_id IN (:...keyIds)", { keyIds }).getMany();
+  }
+
+  /** One statement: the key and its grants, for verification. */
+  async findVerifiable(digest: string): Promise<VerifiableKey | null> {
+    const key = await this.db
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder("k")
+      .leftJoinAndSelect("k.grants", "g")
+      .where("k.digest = :digest", { digest })
+      .getOne();
+    if (!key) return null;
+    return {
+      id: key.id,
+      workspaceId: key.workspaceId,
+      prefix: key.prefix,
+      grants: maskOf(key.grants),
+      expiresAt: key.expiresAt?.getTime() ?? null,
+      revokedAt: key.revokedAt?.getTime() ?? null,
+    };
+  }
+
+  private async insertKey(
+    manager: EntityManager,
+    actor: MemberPrincipal,
+    data: { name: string; expiresAt: Date | null; grants: readonly GrantRow[]; rotatedFromId: string | null },
+  ): Promise<CreatedKey> {
+    const { secret, prefix, digest } = issueApiKeySecret();
+    const key = manager.create(ApiKeyEntity, {
+      workspaceId: actor.workspaceId,
+      name: data.name,
+      prefix,
+      digest,
+      expiresAt: data.expiresAt,
+      createdAt: this.clock.now(),
+      createdById: actor.memberId,
+      revokedAt: null,
+      revokedById: null,
+      revocationReason: null,
+      rotatedFromId: data.rotatedFromId,
+      rotatedToId: null,
+    });
+    await manager.insert(ApiKeyEntity, key);
+    const grants = data.grants.map((g) => Object.assign(new ApiKeyGrantEntity(), { apiKeyId: key.id, resource: g.resource, read: g.read, write: g.write }));
+    await manager.insert(ApiKeyGrantEntity, grants);
+    key.grants = grants;
+    return { apiKey: key, secret };
+  }
+
+  /** The key, locked for the rest of the transaction, with its grants; NOT_FOUND outside the workspace. */
+  private async lockKey(manager: EntityManager, workspaceId: string, id: string): Promise<ApiKeyEntity> {
+    if (!isUuid(id)) throw notFound("API key");
+    const key = await manager
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder("k")
+      .where("k.workspace_id = :workspaceId AND k.id = :id", { workspaceId, id })
+      .setLock("pessimistic_write")
+      .getOne();
+    if (!key) throw notFound("API key");
+    key.grants = await manager.getRepository(ApiKeyGrantEntity).findBy({ apiKeyId: key.id });
+    return key;
+  }
+}

@@ -1,0 +1,38 @@
+import pino, { DestinationStream, Logger } from "pino";
+
+/**
+ * Structured JSON logs. Anything that could carry a credential is redacted wherever it appears,
+ * as a second line of defence: the code never passes a secret to the logger in the first place.
+ */
+export const REDACT_PATHS = [
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+  "*.headers.authorization",
+  "password",
+  "*.password",
+  "*.*.password",
+  "secret",
+  "*.secret",
+  "*.*.secret",
+  "token",
+  "*.token",
+  "*.*.token",
+  "variables",
+  "*.variables",
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "grantql" },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination ?? pino.destination({ sync: false }),
+  );
+}
+
+export type { Logger };

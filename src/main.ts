@@ -1,0 +1,68 @@
+import "reflect-metadata";
+import { systemClock } from "./common/clock";
+import { ConfigError, loadConfig } from "./config";
+import { openDatabase } from "./db/database";
+import { DataDirInUseError } from "./db/embedded";
+import { createLogger } from "./logger";
+import { buildAppSchema } from "./schema/build-schema";
+import { createApp } from "./server/app";
+import { createServices } from "./services";
+
+/** Start-up only: read config, open the database, listen, and shut down cleanly on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`grantql: configuration error: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let database;
+  try {
+    database = await openDatabase(config, logger);
+  } catch (error) {
+    if (error instanceof DataDirInUseError) {
+      console.error(`grantql: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const services = createServices(database.dataSource, config, systemClock);
+  const app = await createApp({ schema: await buildAppSchema(), services, logger, introspection: config.introspection, exposeInternals: !config.production });
+  const port = await app.listen(config.port, config.host);
+  logger.info({ port, host: config.host, embedded: database.embedded }, `grantql listening on http://localhost:${port}/graphql`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: draining HTTP and WebSocket connections");
+    const force = setTimeout(() => {
+      logger.error("shutdown took longer than 20 s; exiting");
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    try {
+      await app.stop();
+      logger.info("HTTP and WebSocket drained");
+      await database.close();
+      logger.info("stopped cleanly");
+      logger.flush();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, "error during shutdown");
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error) => {
+  console.error("grantql: failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,219 @@
+import { isEmail } from "class-validator";
+import { DataSource, EntityManager } from "typeorm";
+import { AuditService } from "../audit/audit.service";
+import { hashPassword, verifyPassword } from "../auth/password";
+import { MemberPrincipal } from "../auth/principal";
+import { SessionRecord } from "../auth/verifier";
+import { issueSessionSecret } from "../auth/token";
+import { Clock } from "../common/clock";
+import { forbidden, unauthenticated } from "../common/errors";
+import { FieldErrors } from "../common/validation";
+import { AuditAction } from "../entities/audit-entry.entity";
+import { MemberSessionEntity } from "../entities/member-session.entity";
+import { MemberEntity, MemberRole } from "../entities/member.entity";
+import { WorkspaceEntity } from "../entities/workspace.entity";
+
+export const MIN_PASSWORD_LENGTH = 12;
+const MAX_PASSWORD_LENGTH = 1024;
+
+export interface SessionResult {
+  token: string;
+  expiresAt: Date;
+  member: MemberEntity;
+  workspace: WorkspaceEntity;
+}
+
+export interface SignUpInput {
+  workspaceName: string;
+  email: string;
+  password: string;
+}
+
+export interface ClientMeta {
+  ip?: string;
+}
+
+export interface MembersOptions {
+  signupEnabled: boolean;
+  sessionTtlSeconds: number;
+  scryptCost: number;
+}
+
+export function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function checkEmail(errors: FieldErrors, field: string, email: string): void {
+  const value = email.trim();
+  errors.check(value.length <= 254 && isEmail(value), field, "must be a valid e-mail address");
+}
+
+function checkPassword(errors: FieldErrors, field: string, password: string): void {
+  errors.check(password.length >= MIN_PASSWORD_LENGTH, field, `must be at least ${MIN_PASSWORD_LENGTH} characters`) &&
+    errors.check(password.length <= MAX_PASSWORD_LENGTH, field, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === "23505";
+}
+
+/** People: workspaces with their members, passwords and sign-in sessions. */
+export class MembersService {
+  /** Compared against when an e-mail is unknown, so a failed sign-in takes as long either way. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly options: MembersOptions,
+  ) {}
+
+  async signUp(input: SignUpInput): Promise<SessionResult> {
+    if (!this.options.signupEnabled) throw forbidden("Sign-up is disabled on this server; ask an operator for an account");
+    return this.createWorkspace(input, { fieldPrefix: "input.", openSession: true }) as Promise<SessionResult>;
+  }
+
+  /**
+   * A workspace and its first ADMIN, in one transaction. The CLI uses it without a session and
+   * with bare field names; `signUp` with a session and `input.` paths.
+   */
+  async createWorkspace(
+    input: SignUpInput,
+    { fieldPrefix = "", openSession = false }: { fieldPrefix?: string; openSession?: boolean } = {},
+  ): Promise<{ workspace: WorkspaceEntity; member: MemberEntity; token?: string; expiresAt?: Date }> {
+    const errors = new FieldErrors();
+    const workspaceName = input.workspaceName.trim();
+    errors.check(workspaceName.length >= 1 && workspaceName.length <= 100, `${fieldPrefix}workspaceName`, "must be 1 to 100 characters after trimming");
+    checkEmail(errors, `${fieldPrefix}email`, input.email);
+    checkPassword(errors, `${fieldPrefix}password`, input.password);
+    errors.throwIfAny();
+    const passwordHash = await hashPassword(input.password, this.options.scryptCost);
+    return this.uniqueEmail(`${fieldPrefix}email`, () =>
+      this.db.transaction(async (manager) => {
+        const workspace = await manager.save(manager.create(WorkspaceEntity, { name: workspaceName, createdAt: this.clock.now() }));
+        const member = await this.insertMember(manager, workspace.id, input.email, passwordHash, MemberRole.ADMIN, null);
+        const session = openSession ? await this.openSession(manager, member) : {};
+        return { ...session, member, workspace };
+      }),
+    );
+  }
+
+  async createMember(actor: MemberPrincipal, input: { email: string; password: string; role: MemberRole }): Promise<MemberEntity> {
+    const errors = new FieldErrors();
+    checkEmail(errors, "input.email", input.email);
+    checkPassword(errors, "input.password", input.password);
+    errors.throwIfAny();
+    const passwordHash = await hashPassword(input.password, this.options.scryptCost);
+    return this.uniqueEmail("input.email", () =>
+      this.db.transaction((manager) => this.insertMember(manager, actor.workspaceId, input.email, passwordHash, input.role, actor.memberId)),
+    );
+  }
+
+  async signIn(email: string, password: string, meta: ClientMeta): Promise<SessionResult> {
+    const member = typeof email === "string" ? await this.db.getRepository(MemberEntity).findOneBy({ emailKey: emailKey(email) }) : null;
+    this.dummyHash ??= hashPassword("not a real password", this.options.scryptCost);
+    const ok = member
+      ? await verifyPassword(password, member.passwordHash)
+      : await verifyPassword(password, await this.dummyHash).then(() => false);
+    if (!member || !ok) {
+      await this.db.transaction((manager) =>
+        this.audit.record(manager, {
+          workspaceId: member?.workspaceId ?? null,
+          action: AuditAction.SIGN_IN_FAILED,
+          actorId: null,
+          targetId: member?.id ?? null,
+          details: { email: emailKey(String(email)).slice(0, 254), ip: meta.ip ?? null },
+        }),
+      );
+      throw unauthenticated("INVALID", "invalid email or password");
+    }
+    return this.db.transaction(async (manager) => {
+      const session = await this.openSession(manager, member);
+      await this.audit.record(manager, {
+        workspaceId: member.workspaceId,
+        action: AuditAction.SIGNED_IN,
+        actorId: member.id,
+        targetId: member.id,
+        details: { ip: meta.ip ?? null },
+      });
+      const workspace = await manager.findOneByOrFail(WorkspaceEntity, { id: member.workspaceId });
+      return { ...session, member, workspace };
+    });
+  }
+
+  /** Ends the session at once; the token is refused from the next request on. */
+  async signOut(actor: MemberPrincipal): Promise<boolean> {
+    await this.db.getRepository(MemberSessionEntity).update({ id: actor.sessionId }, { endedAt: this.clock.now() });
+    return true;
+  }
+
+  /** One statement: the session with its member's role, for verification. */
+  async findSession(digest: string): Promise<SessionRecord | null> {
+    const rows: { session_id: string; member_id: string; workspace_id: string; role: MemberRole; expires_at: Date; ended_at: Date | null }[] =
+      await this.db.query(
+        `SELECT s.id AS session_id, m.id AS member_id, m.workspace_id, m.role, s.expires_at, s.ended_at
+           FROM member_session s JOIN member m ON m.id = s.member_id
+          WHERE s.digest = $1`,
+        [digest],
+      );
+    const row = rows[0];
+    if (!row) return null;
+    return { sessionId: row.session_id, memberId: row.member_id, workspaceId: row.workspace_id, role: row.role, expiresAt: row.expires_at, endedAt: row.ended_at };
+  }
+
+  async membersByIds(workspaceId: string, ids: readonly string[]): Promise<MemberEntity[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .getRepository(MemberEntity)
+      .createQueryBuilder("m")
+      .where("m.workspace_id = :workspaceId AND m.id IN (:...ids)", { workspaceId, ids })
+      .getMany();
+  }
+
+  async workspace(workspaceId: string): Promise<WorkspaceEntity> {
+    return this.db.getRepository(WorkspaceEntity).findOneByOrFail({ id: workspaceId });
+  }
+
+  private async insertMember(
+    manager: EntityManager,
+    workspaceId: string,
+    email: string,
+    passwordHash: string,
+    role: MemberRole,
+    actorId: string | null,
+  ): Promise<MemberEntity> {
+    const member = await manager.save(
+      manager.create(MemberEntity, { workspaceId, email: email.trim(), emailKey: emailKey(email), passwordHash, role, createdAt: this.clock.now() }),
+    );
+    await this.audit.record(manager, {
+      workspaceId,
+      action: AuditAction.MEMBER_CREATED,
+      actorId: actorId ?? member.id,
+      targetId: member.id,
+      details: { email: member.email, role },
+    });
+    return member;
+  }
+
+  private async openSession(manager: EntityManager, member: MemberEntity): Promise<{ token: string; expiresAt: Date }> {
+    const { secret, digest } = issueSessionSecret();
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.options.sessionTtlSeconds * 1000);
+    await manager.insert(MemberSessionEntity, { workspaceId: member.workspaceId, memberId: member.id, digest, createdAt: now, expiresAt });
+    return { token: secret, expiresAt };
+  }
+
+  private async uniqueEmail<T>(field: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        const errors = new FieldErrors();
+        errors.add(field, "is already registered");
+        errors.throwIfAny();
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { membersOnly } from "../../auth/access-directives";
+import { RESOURCES } from "../../auth/resource";
+import { readPageArgs } from "../../common/pagination";
+import { FieldErrors } from "../../common/validation";
+import { ApiKeyEntity } from "../../entities/api-key.entity";
+import { apiKeyStatus, ApiKeyStatus } from "../../keys/api-key-rules";
+import { GraphQLContext, memberOf } from "../../server/context";
+import { Member } from "../members/member.types";
+import { UsageCounts } from "../usage/usage.types";
+import { ApiKey, ApiKeyConnection, CreateApiKeyInput, CreatedApiKey, GRACE_ARGUMENT_DESCRIPTION, Permission, UpdateApiKeyInput } from "./api-key.types";
+
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  @Query(() => ApiKeyConnection, { description: "Keys of your workspace, newest first. `status: [ACTIVE]` is the live list; `[REVOKED, EXPIRED]` the audit section." })
+  @Directive(membersOnly("ADMIN", "SECURITY"))
+  async apiKeys(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("status", () => [ApiKeyStatus], { nullable: true }) status: ApiKeyStatus[] | null,
+    @Arg("first", () => Int, { defaultValue: 50, nullable: true }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ) {
+    const errors = new FieldErrors();
+    const page = readPageArgs(first, after, errors, 50);
+    errors.throwIfAny();
+    return ctx.services.apiKeys.list(memberOf(ctx).workspaceId, status, page);
+  }
+
+  @Query(() => ApiKey, { nullable: true, description: "Null when the id is not a key of your workspace." })
+  @Directive(membersOnly("ADMIN", "SECURITY"))
+  apiKey(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string) {
+    return ctx.services.apiKeys.get(memberOf(ctx).workspaceId, id);
+  }
+
+  @Mutation(() => CreatedApiKey)
+  @Directive(membersOnly("ADMIN"))
+  createApiKey(@Ctx() ctx: GraphQLContext, @Arg("input", () => CreateApiKeyInput) input: CreateApiKeyInput) {
+    return ctx.services.apiKeys.create(memberOf(ctx), input);
+  }
+
+  @Mutation(() => ApiKey, { description: "ACTIVE keys only." })
+  @Directive(membersOnly("ADMIN"))
+  updateApiKey(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Arg("input", () => UpdateApiKeyInput) input: UpdateApiKeyInput) {
+    return ctx.services.apiKeys.update(memberOf(ctx), id, input);
+  }
+
+  @Mutation(() => ApiKey, { description: "Permanent. Revoking again changes nothing." })
+  @Directive(membersOnly("ADMIN", "SECURITY"))
+  revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null) {
+    return ctx.services.apiKeys.revoke(memberOf(ctx), id, reason);
+  }
+
+  @Mutation(() => CreatedApiKey, { description: "A new key with the same name, permissions and expiry." })
+  @Directive(membersOnly("ADMIN"))
+  rotateApiKey(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("id", () => ID) id: string,
+    @Arg("gracePeriodSeconds", () => Int, { defaultValue: 0, nullable: true, description: GRACE_ARGUMENT_DESCRIPTION }) gracePeriodSeconds: number | null,
+  ) {
+    return ctx.services.apiKeys.rotate(memberOf(ctx), id, gracePeriodSeconds);
+  }
+
+  @FieldResolver(() => ApiKeyStatus)
+  status(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): ApiKeyStatus {
+    return apiKeyStatus(key, ctx.services.clock.now());
+  }
+
+  @FieldResolver(() => [Permission])
+  async permissions(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<Permission[]> {
+    const grants = key.grants ?? (await ctx.loaders.grants.load(key.id));
+    return [...grants]
+      .sort((a, b) => RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource))
+      .map((g) => ({ resource: g.resource, read: g.read, write: g.write }));
+  }
+
+  @FieldResolver(() => Member, { nullable: true })
+  createdBy(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext) {
+    return key.createdById ? ctx.loaders.member.load(key.createdById) : null;
+  }
+
+  @FieldResolver(() => Member, { nullable: true })
+  revokedBy(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext) {
+    return key.revokedById ? ctx.loaders.member.load(key.revokedById) : null;
+  }
+
+  @FieldResolver(() => UsageCounts)
+  usage(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<UsageCounts> {
+    return ctx.loaders.usage.load(key.id);
+  }
+
+  @FieldResolver(() => Date, { nullable: true })
+  lastUsedAt(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
+    return ctx.loaders.lastUsedAt.load(key.id);
+  }
+}

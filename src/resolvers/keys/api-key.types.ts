@@ -1,0 +1,110 @@
+import { Field, ID, InputType, ObjectType } from "type-graphql";
+import { Resource } from "../../auth/resource";
+import { ApiKeyStatus } from "../../keys/api-key-rules";
+import { Connection } from "../common/connection";
+import { UsageCounts } from "../usage/usage.types";
+
+@ObjectType({ description: "What a key may do with one resource. Write never implies read." })
+export class Permission {
+  @Field(() => Resource)
+  resource: Resource;
+
+  @Field()
+  read: boolean;
+
+  @Field()
+  write: boolean;
+}
+
+/** The fields are resolved from the stored key by `ApiKeyResolver`; the secret is never one of them. */
+@ObjectType()
+export class ApiKey {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  name: string;
+
+  @Field({ description: 'The first 8 characters of the secret after "gqk_", for recognising a key.' })
+  prefix: string;
+
+  @Field(() => ApiKeyStatus)
+  status: ApiKeyStatus;
+
+  @Field(() => [Permission], { description: "One entry per resource with read or write granted, in Resource order." })
+  permissions: Permission[];
+
+  @Field(() => Date, { nullable: true })
+  expiresAt: Date | null;
+
+  @Field()
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  revokedAt: Date | null;
+
+  @Field(() => String, { nullable: true })
+  revocationReason: string | null;
+
+  @Field(() => Date, { nullable: true, description: "When the key was last presented (exact to the second)." })
+  lastUsedAt: Date | null;
+
+  @Field(() => UsageCounts)
+  usage: UsageCounts;
+
+  @Field(() => ID, { nullable: true, description: "The key this one replaced through rotateApiKey." })
+  rotatedFromId: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The key that replaced this one through rotateApiKey." })
+  rotatedToId: string | null;
+}
+
+@ObjectType({ description: "A new key. `secret` is returned here once and never again; only its SHA-256 is stored." })
+export class CreatedApiKey {
+  @Field(() => ApiKey)
+  apiKey: ApiKey;
+
+  @Field()
+  secret: string;
+}
+
+@ObjectType()
+export class ApiKeyConnection extends Connection(ApiKey, "ApiKey") {}
+
+@InputType()
+export class PermissionInput {
+  @Field(() => Resource)
+  resource: Resource;
+
+  @Field({ defaultValue: false })
+  read: boolean;
+
+  @Field({ defaultValue: false })
+  write: boolean;
+}
+
+@InputType()
+export class CreateApiKeyInput {
+  @Field({ description: "How the key is used, e.g. Production Backend. 1–100 characters after trimming." })
+  name: string;
+
+  @Field(() => Date, { nullable: true, description: "Optional; later than now. The key stops working at that instant." })
+  expiresAt?: Date | null;
+
+  @Field(() => [PermissionInput], { description: "Each resource at most once; at least one grant; analytics is read-only." })
+  permissions: PermissionInput[];
+}
+
+@InputType({ description: "Only the fields given change; `expiresAt: null` removes the expiry; `permissions` replaces all grants." })
+export class UpdateApiKeyInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  expiresAt?: Date | null;
+
+  @Field(() => [PermissionInput], { nullable: true })
+  permissions?: PermissionInput[] | null;
+}
+
+export const GRACE_ARGUMENT_DESCRIPTION = "Seconds the old key keeps working (0–604800). 0 revokes it at once.";

@@ -1,0 +1,31 @@
+import { Arg, Ctx, Directive, Mutation, Resolver } from "type-graphql";
+import { membersOnly, publicOperation } from "../../auth/access-directives";
+import { GraphQLContext, memberOf } from "../../server/context";
+import { CreateMemberInput, Member, Session, SignUpInput } from "./member.types";
+
+@Resolver()
+export class MemberResolver {
+  @Mutation(() => Session, { description: "Creates a workspace and its first ADMIN, and signs them in." })
+  @Directive(publicOperation)
+  signUp(@Ctx() ctx: GraphQLContext, @Arg("input", () => SignUpInput) input: SignUpInput) {
+    return ctx.services.members.signUp(input);
+  }
+
+  @Mutation(() => Session, { description: 'A failed sign-in says only "invalid email or password".' })
+  @Directive(publicOperation)
+  signIn(@Ctx() ctx: GraphQLContext, @Arg("email") email: string, @Arg("password") password: string) {
+    return ctx.services.members.signIn(email, password, { ip: ctx.meta.ip });
+  }
+
+  @Mutation(() => Boolean, { description: "Ends this session at once." })
+  @Directive(membersOnly("ADMIN", "SECURITY"))
+  signOut(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.members.signOut(memberOf(ctx));
+  }
+
+  @Mutation(() => Member)
+  @Directive(membersOnly("ADMIN"))
+  createMember(@Ctx() ctx: GraphQLContext, @Arg("input", () => CreateMemberInput) input: CreateMemberInput) {
+    return ctx.services.members.createMember(memberOf(ctx), input);
+  }
+}

@@ -1,0 +1,24 @@
+import "reflect-metadata";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDataSource } from "../../ormconfig";
+import { startEmbeddedDatabase } from "../../src/db/embedded";
+
+/**
+ * One database for the whole run: DATABASE_URL when set (CI gives a fresh one), else the embedded
+ * PGlite in a temporary directory, so `npm test` needs no server. Migrations run once here.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (!process.env.DATABASE_URL) {
+    const dir = mkdtempSync(join(tmpdir(), "grantql-test-"));
+    const embedded = await startEmbeddedDatabase(dir, 60);
+    process.env.DATABASE_URL = embedded.url;
+    process.env.GRANTQL_TEST_EMBEDDED = "1";
+    (globalThis as { __embedded?: typeof embedded }).__embedded = embedded;
+  }
+  const dataSource = createDataSource({ url: process.env.DATABASE_URL, poolMax: 1, embedded: !!process.env.GRANTQL_TEST_EMBEDDED });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: "each" });
+  await dataSource.destroy();
+}

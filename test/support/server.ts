@@ -1,0 +1,64 @@
+import "reflect-metadata";
+import { Writable } from "node:stream";
+import { DataSource } from "typeorm";
+import { createDataSource } from "../../ormconfig";
+import { ManualClock } from "../../src/common/clock";
+import { Config, loadConfig } from "../../src/config";
+import { createLogger } from "../../src/logger";
+import { buildAppSchema } from "../../src/schema/build-schema";
+import { App, createApp } from "../../src/server/app";
+import { createServices, Services } from "../../src/services";
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  clock: ManualClock;
+  services: Services;
+  dataSource: DataSource;
+  config: Config;
+  app: App;
+  /** Everything the server logged so far, as written (JSON lines). */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  clock?: ManualClock;
+}
+
+/** A real server on a free port against the test database, with a clock the test controls. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const config = loadConfig({ SCRYPT_COST: "12", LOG_LEVEL: "debug", DB_POOL_MAX: "4", ...process.env, PORT: "0", ...options.env });
+  const clock = options.clock ?? new ManualClock(new Date());
+  const chunks: string[] = [];
+  const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
+  const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, embedded: !!process.env.GRANTQL_TEST_EMBEDDED });
+  await dataSource.initialize();
+  const services = createServices(dataSource, config, clock);
+  const app = await createApp({ schema: await schemaOnce(), services, logger, introspection: config.introspection, exposeInternals: false });
+  const port = await app.listen(0, "127.0.0.1");
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    port,
+    clock,
+    services,
+    dataSource,
+    config,
+    app,
+    logs: () => chunks.join(""),
+    async stop() {
+      await app.stop();
+      await dataSource.destroy();
+    },
+  };
+}
+
+let schema: ReturnType<typeof buildAppSchema> | undefined;
+/** type-graphql keeps its metadata per process; one schema serves every server in a test file. */
+function schemaOnce() {
+  schema ??= buildAppSchema();
+  return schema;
+}
