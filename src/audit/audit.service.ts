@@ -20,17 +20,15 @@ export class AuditService {
     await manager.save(row);
   }
 
-  /** Newest first. */
-  async list(workspaceId: string, page: PageArgs): Promise<Page<AuditEntryEntity>> {
+  /** Newest first, in insertion order. */
+  async list(workspaceId: string, page: PageArgs<string>): Promise<Page<AuditEntryEntity>> {
     const query = this.db
       .getRepository(AuditEntryEntity)
       .createQueryBuilder("a")
       .where("a.workspace_id = :workspaceId", { workspaceId });
     const totalCount = await query.clone().getCount();
-    if (page.after) {
-      query.andWhere("(a.occurred_at, a.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
-    }
-    const rows = await query.orderBy("a.occurred_at", "DESC").addOrderBy("a.id", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, totalCount, (row) => row.occurredAt);
+    if (page.after) query.andWhere("a.seq < :seq", { seq: page.after });
+    const rows = await query.orderBy("a.seq", "DESC").limit(page.first + 1).getMany();
+    return toPage(rows, page.first, totalCount, (row) => row.seq);
   }
 }

@@ -35,27 +35,50 @@ function decodeCursor(raw: string): Cursor | null {
   }
 }
 
-export interface PageArgs {
+export interface PageArgs<C = Cursor> {
   first: number;
-  after: Cursor | null;
+  after: C | null;
 }
 
 /** Checks `first` (0–100) and `after` (a cursor this server issued), recording bad ones. */
-export function readPageArgs(first: number | null | undefined, after: string | null | undefined, errors: FieldErrors, defaultFirst: number): PageArgs {
+export function readPageArgs<C = Cursor>(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  errors: FieldErrors,
+  defaultFirst: number,
+  decode: (raw: string) => C | null = decodeCursor as unknown as (raw: string) => C | null,
+): PageArgs<C> {
   const size = first ?? defaultFirst;
   errors.check(Number.isInteger(size) && size >= 0 && size <= MAX_PAGE_SIZE, "first", `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
-  let cursor: Cursor | null = null;
+  let cursor: C | null = null;
   if (after !== null && after !== undefined) {
-    cursor = decodeCursor(after);
+    cursor = decode(after);
     errors.check(cursor !== null, "after", "is not a cursor returned by this API");
   }
   return { first: size, after: cursor };
 }
 
+/** A cursor on an insertion sequence (a bigint as a decimal string). */
+export function encodeSeqCursor(seq: string): string {
+  return Buffer.from(JSON.stringify(["seq", seq])).toString("base64url");
+}
+
+export function decodeSeqCursor(raw: string): string | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+    return Array.isArray(value) && value[0] === "seq" && typeof value[1] === "string" && /^\d{1,19}$/.test(value[1]) ? value[1] : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Builds a page from up to `first + 1` rows fetched in order: the extra row only says there is more. */
-export function toPage<T extends { id: string }>(rows: T[], first: number, totalCount: number, cursorOf: (row: T) => Date): Page<T> {
+export function toPage<T extends { id: string }>(rows: T[], first: number, totalCount: number, cursorOf: (row: T) => Date | string): Page<T> {
   const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor({ at: cursorOf(node), id: node.id }), node }));
+  const edges = nodes.map((node) => {
+    const position = cursorOf(node);
+    return { cursor: typeof position === "string" ? encodeSeqCursor(position) : encodeCursor({ at: position, id: node.id }), node };
+  });
   return {
     edges,
     nodes,

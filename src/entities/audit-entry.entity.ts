@@ -15,6 +15,10 @@ export class AuditEntryEntity {
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
+  /** Insertion order: "newest first" even for entries written within the same millisecond. */
+  @Column({ type: "bigint", insert: false, update: false })
+  seq: string;
+
   /** Null only for a failed sign-in with an e-mail that belongs to no workspace. */
   @Column({ name: "workspace_id", type: "uuid", nullable: true })
   workspaceId: string | null;

@@ -115,6 +115,20 @@ export class ApiKeyService {
 
   /** Permanent and idempotent: a second revocation keeps the first one's time, member and reason. */
   async revoke(actor: MemberPrincipal, id: string, reason?: string | null): Promise<ApiKeyEntity> {
+    return this.revokeAs({ workspaceId: actor.workspaceId, memberId: actor.memberId }, id, reason);
+  }
+
+  /**
+   * Break-glass revocation by an operator (the CLI): any workspace, no member. The audit entry
+   * has no actor and says it came from the operator CLI.
+   */
+  async revokeByOperator(id: string, reason?: string | null): Promise<ApiKeyEntity> {
+    const key = isUuid(id) ? await this.db.getRepository(ApiKeyEntity).findOneBy({ id }) : null;
+    if (!key) throw notFound("API key");
+    return this.revokeAs({ workspaceId: key.workspaceId, memberId: null }, id, reason);
+  }
+
+  private async revokeAs(actor: { workspaceId: string; memberId: string | null }, id: string, reason?: string | null): Promise<ApiKeyEntity> {
     const errors = new FieldErrors();
     const why = readReason(errors, "reason", reason);
     errors.throwIfAny();
@@ -128,7 +142,7 @@ export class ApiKeyService {
         action: AuditAction.API_KEY_REVOKED,
         actorId: actor.memberId,
         targetId: key.id,
-        details: { name: key.name, prefix: key.prefix, reason: why },
+        details: { name: key.name, prefix: key.prefix, reason: why, ...(actor.memberId ? {} : { via: "operator-cli" }) },
       });
       return key;
     });

@@ -66,6 +66,7 @@ export class Foundation1764100000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE audit_entry (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        seq bigserial NOT NULL,
         workspace_id uuid REFERENCES workspace(id) ON DELETE CASCADE,
         occurred_at timestamptz(3) NOT NULL,
         action varchar(32) NOT NULL,
@@ -73,7 +74,7 @@ export class Foundation1764100000000 implements MigrationInterface {
         target_id uuid,
         details jsonb
       )`);
-    await q.query(`CREATE INDEX audit_entry_workspace_idx ON audit_entry (workspace_id, occurred_at DESC, id DESC)`);
+    await q.query(`CREATE INDEX audit_entry_workspace_idx ON audit_entry (workspace_id, seq DESC)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

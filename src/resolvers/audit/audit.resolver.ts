@@ -1,6 +1,6 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
-import { readPageArgs } from "../../common/pagination";
+import { decodeSeqCursor, readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { AuditEntryEntity } from "../../entities/audit-entry.entity";
 import { GraphQLContext, memberOf } from "../../server/context";
@@ -17,7 +17,7 @@ export class AuditResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
     const errors = new FieldErrors();
-    const page = readPageArgs(first, after, errors, 50);
+    const page = readPageArgs(first, after, errors, 50, decodeSeqCursor);
     errors.throwIfAny();
     return ctx.services.audit.list(memberOf(ctx).workspaceId, page);
   }

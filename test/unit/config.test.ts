@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from "../../src/config";
+
+describe("configuration", () => {
+  it("has working defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4000, databaseUrl: undefined, dataDir: "./.data", signupEnabled: true, sessionTtlSeconds: 43200, keyCacheTtlMs: 1000 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: "abc" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ DATABASE_URL: "mysql://x@y/z" }, "DATABASE_URL"],
+    [{ DATABASE_URL: "not a url" }, "DATABASE_URL"],
+    [{ REDIS_URL: "http://x" }, "REDIS_URL"],
+    [{ SIGNUP_ENABLED: "maybe" }, "SIGNUP_ENABLED"],
+    [{ SESSION_TTL: "12 parsecs" }, "SESSION_TTL"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ KEY_CACHE_TTL_MS: "5000" }, "KEY_CACHE_TTL_MS"],
+  ])("refuses %j with one line naming %s", (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect((error as ConfigError).variable).toBe(variable);
+      expect((error as Error).message.startsWith(variable)).toBe(true);
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
+
+  it("never echoes a database password in its error", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://user:hunter2@db/x" })).toThrow(/user:\*\*\*\*@/);
+  });
+
+  it.each([
+    ["90", 90],
+    ["90s", 90],
+    ["30m", 1800],
+    ["12h", 43200],
+    ["7d", 604800],
+  ])("reads SESSION_TTL=%s as %d seconds", (raw, seconds) => {
+    expect(loadConfig({ SESSION_TTL: raw }).sessionTtlSeconds).toBe(seconds);
+  });
+});
