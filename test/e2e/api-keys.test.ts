@@ -382,4 +382,19 @@ describe("secrets", () => {
     }
     expect(logs).toContain(key.prefix);
   });
+
+  it("the database holds only digests: no secret or password in any row of any table", async () => {
+    const owner = await signUp(server.url);
+    const key = await createKey(server.url, owner.token);
+    const tables: { table_name: string }[] = await server.dataSource.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    );
+    let dump = "";
+    for (const { table_name } of tables) dump += JSON.stringify(await server.dataSource.query(`SELECT * FROM "${table_name}"`));
+    expect(dump.length).toBeGreaterThan(1000);
+    for (const secret of [owner.token, key.secret, "correct horse battery staple"]) {
+      expect(dump).not.toContain(secret);
+      expect(dump).not.toContain(secret.slice(4));
+    }
+  });
 });
