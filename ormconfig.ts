@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { DataSource } from "typeorm";
+import { DataSource, Logger as TypeOrmLogger } from "typeorm";
 import { entities } from "./src/entities";
 import { migrations } from "./src/migrations";
 
@@ -10,6 +10,8 @@ export interface DataSourceOptions {
   embedded?: boolean;
   /** Abandon a connection attempt or a query after this long, so an unreachable database fails fast. */
   timeoutMs?: number;
+  /** Sees every statement (TypeORM calls a custom logger's `logQuery` for each); tests count statements with it. */
+  logger?: TypeOrmLogger;
 }
 
 /** The one DataSource: every entity, every migration, never `synchronize`. */
@@ -24,10 +26,19 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     uuidExtension: "pgcrypto",
     installExtensions: !options.embedded,
     logging: false,
+    ...(options.logger ? { logger: options.logger } : {}),
     extra: {
-      max: options.poolMax ?? 10,
+      // PGlite is one session behind the socket server, which queues protocol messages, not whole
+      // queries: two pooled connections sending Parse/Bind/Execute at once interleave and fail
+      // ("unnamed prepared statement does not exist"). PGlite runs one statement at a time anyway,
+      // so one connection costs nothing and makes concurrent requests safe.
+      max: options.embedded ? 1 : (options.poolMax ?? 10),
       connectionTimeoutMillis: options.timeoutMs ?? 5000,
       query_timeout: options.embedded ? undefined : 30000,
+      // The server ends a statement that runs too long, and keep-alive notices a peer that vanished
+      // without closing (a partition); PGlite runs in this process, so neither applies to it.
+      statement_timeout: options.embedded ? undefined : 15000,
+      keepAlive: !options.embedded,
       application_name: "grantql",
     },
   });

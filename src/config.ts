@@ -19,6 +19,51 @@ export interface Config {
   readonly keyCacheTtlMs: number;
   readonly introspection: boolean;
   readonly dbPoolMax: number;
+  /** METRICS_PUBLIC=true serves `GET /metrics` on the public port too; off by default. */
+  readonly metricsPublic: boolean;
+  /** METRICS_PORT: a separate listener serving only `GET /metrics`; unset, none. */
+  readonly metricsPort: number | undefined;
+  /** Days raw usage events are kept (USAGE_RETENTION_DAYS); rollups keep the counters exact regardless. */
+  readonly usageRetentionDays: number;
+  /** How often buffered usage events are written (USAGE_FLUSH_INTERVAL_MS); a crash loses at most this much. */
+  readonly usageFlushIntervalMs: number;
+  /** Most usage events held in memory while the database is slow or down (USAGE_BUFFER_MAX). */
+  readonly usageBufferMax: number;
+  /** NODE_ENV=development: field suggestions ("Did you mean …") are shown only then. */
+  readonly development: boolean;
+  /** Origins a browser may call from (`CORS_ORIGINS`, comma-separated); empty allows none, `*` any without credentials. */
+  readonly corsOrigins: readonly string[];
+  /**
+   * Express's `trust proxy` (`TRUST_PROXY`): false (default) takes the client address from the
+   * socket; behind a load balancer set the hop count or the proxies' addresses, or every client
+   * shares the balancer's address and one guesser locks everyone's sign-in.
+   */
+  readonly trustProxy: boolean | number | string;
+  /** Sign-in abuse limits (see src/hardening/sign-in-throttle.ts). */
+  /**
+   * Benchmark-only: request-path features switched off so `bench/` can measure what they cost
+   * against the same server. Never set in production; the server logs a warning when it is.
+   */
+  readonly benchDisable: ReadonlySet<BenchFeature>;
+  readonly signInThrottle: {
+    readonly slowdownAfter: number;
+    readonly lockAfter: number;
+    readonly ipLockAfter: number;
+    readonly windowSeconds: number;
+    readonly lockSeconds: number;
+  };
+}
+
+export const BENCH_FEATURES = ["auth", "permissions", "metering"] as const;
+export type BenchFeature = (typeof BENCH_FEATURES)[number];
+
+function benchFeatures(env: Env): ReadonlySet<BenchFeature> {
+  const raw = env.BENCH_DISABLE ?? "";
+  const parts = raw.split(",").map((p) => p.trim()).filter(Boolean);
+  for (const part of parts) {
+    if (!(BENCH_FEATURES as readonly string[]).includes(part)) throw new ConfigError("BENCH_DISABLE", `must list only ${BENCH_FEATURES.join(", ")}`, raw);
+  }
+  return new Set(parts as BenchFeature[]);
 }
 
 export class ConfigError extends Error {
@@ -78,6 +123,35 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw.trim();
 }
 
+/** `CORS_ORIGINS`: `*`, or a comma-separated list of origins such as https://app.example.com. */
+function origins(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return [];
+  if (raw.trim() === "*") return ["*"];
+  return raw.split(",").map((part) => part.trim()).filter(Boolean).map((part) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(part);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== part.replace(/\/$/, "")) {
+      throw new ConfigError(name, "must be * or a comma-separated list of origins like https://app.example.com (no path)", raw);
+    }
+    return parsed.origin;
+  });
+}
+
+/** `TRUST_PROXY`: true/false, a hop count, or addresses/subnets/names as Express accepts (loopback, 10.0.0.0/8, …). */
+function trustProxy(env: Env, name: string): boolean | number | string {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (["true", "false"].includes(raw.toLowerCase())) return raw.toLowerCase() === "true";
+  if (!/^[0-9A-Za-z.:/, ]+$/.test(raw)) throw new ConfigError(name, "must be true, false, a hop count, or comma-separated addresses/subnets", raw);
+  return raw;
+}
+
 /** Keeps a password in a connection URL out of an error message. */
 export function redactUrl(raw: string): string {
   return raw.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:****@");
@@ -102,5 +176,21 @@ export function loadConfig(env: Env = process.env): Config {
     keyCacheTtlMs: integer(env, "KEY_CACHE_TTL_MS", 1000, 0, 1000),
     introspection: boolean(env, "INTROSPECTION", true),
     dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 100),
+    metricsPublic: boolean(env, "METRICS_PUBLIC", false),
+    metricsPort: env.METRICS_PORT?.trim() ? integer(env, "METRICS_PORT", 0, 0, 65535) : undefined,
+    usageRetentionDays: integer(env, "USAGE_RETENTION_DAYS", 35, 1, 3650),
+    usageFlushIntervalMs: integer(env, "USAGE_FLUSH_INTERVAL_MS", 1000, 10, 1000),
+    usageBufferMax: integer(env, "USAGE_BUFFER_MAX", 100_000, 100, 10_000_000),
+    development: env.NODE_ENV === "development",
+    corsOrigins: Object.freeze(origins(env, "CORS_ORIGINS")),
+    trustProxy: trustProxy(env, "TRUST_PROXY"),
+    benchDisable: benchFeatures(env),
+    signInThrottle: Object.freeze({
+      slowdownAfter: integer(env, "SIGNIN_SLOWDOWN_AFTER", 3, 1, 1000),
+      lockAfter: integer(env, "SIGNIN_LOCK_AFTER", 10, 1, 1000),
+      ipLockAfter: integer(env, "SIGNIN_IP_LOCK_AFTER", 50, 1, 100000),
+      windowSeconds: duration(env, "SIGNIN_WINDOW", 15 * 60, 1, 86400),
+      lockSeconds: duration(env, "SIGNIN_LOCK", 15 * 60, 1, 86400),
+    }),
   });
 }

@@ -21,6 +21,17 @@ export const REDACT_PATHS = [
   "*.*.token",
   "variables",
   "*.variables",
+  "cookie",
+  "*.cookie",
+  "headers.cookie",
+  "*.headers.cookie",
+  "req.headers.cookie",
+  "*.*.authorization",
+  "connectionParams",
+  "*.connectionParams",
+  "*.*.*.password",
+  "*.*.*.secret",
+  "*.*.*.token",
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

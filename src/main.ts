@@ -5,6 +5,7 @@ import { openDatabase } from "./db/database";
 import { DataDirInUseError } from "./db/embedded";
 import { createLogger } from "./logger";
 import { buildAppSchema } from "./schema/build-schema";
+import { startMetricsServer } from "./metrics/metrics-server";
 import { createApp } from "./server/app";
 import { createServices } from "./services";
 
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // One failed request must never take the process down: log what escaped and keep serving.
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
   let database;
   try {
     database = await openDatabase(config, logger);
@@ -31,9 +34,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const services = createServices(database.dataSource, config, systemClock);
-  const app = await createApp({ schema: await buildAppSchema(), services, logger, introspection: config.introspection, exposeInternals: !config.production });
+  const services = createServices(database.dataSource, config, systemClock, logger);
+  const app = await createApp({ schema: await buildAppSchema(), services, logger, introspection: config.introspection, exposeInternals: !config.production, development: config.development, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, metricsPublic: config.metricsPublic, poolMax: config.dbPoolMax, benchDisable: config.benchDisable });
   const port = await app.listen(config.port, config.host);
+  // Prometheus on its own port keeps operational figures off the public listener.
+  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(app.metrics, config.metricsPort, config.host);
+  if (metricsServer) logger.info({ port: metricsServer.port }, `metrics on http://localhost:${metricsServer.port}/metrics`);
   logger.info({ port, host: config.host, embedded: database.embedded }, `grantql listening on http://localhost:${port}/graphql`);
 
   let stopping = false;
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await app.stop();
+      await metricsServer?.close();
       logger.info("HTTP and WebSocket drained");
       await database.close();
       logger.info("stopped cleanly");

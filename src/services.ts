@@ -3,10 +3,16 @@ import { AuditService } from "./audit/audit.service";
 import { Verifier } from "./auth/verifier";
 import { Clock } from "./common/clock";
 import { Config } from "./config";
+import { createLogger, Logger } from "./logger";
+import { createRateLimiter, RateLimiter } from "./hardening/rate-limiter";
+import { SignInThrottle } from "./hardening/sign-in-throttle";
+import { createSignInThrottle } from "./hardening/sign-in-throttle-redis";
 import { ApiKeyService } from "./keys/api-key.service";
 import { KeyCache } from "./keys/key-cache";
 import { MembersService } from "./members/members.service";
 import { UsageService } from "./usage/usage.service";
+import { AnalyticsService } from "./analytics/analytics.service";
+import { createResourceServices, ResourceServices } from "./resources/resource-services";
 
 /** Every domain service, wired once per process and handed to resolvers through the context. */
 export interface Services {
@@ -20,19 +26,31 @@ export interface Services {
   usage: UsageService;
   /** Called after a key's state committed; other parts (the Redis bus) add listeners. */
   keyChanged: Set<(keyId: string) => void>;
+  /** The six resources behind `@permission` (agents, contacts, leads, calls, documents, integrations). */
+  resources: ResourceServices;
+  analytics: AnalyticsService;
+  /** Per-key request limits: shared through Redis when REDIS_URL is set, else per process. */
+  rateLimiter: RateLimiter;
+  /** Sign-in failure counters: shared through Redis when REDIS_URL is set, else per process. */
+  signInThrottle: SignInThrottle;
 }
 
-export function createServices(db: DataSource, config: Config, clock: Clock): Services {
+/** `logger` receives metering and Redis trouble; silent when omitted (scripts, unit tests). */
+export function createServices(db: DataSource, config: Config, clock: Clock, logger: Logger = createLogger("silent")): Services {
   const audit = new AuditService(db, clock);
+  const signInThrottle = createSignInThrottle(config.signInThrottle, config.redisUrl, clock, logger);
   const members = new MembersService(db, audit, clock, {
     signupEnabled: config.signupEnabled,
     sessionTtlSeconds: config.sessionTtlSeconds,
     scryptCost: config.scryptCost,
-  });
+  }, signInThrottle);
   const keyChanged = new Set<(keyId: string) => void>();
   const apiKeys = new ApiKeyService(db, audit, clock, (keyId) => keyChanged.forEach((listener) => listener(keyId)));
   const keyCache = new KeyCache((digest) => apiKeys.findVerifiable(digest), config.keyCacheTtlMs);
   keyChanged.add((keyId) => keyCache.invalidate(keyId));
   const verifier = new Verifier(keyCache, { get: (digest) => members.findSession(digest) }, clock);
-  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage: new UsageService(), keyChanged };
+  const usage = new UsageService(db, config, clock, logger);
+  // With Redis, a key change committed here evicts the key on every other instance too.
+  usage.bus.relayKeyChanges(keyChanged, (keyId) => keyCache.invalidate(keyId));
+  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger), signInThrottle };
 }

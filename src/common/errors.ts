@@ -75,8 +75,8 @@ export function serviceUnavailable(): GraphQLError {
   });
 }
 
-export function rateLimited(retryAfterSeconds: number): GraphQLError {
-  return new GraphQLError(`Rate limit exceeded; retry after ${retryAfterSeconds} s`, {
+export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exceeded"): GraphQLError {
+  return new GraphQLError(`${reason}; retry after ${retryAfterSeconds} s`, {
     extensions: {
       code: ErrorCode.RATE_LIMITED,
       retryAfter: retryAfterSeconds,

@@ -53,7 +53,9 @@ export async function startEmbeddedDatabase(dataDir: string, maxConnections: num
   try {
     const { PGlite } = await import("@electric-sql/pglite");
     const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-    const db = await PGlite.create(resolve(dir, "pgdata"));
+    // pg_trgm backs the resources' text-match indexes (migration 1764200000000), as on PostgreSQL.
+    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+    const db = await PGlite.create(resolve(dir, "pgdata"), { extensions: { pg_trgm } });
     // The socket server's default of one connection resets every pooled connection but the first.
     const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: maxConnections + 2 });
     await server.start();

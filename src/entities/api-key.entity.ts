@@ -46,6 +46,13 @@ export class ApiKeyEntity {
   @Column({ name: "rotated_to_id", type: "uuid", nullable: true })
   rotatedToId: string | null;
 
+  /** Requests allowed per window (CONTRACT.md section 6); null with the window when the key has no limit. */
+  @Column({ name: "rate_limit", type: "integer", nullable: true })
+  rateLimitMax: number | null;
+
+  @Column({ name: "rate_limit_window_seconds", type: "integer", nullable: true })
+  rateLimitWindowSeconds: number | null;
+
   @OneToMany(() => ApiKeyGrantEntity, (grant) => grant.apiKey, { cascade: ["insert"] })
   grants: ApiKeyGrantEntity[];
 }

@@ -4,6 +4,14 @@ import { AuditEntryEntity } from "./audit-entry.entity";
 import { MemberSessionEntity } from "./member-session.entity";
 import { MemberEntity } from "./member.entity";
 import { WorkspaceEntity } from "./workspace.entity";
+import { AgentEntity } from "./agent.entity";
+import { CallEntity } from "./call.entity";
+import { ContactEntity } from "./contact.entity";
+import { IntegrationEntity } from "./integration.entity";
+import { KnowledgeBaseDocumentAgentEntity } from "./knowledge-base-document-agent.entity";
+import { KnowledgeBaseDocumentEntity } from "./knowledge-base-document.entity";
+import { LeadEntity } from "./lead.entity";
 
 /** Every entity the DataSource knows; new entities are added here and in a migration. */
-export const entities = [WorkspaceEntity, MemberEntity, MemberSessionEntity, ApiKeyEntity, ApiKeyGrantEntity, AuditEntryEntity];
+export const entities = [WorkspaceEntity, MemberEntity, MemberSessionEntity, ApiKeyEntity, ApiKeyGrantEntity, AuditEntryEntity,
+  AgentEntity, ContactEntity, LeadEntity, CallEntity, KnowledgeBaseDocumentEntity, KnowledgeBaseDocumentAgentEntity, IntegrationEntity];

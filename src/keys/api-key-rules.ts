@@ -79,3 +79,29 @@ export function readGracePeriod(errors: FieldErrors, field: string, seconds: num
   errors.check(Number.isInteger(value) && value >= 0 && value <= MAX_GRACE_PERIOD_SECONDS, field, `must be from 0 to ${MAX_GRACE_PERIOD_SECONDS} seconds (7 days)`);
   return value;
 }
+
+/** A key's rate limit: `limit` requests per `windowSeconds` (CONTRACT.md section 6). */
+export interface RateLimitValue {
+  limit: number;
+  windowSeconds: number;
+}
+
+export const MAX_RATE_LIMIT = 1_000_000;
+export const MAX_RATE_LIMIT_WINDOW_SECONDS = 86_400;
+
+/** Limit 1–1,000,000 requests, window 1–86,400 s, both whole numbers; null means no limit. */
+export function readRateLimit(errors: FieldErrors, field: string, raw: RateLimitValue | null | undefined): RateLimitValue | null {
+  if (raw === null || raw === undefined) return null;
+  errors.check(Number.isInteger(raw.limit) && raw.limit >= 1 && raw.limit <= MAX_RATE_LIMIT, `${field}.limit`, `must be an integer from 1 to ${MAX_RATE_LIMIT}`);
+  errors.check(
+    Number.isInteger(raw.windowSeconds) && raw.windowSeconds >= 1 && raw.windowSeconds <= MAX_RATE_LIMIT_WINDOW_SECONDS,
+    `${field}.windowSeconds`,
+    `must be an integer from 1 to ${MAX_RATE_LIMIT_WINDOW_SECONDS} seconds`,
+  );
+  return { limit: raw.limit, windowSeconds: raw.windowSeconds };
+}
+
+/** The stored pair as a value, or null when the key has no limit. */
+export function rateLimitOf(key: { rateLimitMax: number | null; rateLimitWindowSeconds: number | null }): RateLimitValue | null {
+  return key.rateLimitMax !== null && key.rateLimitWindowSeconds !== null ? { limit: key.rateLimitMax, windowSeconds: key.rateLimitWindowSeconds } : null;
+}

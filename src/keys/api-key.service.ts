@@ -14,10 +14,13 @@ import {
   apiKeyStatus,
   ApiKeyStatus,
   PermissionRequest,
+  RateLimitValue,
+  rateLimitOf,
   readExpiry,
   readGracePeriod,
   readName,
   readPermissions,
+  readRateLimit,
   readReason,
 } from "./api-key-rules";
 import { VerifiableKey } from "./key-cache";
@@ -26,6 +29,7 @@ export interface CreateApiKeyData {
   name: string;
   expiresAt?: Date | null;
   permissions: PermissionRequest[];
+  rateLimit?: RateLimitValue | null;
 }
 
 /** `undefined` leaves a field as it is; `expiresAt: null` removes the expiry. */
@@ -33,6 +37,8 @@ export interface UpdateApiKeyData {
   name?: string | null;
   expiresAt?: Date | null;
   permissions?: PermissionRequest[] | null;
+  /** `null` removes the limit. */
+  rateLimit?: RateLimitValue | null;
 }
 
 export interface CreatedKey {
@@ -59,15 +65,16 @@ export class ApiKeyService {
     const name = readName(errors, "input.name", input.name);
     const expiresAt = readExpiry(errors, "input.expiresAt", input.expiresAt ?? null, this.clock.now());
     const grants = readPermissions(errors, "input.permissions", input.permissions);
+    const rateLimit = readRateLimit(errors, "input.rateLimit", input.rateLimit);
     errors.throwIfAny();
     return this.db.transaction(async (manager) => {
-      const created = await this.insertKey(manager, actor, { name, expiresAt, grants, rotatedFromId: null });
+      const created = await this.insertKey(manager, actor, { name, expiresAt, grants, rateLimit, rotatedFromId: null });
       await this.audit.record(manager, {
         workspaceId: actor.workspaceId,
         action: AuditAction.API_KEY_CREATED,
         actorId: actor.memberId,
         targetId: created.apiKey.id,
-        details: { name, prefix: created.apiKey.prefix, expiresAt: expiresAt?.toISOString() ?? null, permissions: describeGrants(grants) },
+        details: { name, prefix: created.apiKey.prefix, expiresAt: expiresAt?.toISOString() ?? null, permissions: describeGrants(grants), rateLimit },
       });
       return created;
     });
@@ -81,6 +88,7 @@ export class ApiKeyService {
     const grants = input.permissions === undefined || input.permissions === null ? undefined : readPermissions(errors, "input.permissions", input.permissions);
     if (input.name === null) errors.add("input.name", "cannot be null: a key always has a name");
     if (input.permissions === null) errors.add("input.permissions", "cannot be null: a key always has at least one grant");
+    const rateLimit = input.rateLimit === undefined ? undefined : readRateLimit(errors, "input.rateLimit", input.rateLimit);
     errors.throwIfAny();
     const updated = await this.db.transaction(async (manager) => {
       const key = await this.lockKey(manager, actor.workspaceId, id);
@@ -97,7 +105,12 @@ export class ApiKeyService {
         changes.expiresAt = { from: key.expiresAt?.toISOString() ?? null, to: expiresAt?.toISOString() ?? null };
         key.expiresAt = expiresAt;
       }
-      await manager.update(ApiKeyEntity, { id: key.id }, { name: key.name, expiresAt: key.expiresAt });
+      if (rateLimit !== undefined && JSON.stringify(rateLimit) !== JSON.stringify(rateLimitOf(key))) {
+        changes.rateLimit = { from: rateLimitOf(key), to: rateLimit };
+        key.rateLimitMax = rateLimit?.limit ?? null;
+        key.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
+      }
+      await manager.update(ApiKeyEntity, { id: key.id }, { name: key.name, expiresAt: key.expiresAt, rateLimitMax: key.rateLimitMax, rateLimitWindowSeconds: key.rateLimitWindowSeconds });
       if (grants !== undefined && maskOf(grants) !== maskOf(key.grants)) {
         changes.permissions = { from: describeGrants(key.grants), to: describeGrants(grants) };
         await manager.delete(ApiKeyGrantEntity, { apiKeyId: key.id });
@@ -166,7 +179,7 @@ export class ApiKeyService {
       refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be rotated`) &&
         refusal.check(old.rotatedToId === null, "id", "the key was already rotated; rotate its replacement instead");
       refusal.throwIfAny();
-      const created = await this.insertKey(manager, actor, { name: old.name, expiresAt: old.expiresAt, grants: old.grants, rotatedFromId: old.id });
+      const created = await this.insertKey(manager, actor, { name: old.name, expiresAt: old.expiresAt, grants: old.grants, rateLimit: rateLimitOf(old), rotatedFromId: old.id });
       const change: Partial<ApiKeyEntity> = { rotatedToId: created.apiKey.id };
       if (grace === 0) {
         Object.assign(change, { revokedAt: now, revokedById: actor.memberId, revocationReason: "rotated" });
@@ -242,13 +255,14 @@ export class ApiKeyService {
       grants: maskOf(key.grants),
       expiresAt: key.expiresAt?.getTime() ?? null,
       revokedAt: key.revokedAt?.getTime() ?? null,
+      rateLimit: rateLimitOf(key),
     };
   }
 
   private async insertKey(
     manager: EntityManager,
     actor: MemberPrincipal,
-    data: { name: string; expiresAt: Date | null; grants: readonly GrantRow[]; rotatedFromId: string | null },
+    data: { name: string; expiresAt: Date | null; grants: readonly GrantRow[]; rateLimit: RateLimitValue | null; rotatedFromId: string | null },
   ): Promise<CreatedKey> {
     const { secret, prefix, digest } = issueApiKeySecret();
     const key = manager.create(ApiKeyEntity, {
@@ -264,6 +278,8 @@ export class ApiKeyService {
       revocationReason: null,
       rotatedFromId: data.rotatedFromId,
       rotatedToId: null,
+      rateLimitMax: data.rateLimit?.limit ?? null,
+      rateLimitWindowSeconds: data.rateLimit?.windowSeconds ?? null,
     });
     await manager.insert(ApiKeyEntity, key);
     const grants = data.grants.map((g) => Object.assign(new ApiKeyGrantEntity(), { apiKeyId: key.id, resource: g.resource, read: g.read, write: g.write }));

@@ -9,6 +9,8 @@ export interface VerifiableKey {
   grants: GrantMask;
   expiresAt: number | null;
   revokedAt: number | null;
+  /** Requests per window, enforced by the rate limiter; null when the key has none. */
+  rateLimit: { limit: number; windowSeconds: number } | null;
 }
 
 const UNKNOWN = Symbol("unknown key");

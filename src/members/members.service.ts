@@ -6,12 +6,13 @@ import { MemberPrincipal } from "../auth/principal";
 import { SessionRecord } from "../auth/verifier";
 import { issueSessionSecret } from "../auth/token";
 import { Clock } from "../common/clock";
-import { forbidden, unauthenticated } from "../common/errors";
+import { forbidden, rateLimited, unauthenticated } from "../common/errors";
 import { FieldErrors } from "../common/validation";
 import { AuditAction } from "../entities/audit-entry.entity";
 import { MemberSessionEntity } from "../entities/member-session.entity";
 import { MemberEntity, MemberRole } from "../entities/member.entity";
 import { WorkspaceEntity } from "../entities/workspace.entity";
+import type { SignInThrottle } from "../hardening/sign-in-throttle";
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -67,6 +68,8 @@ export class MembersService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly options: MembersOptions,
+    /** Slows and locks repeated failures; absent in tools such as the CLI that do not sign in. */
+    private readonly throttle?: SignInThrottle,
   ) {}
 
   async signUp(input: SignUpInput): Promise<SessionResult> {
@@ -112,22 +115,23 @@ export class MembersService {
 
   async signIn(email: string, password: string, meta: ClientMeta): Promise<SessionResult> {
     const member = typeof email === "string" ? await this.db.getRepository(MemberEntity).findOneBy({ emailKey: emailKey(email) }) : null;
+    const throttleKey = emailKey(String(email)).slice(0, 254);
+    const wait = (await this.throttle?.retryAfter(throttleKey, meta.ip)) ?? 0;
+    if (wait > 0) {
+      // Refused before the password is checked, the same way for known and unknown e-mails.
+      await this.auditFailedSignIn(member, throttleKey, meta, { reason: "THROTTLED", retryAfterSeconds: wait });
+      throw rateLimited(wait, "Too many failed sign-in attempts");
+    }
     this.dummyHash ??= hashPassword("not a real password", this.options.scryptCost);
     const ok = member
       ? await verifyPassword(password, member.passwordHash)
       : await verifyPassword(password, await this.dummyHash).then(() => false);
     if (!member || !ok) {
-      await this.db.transaction((manager) =>
-        this.audit.record(manager, {
-          workspaceId: member?.workspaceId ?? null,
-          action: AuditAction.SIGN_IN_FAILED,
-          actorId: null,
-          targetId: member?.id ?? null,
-          details: { email: emailKey(String(email)).slice(0, 254), ip: meta.ip ?? null },
-        }),
-      );
+      await this.throttle?.failed(throttleKey, meta.ip);
+      await this.auditFailedSignIn(member, throttleKey, meta);
       throw unauthenticated("INVALID", "invalid email or password");
     }
+    await this.throttle?.succeeded(throttleKey);
     return this.db.transaction(async (manager) => {
       const session = await this.openSession(manager, member);
       await this.audit.record(manager, {
@@ -140,6 +144,19 @@ export class MembersService {
       const workspace = await manager.findOneByOrFail(WorkspaceEntity, { id: member.workspaceId });
       return { ...session, member, workspace };
     });
+  }
+
+  /** A failed or throttled sign-in, in the member's workspace when the e-mail is known; never the password. */
+  private async auditFailedSignIn(member: MemberEntity | null, email: string, meta: ClientMeta, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.db.transaction((manager) =>
+      this.audit.record(manager, {
+        workspaceId: member?.workspaceId ?? null,
+        action: AuditAction.SIGN_IN_FAILED,
+        actorId: null,
+        targetId: member?.id ?? null,
+        details: { email, ip: meta.ip ?? null, ...extra },
+      }),
+    );
   }
 
   /** Ends the session at once; the token is refused from the next request on. */

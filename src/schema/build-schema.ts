@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { GraphQLSchema } from "graphql";
 import { buildSchema, NonEmptyArray } from "type-graphql";
+import { createPubSub } from "@graphql-yoga/subscription";
 import { withAccessDirectives } from "../auth/access-directives";
 import "../resolvers/common/enums";
 import { DateTimeScalar } from "../resolvers/common/scalars";
@@ -8,9 +9,12 @@ import { AuditResolver } from "../resolvers/audit/audit.resolver";
 import { ApiKeyResolver } from "../resolvers/keys/api-key.resolver";
 import { MemberResolver } from "../resolvers/members/member.resolver";
 import { ViewerResolver } from "../resolvers/members/viewer.resolver";
+import { UsageSeriesResolver } from "../resolvers/usage/usage-series.resolver";
+import { UsageStreamResolver } from "../resolvers/usage/usage-stream.resolver";
+import { resourceResolvers } from "../resolvers/resources";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver];
+export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver];
 
 /**
  * The executable schema, with the access directives declared so that their applications are
@@ -22,6 +26,10 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     emitSchemaFile: false,
+    // type-graphql insists on one, but no subscription uses it: each names its own `subscribe`,
+    // which reads the process's bus (in-process or Redis) from the context, so one schema can
+    // serve several service sets (as tests do with two instances in one process).
+    pubSub: createPubSub(),
   });
   return withAccessDirectives(schema);
 }

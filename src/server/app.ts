@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
@@ -9,13 +10,24 @@ import { GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import { OperationAnalyzer } from "../auth/operation-analysis";
 import { PermissionMap } from "../auth/permission-map";
+import { corsMiddleware } from "../hardening/cors";
+import { httpSubscriptionGuardPlugin } from "../hardening/http-subscription-guard";
+import { inputTextGuardPlugin } from "../hardening/input-text-guard";
+import { queryLimits } from "../hardening/query-limits";
+import { ideRoutes } from "../ide/ide-routes";
+import { Metrics } from "../metrics/metrics";
+import { metricsPlugin } from "../metrics/metrics-plugin";
+import { metricsHandler } from "../metrics/metrics-server";
+import { webSocketObserver } from "../metrics/websocket-observer";
+import type { BenchFeature } from "../config";
 import type { Logger } from "../logger";
 import type { Services } from "../services";
 import { authorizationPlugin } from "./authorization-plugin";
 import { GraphQLContext } from "./context";
 import { createErrorFormatter } from "./format-error";
-import { httpContext } from "./http-context";
-import { requestLogPlugin } from "./request-log-plugin";
+import { benchmarkContext, httpContext } from "./http-context";
+import { meteringPlugin } from "./metering-plugin";
+import { logRefusedRequest, requestLogPlugin } from "./request-log-plugin";
 import { attachWebSocket } from "./websocket";
 
 export interface AppOptions {
@@ -24,6 +36,18 @@ export interface AppOptions {
   logger: Logger;
   introspection: boolean;
   exposeInternals: boolean;
+  /** NODE_ENV=development shows field suggestions; off (the default) hides them. */
+  development?: boolean;
+  /** Browser origins allowed by CORS; none by default. */
+  corsOrigins?: readonly string[];
+  /** Express `trust proxy`: which X-Forwarded-For hops to believe for the client address. */
+  trustProxy?: boolean | number | string;
+  /** METRICS_PUBLIC: also serve `GET /metrics` on this port (off by default; see METRICS_PORT). */
+  metricsPublic?: boolean;
+  /** Benchmark-only: request-path features switched off (BENCH_DISABLE); see `bench/`. */
+  benchDisable?: ReadonlySet<BenchFeature>;
+  /** DB_POOL_MAX, reported beside the pool's use. */
+  poolMax?: number;
 }
 
 export interface App {
@@ -31,6 +55,8 @@ export interface App {
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting, drains HTTP and WebSocket, and resolves when both are closed. */
   stop(): Promise<void>;
+  /** This server's Prometheus registry, also for a separate METRICS_PORT listener. */
+  metrics: Metrics;
 }
 
 const BODY_LIMIT = "1mb";
@@ -41,15 +67,31 @@ export async function createApp(options: AppOptions): Promise<App> {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.set("trust proxy", options.trustProxy ?? false);
   const httpServer = createServer(app);
   const analyzer = new OperationAnalyzer(new PermissionMap(schema));
+  const limits = queryLimits();
+  const development = options.development ?? false;
+  const bench = options.benchDisable ?? new Set<BenchFeature>();
+  if (bench.size > 0) logger.warn({ disabled: [...bench] }, "BENCH_DISABLE is set: a benchmark-only server with request-path features off; never use it in production");
+  const contextOf = bench.has("auth") ? benchmarkContext(services) : null;
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
-  const ws = attachWebSocket(wsServer, { schema, services, analyzer, logger });
+  const metrics = new Metrics({ db: services.db, usage: services.usage, poolMax: options.poolMax });
+  metrics.watch(wsServer);
+  const ws = attachWebSocket(wsServer, { schema, services, analyzer, logger, limits, development, observer: webSocketObserver(metrics) });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    // Depth, aliases, cost, directives and tokens are refused before execution (CONTRACT.md 6).
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    hideSchemaDetailsFromClientErrors: !development,
+    // One operation per request: a batch would multiply every limit above by its length.
+    allowBatchedHttpRequests: false,
+    // No client uses automatic persisted queries; off, nobody can fill a server-side query cache.
+    persistedQueries: false,
     // main.ts owns the signals: it drains, closes the database, and only then exits.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger, options.exposeInternals),
@@ -58,8 +100,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      authorizationPlugin(analyzer),
+      httpSubscriptionGuardPlugin(),
+      ...(bench.has("permissions") ? [] : [authorizationPlugin(analyzer)]),
+      inputTextGuardPlugin(),
       requestLogPlugin(logger),
+      metricsPlugin(metrics),
+      ...(bench.has("metering") ? [] : [meteringPlugin(() => services.usage.recorder)]),
     ],
   });
   await apollo.start();
@@ -68,13 +114,35 @@ export async function createApp(options: AppOptions): Promise<App> {
     res.json({ status: "ok" });
   });
   app.get("/readyz", async (_req, res) => {
-    const ready = await databaseAnswers(services);
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", database: ready ? "up" : "down" });
+    const database = await databaseAnswers(services);
+    // A usage buffer near its bound means the database cannot keep up: take this instance out of rotation.
+    const usage = services.usage.recorder.overloaded() ? "overloaded" : "ok";
+    const ready = database && usage === "ok";
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", database: database ? "up" : "down", usage, usageBufferDepth: services.usage.recorder.stats().bufferDepth });
   });
+  if (options.metricsPublic) app.get("/metrics", metricsHandler(metrics));
+  // CORS first: it must answer a browser's preflight before any route claims OPTIONS /graphql.
+  app.use("/graphql", corsMiddleware(options.corsOrigins ?? []));
+  // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
+  app.use(ideRoutes(logger));
   app.use(
     "/graphql",
     express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, { context: async ({ req }) => httpContext(req, services) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const started = performance.now();
+        // One id per request, in the logs and in the response, refused requests included.
+        const requestId = (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID();
+        req.headers["x-request-id"] = requestId;
+        res.setHeader("x-request-id", requestId);
+        try {
+          return await (contextOf ? contextOf(req) : httpContext(req, services, res));
+        } catch (error) {
+          logRefusedRequest(logger, req, error, started);
+          throw error;
+        }
+      },
+    }),
   );
   app.use(bodyErrorHandler(logger));
 
@@ -89,7 +157,14 @@ export async function createApp(options: AppOptions): Promise<App> {
           resolve(typeof address === "object" && address ? address.port : port);
         });
       }),
-    stop: () => apollo.stop(),
+    // Apollo drains HTTP and WebSocket first, so every metered request is buffered before the final flush.
+    stop: async () => {
+      await apollo.stop();
+      await services.usage.close();
+      await services.rateLimiter.close();
+      await services.signInThrottle.close();
+    },
+    metrics,
   };
 }
 

@@ -6,6 +6,7 @@ import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
 import { MemberEntity } from "../entities/member.entity";
 import type { Services } from "../services";
+import { createResourceLoaders, ResourceLoaders } from "../resources/resource-loaders";
 import type { UsageCountsValue } from "../usage/usage.service";
 
 /** Per-request batching: each loader turns N look-ups of one kind into one statement. */
@@ -15,6 +16,7 @@ export interface Loaders {
   grants: DataLoader<string, ApiKeyGrantEntity[]>;
   usage: DataLoader<string, UsageCountsValue>;
   lastUsedAt: DataLoader<string, Date | null>;
+  resources: ResourceLoaders;
 }
 
 export interface RequestMeta {
@@ -41,6 +43,7 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
   const scoped = <T extends { id: string }>(load: (ws: string, ids: readonly string[]) => Promise<T[]>) =>
     new DataLoader<string, T | null>(async (ids) => (workspaceId ? byId(ids, await load(workspaceId, ids)) : ids.map(() => null)));
   return {
+    resources: createResourceLoaders(services.resources, workspaceId),
     member: scoped((ws, ids) => services.members.membersByIds(ws, ids)),
     apiKey: scoped((ws, ids) => services.apiKeys.byIds(ws, ids)),
     grants: new DataLoader(async (keyIds) => {

@@ -1,13 +1,20 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { serviceUnavailable, unauthenticated } from "../common/errors";
 import type { Services } from "../services";
 import { buildContext, GraphQLContext } from "./context";
 import { isDatabaseUnavailable } from "./format-error";
+import { recordRejected, requestOperation } from "./metering-plugin";
+import { enforceRateLimit } from "../hardening/rate-limit-gate";
+
+/** Express's `req.ip` honours TRUST_PROXY (X-Forwarded-For from trusted hops only); plain Node has only the socket. */
+function clientAddress(req: IncomingMessage): string | undefined {
+  return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress;
+}
 
 /** The HTTP adapter: a header in, a context out (or the 401/503 to answer with). */
-export async function httpContext(req: IncomingMessage, services: Services): Promise<GraphQLContext> {
-  const meta = { requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID(), ip: req.socket.remoteAddress };
+export async function httpContext(req: IncomingMessage, services: Services, res?: ServerResponse): Promise<GraphQLContext> {
+  const meta = { requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID(), ip: clientAddress(req) };
   let verification;
   try {
     verification = await services.verifier.verify(req.headers.authorization);
@@ -15,6 +22,35 @@ export async function httpContext(req: IncomingMessage, services: Services): Pro
     if (isDatabaseUnavailable(error)) throw serviceUnavailable();
     throw error;
   }
-  if (!verification.ok) throw unauthenticated(verification.reason);
+  if (!verification.ok) {
+    // A dead key still knocking is shown to security staff (REJECTED), though it is not usage.
+    if (verification.apiKey) recordRejected(services.usage.recorder, verification.apiKey, requestOperation(req));
+    throw unauthenticated(verification.reason);
+  }
+  // A key over its rate limit is refused here, before parsing: a flood costs no GraphQL work.
+  try {
+    if (res) await enforceRateLimit(req, res, verification.principal, services);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw serviceUnavailable();
+    throw error;
+  }
   return buildContext(verification.principal, services, meta);
+}
+
+/**
+ * Benchmark-only (`BENCH_DISABLE=auth`): each distinct Authorization header is verified once and
+ * its principal reused for good, with no expiry, revocation or rate-limit check, so `bench/` can
+ * measure what per-request authentication costs against the same server. Never for production.
+ */
+export function benchmarkContext(services: Services): (req: IncomingMessage) => Promise<GraphQLContext> {
+  const principals = new Map<string, Promise<GraphQLContext["principal"]>>();
+  return async (req) => {
+    const header = req.headers.authorization ?? "";
+    let principal = principals.get(header);
+    if (!principal) {
+      principal = services.verifier.verify(header).then((v) => (v.ok ? v.principal : null));
+      principals.set(header, principal);
+    }
+    return buildContext(await principal, services, { requestId: randomUUID(), ip: clientAddress(req) });
+  };
 }

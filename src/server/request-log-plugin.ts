@@ -1,5 +1,7 @@
 import { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
+import type { IncomingMessage } from "node:http";
+import type { Principal } from "../auth/principal";
 import type { Logger } from "../logger";
 import { GraphQLContext } from "./context";
 import { isDatabaseUnavailable } from "./format-error";
@@ -15,15 +17,19 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<GraphQLCont
       return {
         async willSendResponse({ response, errors, operation, operationName }) {
           if (errors?.some((e) => isDatabaseUnavailable(unwrapResolverError(e)))) response.http.status = 503;
-          const p = contextValue.principal;
-          const codes = errors?.map((e) => e.extensions?.code ?? "INTERNAL_SERVER_ERROR");
-          logger.info(
+          const requestId = contextValue.meta?.requestId;
+          if (requestId) response.http.headers.set("x-request-id", requestId);
+          const codes = errors?.map((e) => String(e.extensions?.code ?? "INTERNAL_SERVER_ERROR"));
+          const status = response.http.status ?? 200;
+          logger[status >= 500 ? "warn" : "info"](
             {
-              requestId: contextValue.meta?.requestId,
-              principal: p ? (p.kind === "MEMBER" ? { kind: p.kind, memberId: p.memberId } : { kind: p.kind, apiKeyId: p.apiKeyId, prefix: p.prefix }) : null,
+              requestId,
+              ip: contextValue.meta?.ip,
+              principal: describePrincipal(contextValue.principal),
               operationType: operation?.operation ?? null,
               operationName: operationName ?? null,
-              status: response.http.status ?? 200,
+              outcome: outcomeOf(status, codes),
+              status,
               errors: codes,
               durationMs: Math.round(performance.now() - started),
             },
@@ -33,4 +39,41 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<GraphQLCont
       };
     },
   };
+}
+
+/** Who called, as logs may show it: member id, or key id and prefix. Never a token. */
+export function describePrincipal(p: Principal | null | undefined) {
+  if (!p) return null;
+  return p.kind === "MEMBER" ? { kind: p.kind, memberId: p.memberId, role: p.role } : { kind: p.kind, apiKeyId: p.apiKeyId, prefix: p.prefix };
+}
+
+/** One word for dashboards and alerts: how the request ended. */
+export function outcomeOf(status: number, codes: string[] | undefined): string {
+  if (!codes?.length) return status < 400 ? "OK" : "REFUSED";
+  const first = codes[0];
+  if (first === "INTERNAL_SERVER_ERROR") return "ERROR";
+  return first;
+}
+
+/**
+ * Requests refused while the context is built (bad credential, database away) never reach
+ * Apollo's plugins; this logs them in the same shape.
+ */
+export function logRefusedRequest(logger: Logger, req: IncomingMessage, error: unknown, started: number): void {
+  const extensions = (error as { extensions?: { code?: string; reason?: string; http?: { status?: number } } }).extensions;
+  const code = extensions?.code ?? "INTERNAL_SERVER_ERROR";
+  const status = extensions?.http?.status ?? 500;
+  logger[status >= 500 ? "warn" : "info"](
+    {
+      requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 100),
+      ip: (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress,
+      principal: null,
+      reason: extensions?.reason,
+      outcome: code,
+      status,
+      errors: [code],
+      durationMs: Math.round(performance.now() - started),
+    },
+    "graphql request refused before execution",
+  );
 }

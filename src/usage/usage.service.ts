@@ -1,16 +1,60 @@
-/** Per-key usage counters. Metering itself lands with the usage issue; until then keys read zero. */
-export interface UsageCountsValue {
-  last24h: number;
-  last7d: number;
-  last30d: number;
-}
+import type { DataSource } from "typeorm";
+import type { Clock } from "../common/clock";
+import type { Config } from "../config";
+import type { Logger } from "../logger";
+import { RetentionJob } from "./retention-job";
+import { UsageBus } from "./usage-bus";
+import { countsAsUsage } from "./usage-event";
+import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
+import { UsageRecorder } from "./usage-recorder";
+import { writeUsageBatch } from "./usage-writer";
 
+export type { UsageCountsValue } from "./usage-reader";
+
+/**
+ * Usage metering, wired once per process: the recorder (write path), the reader (counters and
+ * series from rollups), the bus (live streams, in-process or through Redis) and the retention job.
+ */
 export class UsageService {
-  async countsFor(keyIds: readonly string[]): Promise<Map<string, UsageCountsValue>> {
-    return new Map(keyIds.map((id) => [id, { last24h: 0, last7d: 0, last30d: 0 }]));
+  readonly recorder: UsageRecorder;
+  readonly reader: UsageReader;
+  readonly bus: UsageBus;
+  readonly retention: RetentionJob;
+  private closing: Promise<void> | null = null;
+
+  constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
+    this.bus = new UsageBus(config.redisUrl, logger);
+    this.reader = new UsageReader(db);
+    this.recorder = new UsageRecorder(
+      (events) => writeUsageBatch(db, events),
+      clock,
+      logger,
+      (events) => this.bus.publishCommitted(events, (e) => countsAsUsage(e.outcome)),
+      { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
+    );
+    this.retention = new RetentionJob(db, clock, logger, { retentionDays: config.usageRetentionDays });
+    this.retention.start();
   }
 
-  async lastUsedFor(keyIds: readonly string[]): Promise<Map<string, Date | null>> {
-    return new Map(keyIds.map((id) => [id, null]));
+  countsFor(keyIds: readonly string[]): Promise<Map<string, UsageCountsValue>> {
+    return this.reader.countsFor(keyIds, this.clock.now());
+  }
+
+  lastUsedFor(keyIds: readonly string[]): Promise<Map<string, Date | null>> {
+    return this.reader.lastUsedFor(keyIds);
+  }
+
+  series(keyId: string, granularity: UsageGranularity, from: Date, to: Date): Promise<UsagePointValue[]> {
+    return this.reader.series(keyId, granularity, from, to);
+  }
+
+  /** Writes every buffered event, then stops the timers and the bus; safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.retention.stop();
+      await this.recorder.close();
+      await this.bus.close();
+    })();
+    return this.closing;
   }
 }

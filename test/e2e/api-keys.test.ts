@@ -21,8 +21,10 @@ const GET = `query($id: ID!) { apiKey(id: $id) { ${KEY_FIELDS} } }`;
 const LIST = `query($status: [ApiKeyStatus!], $first: Int, $after: String) { apiKeys(status: $status, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name status } } nodes { id } } }`;
 const VIEWER = "{ viewer { kind apiKey { id } } }";
 const later = (ms: number) => new Date(server.clock.now().getTime() + ms).toISOString();
-const keyRows = async () => Number((await server.dataSource.query("SELECT count(*) AS n FROM api_key"))[0].n);
-const grantRows = async () => Number((await server.dataSource.query("SELECT count(*) AS n FROM api_key_grant"))[0].n);
+// Scoped to this file's admin workspace: other test files write keys to the same database at the same time.
+const keyRows = async () => Number((await server.dataSource.query("SELECT count(*) AS n FROM api_key WHERE workspace_id = $1", [admin.workspaceId]))[0].n);
+const grantRows = async () =>
+  Number((await server.dataSource.query("SELECT count(*) AS n FROM api_key_grant g JOIN api_key k ON k.id = g.api_key_id WHERE k.workspace_id = $1", [admin.workspaceId]))[0].n);
 
 describe("createApiKey", () => {
   it("creates a key with name, expiry and grants, returns the secret once, and stores only its SHA-256", async () => {

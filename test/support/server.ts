@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { Writable } from "node:stream";
-import { DataSource } from "typeorm";
+import { DataSource, Logger as TypeOrmLogger } from "typeorm";
 import { createDataSource } from "../../ormconfig";
 import { ManualClock } from "../../src/common/clock";
 import { Config, loadConfig } from "../../src/config";
@@ -26,6 +26,8 @@ export interface TestServer {
 export interface TestServerOptions {
   env?: Record<string, string>;
   clock?: ManualClock;
+  /** Told the SQL of every statement the server runs, e.g. to prove a query costs a constant number of them. */
+  queryCounter?: (sql: string) => void;
 }
 
 /** A real server on a free port against the test database, with a clock the test controls. */
@@ -34,10 +36,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const clock = options.clock ?? new ManualClock(new Date());
   const chunks: string[] = [];
   const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
-  const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, embedded: !!process.env.GRANTQL_TEST_EMBEDDED });
+  const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, embedded: !!process.env.GRANTQL_TEST_EMBEDDED, logger: queryLogger(options.queryCounter) });
   await dataSource.initialize();
-  const services = createServices(dataSource, config, clock);
-  const app = await createApp({ schema: await schemaOnce(), services, logger, introspection: config.introspection, exposeInternals: false });
+  const services = createServices(dataSource, config, clock, logger);
+  const app = await createApp({ schema: await schemaOnce(), services, logger, introspection: config.introspection, exposeInternals: false, development: config.development, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, metricsPublic: config.metricsPublic, poolMax: config.dbPoolMax, benchDisable: config.benchDisable });
   const port = await app.listen(0, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}/graphql`,
@@ -61,4 +63,11 @@ let schema: ReturnType<typeof buildAppSchema> | undefined;
 function schemaOnce() {
   schema ??= buildAppSchema();
   return schema;
+}
+
+/** A TypeORM logger that only reports statements, or none when nobody listens. */
+function queryLogger(counter: ((sql: string) => void) | undefined): TypeOrmLogger | undefined {
+  if (!counter) return undefined;
+  const ignore = () => undefined;
+  return { logQuery: (sql) => counter(sql), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore };
 }

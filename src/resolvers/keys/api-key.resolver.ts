@@ -4,10 +4,11 @@ import { RESOURCES } from "../../auth/resource";
 import { readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
-import { apiKeyStatus, ApiKeyStatus } from "../../keys/api-key-rules";
+import { apiKeyStatus, ApiKeyStatus, rateLimitOf } from "../../keys/api-key-rules";
 import { GraphQLContext, memberOf } from "../../server/context";
 import { Member } from "../members/member.types";
 import { UsageCounts } from "../usage/usage.types";
+import { RateLimit } from "./rate-limit.types";
 import { ApiKey, ApiKeyConnection, CreateApiKeyInput, CreatedApiKey, GRACE_ARGUMENT_DESCRIPTION, Permission, UpdateApiKeyInput } from "./api-key.types";
 
 @Resolver(() => ApiKey)
@@ -76,6 +77,11 @@ export class ApiKeyResolver {
   @FieldResolver(() => Member, { nullable: true })
   createdBy(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext) {
     return key.createdById ? ctx.loaders.member.load(key.createdById) : null;
+  }
+
+  @FieldResolver(() => RateLimit, { nullable: true })
+  rateLimit(@Root() key: ApiKeyEntity): RateLimit | null {
+    return rateLimitOf(key);
   }
 
   @FieldResolver(() => Member, { nullable: true })

@@ -2,6 +2,7 @@ import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { Resource } from "../../auth/resource";
 import { ApiKeyStatus } from "../../keys/api-key-rules";
 import { Connection } from "../common/connection";
+import { RateLimit, RateLimitInput } from "./rate-limit.types";
 import { UsageCounts } from "../usage/usage.types";
 
 @ObjectType({ description: "What a key may do with one resource. Write never implies read." })
@@ -52,6 +53,9 @@ export class ApiKey {
   @Field(() => UsageCounts)
   usage: UsageCounts;
 
+  @Field(() => RateLimit, { nullable: true, description: "Null when the key has no rate limit." })
+  rateLimit: RateLimit | null;
+
   @Field(() => ID, { nullable: true, description: "The key this one replaced through rotateApiKey." })
   rotatedFromId: string | null;
 
@@ -93,6 +97,9 @@ export class CreateApiKeyInput {
 
   @Field(() => [PermissionInput], { description: "Each resource at most once; at least one grant; analytics is read-only." })
   permissions: PermissionInput[];
+
+  @Field(() => RateLimitInput, { nullable: true, description: "Optional; without it the key has no rate limit." })
+  rateLimit?: RateLimitInput | null;
 }
 
 @InputType({ description: "Only the fields given change; `expiresAt: null` removes the expiry; `permissions` replaces all grants." })
@@ -105,6 +112,9 @@ export class UpdateApiKeyInput {
 
   @Field(() => [PermissionInput], { nullable: true })
   permissions?: PermissionInput[] | null;
+
+  @Field(() => RateLimitInput, { nullable: true, description: "A new limit; `null` removes the limit; absent leaves it." })
+  rateLimit?: RateLimitInput | null;
 }
 
 export const GRACE_ARGUMENT_DESCRIPTION = "Seconds the old key keeps working (0–604800). 0 revokes it at once.";

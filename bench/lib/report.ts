@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { round } from "./stats";
+import { Figure } from "./types";
+
+const ROOT = resolve(__dirname, "../../..");
+const RESULTS_DIR = resolve(ROOT, "bench/results");
+
+export interface RunInfo {
+  startedAt: string;
+  postgres: string;
+  rounds: number;
+  durationSeconds: number;
+  connections: number;
+}
+
+function versionOf(pkg: string): string {
+  try {
+    return JSON.parse(readFileSync(resolve(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+  } catch {
+    return "?";
+  }
+}
+
+/** Keeps figures of scenarios not run this time, so `npm run bench -- 4` updates only scenario 4. */
+export function writeResults(info: RunInfo, figures: Figure[], ran: string[]): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const latestPath = resolve(RESULTS_DIR, "latest.json");
+  const previous: { figures: (Figure & { runAt?: string })[] } = existsSync(latestPath) ? JSON.parse(readFileSync(latestPath, "utf8")) : { figures: [] };
+  const kept = previous.figures.filter((f) => !ran.includes(f.scenario));
+  const all = [...kept, ...figures.map((f) => ({ ...f, runAt: info.startedAt }))].sort((a, b) => Number(a.scenario) - Number(b.scenario));
+  const machine = { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
+  writeFileSync(latestPath, JSON.stringify({ info, machine, figures: all }, null, 2));
+  const versions = ["@apollo/server", "graphql", "type-graphql", "typeorm", "pg", "graphql-ws", "ioredis", "autocannon"].map((p) => `${p} ${versionOf(p)}`).join(", ");
+  const rows = all.map((f) => {
+    const s = f.summary;
+    const fmt = (v: number) => (Math.abs(v) >= 100 ? round(v, 0) : round(v, 3));
+    const verdict = f.met === undefined ? "" : f.met ? "met" : "**missed**";
+    return `| ${f.scenario} | ${f.name} | ${fmt(s.min)} | **${fmt(s.median)}** | ${fmt(s.max)} | ${f.unit} | ${f.target ?? ""} | ${verdict} | ${f.runAt?.slice(0, 16) ?? ""} |`;
+  });
+  const markdown = `# Benchmark results
+
+Written by \`npm run bench\` (\`bench/run.ts\`); do not edit by hand. Each ratio compares the same
+server, query and data with only the measured feature switched off (\`BENCH_DISABLE\`), run as
+interleaved A/B rounds with autocannon in its own process; figures are min / **median** / max over
+the rounds.
+
+- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, shared; ${machine.node}
+- Database: ${info.postgres}
+- Versions: ${versions}
+- Last run: ${info.startedAt}, ${info.rounds} rounds × ${info.durationSeconds} s, ${info.connections} connections
+
+| # | figure | min | median | max | unit | target | verdict | run at |
+|---|---|---|---|---|---|---|---|---|
+${rows.join("\n")}
+`;
+  const mdPath = resolve(ROOT, "bench/RESULTS.md");
+  writeFileSync(mdPath, markdown);
+  return mdPath;
+}

@@ -1,0 +1,34 @@
+import { Summary } from "./stats";
+
+export interface SeedResult {
+  databaseUrl: string;
+  workspaceId: string;
+  adminToken: string;
+  /** A key holding exactly calls:read, agents:read and contacts:read: what scenario 1's query needs. */
+  keySecret: string;
+  keyId: string;
+}
+
+export interface BenchContext {
+  databaseUrl: string;
+  redisUrl: string;
+  rounds: number;
+  durationSeconds: number;
+  connections: number;
+  seed: SeedResult;
+}
+
+export interface Figure {
+  scenario: string;
+  name: string;
+  unit: string;
+  summary: Summary;
+  target?: string;
+  met?: boolean;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  run(ctx: BenchContext): Promise<Figure[]>;
+}

@@ -1,0 +1,102 @@
+import { createClient, Client } from "graphql-ws";
+import WebSocket from "ws";
+import { runLoad } from "../lib/load";
+import { startServer, ServerProcess } from "../lib/server-process";
+import { percentile, summarize } from "../lib/stats";
+import { BenchContext, Figure, Scenario } from "../lib/types";
+import { SCENARIO_1_QUERY } from "./request-overhead";
+
+const SUBSCRIBERS = Number(process.env.BENCH_S5_SUBSCRIBERS || 1000);
+
+interface Receipt {
+  value: number;
+  at: number;
+}
+
+async function subscribeAll(server: ServerProcess, ctx: BenchContext): Promise<{ clients: Client[]; receipts: Receipt[][] }> {
+  const clients: Client[] = [];
+  const receipts: Receipt[][] = [];
+  const ready: Promise<void>[] = [];
+  for (let i = 0; i < SUBSCRIBERS; i++) {
+    const client = createClient({
+      url: server.url.replace("http", "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${ctx.seed.adminToken}` },
+      retryAttempts: 0,
+      lazy: false,
+    });
+    const mine: Receipt[] = [];
+    receipts.push(mine);
+    ready.push(
+      new Promise((resolve, reject) => {
+        let first = true;
+        client.subscribe(
+          { query: `subscription { apiKeyUsage(apiKeyId: "${ctx.seed.keyId}") { usage { last30d } } }` },
+          {
+            next: (msg: any) => {
+              if (first) {
+                first = false; // the snapshot that opens every subscription is not an update
+                resolve();
+                return;
+              }
+              mine.push({ value: msg.data.apiKeyUsage.usage.last30d, at: performance.now() });
+            },
+            error: reject,
+            complete: () => undefined,
+          },
+        );
+      }),
+    );
+    clients.push(client);
+  }
+  await Promise.all(ready);
+  return { clients, receipts };
+}
+
+/**
+ * Scenario 1's load with and without 1,000 graphql-ws subscribers to `apiKeyUsage` of the loaded
+ * key (updates at most 1 Hz). Delivery: every distinct update any subscriber saw, against what each
+ * one received; spread: how long after the first subscriber got an update the others got it.
+ */
+export const subscribersUnderLoad: Scenario = {
+  id: "5",
+  title: `${SUBSCRIBERS} graphql-ws subscribers to apiKeyUsage at 1 Hz while scenario 1 runs`,
+  async run(ctx) {
+    const server = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "" });
+    const body = JSON.stringify({ query: SCENARIO_1_QUERY });
+    const headers = { authorization: `Bearer ${ctx.seed.keySecret}` };
+    const load = () => runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: ctx.durationSeconds });
+    const ratios: number[] = [];
+    const delivered: number[] = [];
+    const spreads: number[] = [];
+    try {
+      await runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: 3 });
+      for (let r = 0; r < ctx.rounds; r++) {
+        const without = await load();
+        const { clients, receipts } = await subscribeAll(server, ctx);
+        const withSubs = await load();
+        await new Promise((res) => setTimeout(res, 2500)); // the last coalesced update of the run
+        await Promise.all(clients.map((c) => c.dispose()));
+        ratios.push(withSubs.requestsPerSecond / without.requestsPerSecond);
+        const firstSeen = new Map<number, number>();
+        for (const list of receipts) for (const { value, at } of list) firstSeen.set(value, Math.min(firstSeen.get(value) ?? Infinity, at));
+        const expected = firstSeen.size * receipts.length;
+        const got = receipts.reduce((n, list) => n + new Set(list.map((x) => x.value)).size, 0);
+        delivered.push(expected ? (100 * got) / expected : 0);
+        for (const list of receipts) for (const { value, at } of list) spreads.push(at - firstSeen.get(value)!);
+        console.log(`  round ${r + 1}: ${Math.round(without.requestsPerSecond)} → ${Math.round(withSubs.requestsPerSecond)} req/s; ${firstSeen.size} updates, ${got}/${expected} delivered`);
+      }
+    } finally {
+      await server.stop();
+    }
+    const ratio = summarize(ratios);
+    const pct = summarize(delivered);
+    const p99 = percentile([...spreads].sort((a, b) => a - b), 99);
+    const figures: Figure[] = [
+      { scenario: "5", name: "requests/s with subscribers ÷ without", unit: "×", summary: ratio, target: "≥ 0.90", met: ratio.median >= 0.9 },
+      { scenario: "5", name: "updates delivered", unit: "%", summary: pct, target: "≥ 99.9", met: pct.min >= 99.9 },
+      { scenario: "5", name: "delivery spread across subscribers, p99", unit: "ms", summary: summarize([p99]), target: "≤ 1000", met: p99 <= 1000 },
+    ];
+    return figures;
+  },
+};

@@ -1,0 +1,73 @@
+import { Client } from "pg";
+import { SeedResult } from "./lib/types";
+
+async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+export const SEED_SIZES = { agents: 50, contacts: 5_000, leads: 10_000, calls: 100_000, documents: 500 };
+
+/**
+ * The benchmark data set: a workspace with 50 agents, 5,000 contacts, 10,000 leads, 100,000 calls
+ * and 500 documents, inserted in bulk with generate_series, plus an ADMIN and a key holding
+ * exactly the grants of scenario 1's query. `serverUrl` is a running server on that database.
+ */
+export async function seed(databaseUrl: string, serverUrl: string): Promise<SeedResult> {
+  const session = await gql(serverUrl, "mutation($i: SignUpInput!) { signUp(input: $i) { token workspace { id } } }", {
+    i: { workspaceName: "Bench", email: `bench-${Date.now()}@example.test`, password: "benchmark password" },
+  });
+  const adminToken = session.signUp.token;
+  const workspaceId = session.signUp.workspace.id;
+  const created = await gql(
+    serverUrl,
+    `mutation { createApiKey(input: { name: "Bench", permissions: [{ resource: CALLS, read: true }, { resource: AGENTS, read: true }, { resource: CONTACTS, read: true }] }) { secret apiKey { id } } }`,
+    {},
+    adminToken,
+  );
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const ws = [workspaceId];
+    await db.query(
+      `INSERT INTO agent (workspace_id, name, language, status, created_at, updated_at)
+       SELECT $1, 'Agent ' || g, 'en-US', CASE WHEN g % 5 = 0 THEN 'PAUSED' ELSE 'ACTIVE' END, now() - g * interval '1 minute', now()
+       FROM generate_series(1, ${SEED_SIZES.agents}) g`, ws);
+    await db.query(
+      `INSERT INTO contact (workspace_id, first_name, last_name, email, phone, company, created_at, updated_at)
+       SELECT $1, 'First' || g, 'Last' || g, 'c' || g || '@example.test', '+1555' || lpad(g::text, 7, '0'), 'Company ' || (g % 300), now() - g * interval '1 second', now()
+       FROM generate_series(1, ${SEED_SIZES.contacts}) g`, ws);
+    await db.query(
+      `WITH c AS (SELECT array_agg(id) AS ids FROM contact WHERE workspace_id = $1)
+       INSERT INTO lead (workspace_id, name, status, score, source, contact_id, created_at, updated_at)
+       SELECT $1, 'Lead ' || g, (ARRAY['NEW','CONTACTED','QUALIFIED','CONVERTED','LOST'])[1 + g % 5], g % 101, 'web', c.ids[1 + g % ${SEED_SIZES.contacts}],
+              now() - g * interval '1 minute', now()
+       FROM generate_series(1, ${SEED_SIZES.leads}) g, c`, ws);
+    await db.query(
+      `WITH a AS (SELECT array_agg(id) AS ids FROM agent WHERE workspace_id = $1),
+            c AS (SELECT array_agg(id) AS ids FROM contact WHERE workspace_id = $1),
+            l AS (SELECT array_agg(id) AS ids FROM lead WHERE workspace_id = $1)
+       INSERT INTO call (workspace_id, agent_id, contact_id, lead_id, direction, status, from_number, to_number, started_at, ended_at, created_at, updated_at)
+       SELECT $1, a.ids[1 + g % ${SEED_SIZES.agents}], c.ids[1 + g % ${SEED_SIZES.contacts}], l.ids[1 + g % ${SEED_SIZES.leads}],
+              CASE WHEN g % 2 = 0 THEN 'INBOUND' ELSE 'OUTBOUND' END,
+              (ARRAY['QUEUED','IN_PROGRESS','COMPLETED','FAILED','NO_ANSWER'])[1 + g % 5],
+              '+1555' || lpad((g % 10000000)::text, 7, '0'), '+1666' || lpad((g % 10000000)::text, 7, '0'),
+              now() - g * interval '20 seconds', now() - g * interval '20 seconds' + (g % 600) * interval '1 second',
+              now() - g * interval '20 seconds', now()
+       FROM generate_series(1, ${SEED_SIZES.calls}) g, a, c, l`, ws);
+    await db.query(
+      `INSERT INTO knowledge_base_document (workspace_id, title, content, created_at, updated_at)
+       SELECT $1, 'Document ' || g, repeat('Knowledge. ', 50), now() - g * interval '1 hour', now()
+       FROM generate_series(1, ${SEED_SIZES.documents}) g`, ws);
+    await db.query("ANALYZE");
+  } finally {
+    await db.end();
+  }
+  return { databaseUrl, workspaceId, adminToken, keySecret: created.createApiKey.secret, keyId: created.createApiKey.apiKey.id };
+}

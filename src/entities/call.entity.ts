@@ -1,0 +1,69 @@
+import { Column, Entity, PrimaryColumn } from "typeorm";
+
+export enum CallDirection {
+  INBOUND = "INBOUND",
+  OUTBOUND = "OUTBOUND",
+}
+
+export enum CallStatus {
+  QUEUED = "QUEUED",
+  IN_PROGRESS = "IN_PROGRESS",
+  COMPLETED = "COMPLETED",
+  FAILED = "FAILED",
+  NO_ANSWER = "NO_ANSWER",
+}
+
+/** One phone call handled by an agent. The history outlives the agent, contact and lead it names. */
+@Entity({ name: "call" })
+export class CallEntity {
+  @PrimaryColumn({ type: "uuid" })
+  id: string;
+
+  @Column({ name: "workspace_id", type: "uuid" })
+  workspaceId: string;
+
+  /** Required on create; null once the agent is deleted. */
+  @Column({ name: "agent_id", type: "uuid", nullable: true })
+  agentId: string | null;
+
+  @Column({ name: "contact_id", type: "uuid", nullable: true })
+  contactId: string | null;
+
+  @Column({ name: "lead_id", type: "uuid", nullable: true })
+  leadId: string | null;
+
+  @Column({ type: "varchar", length: 16 })
+  direction: CallDirection;
+
+  @Column({ type: "varchar", length: 16 })
+  status: CallStatus;
+
+  /** E.164. */
+  @Column({ name: "from_number", type: "varchar", length: 16 })
+  fromNumber: string;
+
+  /** E.164. */
+  @Column({ name: "to_number", type: "varchar", length: 16 })
+  toNumber: string;
+
+  @Column({ name: "started_at", type: "timestamptz", precision: 3, nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: "ended_at", type: "timestamptz", precision: 3, nullable: true })
+  endedAt: Date | null;
+
+  @Column({ type: "text", nullable: true })
+  summary: string | null;
+
+  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
+  updatedAt: Date;
+}
+
+/** Whole seconds from start to end when both are known, else null (CONTRACT.md 4). */
+export function callDurationSeconds(call: Pick<CallEntity, "startedAt" | "endedAt">): number | null {
+  if (!call.startedAt || !call.endedAt) return null;
+  return Math.floor((call.endedAt.getTime() - call.startedAt.getTime()) / 1000);
+}

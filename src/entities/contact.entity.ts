@@ -1,0 +1,33 @@
+import { Column, Entity, PrimaryColumn } from "typeorm";
+
+/** A person the workspace talks to. */
+@Entity({ name: "contact" })
+export class ContactEntity {
+  @PrimaryColumn({ type: "uuid" })
+  id: string;
+
+  @Column({ name: "workspace_id", type: "uuid" })
+  workspaceId: string;
+
+  @Column({ name: "first_name", type: "varchar", length: 100 })
+  firstName: string;
+
+  @Column({ name: "last_name", type: "varchar", length: 100, nullable: true })
+  lastName: string | null;
+
+  @Column({ type: "varchar", length: 254, nullable: true })
+  email: string | null;
+
+  /** E.164. */
+  @Column({ type: "varchar", length: 16, nullable: true })
+  phone: string | null;
+
+  @Column({ type: "varchar", length: 200, nullable: true })
+  company: string | null;
+
+  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
+  updatedAt: Date;
+}

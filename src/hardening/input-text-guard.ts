@@ -1,0 +1,92 @@
+import { ApolloServerPlugin } from "@apollo/server";
+import { DocumentNode, GraphQLError, Kind, OperationDefinitionNode, ValueNode, visit } from "graphql";
+import { badUserInput, FieldError } from "../common/errors";
+
+/** NUL, which PostgreSQL cannot store in text, and UTF-16 halves, which would be stored as U+FFFD. */
+const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const MESSAGE = "must not contain NUL characters or unpaired UTF-16 surrogates";
+/**
+ * Far deeper than any input type or sensible JSON value nests, and far shallower than what
+ * overflows a recursive walk (ours, a validator's, or PostgreSQL's jsonb parser).
+ */
+export const MAX_NESTING = 32;
+const TOO_DEEP = `must not nest more than ${MAX_NESTING} levels deep`;
+
+/** `top` is the path at the argument's first level (`input.config`), where a too-deep value is reported. */
+type Pending = { value: unknown; path: string; depth: number; top: string };
+
+function note(into: Map<string, FieldError>, field: string, message: string): void {
+  if (!into.has(field)) into.set(field, { field, message });
+}
+
+/** Walks a variable's value without recursion, so a deeply nested hostile value cannot overflow the stack. */
+function scanValue(root: unknown, rootPath: string, into: Map<string, FieldError>, rootDepth = 0): void {
+  const stack: Pending[] = [{ value: root, path: rootPath, depth: rootDepth, top: rootPath }];
+  while (stack.length > 0) {
+    const { value, path, depth, top } = stack.pop()!;
+    if (typeof value === "string") {
+      if (UNSAFE.test(value)) note(into, path, MESSAGE);
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_NESTING) {
+      note(into, top, TOO_DEEP);
+      continue;
+    }
+    const children: [string, unknown][] = Array.isArray(value) ? value.map((item, i) => [`${path}[${i}]`, item]) : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item]);
+    for (const [childPath, item] of children) stack.push({ value: item, path: childPath, depth: depth + 1, top: depth === 0 ? childPath : top });
+  }
+}
+
+/** Literals are bounded by the parser's token limit, so plain recursion is safe here. */
+function scanNode(node: ValueNode, path: string, variables: Record<string, unknown>, into: Map<string, FieldError>, depth = 0): void {
+  if (depth >= MAX_NESTING) return note(into, path, TOO_DEEP);
+  switch (node.kind) {
+    case Kind.STRING:
+      return scanValue(node.value, path, into);
+    case Kind.VARIABLE:
+      return scanValue(variables[node.name.value], path, into, depth);
+    case Kind.LIST:
+      return node.values.forEach((item, i) => scanNode(item, `${path}[${i}]`, variables, into, depth + 1));
+    case Kind.OBJECT:
+      return node.fields.forEach((field) => scanNode(field.value, `${path}.${field.name.value}`, variables, into, depth + 1));
+    default:
+      return;
+  }
+}
+
+/**
+ * Every argument string of an operation (literal or through a variable) that the database could
+ * not store faithfully, and every argument value nested deeper than MAX_NESTING, named by its
+ * argument path (`input.name`, `input.permissions[0].resource`, `input.config`).
+ */
+export function unsafeTextFields(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): FieldError[] {
+  const found = new Map<string, FieldError>();
+  const scan = (root: OperationDefinitionNode | DocumentNode) =>
+    visit(root, {
+      Field(field) {
+        for (const argument of field.arguments ?? []) scanNode(argument.value, argument.name.value, variables ?? {}, found);
+      },
+    });
+  scan(operation);
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) scan({ kind: Kind.DOCUMENT, definitions: [definition] });
+  return [...found.values()];
+}
+
+/** Refuses such input as BAD_USER_INPUT before anything executes, instead of failing in SQL or overflowing a stack. */
+export function inputTextGuardPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request }) {
+          if (!operation) return;
+          const fields = unsafeTextFields(document, operation, request.variables as Record<string, unknown> | undefined);
+          if (fields.length === 0) return;
+          // Thrown before execution, so Apollo needs the status spelt out (it would otherwise say 500).
+          const refusal = badUserInput(fields);
+          throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Principal } from "../auth/principal";
+import { parseBearer, sha256 } from "../auth/token";
+import { rateLimited } from "../common/errors";
+import type { RateLimitValue } from "../keys/api-key-rules";
+import { guessOperationType, requestOperation } from "../server/metering-plugin";
+import type { Services } from "../services";
+import { UsageOutcome } from "../usage/usage-event";
+
+/**
+ * The key's limit, read from the verified-key cache the verifier has just filled, so this costs
+ * a hash and a map look-up, not a query.
+ */
+async function limitOf(req: IncomingMessage, services: Services): Promise<RateLimitValue | null> {
+  const bearer = parseBearer(req.headers.authorization);
+  if (bearer.kind !== "apiKey") return null;
+  return (await services.keyCache.get(sha256(bearer.token)))?.rateLimit ?? null;
+}
+
+/**
+ * Counts an API-key request against the key's limit before anything else runs, and tells the
+ * client where it stands with `RateLimit-Limit/Remaining/Reset` on every response. Over the limit
+ * the request is refused with 429 RATE_LIMITED and `Retry-After`; it never reaches Apollo's
+ * pipeline, so it is metered here, once, as RATE_LIMITED (counted in usage, published on
+ * `usageEvents`).
+ */
+export async function enforceRateLimit(req: IncomingMessage, res: ServerResponse, principal: Principal | null, services: Services): Promise<void> {
+  if (principal?.kind !== "API_KEY") return;
+  const limit = await limitOf(req, services);
+  if (!limit) return;
+  const decision = await services.rateLimiter.consume(principal.apiKeyId, limit);
+  res.setHeader("RateLimit-Limit", String(decision.limit));
+  res.setHeader("RateLimit-Remaining", String(decision.remaining));
+  res.setHeader("RateLimit-Reset", String(decision.resetSeconds));
+  if (decision.allowed) return;
+  const operation = requestOperation(req as IncomingMessage & { body?: unknown });
+  services.usage.recorder.record({
+    workspaceId: principal.workspaceId,
+    apiKeyId: principal.apiKeyId,
+    operationType: guessOperationType(operation.query),
+    operationName: operation.operationName ?? /^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(operation.query ?? "")?.[1] ?? null,
+    outcome: UsageOutcome.RATE_LIMITED,
+  });
+  throw rateLimited(decision.resetSeconds);
+}

@@ -1,0 +1,112 @@
+import Redis from "ioredis";
+import { LRUCache } from "lru-cache";
+import type { Clock } from "../common/clock";
+import type { RateLimitValue } from "../keys/api-key-rules";
+import type { Logger } from "../logger";
+
+/** What one request learns from the limiter; also what the `RateLimit-*` headers say. */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  /** Requests left in the current window after this one. */
+  remaining: number;
+  /** Whole seconds until the window resets (at least 1). */
+  resetSeconds: number;
+}
+
+/** Counts one request against a key's limit and says whether it may proceed. */
+export interface RateLimiter {
+  consume(keyId: string, limit: RateLimitValue): Promise<RateDecision>;
+  close(): Promise<void>;
+}
+
+function decide(count: number, limit: RateLimitValue, msLeft: number): RateDecision {
+  return {
+    allowed: count <= limit.limit,
+    limit: limit.limit,
+    remaining: Math.max(0, limit.limit - count),
+    resetSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
+  };
+}
+
+/**
+ * Fixed windows aligned to multiples of the window length, so every instance (and the Redis
+ * script) agrees on where a window starts. Per process; bounded in the number of keys it tracks.
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly windows = new LRUCache<string, { start: number; count: number }>({ max: 100_000 });
+
+  constructor(private readonly clock: Clock) {}
+
+  async consume(keyId: string, limit: RateLimitValue): Promise<RateDecision> {
+    const now = this.clock.now().getTime();
+    const length = limit.windowSeconds * 1000;
+    const start = now - (now % length);
+    const slot = `${keyId}:${limit.limit}:${limit.windowSeconds}`;
+    const window = this.windows.get(slot);
+    const current = window && window.start === start ? window : { start, count: 0 };
+    current.count += 1;
+    this.windows.set(slot, current);
+    return decide(current.count, limit, start + length - now);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * INCR and PEXPIRE in one script: the count and its expiry are set atomically, so concurrent
+ * instances never race a read-modify-write and a window can never be left without an expiry.
+ */
+const CONSUME_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
+/**
+ * The limit shared by every instance through Redis. When Redis cannot be reached the limiter
+ * falls back to counting in this process (logged once per outage), so the API keeps serving with
+ * a per-instance limit instead of failing or letting everything through; it returns to Redis on
+ * the first command that succeeds.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  private readonly redis: Redis;
+  private degraded = false;
+
+  constructor(url: string, private readonly clock: Clock, private readonly fallback: RateLimiter, private readonly logger: Logger) {
+    // No offline queue and no retries per command: a request must not wait for Redis to return.
+    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, connectTimeout: 1000 });
+    this.redis.on("error", () => undefined); // reported once per outage by consume(), not per reconnect attempt
+    this.redis.defineCommand("grantqlConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });
+  }
+
+  async consume(keyId: string, limit: RateLimitValue): Promise<RateDecision> {
+    const now = this.clock.now().getTime();
+    const length = limit.windowSeconds * 1000;
+    const start = now - (now % length);
+    try {
+      const slot = `grantql:rl:${keyId}:${limit.limit}:${limit.windowSeconds}:${start}`;
+      const count = Number(await (this.redis as unknown as { grantqlConsume(key: string, ttlMs: number): Promise<number> }).grantqlConsume(slot, length + 1000));
+      if (this.degraded) {
+        this.degraded = false;
+        this.logger.info("rate limits are shared through Redis again");
+      }
+      return decide(count, limit, start + length - now);
+    } catch (error) {
+      if (!this.degraded) {
+        this.degraded = true;
+        this.logger.warn({ err: error }, "Redis unreachable: rate limits are counted per instance until it returns");
+      }
+      return this.fallback.consume(keyId, limit);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+/** Redis when `REDIS_URL` is set, else this process alone. */
+export function createRateLimiter(redisUrl: string | undefined, clock: Clock, logger: Logger): RateLimiter {
+  const memory = new MemoryRateLimiter(clock);
+  return redisUrl ? new RedisRateLimiter(redisUrl, clock, memory, logger) : memory;
+}

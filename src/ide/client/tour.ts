@@ -1,0 +1,62 @@
+/** The document a first visit opens with: a short tour of the tasks an admin does here. */
+export const TOUR_DOCUMENT = `# Welcome to grantql.
+#
+# A short tour. Put the cursor inside an operation and press Ctrl/Cmd-Enter, or press ▶
+# and pick the operation by name.
+# Ready-to-run documents for every admin and security task: docs/operations/ in the repository.
+#
+# 1. Sign up (a new workspace and its first ADMIN) or sign in. Copy the "token" (gqs_…) into
+#    the Headers tab below:  {"Authorization": "Bearer gqs_…"}
+
+mutation SignUp {
+  signUp(input: { workspaceName: "Acme", email: "admin@example.com", password: "choose a long passphrase" }) {
+    token
+    expiresAt
+    member { id email role }
+    workspace { id name }
+  }
+}
+
+mutation SignIn {
+  signIn(email: "admin@example.com", password: "choose a long passphrase") {
+    token
+    expiresAt
+  }
+}
+
+# 2. Create an API key. Its secret (gqk_…) is shown exactly once: store it now.
+
+mutation CreateKey {
+  createApiKey(input: {
+    name: "Reporting"
+    permissions: [{ resource: CALLS, read: true }, { resource: ANALYTICS, read: true }]
+  }) {
+    secret
+    apiKey { id prefix status permissions { resource read write } expiresAt }
+  }
+}
+
+# 3. The live keys, newest first, with their usage.
+
+query ActiveKeys {
+  apiKeys(status: [ACTIVE]) {
+    totalCount
+    nodes { id name prefix lastUsedAt usage { last24h last7d last30d } }
+  }
+}
+
+# 4. Watch usage live (as ADMIN or SECURITY). Leave $id empty for every key of the
+#    workspace, or set {"id": "<key id>"} in Variables. Then call the API with the key
+#    ({"Authorization": "Bearer gqk_…"} in another tab) and watch the counters move.
+
+subscription KeyUsage($id: ID) {
+  apiKeyUsage(apiKeyId: $id) {
+    apiKey { id name prefix }
+    usage { last24h last7d last30d }
+    lastUsedAt
+  }
+}
+`;
+
+/** Headers a first visit starts with; grantql treats a bare "Bearer " as no credential. */
+export const DEFAULT_HEADERS = `{"Authorization": "Bearer "}`;

@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import express, { Request, Router } from "express";
+import type { Logger } from "../logger";
+import { ideBundleDir } from "./ide-paths";
+
+/**
+ * Only what the page needs, and only from this server: a browser told to fetch a script, font,
+ * worker or socket anywhere else refuses. Monaco sets inline styles, hence 'unsafe-inline' for
+ * styles only.
+ */
+export const IDE_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "worker-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join("; ");
+
+/**
+ * GraphiQL on `GET /graphql` for a browser (Accept prefers text/html) and its bundled assets
+ * under `/ide/`. Every other request to /graphql falls through to Apollo unchanged. Mount before
+ * the Apollo middleware.
+ */
+export function ideRoutes(logger: Logger, bundleDir: string = ideBundleDir()): Router {
+  const router = Router();
+  const pagePath = join(bundleDir, "index.html");
+  let page: string | undefined;
+  let warned = false;
+
+  router.get("/graphql", (req, res, next) => {
+    if (!prefersHtml(req)) return next();
+    page ??= existsSync(pagePath) ? readFileSync(pagePath, "utf8") : undefined;
+    if (!page) {
+      if (!warned) logger.warn({ bundleDir }, "the IDE is not built; run `npm run build`");
+      warned = true;
+      res.status(503).type("text/plain").send("The GraphQL IDE is not built on this server. Run `npm run build`, then restart.\n");
+      return;
+    }
+    res.set({ "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", Vary: "Accept" });
+    res.type("html").send(page);
+  });
+  // Fixed file names, so revalidate each load (cheap with ETag) rather than cache for ever.
+  router.use(
+    "/ide",
+    express.static(bundleDir, {
+      index: false,
+      setHeaders: (res) => res.set({ "Cache-Control": "no-cache", "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff" }),
+    }),
+  );
+  return router;
+}
+
+/** A browser navigation, not an API client: text/html outranks every JSON type in Accept. */
+function prefersHtml(req: Request): boolean {
+  return req.accepts(["application/json", "application/graphql-response+json", "text/html"]) === "text/html";
+}

@@ -1,0 +1,39 @@
+import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { permission } from "../../auth/access-directives";
+import { AgentEntity } from "../../entities/agent.entity";
+import { GraphQLContext } from "../../server/context";
+import { Agent, AgentConnection, AgentFilter, CreateAgentInput, UpdateAgentInput } from "./agent.types";
+import { CallConnection } from "./call.types";
+import { readCallPage } from "./call-page.args";
+import { KnowledgeBaseDocument } from "./knowledge-base-document.types";
+import { createResourceResolver } from "./resource-resolver.factory";
+
+@Resolver(() => Agent)
+export class AgentResolver extends createResourceResolver({
+  resource: "AGENTS",
+  one: "agent",
+  many: "agents",
+  type: Agent,
+  connection: AgentConnection,
+  createInput: CreateAgentInput,
+  updateInput: UpdateAgentInput,
+  filter: AgentFilter,
+  service: "agents",
+}) {
+  @FieldResolver(() => [KnowledgeBaseDocument], { description: "Documents this agent answers from, newest first." })
+  @Directive(permission("KNOWLEDGE_BASE", "READ"))
+  knowledgeBase(@Root() agent: AgentEntity, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.resources.documentsOfAgent.load(agent.id);
+  }
+
+  @FieldResolver(() => CallConnection, { description: "Calls this agent handled, newest first." })
+  @Directive(permission("CALLS", "READ"))
+  calls(
+    @Root() agent: AgentEntity,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ) {
+    return ctx.loaders.resources.callsOf("agent_id", readCallPage(first, after)).load(agent.id);
+  }
+}

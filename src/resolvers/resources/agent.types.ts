@@ -1,0 +1,91 @@
+import { Directive, Field, ID, InputType, ObjectType } from "type-graphql";
+import { permission } from "../../auth/access-directives";
+import { AgentStatus } from "./resource-enums";
+import { Connection } from "../common/connection";
+import { LanguageTag, LongText, SearchText, ShortText } from "../../resources/resource-rules";
+import { CONTAINS_DESCRIPTION, CreatedRangeFilter } from "./created-range.filter";
+
+@ObjectType({ description: "A voice agent. Every field but `id` needs agents:read." })
+@Directive(permission("AGENTS", "READ"))
+export class Agent {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  name: string;
+
+  @Field({ description: "A BCP 47 language tag such as en-US." })
+  language: string;
+
+  @Field(() => String, { nullable: true })
+  voice: string | null;
+
+  @Field(() => String, { nullable: true })
+  prompt: string | null;
+
+  @Field(() => AgentStatus)
+  status: AgentStatus;
+
+  @Field()
+  createdAt: Date;
+
+  @Field()
+  updatedAt: Date;
+}
+
+@ObjectType()
+export class AgentConnection extends Connection(Agent, "Agent") {}
+
+@InputType()
+export class CreateAgentInput {
+  @Field({ description: "1–200 characters." })
+  @ShortText(200)
+  name: string;
+
+  @Field(() => String, { nullable: true, defaultValue: "en-US" })
+  @LanguageTag()
+  language?: string | null;
+
+  @Field(() => String, { nullable: true, description: "At most 100 characters." })
+  @ShortText(100)
+  voice?: string | null;
+
+  @Field(() => String, { nullable: true, description: "At most 20,000 characters." })
+  @LongText(20000)
+  prompt?: string | null;
+
+  @Field(() => AgentStatus, { nullable: true, description: "ACTIVE when not given." })
+  status?: AgentStatus | null;
+}
+
+@InputType({ description: "Only the fields given change; null clears a nullable field." })
+export class UpdateAgentInput {
+  @Field(() => String, { nullable: true })
+  @ShortText(200)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @LanguageTag()
+  language?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @ShortText(100)
+  voice?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @LongText(20000)
+  prompt?: string | null;
+
+  @Field(() => AgentStatus, { nullable: true })
+  status?: AgentStatus | null;
+}
+
+@InputType()
+export class AgentFilter extends CreatedRangeFilter {
+  @Field(() => [AgentStatus], { nullable: true, description: "Any of these statuses." })
+  status?: AgentStatus[] | null;
+
+  @Field(() => String, { nullable: true, description: `Name: ${CONTAINS_DESCRIPTION}` })
+  @SearchText()
+  nameContains?: string | null;
+}

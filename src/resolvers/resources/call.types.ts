@@ -1,0 +1,136 @@
+import { Directive, Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { permission } from "../../auth/access-directives";
+import { LongText, PhoneNumber } from "../../resources/resource-rules";
+import { Connection } from "../common/connection";
+import { CreatedRangeFilter } from "./created-range.filter";
+import { CallDirection, CallStatus } from "./resource-enums";
+
+@ObjectType({ description: "One phone call. Every field but `id` needs calls:read." })
+@Directive(permission("CALLS", "READ"))
+export class Call {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => CallDirection)
+  direction: CallDirection;
+
+  @Field(() => CallStatus)
+  status: CallStatus;
+
+  @Field({ description: "E.164." })
+  fromNumber: string;
+
+  @Field({ description: "E.164." })
+  toNumber: string;
+
+  @Field(() => Date, { nullable: true })
+  startedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  endedAt: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "Whole seconds from startedAt to endedAt when both are set." })
+  durationSeconds: number | null;
+
+  @Field(() => String, { nullable: true })
+  summary: string | null;
+
+  @Field()
+  createdAt: Date;
+
+  @Field()
+  updatedAt: Date;
+}
+
+@ObjectType()
+export class CallConnection extends Connection(Call, "Call") {}
+
+@InputType()
+export class CreateCallInput {
+  @Field(() => ID, { description: "An agent of your workspace." })
+  agentId: string;
+
+  @Field(() => CallDirection)
+  direction: CallDirection;
+
+  @Field({ description: "E.164, e.g. +14155550123." })
+  @PhoneNumber()
+  fromNumber: string;
+
+  @Field({ description: "E.164, e.g. +14155550123." })
+  @PhoneNumber()
+  toNumber: string;
+
+  @Field(() => CallStatus, { nullable: true, defaultValue: CallStatus.QUEUED })
+  status?: CallStatus | null;
+
+  @Field(() => Date, { nullable: true })
+  startedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: "Not before startedAt." })
+  endedAt?: Date | null;
+
+  @Field(() => String, { nullable: true, description: "At most 10,000 characters." })
+  @LongText(10000)
+  summary?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "A contact of your workspace." })
+  contactId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "A lead of your workspace." })
+  leadId?: string | null;
+}
+
+@InputType({ description: "Only the fields given change; null clears a nullable field." })
+export class UpdateCallInput {
+  @Field(() => ID, { nullable: true })
+  agentId?: string | null;
+
+  @Field(() => CallDirection, { nullable: true })
+  direction?: CallDirection | null;
+
+  @Field(() => String, { nullable: true })
+  @PhoneNumber()
+  fromNumber?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @PhoneNumber()
+  toNumber?: string | null;
+
+  @Field(() => CallStatus, { nullable: true })
+  status?: CallStatus | null;
+
+  @Field(() => Date, { nullable: true })
+  startedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  endedAt?: Date | null;
+
+  @Field(() => String, { nullable: true })
+  @LongText(10000)
+  summary?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  contactId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  leadId?: string | null;
+}
+
+@InputType()
+export class CallFilter extends CreatedRangeFilter {
+  @Field(() => [CallStatus], { nullable: true, description: "Any of these statuses." })
+  status?: CallStatus[] | null;
+
+  @Field(() => [CallDirection], { nullable: true })
+  direction?: CallDirection[] | null;
+
+  @Field(() => ID, { nullable: true })
+  agentId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  contactId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  leadId?: string | null;
+}

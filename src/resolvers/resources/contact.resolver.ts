@@ -1,0 +1,39 @@
+import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { permission } from "../../auth/access-directives";
+import { ContactEntity } from "../../entities/contact.entity";
+import { GraphQLContext } from "../../server/context";
+import { CallConnection } from "./call.types";
+import { readCallPage } from "./call-page.args";
+import { Contact, ContactConnection, ContactFilter, CreateContactInput, UpdateContactInput } from "./contact.types";
+import { Lead } from "./lead.types";
+import { createResourceResolver } from "./resource-resolver.factory";
+
+@Resolver(() => Contact)
+export class ContactResolver extends createResourceResolver({
+  resource: "CONTACTS",
+  one: "contact",
+  many: "contacts",
+  type: Contact,
+  connection: ContactConnection,
+  createInput: CreateContactInput,
+  updateInput: UpdateContactInput,
+  filter: ContactFilter,
+  service: "contacts",
+}) {
+  @FieldResolver(() => [Lead], { description: "Leads tied to this contact, newest first." })
+  @Directive(permission("LEADS", "READ"))
+  leads(@Root() contact: ContactEntity, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.resources.leadsOfContact.load(contact.id);
+  }
+
+  @FieldResolver(() => CallConnection, { description: "Calls with this contact, newest first." })
+  @Directive(permission("CALLS", "READ"))
+  calls(
+    @Root() contact: ContactEntity,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ) {
+    return ctx.loaders.resources.callsOf("contact_id", readCallPage(first, after)).load(contact.id);
+  }
+}

@@ -1,0 +1,39 @@
+import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { permission } from "../../auth/access-directives";
+import { LeadEntity } from "../../entities/lead.entity";
+import { GraphQLContext } from "../../server/context";
+import { CallConnection } from "./call.types";
+import { readCallPage } from "./call-page.args";
+import { Contact } from "./contact.types";
+import { CreateLeadInput, Lead, LeadConnection, LeadFilter, UpdateLeadInput } from "./lead.types";
+import { createResourceResolver } from "./resource-resolver.factory";
+
+@Resolver(() => Lead)
+export class LeadResolver extends createResourceResolver({
+  resource: "LEADS",
+  one: "lead",
+  many: "leads",
+  type: Lead,
+  connection: LeadConnection,
+  createInput: CreateLeadInput,
+  updateInput: UpdateLeadInput,
+  filter: LeadFilter,
+  service: "leads",
+}) {
+  @FieldResolver(() => Contact, { nullable: true, description: "Null when none is set or it was deleted." })
+  @Directive(permission("CONTACTS", "READ"))
+  contact(@Root() lead: LeadEntity, @Ctx() ctx: GraphQLContext) {
+    return lead.contactId ? ctx.loaders.resources.contact.load(lead.contactId) : null;
+  }
+
+  @FieldResolver(() => CallConnection, { description: "Calls about this lead, newest first." })
+  @Directive(permission("CALLS", "READ"))
+  calls(
+    @Root() lead: LeadEntity,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ) {
+    return ctx.loaders.resources.callsOf("lead_id", readCallPage(first, after)).load(lead.id);
+  }
+}

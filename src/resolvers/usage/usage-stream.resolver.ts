@@ -1,0 +1,51 @@
+import { Arg, Ctx, Directive, ID, Resolver, Root, Subscription } from "type-graphql";
+import { membersOnly } from "../../auth/access-directives";
+import { ApiKeyEntity } from "../../entities/api-key.entity";
+import { GraphQLContext, memberOf } from "../../server/context";
+import type { UsageCountsValue } from "../../usage/usage-reader";
+import { UsageEventMessage, UsageOutcome } from "../../usage/usage-event";
+import { apiKeyUsageStream, usageEventsStream } from "../../usage/usage-streams";
+import { UsageUpdate } from "./usage-update.types";
+import { UsageEvent } from "./usage.types";
+
+interface UsageArgs {
+  apiKeyId?: string | null;
+  outcomes?: UsageOutcome[] | null;
+}
+
+/** Live usage for security staff, over graphql-ws; scoped to the subscriber's workspace. */
+@Resolver()
+export class UsageStreamResolver {
+  @Subscription(() => UsageUpdate, {
+    description: "The key's current counters first, then a message whenever they change (at most one per key per second). Without apiKeyId: changes of every key of your workspace.",
+    subscribe: ({ args, context }) => apiKeyUsageStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId),
+  })
+  @Directive(membersOnly("ADMIN", "SECURITY"))
+  async apiKeyUsage(
+    @Root() apiKeyId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("apiKeyId", () => ID, { nullable: true }) _apiKeyId: string | null,
+  ): Promise<{ apiKey: ApiKeyEntity; usage: UsageCountsValue; lastUsedAt: Date | null }> {
+    // One context serves the whole subscription: forget what earlier messages loaded.
+    ctx.loaders.apiKey.clearAll();
+    ctx.loaders.usage.clearAll();
+    ctx.loaders.lastUsedAt.clearAll();
+    const [apiKey, usage, lastUsedAt] = await Promise.all([ctx.loaders.apiKey.load(apiKeyId), ctx.loaders.usage.load(apiKeyId), ctx.loaders.lastUsedAt.load(apiKeyId)]);
+    // The topic is routed by workspace, so the key is always found; the guard is for a deleted one.
+    if (!apiKey) throw new Error(`usage update for a key that is gone: ${apiKeyId}`);
+    return { apiKey, usage, lastUsedAt };
+  }
+
+  @Subscription(() => UsageEvent, {
+    description: "Every request made with a key of your workspace as it is recorded, REJECTED ones (expired or revoked keys) included.",
+    subscribe: ({ args, context }) => usageEventsStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId, (args as UsageArgs).outcomes),
+  })
+  @Directive(membersOnly("ADMIN", "SECURITY"))
+  usageEvents(
+    @Root() event: UsageEventMessage,
+    @Arg("apiKeyId", () => ID, { nullable: true }) _apiKeyId: string | null,
+    @Arg("outcomes", () => [UsageOutcome], { nullable: true }) _outcomes: UsageOutcome[] | null,
+  ): UsageEvent {
+    return { ...event, occurredAt: new Date(event.occurredAt) };
+  }
+}

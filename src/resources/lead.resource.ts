@@ -1,0 +1,28 @@
+import { ContactEntity } from "../entities/contact.entity";
+import { LeadEntity, LeadStatus } from "../entities/lead.entity";
+import { ResourceDefinition } from "./resource-definition";
+import { checkReferences } from "./resource-references";
+
+export const leadResource: ResourceDefinition<LeadEntity> = {
+  label: "lead",
+  entity: LeadEntity,
+  alias: "ld",
+  fields: {
+    name: { required: true, trim: true },
+    email: {},
+    phone: {},
+    status: { required: true, default: LeadStatus.NEW },
+    source: { trim: true },
+    score: {},
+    notes: {},
+    contactId: {},
+  },
+  filters: {
+    status: { kind: "in", column: "status" },
+    contactId: { kind: "id", column: "contact_id" },
+    nameContains: { kind: "contains", expression: "$.name" },
+  },
+  async prepare(tx, workspaceId, next, _current, input, errors) {
+    if (input.contactId !== undefined) await checkReferences(tx, errors, "input.contactId", ContactEntity, "contact", workspaceId, [next.contactId]);
+  },
+};

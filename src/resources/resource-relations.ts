@@ -1,0 +1,112 @@
+import { DataSource } from "typeorm";
+import { Page, PageArgs, toPage } from "../common/pagination";
+import { AgentEntity } from "../entities/agent.entity";
+import { CallEntity } from "../entities/call.entity";
+import { KnowledgeBaseDocumentAgentEntity } from "../entities/knowledge-base-document-agent.entity";
+import { KnowledgeBaseDocumentEntity } from "../entities/knowledge-base-document.entity";
+import { LeadEntity } from "../entities/lead.entity";
+
+/** The columns of `call` that lead to another record, for `Agent.calls`, `Contact.calls`, `Lead.calls`. */
+export type CallParent = "agent_id" | "contact_id" | "lead_id";
+
+const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * Relation look-ups for many parents at once, each a constant number of statements whatever the
+ * number of parents: the per-request loaders batch a whole list's relations into one call here.
+ */
+export class ResourceRelations {
+  constructor(private readonly db: DataSource) {}
+
+  /** Documents linked to each agent, newest first. Two statements: the links, then the documents. */
+  async documentsOfAgents(workspaceId: string, agentIds: readonly string[]): Promise<Map<string, KnowledgeBaseDocumentEntity[]>> {
+    const links = await this.links(workspaceId, "agentId", agentIds);
+    const documents = await this.rowsByIds(KnowledgeBaseDocumentEntity, workspaceId, links.map((l) => l.documentId));
+    return group(agentIds, links, (l) => l.agentId, (l) => documents.get(l.documentId));
+  }
+
+  /** Agents each document is linked to, newest first. */
+  async agentsOfDocuments(workspaceId: string, documentIds: readonly string[]): Promise<Map<string, AgentEntity[]>> {
+    const links = await this.links(workspaceId, "documentId", documentIds);
+    const agents = await this.rowsByIds(AgentEntity, workspaceId, links.map((l) => l.agentId));
+    return group(documentIds, links, (l) => l.documentId, (l) => agents.get(l.agentId));
+  }
+
+  /** Leads of each contact, newest first, in one statement. */
+  async leadsOfContacts(workspaceId: string, contactIds: readonly string[]): Promise<Map<string, LeadEntity[]>> {
+    const leads = await this.db
+      .getRepository(LeadEntity)
+      .createQueryBuilder("ld")
+      .where("ld.workspace_id = :workspaceId AND ld.contact_id IN (:...contactIds)", { workspaceId, contactIds })
+      .orderBy("ld.created_at", "DESC")
+      .addOrderBy("ld.id", "DESC")
+      .getMany();
+    return group(contactIds, leads, (l) => l.contactId as string, (l) => l);
+  }
+
+  /**
+   * One page of calls for each parent (same `first`/`after` for all), newest first, in three
+   * statements: the page's ids per parent by a window function, the calls, the counts.
+   */
+  async callPages(workspaceId: string, parent: CallParent, parentIds: readonly string[], page: PageArgs): Promise<Map<string, Page<CallEntity>>> {
+    const params: unknown[] = [workspaceId, parentIds, page.first + 1];
+    let keyset = "";
+    if (page.after) {
+      params.push(page.after.at, page.after.id);
+      keyset = "AND (created_at, id) < ($4, $5)";
+    }
+    const ranked: { id: string }[] = await this.db.query(
+      `SELECT id FROM (
+         SELECT id, row_number() OVER (PARTITION BY ${parent} ORDER BY created_at DESC, id DESC) AS rank
+         FROM call WHERE workspace_id = $1 AND ${parent} = ANY($2::uuid[]) ${keyset}
+       ) ranked WHERE rank <= $3`,
+      params,
+    );
+    const calls = await this.rowsByIds(CallEntity, workspaceId, ranked.map((r) => r.id));
+    const counts: { parent: string; count: string }[] = await this.db.query(
+      `SELECT ${parent} AS parent, count(*) AS count FROM call WHERE workspace_id = $1 AND ${parent} = ANY($2::uuid[]) GROUP BY ${parent}`,
+      [workspaceId, parentIds],
+    );
+    const totals = new Map(counts.map((c) => [c.parent, Number(c.count)]));
+    const key = { agent_id: "agentId", contact_id: "contactId", lead_id: "leadId" } as const;
+    const byParent = group(parentIds, [...calls.values()], (c) => c[key[parent]] as string, (c) => c);
+    return new Map(parentIds.map((id) => [id, toPage((byParent.get(id) ?? []).sort(newestFirst), page.first, totals.get(id) ?? 0, (c) => c.createdAt)]));
+  }
+
+  private links(workspaceId: string, by: "agentId" | "documentId", ids: readonly string[]): Promise<KnowledgeBaseDocumentAgentEntity[]> {
+    const column = by === "agentId" ? "agent_id" : "document_id";
+    return this.db
+      .getRepository(KnowledgeBaseDocumentAgentEntity)
+      .createQueryBuilder("l")
+      .where(`l.workspace_id = :workspaceId AND l.${column} IN (:...ids)`, { workspaceId, ids })
+      .getMany();
+  }
+
+  private async rowsByIds<T extends { id: string; workspaceId: string; createdAt: Date }>(
+    entity: new () => T,
+    workspaceId: string,
+    ids: readonly string[],
+  ): Promise<Map<string, T>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.db.getRepository(entity).createQueryBuilder("r").where("r.workspace_id = :workspaceId AND r.id IN (:...unique)", { workspaceId, unique }).getMany();
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+}
+
+/** Parent id → its children, in the order given (or newest first when the children are records). */
+function group<L, T extends { createdAt: Date; id: string }>(
+  parentIds: readonly string[],
+  items: L[],
+  parentOf: (item: L) => string,
+  childOf: (item: L) => T | undefined,
+): Map<string, T[]> {
+  const result = new Map<string, T[]>(parentIds.map((id) => [id, []]));
+  for (const item of items) {
+    const child = childOf(item);
+    if (child) result.get(parentOf(item))?.push(child);
+  }
+  for (const children of result.values()) children.sort(newestFirst);
+  return result;
+}

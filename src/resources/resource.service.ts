@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import { DataSource, EntityManager } from "typeorm";
+import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import { Clock } from "../common/clock";
+import { notFound } from "../common/errors";
+import { isUuid, Page, readPageArgs, toPage } from "../common/pagination";
+import { FieldErrors, validateInput } from "../common/validation";
+import { ResourceDefinition, ResourceRecord } from "./resource-definition";
+import { applyFilters, checkCreatedRange, CreatedRange } from "./resource-filters";
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface ListArgs<F> {
+  first?: number | null;
+  after?: string | null;
+  filter?: F | null;
+}
+
+type Input = object & Record<string, unknown>;
+
+/**
+ * The one service behind all six resources: keyset-paginated, filtered lists; get by id; create;
+ * partial update; delete. Every method takes the workspace first and never sees another
+ * workspace's rows: their ids read as absent. Every write validates the whole input into one
+ * `FieldErrors` and runs in one transaction, so a refused input writes nothing.
+ */
+export class ResourceService<E extends ResourceRecord, F extends object = object> {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    readonly definition: ResourceDefinition<E>,
+  ) {}
+
+  /** Newest first. Bad `first`, `after` or filter values are BAD_USER_INPUT naming the argument. */
+  async list(workspaceId: string, args: ListArgs<F>): Promise<Page<E>> {
+    const errors = new FieldErrors();
+    const page = readPageArgs(args.first, args.after, errors, DEFAULT_PAGE_SIZE);
+    await validateInput("filter", args.filter, errors);
+    checkCreatedRange(errors, args.filter as CreatedRange | null | undefined);
+    errors.throwIfAny();
+    const { alias, filters } = this.definition;
+    const query = this.db.getRepository(this.definition.entity).createQueryBuilder(alias).where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
+    applyFilters(query, alias, filters, args.filter as (CreatedRange & Record<string, unknown>) | null);
+    const totalCount = await query.clone().getCount();
+    if (page.after) query.andWhere(`(${alias}.created_at, ${alias}.id) < (:afterAt, :afterId)`, { afterAt: page.after.at, afterId: page.after.id });
+    const rows = await query.orderBy(`${alias}.created_at`, "DESC").addOrderBy(`${alias}.id`, "DESC").limit(page.first + 1).getMany();
+    return toPage(rows, page.first, totalCount, (row) => row.createdAt);
+  }
+
+  /** Null when the id is not one of this workspace's records, or not an id at all. */
+  async get(workspaceId: string, id: string): Promise<E | null> {
+    if (!isUuid(id)) return null;
+    return this.db.getRepository(this.definition.entity).createQueryBuilder(this.definition.alias).where(this.byId(), { workspaceId, id }).getOne();
+  }
+
+  /** Many records in one statement, for the per-request loaders. */
+  async byIds(workspaceId: string, ids: readonly string[]): Promise<E[]> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return [];
+    const a = this.definition.alias;
+    return this.db.getRepository(this.definition.entity).createQueryBuilder(a).where(`${a}.workspace_id = :workspaceId AND ${a}.id IN (:...valid)`, { workspaceId, valid }).getMany();
+  }
+
+  async create(workspaceId: string, input: Input): Promise<E> {
+    const errors = new FieldErrors();
+    await validateInput("input", input, errors);
+    const values = this.readFields(input, errors, "create");
+    const now = this.clock.now();
+    const next = { ...values, id: randomUUID(), workspaceId, createdAt: now, updatedAt: now } as E;
+    return this.db.transaction(async (tx) => {
+      await this.definition.prepare?.(tx, workspaceId, next, null, input, errors);
+      errors.throwIfAny();
+      await tx.insert(this.definition.entity, next as QueryDeepPartialEntity<E>);
+      await this.definition.afterWrite?.(tx, workspaceId, next, input, true);
+      return next;
+    });
+  }
+
+  /** Absent fields keep their value; `null` clears a nullable field and is refused on a required one. */
+  async update(workspaceId: string, id: string, input: Input): Promise<E> {
+    const errors = new FieldErrors();
+    await validateInput("input", input, errors);
+    const changes = this.readFields(input, errors, "update");
+    return this.db.transaction(async (tx) => {
+      const current = await this.lock(tx, workspaceId, id);
+      const next = { ...current, ...changes, updatedAt: this.clock.now() } as E;
+      await this.definition.prepare?.(tx, workspaceId, next, current, input, errors);
+      errors.throwIfAny();
+      // The row is locked, so writing every column is as safe as writing the changed ones, and it
+      // also carries what `prepare` completed (e.g. a merged config).
+      const { id: _id, workspaceId: _ws, createdAt: _created, ...written } = next;
+      await tx.update(this.definition.entity, { id: current.id, workspaceId } as never, written as unknown as QueryDeepPartialEntity<E>);
+      await this.definition.afterWrite?.(tx, workspaceId, next, input, false);
+      return next;
+    });
+  }
+
+  /** Deletes the record; foreign keys detach what pointed at it (ON DELETE SET NULL) in the same transaction. */
+  async delete(workspaceId: string, id: string): Promise<string> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.lock(tx, workspaceId, id);
+      await tx.delete(this.definition.entity, { id: current.id, workspaceId } as never);
+      return current.id;
+    });
+  }
+
+  private byId(): string {
+    const a = this.definition.alias;
+    return `${a}.workspace_id = :workspaceId AND ${a}.id = :id`;
+  }
+
+  /** The row, locked until the transaction ends; NOT_FOUND when it is not in this workspace. */
+  private async lock(tx: EntityManager, workspaceId: string, id: string): Promise<E> {
+    if (!isUuid(id)) throw notFound(this.definition.label);
+    const row = await tx.getRepository(this.definition.entity).createQueryBuilder(this.definition.alias).where(this.byId(), { workspaceId, id }).setLock("pessimistic_write").getOne();
+    if (!row) throw notFound(this.definition.label);
+    return row;
+  }
+
+  /** Copies the input's column fields, applying the per-field rules; virtual fields are left to the hooks. */
+  private readFields(input: Input, errors: FieldErrors, mode: "create" | "update"): Partial<E> {
+    const values: Record<string, unknown> = {};
+    for (const [name, rule] of Object.entries(this.definition.fields)) {
+      if (rule.virtual) continue;
+      let value = input[name];
+      if (typeof value === "string" && rule.trim) value = value.trim();
+      if (mode === "create" && (value === undefined || value === null) && rule.default !== undefined) value = rule.default;
+      if (mode === "update" && value === undefined) continue;
+      if (rule.required && (value === null || value === undefined)) {
+        errors.add(`input.${name}`, mode === "create" ? "is required" : "cannot be null: the field is required");
+        continue;
+      }
+      values[name] = value ?? null;
+    }
+    return values as Partial<E>;
+  }
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from "node:crypto";
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub, PubSub, SlidingBuffer } from "@graphql-yoga/subscription";
+import Redis, { RedisOptions } from "ioredis";
+import type { Logger } from "../logger";
+import { UsageEventMessage, UsageEventRecord } from "./usage-event";
+
+/**
+ * Typed topics; every payload survives JSON, because with Redis it travels as JSON. Usage topics
+ * are routed by workspace id, so a subscriber only ever receives its own workspace's messages.
+ */
+export type BusTopics = {
+  /** Events of one committed flush for one workspace. */
+  "grantql.usage.events": [workspaceId: string, payload: { events: UsageEventMessage[] }];
+  /** Keys whose counters changed in one committed flush. */
+  "grantql.usage.changed": [workspaceId: string, payload: { apiKeyIds: string[] }];
+  /** A key's state committed somewhere (update, revoke, rotate): drop it from every key cache. */
+  "grantql.keys.changed": [payload: { keyId: string; origin: string }];
+};
+
+// A subscriber that falls behind loses its oldest messages rather than growing memory.
+const SUBSCRIBER_BUFFER = 1000;
+
+/**
+ * Live fan-out: in-process without `REDIS_URL`, through Redis pub/sub with it, so that several
+ * instances act as one. Redis trouble never fails a request: publishes are dropped (and logged)
+ * while Redis is away, ioredis reconnects on its own and re-subscribes every channel.
+ */
+export class UsageBus {
+  readonly pubSub: PubSub<BusTopics>;
+  /** Tells this instance's own key-change messages from those of other instances. */
+  readonly instanceId = randomUUID();
+  private readonly clients: Redis[] = [];
+  private lastErrorLog = 0;
+  private down = false;
+
+  constructor(redisUrl: string | undefined, private readonly logger: Logger) {
+    if (!redisUrl) {
+      this.pubSub = createPubSub<BusTopics>({ repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER) });
+      return;
+    }
+    // Publishing must fail fast while Redis is away, not queue without bound in ioredis.
+    const publishClient = this.client(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const subscribeClient = this.client(redisUrl, { maxRetriesPerRequest: null });
+    const publisher = {
+      publish: (channel: string, message: string) =>
+        publishClient.publish(channel, message).catch((error: Error) => this.redisError(error, "publish")),
+    };
+    this.pubSub = createPubSub<BusTopics>({
+      eventTarget: createRedisEventTarget<never>({ publishClient: publisher as unknown as Redis, subscribeClient: this.resilient(subscribeClient) }),
+      repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER),
+    });
+  }
+
+  get distributed(): boolean {
+    return this.clients.length > 0;
+  }
+
+  /** For health and metrics: "disabled" without REDIS_URL, else whether every connection is up. */
+  redisState(): "disabled" | "ready" | "down" {
+    if (!this.distributed) return "disabled";
+    return this.clients.every((client) => client.status === "ready") ? "ready" : "down";
+  }
+
+  /** Publishes a committed batch: its events and which keys' counters changed, per workspace. */
+  publishCommitted(events: readonly UsageEventRecord[], counted: (event: UsageEventRecord) => boolean): void {
+    const byWorkspace = new Map<string, UsageEventRecord[]>();
+    for (const event of events) {
+      const list = byWorkspace.get(event.workspaceId) ?? [];
+      list.push(event);
+      byWorkspace.set(event.workspaceId, list);
+    }
+    for (const [workspaceId, list] of byWorkspace) {
+      this.pubSub.publish("grantql.usage.events", workspaceId, { events: list.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })) });
+      const apiKeyIds = [...new Set(list.filter(counted).map((e) => e.apiKeyId))];
+      if (apiKeyIds.length > 0) this.pubSub.publish("grantql.usage.changed", workspaceId, { apiKeyIds });
+    }
+  }
+
+  /**
+   * With Redis: every local key change is announced, and every change announced by another
+   * instance evicts the key here, so a revocation is refused everywhere at once rather than after
+   * the cache TTL. Without Redis there is nothing to relay.
+   */
+  relayKeyChanges(localChanges: Set<(keyId: string) => void>, evict: (keyId: string) => void): void {
+    if (!this.distributed) return;
+    localChanges.add((keyId) => this.pubSub.publish("grantql.keys.changed", { keyId, origin: this.instanceId }));
+    const messages = this.pubSub.subscribe("grantql.keys.changed");
+    void (async () => {
+      for await (const message of messages) {
+        if (message && message.origin !== this.instanceId) evict(message.keyId);
+      }
+    })();
+    this.stopRelay = () => void messages.return();
+  }
+
+  async close(): Promise<void> {
+    this.stopRelay();
+    // Nothing is owed to Redis at shutdown (no queued writes), so do not wait for a goodbye.
+    for (const client of this.clients) client.disconnect();
+  }
+
+  private stopRelay: () => void = () => undefined;
+
+  /**
+   * The subscriber as the event target sees it, with two repairs: a (un)subscribe that fails when
+   * the connection drops is logged instead of becoming an unhandled rejection, and every wanted
+   * channel is subscribed again on each reconnect, including one whose SUBSCRIBE was lost.
+   */
+  private resilient(client: Redis): Redis {
+    const wanted = new Set<string>();
+    client.on("ready", () => {
+      if (wanted.size > 0) client.subscribe(...wanted).catch((error: Error) => this.redisError(error, "subscribe"));
+    });
+    const facade = {
+      on: (event: "message", listener: (channel: string, message: string) => void) => {
+        client.on(event, listener);
+        return facade;
+      },
+      subscribe: (channel: string) => {
+        wanted.add(channel);
+        return client.subscribe(channel).catch((error: Error) => this.redisError(error, "subscribe"));
+      },
+      unsubscribe: (channel: string) => {
+        wanted.delete(channel);
+        return client.unsubscribe(channel).catch((error: Error) => this.redisError(error, "unsubscribe"));
+      },
+    };
+    return facade as unknown as Redis;
+  }
+
+  private client(url: string, options: RedisOptions): Redis {
+    const client = new Redis(url, { ...options, connectionName: "grantql" });
+    client.on("error", (error) => this.redisError(error, "connection"));
+    client.on("ready", () => {
+      if (this.down) this.logger.info("redis is back; live events and key revocations flow across instances again");
+      this.down = false;
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  private redisError(error: Error, during: string): void {
+    this.down = true;
+    const now = Date.now();
+    // Reconnection attempts fail every few hundred ms while Redis is away; one line per 10 s is enough.
+    if (now - this.lastErrorLog < 10_000) return;
+    this.lastErrorLog = now;
+    this.logger.error({ err: { message: error.message }, during }, "redis unavailable: live events pause across instances; requests are still served");
+  }
+}

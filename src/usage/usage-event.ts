@@ -1,0 +1,49 @@
+import type { Resource } from "../auth/resource";
+
+/** How a metered request ended (CONTRACT.md section 4, `UsageOutcome`). */
+export enum UsageOutcome {
+  ALLOWED = "ALLOWED",
+  FORBIDDEN = "FORBIDDEN",
+  INVALID = "INVALID",
+  ERROR = "ERROR",
+  REJECTED = "REJECTED",
+  RATE_LIMITED = "RATE_LIMITED",
+}
+
+/** What a caller hands to `UsageRecorder.record`; the recorder adds the id and, if absent, the time. */
+export interface UsageEventInput {
+  workspaceId: string;
+  apiKeyId: string;
+  /** Defaults to the injected clock's now. */
+  occurredAt?: Date;
+  /** `query`, `mutation` or `subscription`. */
+  operationType: string;
+  operationName?: string | null;
+  resources?: readonly Resource[];
+  outcome: UsageOutcome;
+  durationMs?: number | null;
+}
+
+/** One recorded event, as buffered, stored, and published (the id is the stored row's id). */
+export interface UsageEventRecord {
+  id: string;
+  workspaceId: string;
+  apiKeyId: string;
+  occurredAt: Date;
+  operationType: string;
+  operationName: string | null;
+  resources: Resource[];
+  outcome: UsageOutcome;
+  durationMs: number | null;
+}
+
+/** The same event after a trip through JSON (Redis): times are ISO strings. */
+export type UsageEventMessage = Omit<UsageEventRecord, "occurredAt"> & { occurredAt: string };
+
+/**
+ * Whether an event counts in `usage` and `usageSeries`. A REJECTED request presented a key that no
+ * longer works: it is streamed and stored for security staff, but it is not usage of the key.
+ */
+export function countsAsUsage(outcome: UsageOutcome): boolean {
+  return outcome !== UsageOutcome.REJECTED;
+}

@@ -1,0 +1,134 @@
+import { dataOf, errorOf, gql, GqlResponse } from "../support/client";
+import { PASSWORD, signUp, uniqueEmail } from "../support/factories";
+import { startTestServer, TestServer } from "../support/server";
+
+const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`;
+const THROTTLE_ENV = { SIGNIN_SLOWDOWN_AFTER: "3", SIGNIN_LOCK_AFTER: "5", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000" };
+
+let server: TestServer;
+beforeEach(async () => {
+  // A fresh server per test: the counters are per process, and every request here comes from 127.0.0.1.
+  server = await startTestServer({ env: THROTTLE_ENV });
+});
+afterEach(() => server?.stop());
+
+const signIn = (email: string, password: string) => gql(server.url, SIGN_IN, { e: email, p: password });
+
+/** What a client can observe of an answer: status, code, message, Retry-After. */
+function shape(response: GqlResponse) {
+  const error = response.body.errors?.[0];
+  return { status: response.status, code: error?.extensions?.code, message: error?.message, retryAfter: response.headers.get("retry-after") };
+}
+
+it("after 3 failures the next attempt must wait, answered 429 RATE_LIMITED with Retry-After, and may try again once it has", async () => {
+  const admin = await signUp(server.url);
+  for (let i = 0; i < 3; i++) expect(errorOf(await signIn(admin.email, "wrong password 123")).message).toBe("invalid email or password");
+  const refused = await signIn(admin.email, PASSWORD);
+  expect(refused.status).toBe(429);
+  expect(errorOf(refused).extensions?.code).toBe("RATE_LIMITED");
+  expect(refused.headers.get("retry-after")).toBe("1");
+  server.clock.advance(1000);
+  expect(dataOf(await signIn(admin.email, PASSWORD)).signIn.token).toMatch(/^gqs_/);
+});
+
+it("the wait doubles with each further failure until the e-mail locks for SIGNIN_LOCK", async () => {
+  const email = uniqueEmail();
+  const waits: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    await signIn(email, "wrong password 123");
+    const refused = await signIn(email, "wrong password 123");
+    if (refused.status === 429) {
+      waits.push(refused.headers.get("retry-after")!);
+      server.clock.advance(Number(refused.headers.get("retry-after")) * 1000);
+    }
+  }
+  expect(waits).toEqual(["1", "2", "600"]);
+});
+
+it("after 5 failures the e-mail is locked, even for the right password, until the lock ends", async () => {
+  const admin = await signUp(server.url);
+  for (let i = 0; i < 5; i++) {
+    await signIn(admin.email, "wrong password 123");
+    server.clock.advance(60_000); // past each slow-down, so only the lock can refuse
+  }
+  const locked = await signIn(admin.email, PASSWORD);
+  expect(locked.status).toBe(429);
+  expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(500);
+  server.clock.advance(10 * 60_000);
+  expect(dataOf(await signIn(admin.email, PASSWORD)).signIn.token).toMatch(/^gqs_/);
+});
+
+it("an unknown e-mail gets exactly the answers a known one gets, so throttling reveals nothing", async () => {
+  const admin = await signUp(server.url);
+  const unknown = uniqueEmail("nobody");
+  const known: ReturnType<typeof shape>[] = [];
+  const other: ReturnType<typeof shape>[] = [];
+  for (let i = 0; i < 7; i++) {
+    known.push(shape(await signIn(admin.email, "wrong password 123")));
+    other.push(shape(await signIn(unknown, "wrong password 123")));
+    server.clock.advance(500);
+  }
+  expect(other).toEqual(known);
+  expect(known.map((s) => s.status)).toContain(429);
+});
+
+it("every failure, throttled ones included, is audited as SIGN_IN_FAILED without the password", async () => {
+  const admin = await signUp(server.url);
+  for (let i = 0; i < 4; i++) await signIn(admin.email, "wrong password 123");
+  const log = dataOf(await gql(server.url, `{ auditLog(first: 20) { nodes { action details } } }`, {}, admin.token)).auditLog.nodes;
+  const failures = log.filter((e: { action: string }) => e.action === "SIGN_IN_FAILED");
+  expect(failures).toHaveLength(4);
+  expect(failures.filter((e: { details: { reason?: string } }) => e.details.reason === "THROTTLED")).toHaveLength(1);
+  expect(JSON.stringify(log)).not.toContain("wrong password 123");
+});
+
+it("one client address guessing many e-mails is locked as a whole", async () => {
+  await server.stop();
+  server = await startTestServer({ env: { ...THROTTLE_ENV, SIGNIN_IP_LOCK_AFTER: "6" } });
+  const admin = await signUp(server.url);
+  for (let i = 0; i < 6; i++) {
+    await signIn(uniqueEmail("spray"), "wrong password 123");
+    server.clock.advance(60_000);
+  }
+  const refused = await signIn(admin.email, PASSWORD);
+  expect(refused.status).toBe(429);
+  expect(errorOf(refused).extensions?.code).toBe("RATE_LIMITED");
+});
+
+it("a bad sign-in input is BAD_USER_INPUT or the same invalid-credentials answer, never a crash", async () => {
+  const response = await gql(server.url, SIGN_IN, { e: 42, p: null });
+  expect(response.status).toBe(400);
+  expect(errorOf(response).extensions?.code).toBe("BAD_USER_INPUT");
+});
+
+describe("the client address behind a proxy", () => {
+  const spray = async (forwardedFor: (i: number) => string) => {
+    for (let i = 0; i < 6; i++) {
+      await gql(server.url, SIGN_IN, { e: uniqueEmail("spray"), p: "wrong password 123" }, undefined, { "x-forwarded-for": forwardedFor(i) });
+      server.clock.advance(60_000);
+    }
+  };
+
+  it("without TRUST_PROXY a forged X-Forwarded-For does not escape the per-address lock", async () => {
+    await server.stop();
+    server = await startTestServer({ env: { ...THROTTLE_ENV, SIGNIN_IP_LOCK_AFTER: "6" } });
+    await spray((i) => `203.0.113.${i}`);
+    const refused = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "198.51.100.7" });
+    expect(refused.status).toBe(429);
+  });
+
+  it("with TRUST_PROXY=loopback each forwarded client address is counted on its own", async () => {
+    await server.stop();
+    server = await startTestServer({ env: { ...THROTTLE_ENV, SIGNIN_IP_LOCK_AFTER: "6", TRUST_PROXY: "loopback" } });
+    await spray(() => "203.0.113.9");
+    const other = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "198.51.100.7" });
+    expect(errorOf(other).extensions?.code).toBe("UNAUTHENTICATED");
+    const same = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "203.0.113.9" });
+    expect(same.status).toBe(429);
+  });
+
+  it.each([["SIGNIN_LOCK_AFTER", "0"], ["SIGNIN_LOCK", "forever"], ["TRUST_PROXY", "$(whoami)"]])("%s=%s is a configuration error", async (name, value) => {
+    const { loadConfig, ConfigError } = await import("../../src/config");
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,39 @@
+import { outcomeOf } from "../../src/metrics/metrics";
+import { readPoolStats, readRedisState, readUsageStats } from "../../src/metrics/metric-sources";
+
+const STATS = { bufferDepth: 3, lastFlushLagMs: 120, eventsWritten: 10, eventsDropped: 0, flushFailures: 1 };
+
+describe("reading figures owned by other parts", () => {
+  it("usage figures come from stats() on the usage service or on its recorder, and are absent otherwise", () => {
+    expect(readUsageStats({ usage: { stats: () => STATS } })).toEqual(STATS);
+    expect(readUsageStats({ usage: { recorder: { stats: () => STATS } } })).toEqual(STATS);
+    expect(readUsageStats({ usage: { countsFor: () => new Map() } })).toBeUndefined();
+    expect(readUsageStats({})).toBeUndefined();
+  });
+
+  it.each([
+    ["no bus at all", undefined, "disabled"],
+    ["a bus without Redis", { distributed: false }, "disabled"],
+    ["every Redis connection ready", { distributed: true, clients: [{ status: "ready" }, { status: "ready" }] }, "ready"],
+    ["one connection reconnecting", { distributed: true, clients: [{ status: "ready" }, { status: "reconnecting" }] }, "down"],
+    ["a bus that reports its own state", { distributed: true, redisState: () => "down" }, "down"],
+  ])("Redis state with %s is %s", (_case, bus, expected) => {
+    expect(readRedisState({ usage: bus === undefined ? {} : { bus } })).toBe(expected);
+  });
+
+  it("pool figures are read from the pg pool behind the driver, and absent before it opens", () => {
+    const db = { driver: { master: { totalCount: 4, idleCount: 3, waitingCount: 0 } } } as never;
+    expect(readPoolStats({ db })).toEqual({ totalCount: 4, idleCount: 3, waitingCount: 0 });
+    expect(readPoolStats({ db: { driver: {} } as never })).toBeUndefined();
+  });
+
+  it.each([
+    [undefined, "success"],
+    [["FORBIDDEN"], "forbidden"],
+    [["UNAUTHENTICATED", "FORBIDDEN"], "unauthenticated"],
+    [["SOMETHING_NEW"], "error"],
+    [[undefined], "error"],
+  ])("error codes %j give the outcome label %s (a closed set, so labels stay few)", (codes, outcome) => {
+    expect(outcomeOf(codes as unknown[] | undefined)).toBe(outcome);
+  });
+});

@@ -1,0 +1,66 @@
+import { dataOf, gql } from "../support/client";
+import { signUp, SignedUp } from "../support/factories";
+import { startTestServer, TestServer } from "../support/server";
+import { createAgent, createRecord } from "./resource-cases";
+
+/** Statements that touch the resources' tables (session checks and metering are not counted). */
+const RESOURCE_TABLE = /\b(call|agent|contact|lead|knowledge_base_document|knowledge_base_document_agent|integration)\b/;
+let statements: string[] = [];
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ queryCounter: (sql) => statements.push(sql) });
+});
+afterAll(() => server.stop());
+
+/** A workspace with `n` calls spread over `n / 5` agents, contacts and leads (at least one each). */
+async function workspaceWithCalls(n: number): Promise<SignedUp> {
+  const admin = await signUp(server.url);
+  const parents = Math.max(1, n / 5);
+  const agents: string[] = [], contacts: string[] = [], leads: string[] = [];
+  for (let i = 0; i < parents; i++) {
+    agents.push(await createAgent(server.url, admin.token, { name: `Agent ${i}` }));
+    contacts.push(await createRecord(server.url, admin.token, "Contact", { firstName: `Contact ${i}` }));
+    leads.push(await createRecord(server.url, admin.token, "Lead", { name: `Lead ${i}`, contactId: contacts[i] }));
+    await createRecord(server.url, admin.token, "KnowledgeBaseDocument", { title: `Doc ${i}`, content: "x", agentIds: [agents[i]] });
+  }
+  for (let i = 0; i < n; i++) {
+    const p = i % parents;
+    await createRecord(server.url, admin.token, "Call", { agentId: agents[p], contactId: contacts[p], leadId: leads[p], direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" });
+  }
+  return admin;
+}
+
+async function countStatements(token: string, query: string): Promise<{ count: number; data: any }> {
+  statements = [];
+  const data = dataOf(await gql(server.url, query, {}, token));
+  return { count: statements.filter((s) => RESOURCE_TABLE.test(s)).length, data };
+}
+
+const FLAT = `{ calls(first: 100) { totalCount nodes { id agent { name } contact { firstName } lead { name } } } }`;
+// Within the server's query-cost limit, hence 20 calls rather than 100.
+const DEEP = `{ calls(first: 20) { nodes { id
+  agent { name knowledgeBase { title } calls(first: 3) { totalCount nodes { id } } }
+  contact { firstName leads { name } calls(first: 2) { totalCount } }
+  lead { name contact { firstName } calls(first: 2) { nodes { id } } } } } }`;
+
+it("a list of 100 calls with agent, contact and lead costs 5 statements: count, page, and one per relation", async () => {
+  const admin = await workspaceWithCalls(100);
+  const { count, data } = await countStatements(admin.token, FLAT);
+  expect(data.calls.nodes).toHaveLength(100);
+  expect(data.calls.nodes.every((c: any) => c.agent.name && c.contact.firstName && c.lead.name)).toBe(true);
+  expect(count).toBe(5);
+});
+
+it("nested relations (documents, paged calls, leads) cost the same number of statements for 20 calls as for 5", async () => {
+  const big = await countStatements((await workspaceWithCalls(20)).token, DEEP);
+  const small = await countStatements((await workspaceWithCalls(5)).token, DEEP);
+  expect(big.data.calls.nodes).toHaveLength(20);
+  expect(big.data.calls.nodes[0].agent.calls.totalCount).toBe(5);
+  expect(big.data.calls.nodes[0].agent.calls.nodes).toHaveLength(3);
+  expect(big.data.calls.nodes[0].agent.knowledgeBase).toHaveLength(1);
+  expect(big.count).toBe(small.count);
+  // 5 as above, + 2 documents (links, rows), + 1 contact leads, + 3 per calls(first) page
+  // (agent, contact, lead: ids, rows, counts), + at most 1 for lead.contact not already loaded.
+  expect(big.count).toBeLessThanOrEqual(18);
+});
