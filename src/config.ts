@@ -45,6 +45,8 @@ export interface Config {
    * against the same server. Never set in production; the server logs a warning when it is.
    */
   readonly benchDisable: ReadonlySet<BenchFeature>;
+  /** Prepended to every Redis key this service stores (rate-limit windows, sign-in failures), to share one Redis between deployments. */
+  readonly redisKeyPrefix: string;
   readonly signInThrottle: {
     readonly slowdownAfter: number;
     readonly lockAfter: number;
@@ -64,6 +66,12 @@ function benchFeatures(env: Env): ReadonlySet<BenchFeature> {
     if (!(BENCH_FEATURES as readonly string[]).includes(part)) throw new ConfigError("BENCH_DISABLE", `must list only ${BENCH_FEATURES.join(", ")}`, raw);
   }
   return new Set(parts as BenchFeature[]);
+}
+
+function redisKeyPrefix(env: Env): string {
+  const raw = env.REDIS_KEY_PREFIX ?? "";
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(raw)) throw new ConfigError("REDIS_KEY_PREFIX", "must be up to 64 letters, digits or : _ . -", raw);
+  return raw;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +193,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: Object.freeze(origins(env, "CORS_ORIGINS")),
     trustProxy: trustProxy(env, "TRUST_PROXY"),
     benchDisable: benchFeatures(env),
+    redisKeyPrefix: redisKeyPrefix(env),
     signInThrottle: Object.freeze({
       slowdownAfter: integer(env, "SIGNIN_SLOWDOWN_AFTER", 3, 1, 1000),
       lockAfter: integer(env, "SIGNIN_LOCK_AFTER", 10, 1, 1000),

@@ -38,7 +38,7 @@ export interface Services {
 /** `logger` receives metering and Redis trouble; silent when omitted (scripts, unit tests). */
 export function createServices(db: DataSource, config: Config, clock: Clock, logger: Logger = createLogger("silent")): Services {
   const audit = new AuditService(db, clock);
-  const signInThrottle = createSignInThrottle(config.signInThrottle, config.redisUrl, clock, logger);
+  const signInThrottle = createSignInThrottle(config.signInThrottle, config.redisUrl, clock, logger, config.redisKeyPrefix);
   const members = new MembersService(db, audit, clock, {
     signupEnabled: config.signupEnabled,
     sessionTtlSeconds: config.sessionTtlSeconds,
@@ -52,5 +52,5 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
   const usage = new UsageService(db, config, clock, logger);
   // With Redis, a key change committed here evicts the key on every other instance too.
   usage.bus.relayKeyChanges(keyChanged, (keyId) => keyCache.invalidate(keyId));
-  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger), signInThrottle };
+  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle };
 }

@@ -72,9 +72,9 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly redis: Redis;
   private degraded = false;
 
-  constructor(url: string, private readonly clock: Clock, private readonly fallback: RateLimiter, private readonly logger: Logger) {
+  constructor(url: string, private readonly clock: Clock, private readonly fallback: RateLimiter, private readonly logger: Logger, keyPrefix = "") {
     // No offline queue and no retries per command: a request must not wait for Redis to return.
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, connectTimeout: 1000 });
+    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, connectTimeout: 1000, keyPrefix });
     this.redis.on("error", () => undefined); // reported once per outage by consume(), not per reconnect attempt
     this.redis.defineCommand("grantqlConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });
   }
@@ -106,7 +106,7 @@ export class RedisRateLimiter implements RateLimiter {
 }
 
 /** Redis when `REDIS_URL` is set, else this process alone. */
-export function createRateLimiter(redisUrl: string | undefined, clock: Clock, logger: Logger): RateLimiter {
+export function createRateLimiter(redisUrl: string | undefined, clock: Clock, logger: Logger, keyPrefix = ""): RateLimiter {
   const memory = new MemoryRateLimiter(clock);
-  return redisUrl ? new RedisRateLimiter(redisUrl, clock, memory, logger) : memory;
+  return redisUrl ? new RedisRateLimiter(redisUrl, clock, memory, logger, keyPrefix) : memory;
 }

@@ -29,8 +29,8 @@ export class RedisFailureStore implements FailureStore {
   private readonly fallback: MemoryFailureStore;
   private degraded = false;
 
-  constructor(url: string, private readonly windowMs: number, private readonly lockMs: number, private readonly logger: Logger) {
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 });
+  constructor(url: string, private readonly windowMs: number, private readonly lockMs: number, private readonly logger: Logger, keyPrefix = "") {
+    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, keyPrefix });
     this.redis.on("error", () => undefined); // reported once per outage by attempt(), not per reconnect
     this.redis.defineCommand("grantqlSignInFailure", { numberOfKeys: 1, lua: ADD_SCRIPT });
     this.fallback = new MemoryFailureStore(windowMs, lockMs);
@@ -84,7 +84,7 @@ export class RedisFailureStore implements FailureStore {
 }
 
 /** Shared through Redis when `REDIS_URL` is set, else counted in this process. */
-export function createSignInThrottle(options: SignInThrottleOptions, redisUrl: string | undefined, clock: Clock, logger: Logger): SignInThrottle {
-  const store = redisUrl ? new RedisFailureStore(redisUrl, options.windowSeconds * 1000, options.lockSeconds * 1000, logger) : undefined;
+export function createSignInThrottle(options: SignInThrottleOptions, redisUrl: string | undefined, clock: Clock, logger: Logger, keyPrefix = ""): SignInThrottle {
+  const store = redisUrl ? new RedisFailureStore(redisUrl, options.windowSeconds * 1000, options.lockSeconds * 1000, logger, keyPrefix) : undefined;
   return new SignInThrottle(options, clock, store);
 }

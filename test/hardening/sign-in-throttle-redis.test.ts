@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { ManualClock } from "../../src/common/clock";
 import { dataOf, gql } from "../support/client";
 import { PASSWORD, signUp } from "../support/factories";
@@ -6,7 +7,8 @@ import { TcpProxy } from "../support/tcp-proxy";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`;
-const ENV = { SIGNIN_SLOWDOWN_AFTER: "100", SIGNIN_LOCK_AFTER: "4", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000" };
+// Its own Redis key prefix, shared by this file's two instances and by no other test file.
+const ENV = { SIGNIN_SLOWDOWN_AFTER: "100", SIGNIN_LOCK_AFTER: "4", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000", REDIS_KEY_PREFIX: `throttle-redis-${randomUUID()}:` };
 
 describe("with REDIS_URL sign-in failures are counted across instances", () => {
   const clock = new ManualClock(new Date());

@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { dataOf, errorOf, gql, GqlResponse } from "../support/client";
 import { PASSWORD, signUp, uniqueEmail } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 
 const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`;
-const THROTTLE_ENV = { SIGNIN_SLOWDOWN_AFTER: "3", SIGNIN_LOCK_AFTER: "5", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000" };
+// Its own Redis key prefix: these servers lock 127.0.0.1, which every other test file shares.
+const THROTTLE_ENV = { SIGNIN_SLOWDOWN_AFTER: "3", SIGNIN_LOCK_AFTER: "5", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000", REDIS_KEY_PREFIX: `throttle-${randomUUID()}:` };
 
 let server: TestServer;
 beforeEach(async () => {

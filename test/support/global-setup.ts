@@ -10,6 +10,8 @@ import { startEmbeddedDatabase } from "../../src/db/embedded";
  * PGlite in a temporary directory, so `npm test` needs no server. Migrations run once here.
  */
 export default async function globalSetup(): Promise<void> {
+  // Redis outlives a test run: a prefix of this run's own keeps throttles and rate windows from leaking between runs.
+  process.env.REDIS_KEY_PREFIX = `grantql-test-${process.pid}-${Date.now()}:`;
   if (!process.env.DATABASE_URL) {
     const dir = mkdtempSync(join(tmpdir(), "grantql-test-"));
     const embedded = await startEmbeddedDatabase(dir, 60);

@@ -7,7 +7,8 @@ import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, wsClien
 let server: TestServer;
 const clients: Client[] = [];
 beforeAll(async () => {
-  server = await startTestServer({ env: { REDIS_URL: "" } });
+  // Flushes every 100 ms, so only the stream's coalescing can keep updates a second apart.
+  server = await startTestServer({ env: { REDIS_URL: "", USAGE_FLUSH_INTERVAL_MS: "100" } });
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.dispose()));
@@ -54,7 +55,9 @@ describe("apiKeyUsage", () => {
     for (let i = 0; i < 3; i++) received.push(await sub.next(5000));
     sending = false;
     await load;
-    for (let i = 1; i < received.length; i++) expect(received[i].at - received[i - 1].at).toBeGreaterThanOrEqual(950);
+    // The server paces updates 1 s apart; gaps are measured where they arrive, so allow delivery
+    // jitter on a loaded machine — far above the 100 ms flushes that would arrive uncoalesced.
+    for (let i = 1; i < received.length; i++) expect(received[i].at - received[i - 1].at).toBeGreaterThanOrEqual(800);
     const counts = received.map((r) => r.value.data!.apiKeyUsage.usage.last24h);
     expect([...counts].sort((a, b) => a - b)).toEqual(counts);
   });
