@@ -42,8 +42,9 @@ async function main(): Promise<void> {
       durationSeconds: Number(env("BENCH_DURATION", "10")),
       connections: Number(env("BENCH_CONNECTIONS", "16")),
       seed: seeded,
+      figures: [],
     };
-    const figures: Figure[] = [];
+    const figures = ctx.figures;
     for (const scenario of scenarios) {
       console.log(`scenario ${scenario.id}: ${scenario.title}`);
       const result = await scenario.run(ctx);

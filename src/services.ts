@@ -11,6 +11,7 @@ import { ApiKeyService } from "./keys/api-key.service";
 import { KeyCache } from "./keys/key-cache";
 import { MembersService } from "./members/members.service";
 import { UsageService } from "./usage/usage.service";
+import { UsageSnapshots } from "./usage/usage-snapshots";
 import { AnalyticsService } from "./analytics/analytics.service";
 import { createResourceServices, ResourceServices } from "./resources/resource-services";
 
@@ -24,6 +25,8 @@ export interface Services {
   keyCache: KeyCache;
   verifier: Verifier;
   usage: UsageService;
+  /** Counters and key for `apiKeyUsage` messages, read once per key and update for all subscribers. */
+  usageSnapshots: UsageSnapshots;
   /** Called after a key's state committed; other parts (the Redis bus) add listeners. */
   keyChanged: Set<(keyId: string) => void>;
   /** The six resources behind `@permission` (agents, contacts, leads, calls, documents, integrations). */
@@ -52,5 +55,9 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
   const usage = new UsageService(db, config, clock, logger);
   // With Redis, a key change committed here evicts the key on every other instance too.
   usage.bus.relayKeyChanges(keyChanged, (keyId) => keyCache.invalidate(keyId));
-  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle };
+  const usageSnapshots = new UsageSnapshots(async (workspaceId, apiKeyId) => {
+    const [apiKey, counts, lastUsed] = await Promise.all([apiKeys.get(workspaceId, apiKeyId), usage.countsFor([apiKeyId]), usage.lastUsedFor([apiKeyId])]);
+    return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
+  });
+  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle };
 }

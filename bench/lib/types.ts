@@ -16,6 +16,8 @@ export interface BenchContext {
   durationSeconds: number;
   connections: number;
   seed: SeedResult;
+  /** Figures measured so far in this run, for scenarios whose targets derive from another's. */
+  figures: Figure[];
 }
 
 export interface Figure {

@@ -53,6 +53,29 @@ async function subscribeAll(server: ServerProcess, ctx: BenchContext): Promise<{
   return { clients, receipts };
 }
 
+/** The key's 30-day counter once it has not changed for 2 s (every buffered event flushed and counted). */
+async function stableCounter(server: ServerProcess, ctx: BenchContext): Promise<number> {
+  const read = async () => {
+    const res = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ctx.seed.adminToken}` },
+      body: JSON.stringify({ query: `{ apiKey(id: "${ctx.seed.keyId}") { usage { last30d } } }` }),
+    });
+    return ((await res.json()) as { data: { apiKey: { usage: { last30d: number } } } }).data.apiKey.usage.last30d;
+  };
+  let value = await read();
+  let since = performance.now();
+  while (performance.now() - since < 2000) {
+    await new Promise((res) => setTimeout(res, 250));
+    const next = await read();
+    if (next !== value) {
+      value = next;
+      since = performance.now();
+    }
+  }
+  return value;
+}
+
 /**
  * Scenario 1's load with and without 1,000 graphql-ws subscribers to `apiKeyUsage` of the loaded
  * key (updates at most 1 Hz). Delivery: every distinct update any subscriber saw, against what each
@@ -75,7 +98,11 @@ export const subscribersUnderLoad: Scenario = {
         const without = await load();
         const { clients, receipts } = await subscribeAll(server, ctx);
         const withSubs = await load();
-        await new Promise((res) => setTimeout(res, 2500)); // the last coalesced update of the run
+        // Before counting deliveries, let the run's last change reach everyone: wait until the
+        // counter stops moving, then (bounded) until every subscriber has seen its final value.
+        const final = await stableCounter(server, ctx);
+        const deadline = performance.now() + 5000;
+        while (performance.now() < deadline && receipts.some((list) => list[list.length - 1]?.value !== final)) await new Promise((res) => setTimeout(res, 100));
         await Promise.all(clients.map((c) => c.dispose()));
         ratios.push(withSubs.requestsPerSecond / without.requestsPerSecond);
         const firstSeen = new Map<number, number>();

@@ -11,12 +11,16 @@ import { Figure, Scenario } from "../lib/types";
 
 const BURST = 200_000;
 
-/** Scenario 1's median requests/s from the last results, the rate the writer must beat twenty times over. */
-function scenarioOneRps(): number {
+/**
+ * Scenario 1's median requests/s — from this run if it ran, else from the last results — the rate
+ * the writer must beat twenty times over.
+ */
+function scenarioOneRps(current: Figure[]): number {
+  const find = (figures: { scenario: string; name: string; summary: { median: number } }[]) =>
+    figures.find((f) => f.scenario === "1" && f.name.startsWith("absolute requests/s"))?.summary.median;
   const path = resolve(__dirname, "../../../bench/results/latest.json");
-  if (!existsSync(path)) return 1500;
-  const figures: { scenario: string; name: string; summary: { median: number } }[] = JSON.parse(readFileSync(path, "utf8")).figures;
-  return figures.find((f) => f.scenario === "1" && f.name.startsWith("absolute requests/s"))?.summary.median ?? 1500;
+  const previous = existsSync(path) ? find(JSON.parse(readFileSync(path, "utf8")).figures) : undefined;
+  return find(current) ?? previous ?? 1500;
 }
 
 /**
@@ -44,7 +48,7 @@ export const usageWriter: Scenario = {
         await recorder.flushAll();
         throughput.push(BURST / ((performance.now() - started) / 1000));
       }
-      const target = 20 * scenarioOneRps();
+      const target = 20 * scenarioOneRps(ctx.figures);
       const rate = Math.round(target);
       const before = await stored();
       const lags: number[] = [];

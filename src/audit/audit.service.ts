@@ -26,9 +26,9 @@ export class AuditService {
       .getRepository(AuditEntryEntity)
       .createQueryBuilder("a")
       .where("a.workspace_id = :workspaceId", { workspaceId });
-    const totalCount = await query.clone().getCount();
+    const counter = query.clone();
     if (page.after) query.andWhere("a.seq < :seq", { seq: page.after });
     const rows = await query.orderBy("a.seq", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, totalCount, (row) => row.seq);
+    return toPage(rows, page.first, () => counter.getCount(), (row) => row.seq);
   }
 }

@@ -20,6 +20,8 @@ export interface ApiKeyPrincipal {
   readonly apiKeyId: string;
   readonly prefix: string;
   readonly grants: GrantMask;
+  /** The key's request limit, if it has one, as verified with it. */
+  readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
 }
 
 /** ADMIN holds every resource grant; SECURITY holds none (CONTRACT.md 3b). */

@@ -10,7 +10,8 @@ export interface Page<T> {
   edges: { cursor: string; node: T }[];
   nodes: T[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** Counted only when a client selects it: a count over a large table is not paid for a plain page. */
+  totalCount: number | Promise<number>;
 }
 
 export const MAX_PAGE_SIZE = 100;
@@ -72,17 +73,24 @@ export function decodeSeqCursor(raw: string): string | null {
   }
 }
 
-/** Builds a page from up to `first + 1` rows fetched in order: the extra row only says there is more. */
-export function toPage<T extends { id: string }>(rows: T[], first: number, totalCount: number, cursorOf: (row: T) => Date | string): Page<T> {
+/**
+ * Builds a page from up to `first + 1` rows fetched in order: the extra row only says there is more.
+ * `count` runs at most once, and only if `totalCount` is read (GraphQL reads it only when selected).
+ */
+export function toPage<T extends { id: string }>(rows: T[], first: number, count: () => Promise<number>, cursorOf: (row: T) => Date | string): Page<T> {
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => {
     const position = cursorOf(node);
     return { cursor: typeof position === "string" ? encodeSeqCursor(position) : encodeCursor({ at: position, id: node.id }), node };
   });
+  let counted: Promise<number> | undefined;
   return {
     edges,
     nodes,
     pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-    totalCount,
+    get totalCount() {
+      counted ??= count();
+      return counted;
+    },
   };
 }

@@ -1,21 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Principal } from "../auth/principal";
-import { parseBearer, sha256 } from "../auth/token";
 import { rateLimited } from "../common/errors";
-import type { RateLimitValue } from "../keys/api-key-rules";
 import { guessOperationType, requestOperation } from "../server/metering-plugin";
 import type { Services } from "../services";
 import { UsageOutcome } from "../usage/usage-event";
-
-/**
- * The key's limit, read from the verified-key cache the verifier has just filled, so this costs
- * a hash and a map look-up, not a query.
- */
-async function limitOf(req: IncomingMessage, services: Services): Promise<RateLimitValue | null> {
-  const bearer = parseBearer(req.headers.authorization);
-  if (bearer.kind !== "apiKey") return null;
-  return (await services.keyCache.get(sha256(bearer.token)))?.rateLimit ?? null;
-}
 
 /**
  * Counts an API-key request against the key's limit before anything else runs, and tells the
@@ -25,9 +13,9 @@ async function limitOf(req: IncomingMessage, services: Services): Promise<RateLi
  * `usageEvents`).
  */
 export async function enforceRateLimit(req: IncomingMessage, res: ServerResponse, principal: Principal | null, services: Services): Promise<void> {
-  if (principal?.kind !== "API_KEY") return;
-  const limit = await limitOf(req, services);
-  if (!limit) return;
+  // The limit came with the verified key: no second hash, look-up or query per request.
+  if (principal?.kind !== "API_KEY" || !principal.rateLimit) return;
+  const limit = principal.rateLimit;
   const decision = await services.rateLimiter.consume(principal.apiKeyId, limit);
   res.setHeader("RateLimit-Limit", String(decision.limit));
   res.setHeader("RateLimit-Remaining", String(decision.remaining));

@@ -215,10 +215,10 @@ export class ApiKeyService {
         }),
       );
     }
-    const totalCount = await query.clone().getCount();
+    const counter = query.clone();
     if (page.after) query.andWhere("(k.created_at, k.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
     const rows = await query.orderBy("k.created_at", "DESC").addOrderBy("k.id", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, totalCount, (row) => row.createdAt);
+    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
   }
 
   /** Null when the id is not a key of this workspace (or not an id at all). */

@@ -71,7 +71,7 @@ export class ResourceRelations {
     const totals = new Map(counts.map((c) => [c.parent, Number(c.count)]));
     const key = { agent_id: "agentId", contact_id: "contactId", lead_id: "leadId" } as const;
     const byParent = group(parentIds, [...calls.values()], (c) => c[key[parent]] as string, (c) => c);
-    return new Map(parentIds.map((id) => [id, toPage((byParent.get(id) ?? []).sort(newestFirst), page.first, totals.get(id) ?? 0, (c) => c.createdAt)]));
+    return new Map(parentIds.map((id) => [id, toPage((byParent.get(id) ?? []).sort(newestFirst), page.first, async () => totals.get(id) ?? 0, (c) => c.createdAt)]));
   }
 
   private links(workspaceId: string, by: "agentId" | "documentId", ids: readonly string[]): Promise<KnowledgeBaseDocumentAgentEntity[]> {

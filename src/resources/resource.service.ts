@@ -41,10 +41,10 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
     const { alias, filters } = this.definition;
     const query = this.db.getRepository(this.definition.entity).createQueryBuilder(alias).where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
     applyFilters(query, alias, filters, args.filter as (CreatedRange & Record<string, unknown>) | null);
-    const totalCount = await query.clone().getCount();
+    const counter = query.clone();
     if (page.after) query.andWhere(`(${alias}.created_at, ${alias}.id) < (:afterAt, :afterId)`, { afterAt: page.after.at, afterId: page.after.id });
     const rows = await query.orderBy(`${alias}.created_at`, "DESC").addOrderBy(`${alias}.id`, "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, totalCount, (row) => row.createdAt);
+    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
   }
 
   /** Null when the id is not one of this workspace's records, or not an id at all. */

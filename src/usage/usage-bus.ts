@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { randomUUID } from "node:crypto";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, PubSub, SlidingBuffer } from "@graphql-yoga/subscription";
@@ -36,7 +37,10 @@ export class UsageBus {
 
   constructor(redisUrl: string | undefined, private readonly logger: Logger) {
     if (!redisUrl) {
-      this.pubSub = createPubSub<BusTopics>({ repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER) });
+      // One listener per subscriber on a topic: a thousand watchers of one key is expected, not a leak.
+      const eventTarget = new EventTarget();
+      setMaxListeners(0, eventTarget);
+      this.pubSub = createPubSub<BusTopics>({ eventTarget, repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER) });
       return;
     }
     // Publishing must fail fast while Redis is away, not queue without bound in ioredis.

@@ -133,9 +133,15 @@ export class UsageRecorder {
   }
 
   private schedule(delayMs?: number): void {
-    if (this.timer || this.flushing || this.closed) return;
+    if (this.flushing || this.closed) return;
     const full = this.buffer.length >= this.batchSize;
     const delay = delayMs ?? (full ? 0 : this.options.flushIntervalMs);
+    if (this.timer) {
+      // A full batch goes at once rather than waiting out the interval timer; a backoff timer
+      // (the database is failing) is never cut short.
+      if (delay > 0 || this.failuresInARow > 0) return;
+      clearTimeout(this.timer);
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();

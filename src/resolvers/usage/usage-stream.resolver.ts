@@ -26,11 +26,13 @@ export class UsageStreamResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg("apiKeyId", () => ID, { nullable: true }) _apiKeyId: string | null,
   ): Promise<{ apiKey: ApiKeyEntity; usage: UsageCountsValue; lastUsedAt: Date | null }> {
-    // One context serves the whole subscription: forget what earlier messages loaded.
+    // One context serves the whole subscription: nested fields (apiKey { usage }) must not reuse
+    // what earlier messages loaded.
     ctx.loaders.apiKey.clearAll();
     ctx.loaders.usage.clearAll();
     ctx.loaders.lastUsedAt.clearAll();
-    const [apiKey, usage, lastUsedAt] = await Promise.all([ctx.loaders.apiKey.load(apiKeyId), ctx.loaders.usage.load(apiKeyId), ctx.loaders.lastUsedAt.load(apiKeyId)]);
+    // Every subscriber of this key is woken by the same change: they share one read of it.
+    const { apiKey, usage, lastUsedAt } = await ctx.services.usageSnapshots.get(memberOf(ctx).workspaceId, apiKeyId);
     // The topic is routed by workspace, so the key is always found; the guard is for a deleted one.
     if (!apiKey) throw new Error(`usage update for a key that is gone: ${apiKeyId}`);
     return { apiKey, usage, lastUsedAt };
