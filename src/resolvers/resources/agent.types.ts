@@ -36,13 +36,13 @@ export class Agent {
 @ObjectType()
 export class AgentConnection extends Connection(Agent, "Agent") {}
 
-@InputType()
-export class CreateAgentInput {
-  @Field({ description: "1–200 characters." })
+@InputType({ description: "Only the fields given change; null clears a nullable field." })
+export class UpdateAgentInput {
+  @Field(() => String, { nullable: true, description: "1–200 characters." })
   @ShortText(200)
-  name: string;
+  name?: string | null;
 
-  @Field(() => String, { nullable: true, defaultValue: "en-US" })
+  @Field(() => String, { nullable: true })
   @LanguageTag()
   language?: string | null;
 
@@ -54,30 +54,21 @@ export class CreateAgentInput {
   @LongText(20000)
   prompt?: string | null;
 
-  @Field(() => AgentStatus, { nullable: true, description: "ACTIVE when not given." })
+  @Field(() => AgentStatus, { nullable: true })
   status?: AgentStatus | null;
 }
 
-@InputType({ description: "Only the fields given change; null clears a nullable field." })
-export class UpdateAgentInput {
-  @Field(() => String, { nullable: true })
-  @ShortText(200)
-  name?: string | null;
+/** The update's fields and rules; only what a new agent must have, and its defaults, are redeclared. */
+@InputType()
+export class CreateAgentInput extends UpdateAgentInput {
+  @Field({ description: "1–200 characters." })
+  declare name: string;
 
-  @Field(() => String, { nullable: true })
-  @LanguageTag()
-  language?: string | null;
+  @Field(() => String, { nullable: true, defaultValue: "en-US" })
+  declare language?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @ShortText(100)
-  voice?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @LongText(20000)
-  prompt?: string | null;
-
-  @Field(() => AgentStatus, { nullable: true })
-  status?: AgentStatus | null;
+  @Field(() => AgentStatus, { nullable: true, description: "ACTIVE when not given." })
+  declare status?: AgentStatus | null;
 }
 
 @InputType()

@@ -45,23 +45,23 @@ export class Call {
 @ObjectType()
 export class CallConnection extends Connection(Call, "Call") {}
 
-@InputType()
-export class CreateCallInput {
-  @Field(() => ID, { description: "An agent of your workspace." })
-  agentId: string;
+@InputType({ description: "Only the fields given change; null clears a nullable field." })
+export class UpdateCallInput {
+  @Field(() => ID, { nullable: true, description: "An agent of your workspace." })
+  agentId?: string | null;
 
-  @Field(() => CallDirection)
-  direction: CallDirection;
+  @Field(() => CallDirection, { nullable: true })
+  direction?: CallDirection | null;
 
-  @Field({ description: "E.164, e.g. +14155550123." })
+  @Field(() => String, { nullable: true, description: "E.164, e.g. +14155550123." })
   @PhoneNumber()
-  fromNumber: string;
+  fromNumber?: string | null;
 
-  @Field({ description: "E.164, e.g. +14155550123." })
+  @Field(() => String, { nullable: true, description: "E.164, e.g. +14155550123." })
   @PhoneNumber()
-  toNumber: string;
+  toNumber?: string | null;
 
-  @Field(() => CallStatus, { nullable: true, defaultValue: CallStatus.QUEUED })
+  @Field(() => CallStatus, { nullable: true })
   status?: CallStatus | null;
 
   @Field(() => Date, { nullable: true })
@@ -81,40 +81,23 @@ export class CreateCallInput {
   leadId?: string | null;
 }
 
-@InputType({ description: "Only the fields given change; null clears a nullable field." })
-export class UpdateCallInput {
-  @Field(() => ID, { nullable: true })
-  agentId?: string | null;
+/** The update's fields and rules; only what a new call must have, and its defaults, are redeclared. */
+@InputType()
+export class CreateCallInput extends UpdateCallInput {
+  @Field(() => ID, { description: "An agent of your workspace." })
+  declare agentId: string;
 
-  @Field(() => CallDirection, { nullable: true })
-  direction?: CallDirection | null;
+  @Field(() => CallDirection)
+  declare direction: CallDirection;
 
-  @Field(() => String, { nullable: true })
-  @PhoneNumber()
-  fromNumber?: string | null;
+  @Field({ description: "E.164, e.g. +14155550123." })
+  declare fromNumber: string;
 
-  @Field(() => String, { nullable: true })
-  @PhoneNumber()
-  toNumber?: string | null;
+  @Field({ description: "E.164, e.g. +14155550123." })
+  declare toNumber: string;
 
-  @Field(() => CallStatus, { nullable: true })
-  status?: CallStatus | null;
-
-  @Field(() => Date, { nullable: true })
-  startedAt?: Date | null;
-
-  @Field(() => Date, { nullable: true })
-  endedAt?: Date | null;
-
-  @Field(() => String, { nullable: true })
-  @LongText(10000)
-  summary?: string | null;
-
-  @Field(() => ID, { nullable: true })
-  contactId?: string | null;
-
-  @Field(() => ID, { nullable: true })
-  leadId?: string | null;
+  @Field(() => CallStatus, { nullable: true, defaultValue: CallStatus.QUEUED })
+  declare status?: CallStatus | null;
 }
 
 @InputType()

@@ -35,11 +35,11 @@ export class Contact {
 @ObjectType()
 export class ContactConnection extends Connection(Contact, "Contact") {}
 
-@InputType()
-export class CreateContactInput {
-  @Field({ description: "1–100 characters." })
+@InputType({ description: "Only the fields given change; null clears a nullable field." })
+export class UpdateContactInput {
+  @Field(() => String, { nullable: true, description: "1–100 characters." })
   @ShortText(100)
-  firstName: string;
+  firstName?: string | null;
 
   @Field(() => String, { nullable: true })
   @ShortText(100)
@@ -58,27 +58,11 @@ export class CreateContactInput {
   company?: string | null;
 }
 
-@InputType({ description: "Only the fields given change; null clears a nullable field." })
-export class UpdateContactInput {
-  @Field(() => String, { nullable: true })
-  @ShortText(100)
-  firstName?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @ShortText(100)
-  lastName?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @Email()
-  email?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @PhoneNumber()
-  phone?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @ShortText(200)
-  company?: string | null;
+/** The update's fields and rules; only what a new contact must have is redeclared. */
+@InputType()
+export class CreateContactInput extends UpdateContactInput {
+  @Field({ description: "1–100 characters." })
+  declare firstName: string;
 }
 
 @InputType()

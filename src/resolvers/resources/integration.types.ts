@@ -37,28 +37,12 @@ export class Integration {
 @ObjectType()
 export class IntegrationConnection extends Connection(Integration, "Integration") {}
 
-@InputType()
-export class CreateIntegrationInput {
-  @Field(() => IntegrationProvider)
-  provider: IntegrationProvider;
-
-  @Field({ description: "1–100 characters." })
-  @ShortText(100)
-  name: string;
-
-  @Field(() => Boolean, { nullable: true, defaultValue: true })
-  enabled?: boolean | null;
-
-  @Field(() => JSONScalar, { nullable: true, description: CONFIG_DESCRIPTION })
-  config?: unknown;
-}
-
 @InputType({ description: "Only the fields given change; `config` replaces the stored one (null removes it)." })
 export class UpdateIntegrationInput {
   @Field(() => IntegrationProvider, { nullable: true })
   provider?: IntegrationProvider | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "1–100 characters." })
   @ShortText(100)
   name?: string | null;
 
@@ -67,6 +51,19 @@ export class UpdateIntegrationInput {
 
   @Field(() => JSONScalar, { nullable: true, description: CONFIG_DESCRIPTION })
   config?: unknown;
+}
+
+/** The update's fields and rules; only what a new integration must have, and its default, are redeclared. */
+@InputType()
+export class CreateIntegrationInput extends UpdateIntegrationInput {
+  @Field(() => IntegrationProvider)
+  declare provider: IntegrationProvider;
+
+  @Field({ description: "1–100 characters." })
+  declare name: string;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true })
+  declare enabled?: boolean | null;
 }
 
 @InputType()

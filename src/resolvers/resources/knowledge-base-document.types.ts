@@ -29,15 +29,15 @@ export class KnowledgeBaseDocument {
 @ObjectType()
 export class KnowledgeBaseDocumentConnection extends Connection(KnowledgeBaseDocument, "KnowledgeBaseDocument") {}
 
-@InputType()
-export class CreateKnowledgeBaseDocumentInput {
-  @Field({ description: "1–300 characters." })
+@InputType({ description: "Only the fields given change; `agentIds` replaces the links (null or [] removes them)." })
+export class UpdateKnowledgeBaseDocumentInput {
+  @Field(() => String, { nullable: true, description: "1–300 characters." })
   @ShortText(300)
-  title: string;
+  title?: string | null;
 
-  @Field({ description: "At most 100,000 characters." })
+  @Field(() => String, { nullable: true, description: "At most 100,000 characters." })
   @LongText(100000)
-  content: string;
+  content?: string | null;
 
   @Field(() => String, { nullable: true, description: "An http or https URL." })
   @WebUrl()
@@ -48,23 +48,14 @@ export class CreateKnowledgeBaseDocumentInput {
   agentIds?: string[] | null;
 }
 
-@InputType({ description: "Only the fields given change; `agentIds` replaces the links (null or [] removes them)." })
-export class UpdateKnowledgeBaseDocumentInput {
-  @Field(() => String, { nullable: true })
-  @ShortText(300)
-  title?: string | null;
+/** The update's fields and rules; only what a new document must have is redeclared. */
+@InputType()
+export class CreateKnowledgeBaseDocumentInput extends UpdateKnowledgeBaseDocumentInput {
+  @Field({ description: "1–300 characters." })
+  declare title: string;
 
-  @Field(() => String, { nullable: true })
-  @LongText(100000)
-  content?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @WebUrl()
-  sourceUrl?: string | null;
-
-  @Field(() => [ID], { nullable: true })
-  @IdList(100)
-  agentIds?: string[] | null;
+  @Field({ description: "At most 100,000 characters." })
+  declare content: string;
 }
 
 @InputType()

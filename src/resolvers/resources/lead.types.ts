@@ -42,11 +42,11 @@ export class Lead {
 @ObjectType()
 export class LeadConnection extends Connection(Lead, "Lead") {}
 
-@InputType()
-export class CreateLeadInput {
-  @Field({ description: "1–200 characters." })
+@InputType({ description: "Only the fields given change; null clears a nullable field." })
+export class UpdateLeadInput {
+  @Field(() => String, { nullable: true, description: "1–200 characters." })
   @ShortText(200)
-  name: string;
+  name?: string | null;
 
   @Field(() => String, { nullable: true })
   @Email()
@@ -56,7 +56,7 @@ export class CreateLeadInput {
   @PhoneNumber()
   phone?: string | null;
 
-  @Field(() => LeadStatus, { nullable: true, defaultValue: LeadStatus.NEW })
+  @Field(() => LeadStatus, { nullable: true })
   status?: LeadStatus | null;
 
   @Field(() => String, { nullable: true })
@@ -75,37 +75,14 @@ export class CreateLeadInput {
   contactId?: string | null;
 }
 
-@InputType({ description: "Only the fields given change; null clears a nullable field." })
-export class UpdateLeadInput {
-  @Field(() => String, { nullable: true })
-  @ShortText(200)
-  name?: string | null;
+/** The update's fields and rules; only what a new lead must have, and its defaults, are redeclared. */
+@InputType()
+export class CreateLeadInput extends UpdateLeadInput {
+  @Field({ description: "1–200 characters." })
+  declare name: string;
 
-  @Field(() => String, { nullable: true })
-  @Email()
-  email?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @PhoneNumber()
-  phone?: string | null;
-
-  @Field(() => LeadStatus, { nullable: true })
-  status?: LeadStatus | null;
-
-  @Field(() => String, { nullable: true })
-  @ShortText(100)
-  source?: string | null;
-
-  @Field(() => Int, { nullable: true })
-  @Score()
-  score?: number | null;
-
-  @Field(() => String, { nullable: true })
-  @LongText(10000)
-  notes?: string | null;
-
-  @Field(() => ID, { nullable: true })
-  contactId?: string | null;
+  @Field(() => LeadStatus, { nullable: true, defaultValue: LeadStatus.NEW })
+  declare status?: LeadStatus | null;
 }
 
 @InputType()
