@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity } from "typeorm";
+import { WorkspaceRecordEntity } from "./workspace-record.entity";
 
 export enum AgentStatus {
   ACTIVE = "ACTIVE",
@@ -7,13 +8,7 @@ export enum AgentStatus {
 
 /** A voice agent: what answers or places calls. */
 @Entity({ name: "agent" })
-export class AgentEntity {
-  @PrimaryColumn({ type: "uuid" })
-  id: string;
-
-  @Column({ name: "workspace_id", type: "uuid" })
-  workspaceId: string;
-
+export class AgentEntity extends WorkspaceRecordEntity {
   @Column({ type: "varchar", length: 200 })
   name: string;
 
@@ -29,10 +24,4 @@ export class AgentEntity {
 
   @Column({ type: "varchar", length: 16 })
   status: AgentStatus;
-
-  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
-  createdAt: Date;
-
-  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
-  updatedAt: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity } from "typeorm";
+import { WorkspaceRecordEntity } from "./workspace-record.entity";
 
 export enum CallDirection {
   INBOUND = "INBOUND",
@@ -15,13 +16,7 @@ export enum CallStatus {
 
 /** One phone call handled by an agent. The history outlives the agent, contact and lead it names. */
 @Entity({ name: "call" })
-export class CallEntity {
-  @PrimaryColumn({ type: "uuid" })
-  id: string;
-
-  @Column({ name: "workspace_id", type: "uuid" })
-  workspaceId: string;
-
+export class CallEntity extends WorkspaceRecordEntity {
   /** Required on create; null once the agent is deleted. */
   @Column({ name: "agent_id", type: "uuid", nullable: true })
   agentId: string | null;
@@ -54,12 +49,6 @@ export class CallEntity {
 
   @Column({ type: "text", nullable: true })
   summary: string | null;
-
-  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
-  createdAt: Date;
-
-  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
-  updatedAt: Date;
 }
 
 /** Whole seconds from start to end when both are known, else null (CONTRACT.md 4). */

@@ -1,14 +1,9 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity } from "typeorm";
+import { WorkspaceRecordEntity } from "./workspace-record.entity";
 
 /** A person the workspace talks to. */
 @Entity({ name: "contact" })
-export class ContactEntity {
-  @PrimaryColumn({ type: "uuid" })
-  id: string;
-
-  @Column({ name: "workspace_id", type: "uuid" })
-  workspaceId: string;
-
+export class ContactEntity extends WorkspaceRecordEntity {
   @Column({ name: "first_name", type: "varchar", length: 100 })
   firstName: string;
 
@@ -24,10 +19,4 @@ export class ContactEntity {
 
   @Column({ type: "varchar", length: 200, nullable: true })
   company: string | null;
-
-  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
-  createdAt: Date;
-
-  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
-  updatedAt: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity } from "typeorm";
+import { WorkspaceRecordEntity } from "./workspace-record.entity";
 
 export enum IntegrationProvider {
   SALESFORCE = "SALESFORCE",
@@ -11,13 +12,7 @@ export enum IntegrationProvider {
 
 /** A connection to another system. `config` is stored as sent; secrets in it are masked on every read. */
 @Entity({ name: "integration" })
-export class IntegrationEntity {
-  @PrimaryColumn({ type: "uuid" })
-  id: string;
-
-  @Column({ name: "workspace_id", type: "uuid" })
-  workspaceId: string;
-
+export class IntegrationEntity extends WorkspaceRecordEntity {
   @Column({ type: "varchar", length: 32 })
   provider: IntegrationProvider;
 
@@ -29,10 +24,4 @@ export class IntegrationEntity {
 
   @Column({ type: "jsonb", nullable: true })
   config: Record<string, unknown> | null;
-
-  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
-  createdAt: Date;
-
-  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
-  updatedAt: Date;
 }

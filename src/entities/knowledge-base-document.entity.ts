@@ -1,14 +1,9 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity } from "typeorm";
+import { WorkspaceRecordEntity } from "./workspace-record.entity";
 
 /** A document agents answer from. */
 @Entity({ name: "knowledge_base_document" })
-export class KnowledgeBaseDocumentEntity {
-  @PrimaryColumn({ type: "uuid" })
-  id: string;
-
-  @Column({ name: "workspace_id", type: "uuid" })
-  workspaceId: string;
-
+export class KnowledgeBaseDocumentEntity extends WorkspaceRecordEntity {
   @Column({ type: "varchar", length: 300 })
   title: string;
 
@@ -17,10 +12,4 @@ export class KnowledgeBaseDocumentEntity {
 
   @Column({ name: "source_url", type: "varchar", length: 2048, nullable: true })
   sourceUrl: string | null;
-
-  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
-  createdAt: Date;
-
-  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
-  updatedAt: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity } from "typeorm";
+import { WorkspaceRecordEntity } from "./workspace-record.entity";
 
 export enum LeadStatus {
   NEW = "NEW",
@@ -10,13 +11,7 @@ export enum LeadStatus {
 
 /** A sales opportunity, optionally tied to a contact. */
 @Entity({ name: "lead" })
-export class LeadEntity {
-  @PrimaryColumn({ type: "uuid" })
-  id: string;
-
-  @Column({ name: "workspace_id", type: "uuid" })
-  workspaceId: string;
-
+export class LeadEntity extends WorkspaceRecordEntity {
   @Column({ type: "varchar", length: 200 })
   name: string;
 
@@ -43,10 +38,4 @@ export class LeadEntity {
   /** Set to null when the contact is deleted. */
   @Column({ name: "contact_id", type: "uuid", nullable: true })
   contactId: string | null;
-
-  @Column({ name: "created_at", type: "timestamptz", precision: 3 })
-  createdAt: Date;
-
-  @Column({ name: "updated_at", type: "timestamptz", precision: 3 })
-  updatedAt: Date;
 }
