@@ -65,7 +65,3 @@ export function grantNames(mask: GrantMask): string[] {
   for (const { bit, name } of GRANT_NAMES) if (mask & bit) names.push(name);
   return names;
 }
-
-export function isResource(value: unknown): value is Resource {
-  return typeof value === "string" && RESOURCE_INDEX.has(value as Resource);
-}

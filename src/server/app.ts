@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
@@ -25,7 +24,7 @@ import type { Services } from "../services";
 import { authorizationPlugin } from "./authorization-plugin";
 import { GraphQLContext } from "./context";
 import { createErrorFormatter } from "./format-error";
-import { benchmarkContext, httpContext } from "./http-context";
+import { benchmarkContext, httpContext, requestMeta } from "./http-context";
 import { meteringPlugin } from "./metering-plugin";
 import { logRefusedRequest, requestLogPlugin } from "./request-log-plugin";
 import { attachWebSocket } from "./websocket";
@@ -132,13 +131,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       context: async ({ req, res }) => {
         const started = performance.now();
         // One id per request, in the logs and in the response, refused requests included.
-        const requestId = (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID();
-        req.headers["x-request-id"] = requestId;
-        res.setHeader("x-request-id", requestId);
+        const meta = requestMeta(req);
+        res.setHeader("x-request-id", meta.requestId);
         try {
-          return await (contextOf ? contextOf(req) : httpContext(req, services, res));
+          return await (contextOf ? contextOf(req, meta) : httpContext(req, services, meta, res));
         } catch (error) {
-          logRefusedRequest(logger, req, error, started);
+          logRefusedRequest(logger, meta, error, started);
           throw error;
         }
       },

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { ApiKeyPrincipal, MemberPrincipal, Principal } from "../auth/principal";
+import { MemberPrincipal, Principal } from "../auth/principal";
 import type { OperationAnalysis } from "../auth/operation-analysis";
 import { forbidden, unauthenticated } from "../common/errors";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
@@ -76,8 +76,4 @@ export function memberOf(context: GraphQLContext): MemberPrincipal {
 export function principalOf(context: GraphQLContext): Principal {
   if (!context.principal) throw unauthenticated("MISSING");
   return context.principal;
-}
-
-export function apiKeyOf(context: GraphQLContext): ApiKeyPrincipal | null {
-  return context.principal?.kind === "API_KEY" ? context.principal : null;
 }

@@ -2,19 +2,25 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serviceUnavailable, unauthenticated } from "../common/errors";
 import type { Services } from "../services";
-import { buildContext, GraphQLContext } from "./context";
+import { buildContext, GraphQLContext, RequestMeta } from "./context";
 import { isDatabaseUnavailable } from "./format-error";
 import { recordRejected, requestOperation } from "./metering-plugin";
 import { enforceRateLimit } from "../hardening/rate-limit-gate";
 
-/** Express's `req.ip` honours TRUST_PROXY (X-Forwarded-For from trusted hops only); plain Node has only the socket. */
-function clientAddress(req: IncomingMessage): string | undefined {
-  return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress;
+/**
+ * The request's id (the client's `X-Request-Id`, bounded, or a new one) and its client address, read
+ * once per request. Express's `req.ip` honours TRUST_PROXY (X-Forwarded-For from trusted hops
+ * only); plain Node has only the socket.
+ */
+export function requestMeta(req: IncomingMessage): RequestMeta {
+  return {
+    requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID(),
+    ip: (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress,
+  };
 }
 
 /** The HTTP adapter: a header in, a context out (or the 401/503 to answer with). */
-export async function httpContext(req: IncomingMessage, services: Services, res?: ServerResponse): Promise<GraphQLContext> {
-  const meta = { requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID(), ip: clientAddress(req) };
+export async function httpContext(req: IncomingMessage, services: Services, meta: RequestMeta, res?: ServerResponse): Promise<GraphQLContext> {
   let verification;
   try {
     verification = await services.verifier.verify(req.headers.authorization);
@@ -42,15 +48,15 @@ export async function httpContext(req: IncomingMessage, services: Services, res?
  * its principal reused for good, with no expiry, revocation or rate-limit check, so `bench/` can
  * measure what per-request authentication costs against the same server. Never for production.
  */
-export function benchmarkContext(services: Services): (req: IncomingMessage) => Promise<GraphQLContext> {
+export function benchmarkContext(services: Services): (req: IncomingMessage, meta: RequestMeta) => Promise<GraphQLContext> {
   const principals = new Map<string, Promise<GraphQLContext["principal"]>>();
-  return async (req) => {
+  return async (req, meta) => {
     const header = req.headers.authorization ?? "";
     let principal = principals.get(header);
     if (!principal) {
       principal = services.verifier.verify(header).then((v) => (v.ok ? v.principal : null));
       principals.set(header, principal);
     }
-    return buildContext(await principal, services, { requestId: randomUUID(), ip: clientAddress(req) });
+    return buildContext(await principal, services, meta);
   };
 }

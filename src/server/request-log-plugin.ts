@@ -1,9 +1,8 @@
 import { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { IncomingMessage } from "node:http";
 import type { Principal } from "../auth/principal";
 import type { Logger } from "../logger";
-import { GraphQLContext } from "./context";
+import { GraphQLContext, RequestMeta } from "./context";
 import { isDatabaseUnavailable } from "./format-error";
 
 /**
@@ -18,7 +17,6 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<GraphQLCont
         async willSendResponse({ response, errors, operation, operationName }) {
           if (errors?.some((e) => isDatabaseUnavailable(unwrapResolverError(e)))) response.http.status = 503;
           const requestId = contextValue.meta?.requestId;
-          if (requestId) response.http.headers.set("x-request-id", requestId);
           const codes = errors?.map((e) => String(e.extensions?.code ?? "INTERNAL_SERVER_ERROR"));
           const status = response.http.status ?? 200;
           logger[status >= 500 ? "warn" : "info"](
@@ -59,14 +57,14 @@ export function outcomeOf(status: number, codes: string[] | undefined): string {
  * Requests refused while the context is built (bad credential, database away) never reach
  * Apollo's plugins; this logs them in the same shape.
  */
-export function logRefusedRequest(logger: Logger, req: IncomingMessage, error: unknown, started: number): void {
+export function logRefusedRequest(logger: Logger, meta: RequestMeta, error: unknown, started: number): void {
   const extensions = (error as { extensions?: { code?: string; reason?: string; http?: { status?: number } } }).extensions;
   const code = extensions?.code ?? "INTERNAL_SERVER_ERROR";
   const status = extensions?.http?.status ?? 500;
   logger[status >= 500 ? "warn" : "info"](
     {
-      requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 100),
-      ip: (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress,
+      requestId: meta.requestId,
+      ip: meta.ip,
       principal: null,
       reason: extensions?.reason,
       outcome: code,
