@@ -39,14 +39,9 @@ export interface Config {
    * shares the balancer's address and one guesser locks everyone's sign-in.
    */
   readonly trustProxy: boolean | number | string;
-  /** Sign-in abuse limits (see src/hardening/sign-in-throttle.ts). */
-  /**
-   * Benchmark-only: request-path features switched off so `bench/` can measure what they cost
-   * against the same server. Never set in production; the server logs a warning when it is.
-   */
-  readonly benchDisable: ReadonlySet<BenchFeature>;
   /** Prepended to every Redis key this service stores (rate-limit windows, sign-in failures), to share one Redis between deployments. */
   readonly redisKeyPrefix: string;
+  /** Sign-in abuse limits (see src/hardening/sign-in-throttle.ts). */
   readonly signInThrottle: {
     readonly slowdownAfter: number;
     readonly lockAfter: number;
@@ -54,18 +49,6 @@ export interface Config {
     readonly windowSeconds: number;
     readonly lockSeconds: number;
   };
-}
-
-export const BENCH_FEATURES = ["auth", "permissions", "metering"] as const;
-export type BenchFeature = (typeof BENCH_FEATURES)[number];
-
-function benchFeatures(env: Env): ReadonlySet<BenchFeature> {
-  const raw = env.BENCH_DISABLE ?? "";
-  const parts = raw.split(",").map((p) => p.trim()).filter(Boolean);
-  for (const part of parts) {
-    if (!(BENCH_FEATURES as readonly string[]).includes(part)) throw new ConfigError("BENCH_DISABLE", `must list only ${BENCH_FEATURES.join(", ")}`, raw);
-  }
-  return new Set(parts as BenchFeature[]);
 }
 
 function redisKeyPrefix(env: Env): string {
@@ -192,7 +175,6 @@ export function loadConfig(env: Env = process.env): Config {
     development: env.NODE_ENV === "development",
     corsOrigins: Object.freeze(origins(env, "CORS_ORIGINS")),
     trustProxy: trustProxy(env, "TRUST_PROXY"),
-    benchDisable: benchFeatures(env),
     redisKeyPrefix: redisKeyPrefix(env),
     signInThrottle: Object.freeze({
       slowdownAfter: integer(env, "SIGNIN_SLOWDOWN_AFTER", 3, 1, 1000),

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const services = createServices(database.dataSource, config, systemClock, logger);
-  const app = await createApp({ schema: await buildAppSchema(), services, logger, introspection: config.introspection, exposeInternals: !config.production, development: config.development, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, metricsPublic: config.metricsPublic, poolMax: config.dbPoolMax, benchDisable: config.benchDisable });
+  const app = await createApp({ config, schema: await buildAppSchema(), services, logger });
   const port = await app.listen(config.port, config.host);
   // Prometheus on its own port keeps operational figures off the public listener.
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(app.metrics, config.metricsPort, config.host);

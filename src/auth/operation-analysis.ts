@@ -16,7 +16,6 @@ import {
   visit,
   GraphQLCompositeType,
 } from "graphql";
-import { getVariableValues } from "graphql/execution/values";
 import { MemberRole } from "../entities/member.entity";
 import { PermissionMap } from "./permission-map";
 import { ACCESSES, grantBit, GrantMask, RESOURCES, Resource } from "./resource";
@@ -54,7 +53,13 @@ export class OperationAnalyzer {
 
   constructor(private readonly permissions: PermissionMap) {}
 
-  analyze(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): OperationAnalysis {
+  /**
+   * `variables` are the operation's coerced variable values (as execution will see them): the cache
+   * key is built from them, so an absent variable and an explicit `null` are told apart and the
+   * decision always comes from the values that run. `null` (variables that did not coerce) takes
+   * every `@skip`/`@include` that reads a variable as included: the most the operation could need.
+   */
+  analyze(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null): OperationAnalysis {
     let perDocument = this.cache.get(document);
     if (!perDocument) {
       perDocument = new Map();
@@ -65,23 +70,17 @@ export class OperationAnalyzer {
       cached = { conditionVariables: conditionVariables(document), byConditions: new Map() };
       perDocument.set(operation, cached);
     }
-    const key = cached.conditionVariables.length === 0 ? "" : JSON.stringify(cached.conditionVariables.map((v) => variables?.[v] ?? null));
+    const key = cached.conditionVariables.length === 0 ? "" : variables === null ? "*" : JSON.stringify(cached.conditionVariables.map((v) => (v in variables ? [variables[v]] : [])));
     let analysis = cached.byConditions.get(key);
     if (!analysis) {
-      const coerced = cached.conditionVariables.length === 0 ? {} : this.coerce(operation, variables);
-      analysis = this.walk(document, operation, coerced);
+      analysis = this.walk(document, operation, variables);
       if (cached.byConditions.size >= MAX_VARIANTS) cached.byConditions.clear();
       cached.byConditions.set(key, analysis);
     }
     return analysis;
   }
 
-  private coerce(operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): Record<string, unknown> {
-    const result = getVariableValues(this.permissions.schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
-    return "coerced" in result && result.coerced ? result.coerced : {};
-  }
-
-  private walk(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): OperationAnalysis {
+  private walk(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null): OperationAnalysis {
     const schema = this.permissions.schema;
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
@@ -90,8 +89,9 @@ export class OperationAnalyzer {
 
     const included = (node: SelectionNode): boolean => {
       if (!node.directives?.length) return true;
-      if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
-      return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
+      if (variables === null && node.directives.some((d) => d.arguments?.some((a) => a.value.kind === Kind.VARIABLE))) return true;
+      if (getDirectiveValues(GraphQLSkipDirective, node, variables ?? {})?.if === true) return false;
+      return getDirectiveValues(GraphQLIncludeDirective, node, variables ?? {})?.if !== false;
     };
 
     const visitSet = (type: GraphQLCompositeType, set: SelectionSetNode, isRoot: boolean, seen: Set<string>): void => {
@@ -144,7 +144,8 @@ function resourcesOf(mask: GrantMask): Resource[] {
   return RESOURCES.filter((r) => ACCESSES.some((a) => mask & grantBit(r, a)));
 }
 
-function conditionVariables(document: DocumentNode): string[] {
+/** Variables that `@skip`/`@include` read anywhere in the document, sorted. */
+export function conditionVariables(document: DocumentNode): string[] {
   const names = new Set<string>();
   visit(document, {
     Directive(node) {

@@ -1,6 +1,5 @@
-import { ApolloServerPlugin } from "@apollo/server";
-import { DocumentNode, GraphQLError, Kind, OperationDefinitionNode, ValueNode, visit } from "graphql";
-import { badUserInput, FieldError } from "../common/errors";
+import { DocumentNode, Kind, OperationDefinitionNode, ValueNode, visit } from "graphql";
+import type { FieldError } from "../common/errors";
 
 /** NUL, which PostgreSQL cannot store in text, and UTF-16 halves, which would be stored as U+FFFD. */
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -71,22 +70,4 @@ export function unsafeTextFields(document: DocumentNode, operation: OperationDef
   scan(operation);
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) scan({ kind: Kind.DOCUMENT, definitions: [definition] });
   return [...found.values()];
-}
-
-/** Refuses such input as BAD_USER_INPUT before anything executes, instead of failing in SQL or overflowing a stack. */
-export function inputTextGuardPlugin(): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, request }) {
-          if (!operation) return;
-          const fields = unsafeTextFields(document, operation, request.variables as Record<string, unknown> | undefined);
-          if (fields.length === 0) return;
-          // Thrown before execution, so Apollo needs the status spelt out (it would otherwise say 500).
-          const refusal = badUserInput(fields);
-          throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 400 } } });
-        },
-      };
-    },
-  };
 }

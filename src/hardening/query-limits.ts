@@ -1,6 +1,7 @@
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLArmorRejectCallback } from "@escape.tech/graphql-armor-types";
 import { GraphQLError, ValidationRule } from "graphql";
+import { MAX_COST } from "./query-cost";
 
 /**
  * The ceilings every operation must fit under before anything executes (CONTRACT.md section 6).
@@ -10,8 +11,8 @@ import { GraphQLError, ValidationRule } from "graphql";
 export const QUERY_LIMITS = Object.freeze({
   maxDepth: 10,
   maxAliases: 30,
-  /** graphql-armor's cost model: objects 2, scalars 1, each level ×1.5. */
-  maxCost: 5000,
+  /** See `query-cost.ts`: fields × the page sizes they run with, checked with the variables' values. */
+  maxCost: MAX_COST,
   maxDirectives: 50,
   /** Lexer tokens per document; the IDE's introspection query uses about 300. */
   maxTokens: 2000,
@@ -33,17 +34,20 @@ const report: GraphQLArmorRejectCallback = (context, error) => {
 };
 
 /**
- * Depth, aliases, cost and directives as validation rules (graphql-armor ≥ 3.1.6 carries the 2025
+ * Depth, aliases and directives as validation rules (graphql-armor ≥ 3.1.6 carries the 2025
  * max-depth and cost-limit bypass fixes). Tokens are capped by graphql-js's own parser option,
  * which refuses the document while it is being read, before a tree is built.
  */
 export function queryLimits(): QueryLimits {
   const common = { propagateOnRejection: false, onReject: [report], exposeLimits: true };
   const armor = new ApolloArmor({
-    maxDepth: { ...common, n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true },
+    // A fragment spread counts as a level: fragments nested in fragments cannot hide depth.
+    maxDepth: { ...common, n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: false },
     // Every alias counts, `__typename` ones too (graphql-armor exempts those by default).
     maxAliases: { ...common, n: QUERY_LIMITS.maxAliases, allowList: [] },
-    costLimit: { ...common, maxCost: QUERY_LIMITS.maxCost, ignoreIntrospection: true },
+    // Cost depends on page sizes given by variables, which a validation rule never sees: it is
+    // checked before execution instead, with the coerced variables (see query-cost.ts).
+    costLimit: { enabled: false },
     maxDirectives: { ...common, n: QUERY_LIMITS.maxDirectives },
     // Apollo's own option hides suggestions (see `hideSchemaDetailsFromClientErrors`), and the
     // parser option caps tokens, so these two armor plugins would only duplicate work.

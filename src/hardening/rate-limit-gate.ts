@@ -1,33 +1,22 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { Principal } from "../auth/principal";
-import { rateLimited } from "../common/errors";
-import { guessOperationType, requestOperation } from "../server/metering-plugin";
 import type { Services } from "../services";
-import { UsageOutcome } from "../usage/usage-event";
+import type { RateDecision } from "./rate-limiter";
 
 /**
- * Counts an API-key request against the key's limit before anything else runs, and tells the
- * client where it stands with `RateLimit-Limit/Remaining/Reset` on every response. Over the limit
- * the request is refused with 429 RATE_LIMITED and `Retry-After`; it never reaches Apollo's
- * pipeline, so it is metered here, once, as RATE_LIMITED (counted in usage, published on
- * `usageEvents`).
+ * Counts an API-key request against the key's limit before its operation is even parsed, so a
+ * flood costs no GraphQL work. Undefined for a caller without a limit. The refusal itself (429
+ * RATE_LIMITED with `Retry-After`) and its metering are the request pipeline's.
  */
-export async function enforceRateLimit(req: IncomingMessage, res: ServerResponse, principal: Principal | null, services: Services): Promise<void> {
+export async function consumeRateLimit(principal: Principal | null, services: Services): Promise<RateDecision | undefined> {
   // The limit came with the verified key: no second hash, look-up or query per request.
-  if (principal?.kind !== "API_KEY" || !principal.rateLimit) return;
-  const limit = principal.rateLimit;
-  const decision = await services.rateLimiter.consume(principal.apiKeyId, limit);
+  if (principal?.kind !== "API_KEY" || !principal.rateLimit) return undefined;
+  return services.rateLimiter.consume(principal.apiKeyId, principal.rateLimit);
+}
+
+/** `RateLimit-Limit/Remaining/Reset` on every HTTP response to a key that has a limit, refusals included. */
+export function setRateLimitHeaders(res: ServerResponse, decision: RateDecision): void {
   res.setHeader("RateLimit-Limit", String(decision.limit));
   res.setHeader("RateLimit-Remaining", String(decision.remaining));
   res.setHeader("RateLimit-Reset", String(decision.resetSeconds));
-  if (decision.allowed) return;
-  const operation = requestOperation(req as IncomingMessage & { body?: unknown });
-  services.usage.recorder.record({
-    workspaceId: principal.workspaceId,
-    apiKeyId: principal.apiKeyId,
-    operationType: guessOperationType(operation.query),
-    operationName: operation.operationName ?? /^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(operation.query ?? "")?.[1] ?? null,
-    outcome: UsageOutcome.RATE_LIMITED,
-  });
-  throw rateLimited(decision.resetSeconds);
 }

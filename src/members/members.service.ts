@@ -221,6 +221,12 @@ export class MembersService {
     return { token: secret, expiresAt };
   }
 
+  /** Which of these member sessions are still open (not signed out); expiry is checked by the caller. */
+  async openSessionsIn(sessionIds: string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id::text AS id FROM member_session WHERE id = ANY($1::uuid[]) AND ended_at IS NULL`, [sessionIds]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   private async uniqueEmail<T>(field: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();

@@ -12,11 +12,10 @@ const KNOWN_CODES = new Set([
 const OPERATION_TYPES = new Set(["query", "mutation", "subscription"]);
 const AUTH_REASONS = new Set(["MISSING", "MALFORMED", "INVALID", "EXPIRED", "REVOKED"]);
 
-/** The outcome label of a request: "success", or the code of its first error. */
-export function outcomeOf(codes: readonly (unknown | undefined)[] | undefined): string {
-  if (!codes?.length) return "success";
-  const code = codes[0];
-  return typeof code === "string" && KNOWN_CODES.has(code) ? code.toLowerCase() : "error";
+/** The label of a request's outcome: "success" without an error, else the code of its first error. */
+export function outcomeLabel(firstCode: string | undefined): string {
+  if (firstCode === undefined) return "success";
+  return KNOWN_CODES.has(firstCode) ? firstCode.toLowerCase() : "error";
 }
 
 /**

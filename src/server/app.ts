@@ -7,46 +7,41 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express, { NextFunction, Request, Response } from "express";
 import { GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
+import { authorize } from "../auth/authorize";
 import { OperationAnalyzer } from "../auth/operation-analysis";
 import { PermissionMap } from "../auth/permission-map";
+import type { Config } from "../config";
 import { corsMiddleware } from "../hardening/cors";
 import { httpSubscriptionGuardPlugin } from "../hardening/http-subscription-guard";
-import { inputTextGuardPlugin } from "../hardening/input-text-guard";
 import { queryLimits } from "../hardening/query-limits";
 import { ideRoutes } from "../ide/ide-routes";
 import { Metrics } from "../metrics/metrics";
-import { metricsPlugin } from "../metrics/metrics-plugin";
+import { metricsListener } from "../metrics/metrics-listener";
 import { metricsHandler } from "../metrics/metrics-server";
 import { webSocketObserver } from "../metrics/websocket-observer";
-import type { BenchFeature } from "../config";
 import type { Logger } from "../logger";
 import type { Services } from "../services";
-import { authorizationPlugin } from "./authorization-plugin";
 import { GraphQLContext } from "./context";
-import { createErrorFormatter } from "./format-error";
-import { benchmarkContext, httpContext, requestMeta } from "./http-context";
-import { meteringPlugin } from "./metering-plugin";
-import { logRefusedRequest, requestLogPlugin } from "./request-log-plugin";
+import { createErrorFormatter, formatThrown } from "./format-error";
+import { httpContext, TrustProxy } from "./http-context";
+import { meteringListener } from "./metering-listener";
+import { OperationChecks } from "./operation-checks";
+import { pipelinePlugin } from "./pipeline-plugin";
+import { requestLogListener } from "./request-log-listener";
+import { OutcomeListener, productionSteps, RequestPipeline, RequestSteps } from "./request-pipeline";
 import { attachWebSocket } from "./websocket";
 
 export interface AppOptions {
+  config: Config;
   schema: GraphQLSchema;
   services: Services;
   logger: Logger;
-  introspection: boolean;
-  exposeInternals: boolean;
-  /** NODE_ENV=development shows field suggestions; off (the default) hides them. */
-  development?: boolean;
-  /** Browser origins allowed by CORS; none by default. */
-  corsOrigins?: readonly string[];
-  /** Express `trust proxy`: which X-Forwarded-For hops to believe for the client address. */
-  trustProxy?: boolean | number | string;
-  /** METRICS_PUBLIC: also serve `GET /metrics` on this port (off by default; see METRICS_PORT). */
-  metricsPublic?: boolean;
-  /** Benchmark-only: request-path features switched off (BENCH_DISABLE); see `bench/`. */
-  benchDisable?: ReadonlySet<BenchFeature>;
-  /** DB_POOL_MAX, reported beside the pool's use. */
-  poolMax?: number;
+  /**
+   * Code-level composition for the benchmark's own entry point (`bench/server.ts`), which swaps
+   * out steps to measure what they cost. The shipped server (`src/main.ts`) never passes these,
+   * and nothing in the environment can.
+   */
+  composition?: { steps?: Partial<RequestSteps>; metering?: boolean };
 }
 
 export interface App {
@@ -62,28 +57,28 @@ const BODY_LIMIT = "1mb";
 
 /** Express + Apollo on /graphql, graphql-ws on the same path and port, and the health endpoints. */
 export async function createApp(options: AppOptions): Promise<App> {
-  const { schema, services, logger } = options;
+  const { config, schema, services, logger } = options;
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.set("trust proxy", options.trustProxy ?? false);
+  app.set("trust proxy", config.trustProxy);
+  // What `req.ip` uses; the socket's upgrade request is read with the same function.
+  const trustProxy = app.get("trust proxy fn") as TrustProxy;
   const httpServer = createServer(app);
-  const analyzer = new OperationAnalyzer(new PermissionMap(schema));
   const limits = queryLimits();
-  const development = options.development ?? false;
-  const bench = options.benchDisable ?? new Set<BenchFeature>();
-  if (bench.size > 0) logger.warn({ disabled: [...bench] }, "BENCH_DISABLE is set: a benchmark-only server with request-path features off; never use it in production");
-  const contextOf = bench.has("auth") ? benchmarkContext(services) : null;
+  const development = config.development;
+  const formatError = createErrorFormatter(logger, development);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
-  const metrics = new Metrics({ db: services.db, usage: services.usage, poolMax: options.poolMax });
+  const metrics = new Metrics({ db: services.db, usage: services.usage, poolMax: config.dbPoolMax });
   metrics.watch(wsServer);
-  const ws = attachWebSocket(wsServer, { schema, services, analyzer, logger, limits, development, observer: webSocketObserver(metrics) });
+  const pipeline = createPipeline(options, metrics, (error) => formatThrown(formatError, error));
+  const ws = attachWebSocket(wsServer, { schema, services, pipeline, logger, limits, trustProxy, development, observer: webSocketObserver(metrics) });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    introspection: options.introspection,
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    // Depth, aliases, cost, directives and tokens are refused before execution (CONTRACT.md 6).
+    // Depth, aliases, directives and tokens are refused before execution (CONTRACT.md 6); cost in the pipeline.
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     hideSchemaDetailsFromClientErrors: !development,
@@ -93,18 +88,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     persistedQueries: false,
     // main.ts owns the signals: it drains, closes the database, and only then exits.
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(logger, options.exposeInternals),
+    // Internal messages are masked unless NODE_ENV=development.
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       httpSubscriptionGuardPlugin(),
-      ...(bench.has("permissions") ? [] : [authorizationPlugin(analyzer)]),
-      inputTextGuardPlugin(),
-      requestLogPlugin(logger),
-      metricsPlugin(metrics),
-      ...(bench.has("metering") ? [] : [meteringPlugin(() => services.usage.recorder)]),
+      pipelinePlugin(pipeline),
     ],
   });
   await apollo.start();
@@ -119,28 +111,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     const ready = database && usage === "ok";
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", database: database ? "up" : "down", usage, usageBufferDepth: services.usage.recorder.stats().bufferDepth });
   });
-  if (options.metricsPublic) app.get("/metrics", metricsHandler(metrics));
+  if (config.metricsPublic) app.get("/metrics", metricsHandler(metrics));
   // CORS first: it must answer a browser's preflight before any route claims OPTIONS /graphql.
-  app.use("/graphql", corsMiddleware(options.corsOrigins ?? []));
+  app.use("/graphql", corsMiddleware(config.corsOrigins));
   // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
   app.use(ideRoutes(logger));
   app.use(
     "/graphql",
     express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const started = performance.now();
-        // One id per request, in the logs and in the response, refused requests included.
-        const meta = requestMeta(req);
-        res.setHeader("x-request-id", meta.requestId);
-        try {
-          return await (contextOf ? contextOf(req, meta) : httpContext(req, services, meta, res));
-        } catch (error) {
-          logRefusedRequest(logger, meta, error, started);
-          throw error;
-        }
-      },
-    }),
+    expressMiddleware(apollo, { context: httpContext(pipeline, services, trustProxy) }),
   );
   app.use(bodyErrorHandler(logger));
 
@@ -164,6 +143,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     metrics,
   };
+}
+
+/** The one request pipeline of this server: production steps unless the benchmark composed others. */
+function createPipeline(options: AppOptions, metrics: Metrics, format: RequestPipeline["format"]): RequestPipeline {
+  const { schema, services, logger, composition } = options;
+  const steps = { ...productionSteps(services, authorize), ...composition?.steps };
+  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), steps.authorize);
+  const listeners: OutcomeListener[] = [requestLogListener(logger), metricsListener(metrics)];
+  if (composition?.metering !== false) listeners.push(meteringListener(() => services.usage.recorder));
+  return new RequestPipeline(steps, checks, format, listeners);
 }
 
 async function databaseAnswers(services: Services): Promise<boolean> {

@@ -1,6 +1,5 @@
 import DataLoader from "dataloader";
 import { MemberPrincipal, Principal } from "../auth/principal";
-import type { OperationAnalysis } from "../auth/operation-analysis";
 import { forbidden, unauthenticated } from "../common/errors";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
@@ -8,6 +7,7 @@ import { MemberEntity } from "../entities/member.entity";
 import type { Services } from "../services";
 import { createResourceLoaders, ResourceLoaders } from "../resources/resource-loaders";
 import type { UsageCountsValue } from "../usage/usage.service";
+import type { RequestState } from "./request-pipeline";
 
 /** Per-request batching: each loader turns N look-ups of one kind into one statement. */
 export interface Loaders {
@@ -30,8 +30,8 @@ export interface GraphQLContext {
   services: Services;
   loaders: Loaders;
   meta: RequestMeta;
-  /** Set by the authorization step once the operation is known; read by metering. */
-  analysis?: OperationAnalysis;
+  /** The request this context serves, as the request pipeline tracks it (its analysis, its outcome). */
+  request: RequestState;
 }
 
 function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
@@ -61,8 +61,10 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
   };
 }
 
-export function buildContext(principal: Principal | null, services: Services, meta: RequestMeta): GraphQLContext {
-  return { principal, services, meta, loaders: createLoaders(services, principal?.workspaceId ?? null) };
+/** The one context of both transports, for a request the pipeline has admitted. */
+export function buildContext(request: RequestState, services: Services): GraphQLContext {
+  const principal = request.principal;
+  return { principal, services, meta: request.meta, request, loaders: createLoaders(services, principal?.workspaceId ?? null) };
 }
 
 /** The caller as a member. The authorization step has already refused anyone else; this guards a misdeclared field. */

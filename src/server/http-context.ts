@@ -1,62 +1,51 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { serviceUnavailable, unauthenticated } from "../common/errors";
+import { GraphQLError } from "graphql";
+import proxyaddr from "proxy-addr";
+import { setRateLimitHeaders } from "../hardening/rate-limit-gate";
 import type { Services } from "../services";
 import { buildContext, GraphQLContext, RequestMeta } from "./context";
-import { isDatabaseUnavailable } from "./format-error";
-import { recordRejected, requestOperation } from "./metering-plugin";
-import { enforceRateLimit } from "../hardening/rate-limit-gate";
+import { requestOperation } from "./metering-listener";
+import { RETRY_AFTER_SECONDS } from "./request-outcome";
+import { RequestPipeline, RequestState } from "./request-pipeline";
+
+/** Which X-Forwarded-For hops to believe: express's compiled `trust proxy` (TRUST_PROXY), shared by both transports. */
+export type TrustProxy = (address: string, hop: number) => boolean;
 
 /**
- * The request's id (the client's `X-Request-Id`, bounded, or a new one) and its client address, read
- * once per request. Express's `req.ip` honours TRUST_PROXY (X-Forwarded-For from trusted hops
- * only); plain Node has only the socket.
+ * The request's id (the client's `X-Request-Id`, bounded, or a new one) and its client address,
+ * read once per request — an HTTP request or a socket's upgrade request — with the same
+ * forwarding rule as express's `req.ip`.
  */
-export function requestMeta(req: IncomingMessage): RequestMeta {
+export function requestMeta(req: IncomingMessage, trust: TrustProxy): RequestMeta {
+  const header = req.headers["x-request-id"];
   return {
-    requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID(),
-    ip: (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress,
+    requestId: (typeof header === "string" ? header.slice(0, 100) : "") || randomUUID(),
+    ip: req.socket.remoteAddress === undefined ? undefined : proxyaddr(req, trust),
   };
 }
 
-/** The HTTP adapter: a header in, a context out (or the 401/503 to answer with). */
-export async function httpContext(req: IncomingMessage, services: Services, meta: RequestMeta, res?: ServerResponse): Promise<GraphQLContext> {
-  let verification;
-  try {
-    verification = await services.verifier.verify(req.headers.authorization);
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw serviceUnavailable();
-    throw error;
-  }
-  if (!verification.ok) {
-    // A dead key still knocking is shown to security staff (REJECTED), though it is not usage.
-    if (verification.apiKey) recordRejected(services.usage.recorder, verification.apiKey, requestOperation(req));
-    throw unauthenticated(verification.reason);
-  }
-  // A key over its rate limit is refused here, before parsing: a flood costs no GraphQL work.
-  try {
-    if (res) await enforceRateLimit(req, res, verification.principal, services);
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw serviceUnavailable();
-    throw error;
-  }
-  return buildContext(verification.principal, services, meta);
-}
-
-/**
- * Benchmark-only (`BENCH_DISABLE=auth`): each distinct Authorization header is verified once and
- * its principal reused for good, with no expiry, revocation or rate-limit check, so `bench/` can
- * measure what per-request authentication costs against the same server. Never for production.
- */
-export function benchmarkContext(services: Services): (req: IncomingMessage, meta: RequestMeta) => Promise<GraphQLContext> {
-  const principals = new Map<string, Promise<GraphQLContext["principal"]>>();
-  return async (req, meta) => {
-    const header = req.headers.authorization ?? "";
-    let principal = principals.get(header);
-    if (!principal) {
-      principal = services.verifier.verify(header).then((v) => (v.ok ? v.principal : null));
-      principals.set(header, principal);
+/** The HTTP adapter: a request in, an admitted request's context out (or the refusal to answer with). */
+export function httpContext(pipeline: RequestPipeline, services: Services, trust: TrustProxy) {
+  return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<GraphQLContext> => {
+    const request = pipeline.start("http", requestMeta(req, trust), requestOperation(req as IncomingMessage & { body?: unknown }));
+    // One id per request, in the logs and in the response, refused requests included.
+    res.setHeader("x-request-id", request.meta.requestId);
+    try {
+      await pipeline.admit(request, req.headers.authorization, (decision) => setRateLimitHeaders(res, decision));
+    } catch (error) {
+      throw refusal(pipeline, request, error);
     }
-    return buildContext(await principal, services, meta);
+    return buildContext(request, services);
   };
+}
+
+/** A request refused before Apollo's pipeline: its outcome now, and the error with the status that outcome says. */
+function refusal(pipeline: RequestPipeline, request: RequestState, error: unknown): GraphQLError {
+  const formatted = pipeline.format(error);
+  const outcome = pipeline.finish(request, [formatted]);
+  const http = (error as Partial<GraphQLError>).extensions?.http as { headers?: Map<string, string> } | undefined;
+  const headers = new Map<string, string>(http?.headers);
+  if (outcome.status === 503) headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+  return new GraphQLError(formatted.message, { extensions: { ...formatted.extensions, http: { status: outcome.status, headers } } });
 }

@@ -1,82 +1,87 @@
-import { GraphQLError, GraphQLSchema, parse, validate, getOperationAST, DocumentNode, specifiedRules } from "graphql";
-import { CloseCode } from "graphql-ws";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { DocumentNode, getOperationAST, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, parse, specifiedRules, validate } from "graphql";
+import { CloseCode, SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import type { WebSocketServer } from "ws";
-import { authorize } from "../auth/authorize";
-import { OperationAnalyzer } from "../auth/operation-analysis";
-import { Principal } from "../auth/principal";
 import { LRUCache } from "lru-cache";
+import type { WebSocket, WebSocketServer } from "ws";
+import type { Principal } from "../auth/principal";
+import { ErrorCode, forbidden, unauthenticated } from "../common/errors";
+import { QueryLimits, toClientErrors } from "../hardening/query-limits";
 import type { Logger } from "../logger";
+import type { WebSocketObserver } from "../metrics/websocket-observer";
 import type { Services } from "../services";
 import { buildContext } from "./context";
-import { isDatabaseUnavailable } from "./format-error";
-import { recordRejected } from "./metering-plugin";
+import { asGraphQLError } from "./format-error";
+import { requestMeta, TrustProxy } from "./http-context";
+import { RequestPipeline, RequestState } from "./request-pipeline";
 import { SessionWatch } from "./session-watch";
-import { UsageOutcome } from "../usage/usage-event";
-import { unauthenticated } from "../common/errors";
-import { QueryLimits, toClientErrors } from "../hardening/query-limits";
-import { observed, type WebSocketObserver } from "../metrics/websocket-observer";
 
 export interface WebSocketOptions {
   schema: GraphQLSchema;
   services: Services;
-  analyzer: OperationAnalyzer;
+  pipeline: RequestPipeline;
   logger: Logger;
-  /** The same depth, alias, cost, directive and token limits as HTTP. */
-  limits?: QueryLimits;
+  /** The same depth, alias, directive and token limits as HTTP. */
+  limits: QueryLimits;
+  /** Express's compiled TRUST_PROXY: the upgrade request's client address is read as HTTP reads it. */
+  trustProxy: TrustProxy;
   development?: boolean;
-  /** Metrics: refused connections, operations, running subscriptions. */
+  /** Metrics: refused connections, running subscriptions. */
   observer?: WebSocketObserver;
 }
 
-type Extra = { principal?: Principal; authorization?: unknown; socket: import("ws").WebSocket } & Record<PropertyKey, unknown>;
+type Extra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  principal?: Principal;
+  authorization?: unknown;
+  ip?: string;
+  /** This socket's operations that have not reached their outcome yet, by id. */
+  requests?: Map<string, RequestState>;
+} & Record<PropertyKey, unknown>;
 
 export const WS_UNAUTHORIZED = 4401;
 export const WS_FORBIDDEN = CloseCode.Forbidden; // 4403
+/** "Try again later": the database is away, not a bug in this server (1011). */
+export const WS_TRY_AGAIN_LATER = 1013;
 
 /**
- * The graphql-ws adapter: authenticate at connect (4401 for a missing or bad token, 4403 for an
- * API key, which may never subscribe), authorize each subscribe with the same analysis as HTTP.
+ * The graphql-ws adapter of the request pipeline: authenticate at connect (4401 for a missing or
+ * bad token, 4403 for an API key, which may never subscribe, 1013 while the database is away),
+ * then each operation is admitted, checked, formatted and logged, metered and counted exactly as
+ * an HTTP request is. A refusal HTTP answers with a status is an `error` message with the same code.
  */
 export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOptions): { dispose(): Promise<void> } {
-  const { schema, services, analyzer, logger } = options;
-  const documents = new LRUCache<string, DocumentNode>({ max: 1000 });
-  const rules = [...specifiedRules, ...(options.limits?.validationRules ?? [])];
-  const maxTokens = options.limits?.parseOptions.maxTokens ?? 10_000;
-  const sessions = new SessionWatch(openSessionsIn(services), services.clock, logger);
+  const { schema, services, pipeline, logger } = options;
+  const sessions = new SessionWatch((ids) => services.members.openSessionsIn(ids), services.clock, logger);
+  const operations = operationSource(schema, options.limits, options.development ?? false);
+  const requestsOf = (extra: Extra) => (extra.requests ??= new Map());
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        let verification;
+        const meta = requestMeta(ctx.extra.request, options.trustProxy);
+        const request = pipeline.start("ws", meta, { operationType: "subscription" });
+        const refuse = (error: unknown) => {
+          const formatted = pipeline.format(error);
+          pipeline.finish(request, [formatted]);
+          const [code, reason] = closeFor(formatted);
+          options.observer?.connectionRefused(code);
+          ctx.extra.socket.close(code, reason);
+          return false;
+        };
+        let principal: Principal | null;
         try {
-          verification = await services.verifier.verify(header);
+          principal = await pipeline.admit(request, header);
         } catch (error) {
-          if (!isDatabaseUnavailable(error)) logger.error({ err: error }, "websocket authentication failed unexpectedly");
-          // 1013 "try again later": the database is away, not a bug in this server (1011).
-          ctx.extra.socket.close(isDatabaseUnavailable(error) ? 1013 : 1011, "Service unavailable");
-          return false;
+          return refuse(error);
         }
-        if (!verification.ok && verification.apiKey) {
-          recordRejected(services.usage.recorder, verification.apiKey, { operationType: "subscription" });
-        }
-        if (!verification.ok || !verification.principal) {
-          options.observer?.connectionRefused(WS_UNAUTHORIZED, verification.ok ? "MISSING" : verification.reason);
-          ctx.extra.socket.close(WS_UNAUTHORIZED, verification.ok ? "Unauthorized: missing token" : `Unauthorized: ${verification.reason}`);
-          return false;
-        }
-        if (verification.principal.kind === "API_KEY") {
-          // A key's attempt to subscribe counts once, as a refused subscription.
-          const key = verification.principal;
-          services.usage.recorder.record({ workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, operationType: "subscription", outcome: UsageOutcome.FORBIDDEN });
-          options.observer?.connectionRefused(WS_FORBIDDEN);
-          ctx.extra.socket.close(WS_FORBIDDEN, "Forbidden: API keys cannot subscribe");
-          return false;
-        }
-        ctx.extra.principal = verification.principal;
-        ctx.extra.authorization = header;
-        sessions.add(ctx.extra.socket, verification.principal);
+        if (!principal) return refuse(unauthenticated("MISSING"));
+        if (principal.kind === "API_KEY") return refuse(forbidden("API keys cannot subscribe"));
+        Object.assign(ctx.extra, { principal, authorization: header, ip: meta.ip });
+        sessions.add(ctx.extra.socket, principal);
         return true;
       },
       onClose: (ctx) => {
@@ -84,36 +89,44 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
         options.observer?.closed(ctx);
       },
       onComplete: (ctx, id) => options.observer?.completed(ctx, id),
-      onSubscribe: observed(options.observer, async (ctx, _id, payload) => {
-        let document = documents.get(payload.query);
-        if (!document) {
-          try {
-            document = parse(payload.query, { maxTokens });
-          } catch (error) {
-            return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", options.development ?? false);
-          }
-          const errors = validate(schema, document, rules);
-          if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", options.development ?? false);
-          documents.set(payload.query, document);
+      onSubscribe: async (ctx, id, payload) => {
+        const request = pipeline.start("ws", { requestId: randomUUID(), ip: ctx.extra.ip }, { query: payload.query, operationName: payload.operationName ?? undefined });
+        requestsOf(ctx.extra).set(id, request);
+        try {
+          // Authenticated again at each operation: the session may have ended since the socket opened.
+          await pipeline.admit(request, ctx.extra.authorization);
+          const source = operations(payload);
+          if (Array.isArray(source)) return source;
+          const { document, operation } = source;
+          pipeline.checkOperation(request, document, operation, payload.variables);
+          return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: buildContext(request, services) };
+        } catch (error) {
+          const refusal = asGraphQLError(error);
+          if (refusal.extensions?.code === ErrorCode.UNAUTHENTICATED) ctx.extra.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${String(refusal.extensions.reason)}`);
+          return [refusal];
         }
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: "BAD_USER_INPUT" } })];
-        // Authorize again at each subscribe (after the cheap checks, so malformed messages cost no
-        // query): the session may have ended since the connection opened. If the database cannot
-        // say, the connection's principal stands; the session watch keeps checking.
-        const recheck = await services.verifier.verify(ctx.extra.authorization).catch(() => null);
-        if (recheck && (!recheck.ok || !recheck.principal)) {
-          ctx.extra.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${recheck.ok ? "MISSING" : recheck.reason}`);
-          return [unauthenticated(recheck.ok ? "MISSING" : recheck.reason)];
-        }
-        const principal = recheck?.ok && recheck.principal ? recheck.principal : ctx.extra.principal ?? null;
-        const analysis = analyzer.analyze(document, operation, payload.variables);
-        const refusal = authorize(principal, analysis);
-        if (refusal) return [refusal];
-        const contextValue = buildContext(principal, services, { requestId: `ws-${_id}` });
-        contextValue.analysis = analysis;
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
-      }),
+      },
+      onError: (ctx, id, _payload, errors) => {
+        const formatted = errors.map((error) => pipeline.format(error));
+        const request = requestsOf(ctx.extra).get(id);
+        requestsOf(ctx.extra).delete(id);
+        if (request) pipeline.finish(request, formatted);
+        return formatted;
+      },
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (!isStream(result)) return; // a single result: its outcome is read when it is sent
+        const request = requestsOf(ctx.extra).get(id);
+        requestsOf(ctx.extra).delete(id);
+        if (request) pipeline.finish(request, []);
+        options.observer?.subscriptionStarted(ctx, id);
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        const formatted = result.errors?.map((error) => pipeline.format(error));
+        const request = requestsOf(ctx.extra).get(id);
+        requestsOf(ctx.extra).delete(id);
+        if (request) pipeline.finish(request, formatted, 200);
+        return formatted ? { ...result, errors: formatted } : result;
+      },
     },
     wsServer,
   );
@@ -125,10 +138,46 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
   };
 }
 
-/** Which of these member sessions are still open (not signed out); expiry is checked by the caller. */
-function openSessionsIn(services: Services) {
-  return async (sessionIds: string[]): Promise<Set<string>> => {
-    const rows: { id: string }[] = await services.db.query(`SELECT id::text AS id FROM member_session WHERE id = ANY($1::uuid[]) AND ended_at IS NULL`, [sessionIds]);
-    return new Set(rows.map((r) => r.id));
+/** The close code and reason of a refused connection_init. */
+function closeFor(error: GraphQLFormattedError): [number, string] {
+  switch (error.extensions?.code) {
+    case ErrorCode.UNAUTHENTICATED:
+      return [WS_UNAUTHORIZED, error.extensions?.reason === "MISSING" ? "Unauthorized: missing token" : `Unauthorized: ${String(error.extensions?.reason)}`];
+    case ErrorCode.FORBIDDEN:
+      return [WS_FORBIDDEN, "Forbidden: API keys cannot subscribe"];
+    case ErrorCode.SERVICE_UNAVAILABLE:
+      return [WS_TRY_AGAIN_LATER, "Service unavailable"];
+    default:
+      return [CloseCode.InternalServerError, "Internal server error"];
+  }
+}
+
+function isStream(result: unknown): boolean {
+  return typeof result === "object" && result !== null && Symbol.asyncIterator in result;
+}
+
+/**
+ * Parses and validates a subscribe message's document with the same rules and limits as HTTP
+ * (graphql-ws has no validation-rule option of its own), caching by text as Apollo does. Returns
+ * the parse or validation errors, coded as Apollo codes them.
+ */
+function operationSource(schema: GraphQLSchema, limits: QueryLimits, development: boolean) {
+  const documents = new LRUCache<string, DocumentNode>({ max: 1000 });
+  const rules = [...specifiedRules, ...limits.validationRules];
+  return (payload: SubscribePayload): GraphQLError[] | { document: DocumentNode; operation: OperationDefinitionNode } => {
+    let document = documents.get(payload.query);
+    if (!document) {
+      try {
+        document = parse(payload.query, limits.parseOptions);
+      } catch (error) {
+        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", development);
+      }
+      const errors = validate(schema, document, rules);
+      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", development);
+      documents.set(payload.query, document);
+    }
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+    return { document, operation };
   };
 }

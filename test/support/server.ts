@@ -40,7 +40,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, embedded: !!process.env.GRANTQL_TEST_EMBEDDED, logger: queryLogger(options.queryCounter) });
   await dataSource.initialize();
   const services = createServices(dataSource, config, clock, logger);
-  const app = await createApp({ schema: await schemaOnce(), services, logger, introspection: config.introspection, exposeInternals: false, development: config.development, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, metricsPublic: config.metricsPublic, poolMax: config.dbPoolMax, benchDisable: config.benchDisable });
+  const app = await createApp({ config, schema: await schemaOnce(), services, logger });
   const port = await app.listen(0, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}/graphql`,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { HOUR_MS, MINUTE_MS, planWindows, WINDOWS } from "../../src/usage/usage-windows";
-import { outcomeOf, guessOperationType } from "../../src/server/metering-plugin";
-import { GraphQLError } from "graphql";
+import { guessOperationType } from "../../src/server/metering-listener";
+import { requestOutcome } from "../../src/server/request-outcome";
 
 describe("usage windows", () => {
   it("each window is the minute buckets (now's minute − length, now's minute], split into minute edges and whole hours", () => {
@@ -27,7 +27,7 @@ describe("usage windows", () => {
 });
 
 describe("metering outcome", () => {
-  const error = (code?: string) => new GraphQLError("x", code ? { extensions: { code } } : {});
+  const error = (code?: string) => ({ message: "x", ...(code ? { extensions: { code } } : {}) });
   it.each([
     [[], "ALLOWED"],
     [[error("NOT_FOUND")], "ALLOWED"],
@@ -38,7 +38,7 @@ describe("metering outcome", () => {
     [[error("SERVICE_UNAVAILABLE")], "ERROR"],
     [[error("BAD_USER_INPUT"), error("RATE_LIMITED")], "RATE_LIMITED"],
   ])("errors %j → %s", (errors, outcome) => {
-    expect(outcomeOf(errors as GraphQLError[])).toBe(outcome);
+    expect(requestOutcome(errors).usage).toBe(outcome);
   });
 
   it.each([

@@ -1,0 +1,61 @@
+import { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import { getVariableValues } from "graphql/execution/values";
+import { conditionVariables, OperationAnalysis, OperationAnalyzer } from "../auth/operation-analysis";
+import type { Principal } from "../auth/principal";
+import { badUserInput, FieldError } from "../common/errors";
+import { unsafeTextFields } from "../hardening/input-text-guard";
+import { costRefusal, operationCost } from "../hardening/query-cost";
+import { fieldsOfVariableError } from "../hardening/variable-errors";
+
+/** The permission decision: null when the principal may run the analysed operation, else the refusal. */
+export type Authorize = (principal: Principal | null, analysis: OperationAnalysis) => GraphQLError | null;
+
+/** A refusal before execution: Apollo needs the status spelt out there (it would otherwise say 500). */
+function inputRefusal(fields: FieldError[]): GraphQLError {
+  const refusal = badUserInput(fields);
+  return new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 400 } } });
+}
+
+/**
+ * Everything an operation must pass once it is parsed and validated and before anything executes,
+ * the same for HTTP and WebSocket: its text can be stored, its variables coerce (a wrongly typed
+ * one is BAD_USER_INPUT naming it), its cost with those values fits, and the principal may run it. Throws the refusal; returns the analysis that metering reads.
+ */
+export class OperationChecks {
+  constructor(private readonly schema: GraphQLSchema, private readonly analyzer: OperationAnalyzer, private readonly authorize: Authorize) {}
+
+  check(principal: Principal | null, document: DocumentNode, operation: OperationDefinitionNode, raw: Record<string, unknown> | null | undefined): OperationAnalysis {
+    // First: the scan walks without recursion, so a hostile nesting is refused before anything recurses into it.
+    const unsafe = unsafeTextFields(document, operation, raw ?? {});
+    if (unsafe.length > 0) throw inputRefusal(unsafe);
+    const coerced = this.coerce(document, operation, raw ?? {});
+    if (coerced instanceof GraphQLError) {
+      // Who may not run the operation at all is told so first (401/403), whatever its variables say.
+      throw this.authorize(principal, this.analyzer.analyze(document, operation, null)) ?? coerced;
+    }
+    const variables = coerced;
+    const tooCostly = costRefusal(operationCost(this.schema, document, operation, variables));
+    if (tooCostly) throw tooCostly;
+    const analysis = this.analyzer.analyze(document, operation, variables);
+    const refusal = this.authorize(principal, analysis);
+    if (refusal) throw refusal;
+    return analysis;
+  }
+
+  /** The values execution will run with, or the refusal of a value of the wrong type (never left for execution). */
+  private coerce(document: DocumentNode, operation: OperationDefinitionNode, raw: Record<string, unknown>): Record<string, unknown> | GraphQLError {
+    const result = getVariableValues(this.schema, operation.variableDefinitions ?? [], raw, { maxErrors: 25 });
+    if (result.errors) {
+      return inputRefusal(result.errors.map((e) => fieldsOfVariableError(e.message)?.[0] ?? { field: variableNamed(e.message), message: e.message }));
+    }
+    const declared = new Set((operation.variableDefinitions ?? []).map((d) => d.variable.name.value));
+    // `$v: Boolean = true` admits an explicit null, which `@skip(if:)`/`@include(if:)` cannot take.
+    const nulls = conditionVariables(document).filter((name) => declared.has(name) && result.coerced[name] === null);
+    if (nulls.length > 0) return inputRefusal(nulls.map((field) => ({ field, message: "must be true or false: it decides @skip/@include" })));
+    return result.coerced;
+  }
+}
+
+function variableNamed(message: string): string {
+  return /Variable "\$([^"]+)"/.exec(message)?.[1] ?? "variables";
+}

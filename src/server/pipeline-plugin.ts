@@ -1,0 +1,31 @@
+import { ApolloServerPlugin } from "@apollo/server";
+import { GraphQLContext } from "./context";
+import { RETRY_AFTER_SECONDS } from "./request-outcome";
+import { RequestPipeline } from "./request-pipeline";
+
+/**
+ * Apollo's side of the request pipeline: the operation checks once the document is parsed and
+ * validated (a refusal means no resolver runs and nothing is written), and the request's one
+ * outcome once the answer is formatted. An answer whose errors read SERVICE_UNAVAILABLE goes out
+ * as 503 with `Retry-After`.
+ */
+export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async didResolveOperation({ document, operation, request }) {
+          if (!operation) return; // Apollo itself refuses a document without a runnable operation
+          pipeline.checkOperation(contextValue.request, document, operation, request.variables);
+        },
+        async willSendResponse({ response }) {
+          const errors = response.body.kind === "single" ? response.body.singleResult.errors : undefined;
+          const outcome = pipeline.finish(contextValue.request, errors, response.http.status ?? 200);
+          if (outcome.status === 503) {
+            response.http.status = 503;
+            response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { performance } from "node:perf_hooks";
+import { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from "graphql";
+import type { OperationAnalysis } from "../auth/operation-analysis";
+import type { Principal } from "../auth/principal";
+import { rateLimited, unauthenticated } from "../common/errors";
+import { consumeRateLimit } from "../hardening/rate-limit-gate";
+import type { RateDecision } from "../hardening/rate-limiter";
+import type { Services } from "../services";
+import type { RequestMeta } from "./context";
+import type { Authorize, OperationChecks } from "./operation-checks";
+import { RequestOutcome, requestOutcome } from "./request-outcome";
+
+export type Transport = "http" | "ws";
+
+/** One request (an HTTP request, or one operation or connection_init on a socket) from its start to its outcome. */
+export interface RequestState {
+  readonly transport: Transport;
+  readonly meta: RequestMeta;
+  /** The request's one timer: the log, metrics and metering all read this duration. */
+  readonly started: number;
+  principal: Principal | null;
+  /** What the request said it was, for requests refused before their document is read. */
+  readonly raw: { query?: string; operationName?: string; operationType?: string };
+  /** Set once the operation is known and checked. */
+  analysis?: OperationAnalysis;
+  operation?: { type: string; name: string | null };
+  /** An expired or revoked key: stored as REJECTED, not counted as usage. */
+  rejectedKey?: { id: string; workspaceId: string };
+  outcome?: RequestOutcome;
+}
+
+export interface FinishedRequest extends RequestState {
+  outcome: RequestOutcome;
+  durationMs: number;
+}
+
+/** The request log, the metrics and metering: each reads the one outcome of each request. */
+export type OutcomeListener = (request: FinishedRequest) => void;
+
+/** What a request passes before its operation is read; the benchmark entry point swaps some out. */
+export interface RequestSteps {
+  /** The bearer header → a principal (null without one); throws the refusal. */
+  authenticate(header: unknown, request: RequestState): Promise<Principal | null>;
+  /** The key's rate limit: the decision, or undefined when the caller has no limit. */
+  rateLimit(principal: Principal | null): Promise<RateDecision | undefined>;
+  authorize: Authorize;
+}
+
+/** The production steps: the verifier, the key's limit, the permission decision. */
+export function productionSteps(services: Services, authorize: Authorize): RequestSteps {
+  return {
+    async authenticate(header, request) {
+      const verification = await services.verifier.verify(header);
+      if (verification.ok) return verification.principal;
+      // A dead key still knocking is shown to security staff (REJECTED), though it is not usage.
+      if (verification.apiKey) request.rejectedKey = verification.apiKey;
+      throw unauthenticated(verification.reason);
+    },
+    rateLimit: (principal) => consumeRateLimit(principal, services),
+    authorize,
+  };
+}
+
+/**
+ * The one request pipeline of both transports: `start` opens a request, `admit` runs the checks
+ * before its operation is read (authenticate → rate limit), `checks` those once it is
+ * (variables, cost, permissions, input text), `format` is the one error formatter, and `finish`
+ * computes the outcome once and hands it to every listener.
+ */
+export class RequestPipeline {
+  constructor(
+    private readonly steps: RequestSteps,
+    readonly checks: OperationChecks,
+    readonly format: (error: unknown) => GraphQLFormattedError,
+    private readonly listeners: readonly OutcomeListener[],
+  ) {}
+
+  start(transport: Transport, meta: RequestMeta, raw: RequestState["raw"]): RequestState {
+    return { transport, meta, started: performance.now(), principal: null, raw };
+  }
+
+  /** Authenticates the request and counts it against its key's limit; `onRateDecision` sees the decision even when it refuses. */
+  async admit(request: RequestState, header: unknown, onRateDecision?: (decision: RateDecision) => void): Promise<Principal | null> {
+    request.principal = await this.steps.authenticate(header, request);
+    // An address allowlist belongs here, between authentication and the rate limit.
+    const decision = await this.steps.rateLimit(request.principal);
+    if (decision) onRateDecision?.(decision);
+    if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds);
+    return request.principal;
+  }
+
+  /** The checks before execution; the analysis stays on the request for metering. Throws the refusal. */
+  checkOperation(request: RequestState, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): OperationAnalysis {
+    request.operation = { type: operation.operation, name: operation.name?.value ?? null };
+    request.analysis = this.checks.check(request.principal, document, operation, variables);
+    return request.analysis;
+  }
+
+  /** Computes the request's outcome from the errors the client received; only the first call counts. */
+  finish(request: RequestState, errors: readonly GraphQLFormattedError[] | undefined, answeredStatus?: number): RequestOutcome {
+    if (request.outcome) return request.outcome;
+    const outcome = requestOutcome(errors, answeredStatus);
+    request.outcome = outcome;
+    const finished = { ...request, outcome, durationMs: performance.now() - request.started };
+    for (const listener of this.listeners) listener(finished);
+    return outcome;
+  }
+}
