@@ -42,7 +42,7 @@ export function writeResults(info: RunInfo, figures: Figure[], ran: string[]): s
   const markdown = `# Benchmark results
 
 Written by \`npm run bench\` (\`bench/run.ts\`); do not edit by hand. Each ratio compares the same
-server, query and data with only the measured feature switched off (\`BENCH_DISABLE\`), run as
+code, query and data with only the measured feature switched off (\`BENCH_DISABLE\`, read only by the benchmark's own entry point \`bench/server.ts\`), run as
 interleaved A/B rounds with autocannon in its own process; figures are min / **median** / max over
 the rounds.
 

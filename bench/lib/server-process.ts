@@ -21,10 +21,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The built server (`dist/src/main.js`) in its own process, as it runs in production. */
+/**
+ * The built server (`dist/src/main.js`) in its own process, as it runs in production; with
+ * `BENCH_DISABLE` in `env`, the benchmark's own entry point (`dist/bench/server.js`) instead, the
+ * only one that reads it.
+ */
 export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [resolve(__dirname, "../../src/main.js")], {
+  const entry = env.BENCH_DISABLE ? resolve(__dirname, "../server.js") : resolve(__dirname, "../../src/main.js");
+  const child: ChildProcess = spawn(process.execPath, [entry], {
     env: { ...process.env, LOG_LEVEL: "warn", NODE_ENV: "production", ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { DocumentNode, getOperationAST, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, parse, specifiedRules, validate } from "graphql";
+import { DocumentNode, execute, ExecutionResult, getOperationAST, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, parse, specifiedRules, validate } from "graphql";
 import { CloseCode, SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { LRUCache } from "lru-cache";
@@ -14,6 +14,7 @@ import type { Services } from "../services";
 import { buildContext } from "./context";
 import { asGraphQLError } from "./format-error";
 import { requestMeta, TrustProxy } from "./http-context";
+import { requestOutcome } from "./request-outcome";
 import { RequestPipeline, RequestState } from "./request-pipeline";
 import { SessionWatch } from "./session-watch";
 
@@ -57,9 +58,19 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
   const sessions = new SessionWatch((ids) => services.members.openSessionsIn(ids), services.clock, logger);
   const operations = operationSource(schema, options.limits, options.development ?? false);
   const requestsOf = (extra: Extra) => (extra.requests ??= new Map());
+  // Results of operations already run in onSubscribe, handed to graphql-ws when it asks to execute.
+  const executed = new WeakMap<object, ExecutionResult>();
+  // Each list of errors goes through the formatter once (it logs internal errors).
+  const formatted = new WeakMap<readonly GraphQLError[], GraphQLFormattedError[]>();
+  const formatOnce = (errors: readonly GraphQLError[]) => {
+    let list = formatted.get(errors);
+    if (!list) formatted.set(errors, (list = errors.map((error) => pipeline.format(error))));
+    return list;
+  };
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,
+      execute: (args) => executed.get(args) ?? execute(args),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const meta = requestMeta(ctx.extra.request, options.trustProxy);
@@ -95,23 +106,33 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
         try {
           // Authenticated again at each operation: the session may have ended since the socket opened.
           await pipeline.admit(request, ctx.extra.authorization);
-          const source = operations(payload);
-          if (Array.isArray(source)) return source;
-          const { document, operation } = source;
-          pipeline.checkOperation(request, document, operation, payload.variables);
-          return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: buildContext(request, services) };
         } catch (error) {
           const refusal = asGraphQLError(error);
           if (refusal.extensions?.code === ErrorCode.UNAUTHENTICATED) ctx.extra.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${String(refusal.extensions.reason)}`);
           return [refusal];
         }
+        try {
+          const source = operations(payload);
+          if (Array.isArray(source)) return source;
+          pipeline.checkOperation(request, source.document, source.operation, payload.variables);
+          const args = { schema, document: source.document, operationName: payload.operationName, variableValues: payload.variables, contextValue: buildContext(request, services) };
+          if (source.operation.operation === "subscription") return args;
+          // A query or mutation runs here, so that an answer HTTP would send with an error status
+          // (429, 401, 503 …) goes out as an `error` message, as the contract asks of the socket.
+          const result = await execute(args);
+          if (result.errors && statusOf(result.errors, formatOnce(result.errors), 200) >= 400) return result.errors as GraphQLError[];
+          executed.set(args, result);
+          return args;
+        } catch (error) {
+          return [asGraphQLError(error)];
+        }
       },
       onError: (ctx, id, _payload, errors) => {
-        const formatted = errors.map((error) => pipeline.format(error));
+        const list = formatOnce(errors);
         const request = requestsOf(ctx.extra).get(id);
         requestsOf(ctx.extra).delete(id);
-        if (request) pipeline.finish(request, formatted);
-        return formatted;
+        if (request) pipeline.finish(request, list, statusOf(errors, list));
+        return list;
       },
       onOperation: (ctx, id, _payload, _args, result) => {
         if (!isStream(result)) return; // a single result: its outcome is read when it is sent
@@ -121,11 +142,11 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
         options.observer?.subscriptionStarted(ctx, id);
       },
       onNext: (ctx, id, _payload, _args, result) => {
-        const formatted = result.errors?.map((error) => pipeline.format(error));
+        const list = result.errors ? formatOnce(result.errors) : undefined;
         const request = requestsOf(ctx.extra).get(id);
         requestsOf(ctx.extra).delete(id);
-        if (request) pipeline.finish(request, formatted, 200);
-        return formatted ? { ...result, errors: formatted } : result;
+        if (request) pipeline.finish(request, list, 200);
+        return list ? { ...result, errors: list } : result;
       },
     },
     wsServer,
@@ -150,6 +171,16 @@ function closeFor(error: GraphQLFormattedError): [number, string] {
     default:
       return [CloseCode.InternalServerError, "Internal server error"];
   }
+}
+
+/**
+ * The status HTTP would answer these errors with: 503 when the formatter read an outage, else an
+ * error's own status (429, 401 …), else `otherwise` — 200 for an executed result, as Apollo
+ * answers it; for a refusal before execution, what its code says.
+ */
+function statusOf(errors: readonly GraphQLError[], list: GraphQLFormattedError[], otherwise?: number): number {
+  const own = errors.map((e) => (e.extensions?.http as { status?: number } | undefined)?.status).find((status) => status !== undefined);
+  return requestOutcome(list, own ?? otherwise).status;
 }
 
 function isStream(result: unknown): boolean {
