@@ -62,7 +62,7 @@ describe("the database goes away while the server runs", () => {
     };
     for (const [name, run] of Object.entries(cases)) {
       const { result, ms } = await timed(run);
-      expect({ name, status: result.status, code: errorOf(result).extensions?.code }).toEqual({ name, status: 503, code: "SERVICE_UNAVAILABLE" });
+      expect({ name, status: result.status, code: errorOf(result).extensions?.code, retryAfter: result.headers.get("retry-after") }).toEqual({ name, status: 503, code: "SERVICE_UNAVAILABLE", retryAfter: "5" });
       expect(ms).toBeLessThan(5000);
       expect(JSON.stringify(result.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/);
     }
