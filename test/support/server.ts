@@ -6,7 +6,7 @@ import { ManualClock } from "../../src/common/clock";
 import { Config, loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { buildAppSchema } from "../../src/schema/build-schema";
-import { App, createApp } from "../../src/server/app";
+import { App, AppOptions, createApp } from "../../src/server/app";
 import { createServices, Services } from "../../src/services";
 
 export interface TestServer {
@@ -28,6 +28,8 @@ export interface TestServerOptions {
   clock?: ManualClock;
   /** Told the SQL of every statement the server runs, e.g. to prove a query costs a constant number of them. */
   queryCounter?: (sql: string) => void;
+  /** Steps swapped into the app, as only the benchmark's entry point does (given the services). */
+  composition?: (services: Services) => AppOptions["composition"];
 }
 
 /** A real server on a free port against the test database, with a clock the test controls. */
@@ -40,7 +42,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, embedded: !!process.env.GRANTQL_TEST_EMBEDDED, logger: queryLogger(options.queryCounter) });
   await dataSource.initialize();
   const services = createServices(dataSource, config, clock, logger);
-  const app = await createApp({ config, schema: await schemaOnce(), services, logger });
+  const app = await createApp({ config, schema: await schemaOnce(), services, logger, composition: options.composition?.(services) });
   const port = await app.listen(0, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}/graphql`,
