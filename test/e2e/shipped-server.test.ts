@@ -14,7 +14,8 @@ let admin: Awaited<ReturnType<typeof signUp>>;
 const clients: Client[] = [];
 beforeAll(async () => {
   db = await createThrowawayDatabase();
-  server = await startServerProcess({ DATABASE_URL: db.url, BENCH_DISABLE: "auth,permissions,metering", NODE_ENV: "" });
+  // Every test signs in from 127.0.0.1: the per-address lock is raised, as the in-process test server does.
+  server = await startServerProcess({ DATABASE_URL: db.url, BENCH_DISABLE: "auth,permissions,metering", NODE_ENV: "", SIGNIN_IP_LOCK_AFTER: "100000" });
   admin = await signUp(server.url);
 }, 60_000);
 afterAll(async () => {
