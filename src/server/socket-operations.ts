@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { DocumentNode, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, getOperationAST, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, parse, specifiedRules, validate } from "graphql";
+import type { SubscribePayload } from "graphql-ws";
+import { LRUCache } from "lru-cache";
+import type { WebSocket } from "ws";
+import { ErrorCode } from "../common/errors";
+import { QueryLimits, toClientErrors } from "../hardening/query-limits";
+import type { Services } from "../services";
+import { buildContext } from "./context";
+import { asGraphQLError } from "./format-error";
+import { requestOutcome } from "./request-outcome";
+import { RequestPipeline, RequestState } from "./request-pipeline";
+
+export const WS_UNAUTHORIZED = 4401;
+
+/** What a socket carries between its operations: set at connection_init. */
+export interface SocketState {
+  socket: WebSocket;
+  authorization?: unknown;
+  ip?: string;
+  /** This socket's operations that have not reached their outcome yet, by id. */
+  requests?: Map<string, RequestState>;
+}
+
+/**
+ * Each operation over a socket, through the request pipeline: admitted, parsed and validated with
+ * HTTP's limits, checked, formatted, and finished with one outcome. Queries and mutations run
+ * while their `subscribe` message is handled, so that an answer HTTP would send with an error
+ * status (401, 403, 429, 503 …) goes out as an `error` message with the same code.
+ */
+export class SocketOperations {
+  private readonly documents = new LRUCache<string, DocumentNode>({ max: 1000 });
+  private readonly rules: QueryLimits["validationRules"];
+  // Results of operations already run, handed to graphql-ws when it asks to execute them.
+  private readonly executed = new WeakMap<object, ExecutionResult>();
+  // Each list of errors goes through the formatter once (it logs internal errors).
+  private readonly formatted = new WeakMap<readonly GraphQLError[], GraphQLFormattedError[]>();
+
+  constructor(private readonly schema: GraphQLSchema, private readonly services: Services, private readonly pipeline: RequestPipeline, private readonly limits: QueryLimits, private readonly development: boolean) {
+    this.rules = [...specifiedRules, ...limits.validationRules];
+  }
+
+  /** graphql-ws `execute`: the result of an operation already run, else a subscription's source. */
+  readonly execute = (args: ExecutionArgs) => this.executed.get(args) ?? execute(args);
+
+  /** graphql-ws `onSubscribe`: the arguments to run, or the refusal to send as an `error` message. */
+  async subscribe(socket: SocketState, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const request = this.pipeline.start("ws", { requestId: randomUUID(), ip: socket.ip }, { query: payload.query, operationName: payload.operationName ?? undefined });
+    (socket.requests ??= new Map()).set(id, request);
+    try {
+      // Authenticated again at each operation: the session may have ended since the socket opened.
+      await this.pipeline.admit(request, socket.authorization);
+    } catch (error) {
+      const refusal = asGraphQLError(error);
+      if (refusal.extensions?.code === ErrorCode.UNAUTHENTICATED) socket.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${String(refusal.extensions.reason)}`);
+      return [refusal];
+    }
+    try {
+      const source = this.operation(payload);
+      if (Array.isArray(source)) return source;
+      this.pipeline.checkOperation(request, source.document, source.operation, payload.variables);
+      const args = { schema: this.schema, document: source.document, operationName: payload.operationName, variableValues: payload.variables, contextValue: buildContext(request, this.services) };
+      if (source.operation.operation === "subscription") return args;
+      const result = await execute(args);
+      if (result.errors && statusOf(result.errors, this.formatOnce(result.errors), 200) >= 400) return result.errors;
+      this.executed.set(args, result);
+      return args;
+    } catch (error) {
+      return [asGraphQLError(error)];
+    }
+  }
+
+  /** graphql-ws `onError`: the refusal as the client sees it, and the operation's outcome. */
+  error(socket: SocketState, id: string, errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+    const list = this.formatOnce(errors);
+    this.finish(socket, id, list, statusOf(errors, list));
+    return list;
+  }
+
+  /** graphql-ws `onOperation`: a subscription whose stream started has its outcome now. */
+  started(socket: SocketState, id: string, result: unknown): boolean {
+    if (!isStream(result)) return false; // a single result: its outcome is read when it is sent
+    this.finish(socket, id, [], 200);
+    return true;
+  }
+
+  /** graphql-ws `onNext`: a result with its errors formatted; the first one gives a query its outcome. */
+  next(socket: SocketState, id: string, result: ExecutionResult): FormattedExecutionResult | undefined {
+    const list = result.errors ? this.formatOnce(result.errors) : undefined;
+    this.finish(socket, id, list, 200);
+    return list ? { ...result, errors: list } : undefined;
+  }
+
+  private finish(socket: SocketState, id: string, errors: GraphQLFormattedError[] | undefined, status: number): void {
+    const request = socket.requests?.get(id);
+    socket.requests?.delete(id);
+    if (request) this.pipeline.finish(request, errors, status);
+  }
+
+  private formatOnce(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+    let list = this.formatted.get(errors);
+    if (!list) this.formatted.set(errors, (list = errors.map((error) => this.pipeline.format(error))));
+    return list;
+  }
+
+  /**
+   * The message's document parsed and validated with HTTP's rules and limits (graphql-ws has no
+   * validation-rule option of its own), cached by text as Apollo does; or the errors, coded as
+   * Apollo codes them.
+   */
+  private operation(payload: SubscribePayload): GraphQLError[] | { document: DocumentNode; operation: OperationDefinitionNode } {
+    let document = this.documents.get(payload.query);
+    if (!document) {
+      try {
+        document = parse(payload.query, this.limits.parseOptions);
+      } catch (error) {
+        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", this.development);
+      }
+      const errors = validate(this.schema, document, this.rules);
+      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", this.development);
+      this.documents.set(payload.query, document);
+    }
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+    return { document, operation };
+  }
+}
+
+/**
+ * The status HTTP would answer these errors with: 503 when the formatter read an outage, else an
+ * error's own status (429, 401 …), else `otherwise` — 200 for an executed result, as Apollo
+ * answers it; for a refusal before execution, what its code says.
+ */
+function statusOf(errors: readonly GraphQLError[], list: GraphQLFormattedError[], otherwise?: number): number {
+  const own = errors.map((e) => (e.extensions?.http as { status?: number } | undefined)?.status).find((status) => status !== undefined);
+  return requestOutcome(list, own ?? otherwise).status;
+}
+
+function isStream(result: unknown): boolean {
+  return typeof result === "object" && result !== null && Symbol.asyncIterator in result;
+}
