@@ -69,12 +69,6 @@ export function notFound(what: string, field = "id"): GraphQLError {
   });
 }
 
-export function serviceUnavailable(): GraphQLError {
-  return new GraphQLError("The service is temporarily unavailable; try again shortly", {
-    extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, http: { status: 503, headers: httpHeaders([["retry-after", "5"]]) } },
-  });
-}
-
 export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exceeded"): GraphQLError {
   return new GraphQLError(`${reason}; retry after ${retryAfterSeconds} s`, {
     extensions: {

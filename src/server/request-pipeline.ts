@@ -63,14 +63,14 @@ export function productionSteps(services: Services, authorize: Authorize): Reque
 
 /**
  * The one request pipeline of both transports: `start` opens a request, `admit` runs the checks
- * before its operation is read (authenticate → rate limit), `checks` those once it is
- * (variables, cost, permissions, input text), `format` is the one error formatter, and `finish`
- * computes the outcome once and hands it to every listener.
+ * before its operation is read (authenticate → rate limit), `checkOperation` those once it is
+ * parsed and validated (input text → variables → cost → permissions), `format` is the one error
+ * formatter, and `finish` computes the outcome once and hands it to every listener.
  */
 export class RequestPipeline {
   constructor(
     private readonly steps: RequestSteps,
-    readonly checks: OperationChecks,
+    private readonly checks: OperationChecks,
     readonly format: (error: unknown) => GraphQLFormattedError,
     private readonly listeners: readonly OutcomeListener[],
   ) {}
