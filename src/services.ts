@@ -46,6 +46,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     signupEnabled: config.signupEnabled,
     sessionTtlSeconds: config.sessionTtlSeconds,
     scryptCost: config.scryptCost,
+    logger,
   }, signInThrottle);
   const keyChanged = new Set<(keyId: string) => void>();
   const apiKeys = new ApiKeyService(db, audit, clock, (keyId) => keyChanged.forEach((listener) => listener(keyId)));

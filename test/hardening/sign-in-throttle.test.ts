@@ -74,14 +74,31 @@ it("an unknown e-mail gets exactly the answers a known one gets, so throttling r
   expect(known.map((s) => s.status)).toContain(429);
 });
 
-it("every failure, throttled ones included, is audited as SIGN_IN_FAILED without the password", async () => {
+it("a member's failed attempts are audited as SIGN_IN_FAILED without the password; throttled attempts and unknown e-mails only reach the log", async () => {
   const admin = await signUp(server.url);
-  for (let i = 0; i < 4; i++) await signIn(admin.email, "wrong password 123");
+  const unknown = uniqueEmail("nobody");
+  for (let i = 0; i < 4; i++) await signIn(admin.email, "wrong password 123"); // the 4th is throttled
+  expect((await signIn(unknown, "wrong password 123")).status).toBe(401);
   const log = dataOf(await gql(server.url, `{ auditLog(first: 20) { nodes { action details } } }`, {}, admin.token)).auditLog.nodes;
   const failures = log.filter((e: { action: string }) => e.action === "SIGN_IN_FAILED");
-  expect(failures).toHaveLength(4);
-  expect(failures.filter((e: { details: { reason?: string } }) => e.details.reason === "THROTTLED")).toHaveLength(1);
+  expect(failures).toHaveLength(3);
   expect(JSON.stringify(log)).not.toContain("wrong password 123");
+  const [rows] = await server.dataSource.query(`SELECT count(*)::int AS n FROM audit_entry WHERE details->>'email' = $1`, [unknown]);
+  expect(rows.n).toBe(0);
+  expect(server.logs()).toContain("sign-in refused: too many failed attempts");
+  expect(server.logs()).toContain("sign-in refused: unknown e-mail");
+});
+
+it("each sign-up counts once toward the per-address limit, so probing e-mails by signing up is throttled too", async () => {
+  await server.stop();
+  server = await startTestServer({ env: { ...THROTTLE_ENV, SIGNIN_IP_LOCK_AFTER: "3" } });
+  for (let i = 0; i < 3; i++) await signUp(server.url);
+  const refused = await gql(server.url, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, {
+    input: { workspaceName: "Probe", email: uniqueEmail("probe"), password: PASSWORD },
+  });
+  expect(refused.status).toBe(429);
+  expect(errorOf(refused).extensions?.code).toBe("RATE_LIMITED");
+  expect((await signIn(uniqueEmail(), "wrong password 123")).status).toBe(429);
 });
 
 it("one client address guessing many e-mails is locked as a whole", async () => {
