@@ -25,6 +25,8 @@ export interface Config {
   readonly metricsPort: number | undefined;
   /** Days raw usage events are kept (USAGE_RETENTION_DAYS); rollups keep the counters exact regardless. */
   readonly usageRetentionDays: number;
+  /** Days audit entries are kept (AUDIT_RETENTION_DAYS), then deleted by the retention job. */
+  readonly auditRetentionDays: number;
   /** How often buffered usage events are written (USAGE_FLUSH_INTERVAL_MS); a crash loses at most this much. */
   readonly usageFlushIntervalMs: number;
   /** Most usage events held in memory while the database is slow or down (USAGE_BUFFER_MAX). */
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPublic: boolean(env, "METRICS_PUBLIC", false),
     metricsPort: env.METRICS_PORT?.trim() ? integer(env, "METRICS_PORT", 0, 0, 65535) : undefined,
     usageRetentionDays: integer(env, "USAGE_RETENTION_DAYS", 35, 1, 3650),
+    auditRetentionDays: integer(env, "AUDIT_RETENTION_DAYS", 365, 1, 3650),
     usageFlushIntervalMs: integer(env, "USAGE_FLUSH_INTERVAL_MS", 1000, 10, 1000),
     usageBufferMax: integer(env, "USAGE_BUFFER_MAX", 100_000, 100, 10_000_000),
     development: env.NODE_ENV === "development",
