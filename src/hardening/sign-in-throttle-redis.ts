@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import Redis from "ioredis";
+import type Redis from "ioredis";
+import { counterClient } from "./redis-counter-client";
 import type { Logger } from "../logger";
 import type { Clock } from "../common/clock";
 import { FailureStore, MemoryFailureStore, SignInThrottle, SignInThrottleOptions, Slot } from "./sign-in-throttle";
@@ -52,10 +53,11 @@ type Scripts = {
 export class RedisFailureStore implements FailureStore {
   private readonly redis: Redis;
   private readonly fallback: MemoryFailureStore;
+  private readonly ready: Promise<void>;
   private degraded = false;
 
   constructor(url: string, private readonly windowMs: number, private readonly lockMs: number, private readonly logger: Logger, keyPrefix = "") {
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, keyPrefix });
+    ({ redis: this.redis, ready: this.ready } = counterClient(url, keyPrefix));
     this.redis.on("error", () => undefined); // reported once per outage by attempt(), not per reconnect
     this.redis.defineCommand("grantqlSignInReserve", { lua: RESERVE_SCRIPT });
     this.redis.defineCommand("grantqlSignInRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
@@ -92,6 +94,7 @@ export class RedisFailureStore implements FailureStore {
   }
 
   private async attempt<T>(work: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    await this.ready;
     try {
       const result = await work();
       if (this.degraded) {
