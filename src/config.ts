@@ -49,6 +49,12 @@ export interface Config {
   readonly benchDisable: ReadonlySet<BenchFeature>;
   /** Prepended to every Redis key this service stores (rate-limit windows, sign-in failures), to share one Redis between deployments. */
   readonly redisKeyPrefix: string;
+  /** Token guessing per client address (see src/hardening/token-guess-throttle.ts). */
+  readonly tokenGuess: {
+    readonly limit: number;
+    readonly windowSeconds: number;
+    readonly lockSeconds: number;
+  };
   readonly signInThrottle: {
     readonly slowdownAfter: number;
     readonly lockAfter: number;
@@ -197,6 +203,11 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env, "TRUST_PROXY"),
     benchDisable: benchFeatures(env),
     redisKeyPrefix: redisKeyPrefix(env),
+    tokenGuess: Object.freeze({
+      limit: integer(env, "TOKEN_GUESS_LIMIT", 100, 1, 1_000_000),
+      windowSeconds: duration(env, "TOKEN_GUESS_WINDOW", 60, 1, 3600),
+      lockSeconds: duration(env, "TOKEN_GUESS_LOCK", 60, 1, 86400),
+    }),
     signInThrottle: Object.freeze({
       slowdownAfter: integer(env, "SIGNIN_SLOWDOWN_AFTER", 3, 1, 1000),
       lockAfter: integer(env, "SIGNIN_LOCK_AFTER", 10, 1, 1000),

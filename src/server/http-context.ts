@@ -23,7 +23,7 @@ export function requestMeta(req: IncomingMessage): RequestMeta {
 export async function httpContext(req: IncomingMessage, services: Services, meta: RequestMeta, res?: ServerResponse): Promise<GraphQLContext> {
   let verification;
   try {
-    verification = await services.verifier.verify(req.headers.authorization);
+    verification = await services.verifier.verify(req.headers.authorization, meta.ip);
   } catch (error) {
     if (isDatabaseUnavailable(error)) throw serviceUnavailable();
     throw error;

@@ -33,6 +33,18 @@ type Extra = { principal?: Principal; authorization?: unknown; socket: import("w
 
 export const WS_UNAUTHORIZED = 4401;
 export const WS_FORBIDDEN = CloseCode.Forbidden; // 4403
+/** HTTP's 429 at `connection_init` (an address locked for token guessing): the reason says when to retry. */
+export const WS_RATE_LIMITED = 4429;
+
+function isRateLimited(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && error.extensions?.code === "RATE_LIMITED";
+}
+
+function refuseRateLimited(socket: import("ws").WebSocket, error: GraphQLError, observer: WebSocketObserver | undefined): false {
+  observer?.connectionRefused(WS_RATE_LIMITED, "RATE_LIMITED");
+  socket.close(WS_RATE_LIMITED, `Rate limited: retry after ${error.extensions.retryAfter} s`);
+  return false;
+}
 
 /**
  * The graphql-ws adapter: authenticate at connect (4401 for a missing or bad token, 4403 for an
@@ -51,8 +63,9 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         let verification;
         try {
-          verification = await services.verifier.verify(header);
+          verification = await services.verifier.verify(header, ctx.extra.request.socket.remoteAddress);
         } catch (error) {
+          if (isRateLimited(error)) return refuseRateLimited(ctx.extra.socket, error, options.observer);
           if (!isDatabaseUnavailable(error)) logger.error({ err: error }, "websocket authentication failed unexpectedly");
           // 1013 "try again later": the database is away, not a bug in this server (1011).
           ctx.extra.socket.close(isDatabaseUnavailable(error) ? 1013 : 1011, "Service unavailable");
