@@ -204,7 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
     benchDisable: benchFeatures(env),
     redisKeyPrefix: redisKeyPrefix(env),
     tokenGuess: Object.freeze({
-      limit: integer(env, "TOKEN_GUESS_LIMIT", 100, 1, 1_000_000),
+      limit: integer(env, "TOKEN_GUESS_LIMIT", 100, 1, 100_000),
       windowSeconds: duration(env, "TOKEN_GUESS_WINDOW", 60, 1, 3600),
       lockSeconds: duration(env, "TOKEN_GUESS_LOCK", 60, 1, 86400),
     }),

@@ -43,6 +43,7 @@ export function guessingAddress(raw: string): string {
 
 /** Per process; bounded in the timestamps it keeps, so a spray of addresses cannot grow memory without end. */
 export class MemoryGuessStore implements GuessStore {
+  // At most `limit` (≤ 100,000) timestamps per address, so one address always fits.
   private readonly misses = new LRUCache<string, number[]>({ maxSize: 1_000_000, sizeCalculation: (times) => times.length + 1 });
   private readonly locks = new LRUCache<string, number>({ max: 100_000 });
 

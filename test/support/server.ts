@@ -34,7 +34,7 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   // Every test client signs in (and presents made-up tokens) from 127.0.0.1, so the per-address
   // limits are raised here; the throttles' own tests set theirs.
-  const config = loadConfig({ SCRYPT_COST: "12", LOG_LEVEL: "debug", DB_POOL_MAX: "4", SIGNIN_IP_LOCK_AFTER: "100000", TOKEN_GUESS_LIMIT: "1000000", ...process.env, PORT: "0", ...options.env });
+  const config = loadConfig({ SCRYPT_COST: "12", LOG_LEVEL: "debug", DB_POOL_MAX: "4", SIGNIN_IP_LOCK_AFTER: "100000", TOKEN_GUESS_LIMIT: "100000", ...process.env, PORT: "0", ...options.env });
   const clock = options.clock ?? new ManualClock(new Date());
   const chunks: string[] = [];
   const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
