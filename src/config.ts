@@ -25,6 +25,8 @@ export interface Config {
   readonly metricsPort: number | undefined;
   /** Days raw usage events are kept (USAGE_RETENTION_DAYS); rollups keep the counters exact regardless. */
   readonly usageRetentionDays: number;
+  /** Days audit entries are kept (AUDIT_RETENTION_DAYS), then deleted by the retention job. */
+  readonly auditRetentionDays: number;
   /** How often buffered usage events are written (USAGE_FLUSH_INTERVAL_MS); a crash loses at most this much. */
   readonly usageFlushIntervalMs: number;
   /** Most usage events held in memory while the database is slow or down (USAGE_BUFFER_MAX). */
@@ -41,6 +43,12 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   /** Prepended to every Redis key this service stores (rate-limit windows, sign-in failures), to share one Redis between deployments. */
   readonly redisKeyPrefix: string;
+  /** Token guessing per client address (see src/hardening/token-guess-throttle.ts). */
+  readonly tokenGuess: {
+    readonly limit: number;
+    readonly windowSeconds: number;
+    readonly lockSeconds: number;
+  };
   /** Sign-in abuse limits (see src/hardening/sign-in-throttle.ts). */
   readonly signInThrottle: {
     readonly slowdownAfter: number;
@@ -170,12 +178,18 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPublic: boolean(env, "METRICS_PUBLIC", false),
     metricsPort: env.METRICS_PORT?.trim() ? integer(env, "METRICS_PORT", 0, 0, 65535) : undefined,
     usageRetentionDays: integer(env, "USAGE_RETENTION_DAYS", 35, 1, 3650),
+    auditRetentionDays: integer(env, "AUDIT_RETENTION_DAYS", 365, 1, 3650),
     usageFlushIntervalMs: integer(env, "USAGE_FLUSH_INTERVAL_MS", 1000, 10, 1000),
     usageBufferMax: integer(env, "USAGE_BUFFER_MAX", 100_000, 100, 10_000_000),
     development: env.NODE_ENV === "development",
     corsOrigins: Object.freeze(origins(env, "CORS_ORIGINS")),
     trustProxy: trustProxy(env, "TRUST_PROXY"),
     redisKeyPrefix: redisKeyPrefix(env),
+    tokenGuess: Object.freeze({
+      limit: integer(env, "TOKEN_GUESS_LIMIT", 100, 1, 100_000),
+      windowSeconds: duration(env, "TOKEN_GUESS_WINDOW", 60, 1, 3600),
+      lockSeconds: duration(env, "TOKEN_GUESS_LOCK", 60, 1, 86400),
+    }),
     signInThrottle: Object.freeze({
       slowdownAfter: integer(env, "SIGNIN_SLOWDOWN_AFTER", 3, 1, 1000),
       lockAfter: integer(env, "SIGNIN_LOCK_AFTER", 10, 1, 1000),

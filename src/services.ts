@@ -7,6 +7,8 @@ import { createLogger, Logger } from "./logger";
 import { createRateLimiter, RateLimiter } from "./hardening/rate-limiter";
 import { SignInThrottle } from "./hardening/sign-in-throttle";
 import { createSignInThrottle } from "./hardening/sign-in-throttle-redis";
+import type { TokenGuessThrottle } from "./hardening/token-guess-throttle";
+import { createTokenGuessThrottle } from "./hardening/token-guess-throttle-redis";
 import { ApiKeyService } from "./keys/api-key.service";
 import { KeyCache } from "./keys/key-cache";
 import { MembersService } from "./members/members.service";
@@ -36,6 +38,8 @@ export interface Services {
   rateLimiter: RateLimiter;
   /** Sign-in failure counters: shared through Redis when REDIS_URL is set, else per process. */
   signInThrottle: SignInThrottle;
+  /** Unknown-token counts per client address: shared through Redis when REDIS_URL is set, else per process. */
+  tokenGuessThrottle: TokenGuessThrottle;
 }
 
 /** `logger` receives metering and Redis trouble; silent when omitted (scripts, unit tests). */
@@ -46,12 +50,14 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     signupEnabled: config.signupEnabled,
     sessionTtlSeconds: config.sessionTtlSeconds,
     scryptCost: config.scryptCost,
+    logger,
   }, signInThrottle);
   const keyChanged = new Set<(keyId: string) => void>();
   const apiKeys = new ApiKeyService(db, audit, clock, (keyId) => keyChanged.forEach((listener) => listener(keyId)));
   const keyCache = new KeyCache((digest) => apiKeys.findVerifiable(digest), config.keyCacheTtlMs);
   keyChanged.add((keyId) => keyCache.invalidate(keyId));
-  const verifier = new Verifier(keyCache, { get: (digest) => members.findSession(digest) }, clock);
+  const tokenGuessThrottle = createTokenGuessThrottle(config.tokenGuess, config.redisUrl, clock, logger, config.redisKeyPrefix);
+  const verifier = new Verifier(keyCache, { get: (digest) => members.findSession(digest) }, clock, tokenGuessThrottle);
   const usage = new UsageService(db, config, clock, logger);
   // With Redis, a key change committed here evicts the key on every other instance too.
   usage.bus.relayKeyChanges(keyChanged, (keyId) => keyCache.invalidate(keyId));
@@ -59,5 +65,5 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     const [apiKey, counts, lastUsed] = await Promise.all([apiKeys.get(workspaceId, apiKeyId), usage.countsFor([apiKeyId]), usage.lastUsedFor([apiKeyId])]);
     return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
   });
-  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle };
+  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle, tokenGuessThrottle };
 }

@@ -1,6 +1,7 @@
 import { Clock } from "../common/clock";
-import { AuthFailureReason } from "../common/errors";
+import { AuthFailureReason, rateLimited } from "../common/errors";
 import { MemberRole } from "../entities/member.entity";
+import type { TokenGuessThrottle } from "../hardening/token-guess-throttle";
 import type { VerifiableKey } from "../keys/key-cache";
 import { grantsOfRole, Principal } from "./principal";
 import { parseBearer, sha256 } from "./token";
@@ -9,6 +10,8 @@ import { parseBearer, sha256 } from "./token";
 export type Verification =
   | { ok: true; principal: Principal | null }
   | { ok: false; reason: AuthFailureReason; apiKey?: { id: string; workspaceId: string; prefix: string } };
+
+const TOO_MANY_GUESSES = "Too many unknown tokens from this address";
 
 export interface KeySource {
   get(digest: string): Promise<VerifiableKey | null>;
@@ -29,27 +32,37 @@ export interface SessionSource {
 
 /**
  * Turns an `Authorization` header into a principal or a reason. A token of the wrong shape or
- * checksum is refused here, before any look-up.
+ * checksum is refused here, before any look-up. Given the client's address and a guess throttle,
+ * unknown tokens are counted against the address, and a locked address's tokens are refused with
+ * a thrown `RATE_LIMITED` error (429) before the look-up: that is a refusal to verify, not a
+ * verdict on the token, so it travels like an outage rather than as a `Verification`.
  */
 export class Verifier {
-  constructor(private readonly keys: KeySource, private readonly sessions: SessionSource, private readonly clock: Clock) {}
+  constructor(
+    private readonly keys: KeySource,
+    private readonly sessions: SessionSource,
+    private readonly clock: Clock,
+    private readonly guesses?: TokenGuessThrottle,
+  ) {}
 
-  async verify(header: unknown): Promise<Verification> {
+  async verify(header: unknown, clientAddress?: string): Promise<Verification> {
     const bearer = parseBearer(header);
-    switch (bearer.kind) {
-      case "none":
-        return { ok: true, principal: null };
-      case "malformed":
-        return { ok: false, reason: "MALFORMED" };
-      case "apiKey":
-        return this.verifyKey(bearer.token);
-      case "session":
-        return this.verifySession(bearer.token);
+    if (bearer.kind === "none") return { ok: true, principal: null };
+    if (bearer.kind === "malformed") return { ok: false, reason: "MALFORMED" };
+    const digest = sha256(bearer.token);
+    const wait = (await this.guesses?.admit(digest, clientAddress)) ?? 0;
+    if (wait > 0) throw rateLimited(wait, TOO_MANY_GUESSES);
+    const verification = bearer.kind === "apiKey" ? await this.verifyKey(digest) : await this.verifySession(digest);
+    if (verification.ok) this.guesses?.valid(digest);
+    if (!verification.ok && verification.reason === "INVALID") {
+      const locked = (await this.guesses?.unknown(clientAddress)) ?? 0;
+      if (locked > 0) throw rateLimited(locked, TOO_MANY_GUESSES);
     }
+    return verification;
   }
 
-  private async verifyKey(token: string): Promise<Verification> {
-    const key = await this.keys.get(sha256(token));
+  private async verifyKey(digest: string): Promise<Verification> {
+    const key = await this.keys.get(digest);
     if (!key) return { ok: false, reason: "INVALID" };
     const apiKey = { id: key.id, workspaceId: key.workspaceId, prefix: key.prefix };
     if (key.revokedAt !== null) return { ok: false, reason: "REVOKED", apiKey };
@@ -60,8 +73,8 @@ export class Verifier {
     };
   }
 
-  private async verifySession(token: string): Promise<Verification> {
-    const session = await this.sessions.get(sha256(token));
+  private async verifySession(digest: string): Promise<Verification> {
+    const session = await this.sessions.get(digest);
     if (!session) return { ok: false, reason: "INVALID" };
     if (session.endedAt) return { ok: false, reason: "REVOKED" };
     if (session.expiresAt.getTime() <= this.clock.now().getTime()) return { ok: false, reason: "EXPIRED" };

@@ -19,7 +19,7 @@ export class AuditEntryEntity {
   @Column({ type: "bigint", insert: false, update: false })
   seq: string;
 
-  /** Null only for a failed sign-in with an e-mail that belongs to no workspace. */
+  /** Null only on entries from before unknown-e-mail sign-ins stopped being audited (they matched no workspace). */
   @Column({ name: "workspace_id", type: "uuid", nullable: true })
   workspaceId: string | null;
 

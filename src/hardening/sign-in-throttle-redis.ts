@@ -1,23 +1,49 @@
 import { createHash } from "node:crypto";
-import Redis from "ioredis";
+import type Redis from "ioredis";
+import { counterClient } from "./redis-counter-client";
 import type { Logger } from "../logger";
 import type { Clock } from "../common/clock";
-import { Failures, FailureStore, isStale, Limits, MemoryFailureStore, SignInThrottle, SignInThrottleOptions } from "./sign-in-throttle";
+import { FailureStore, MemoryFailureStore, SignInThrottle, SignInThrottleOptions, Slot } from "./sign-in-throttle";
 
 /**
- * The failure rule of `afterFailure`, run inside Redis so that concurrent failures on several
- * instances are all counted (no read-modify-write race). Returns count, lastAt, lockedUntil.
+ * `waitOf` and `afterFailure` run inside Redis as one step: when any counter (e-mail, address)
+ * must wait, return the longest wait in ms and count nothing; else count one attempt on each.
+ * Concurrent attempts on any number of instances are therefore checked and counted atomically.
+ * ARGV: now, windowMs, lockMs, then slowdownAfter and lockAfter for each key.
  */
-const ADD_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'count', 'lastAt', 'lockedUntil')
-local now, windowMs, lockAfter, lockMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local count, lastAt, lockedUntil = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[3]) or 0
-if lockedUntil <= now and now - lastAt > windowMs then count = 0; lockedUntil = 0 end
-count = count + 1
-if count >= lockAfter then lockedUntil = now + lockMs; count = 0 end
-redis.call('HSET', KEYS[1], 'count', count, 'lastAt', now, 'lockedUntil', lockedUntil)
-redis.call('PEXPIRE', KEYS[1], math.max(lockedUntil - now, 0) + windowMs + 1000)
-return {count, now, lockedUntil}`;
+const RESERVE_SCRIPT = `
+local now, windowMs, lockMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local counters, wait = {}, 0
+for i, key in ipairs(KEYS) do
+  local h = redis.call('HMGET', key, 'count', 'lastAt', 'lockedUntil')
+  local count, lastAt, lockedUntil = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[3]) or 0
+  if lockedUntil <= now and now - lastAt > windowMs then count = 0; lockedUntil = 0 end
+  local slowdownAfter, lockAfter = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  local w = 0
+  if lockedUntil > now then w = lockedUntil - now
+  elseif count >= slowdownAfter then w = math.max(0, lastAt + math.min(2 ^ (count - slowdownAfter), lockMs / 1000) * 1000 - now) end
+  if w > wait then wait = w end
+  counters[i] = {count, lockedUntil, lockAfter}
+end
+if wait > 0 then return math.ceil(wait) end
+for i, key in ipairs(KEYS) do
+  local count, lockedUntil = counters[i][1] + 1, counters[i][2]
+  if count >= counters[i][3] then lockedUntil = now + lockMs; count = 0 end
+  redis.call('HSET', key, 'count', count, 'lastAt', now, 'lockedUntil', lockedUntil)
+  redis.call('PEXPIRE', key, math.max(lockedUntil - now, 0) + windowMs + 1000)
+end
+return 0`;
+
+/** One reserved attempt given back: the count goes down by one, never below zero. */
+const RELEASE_SCRIPT = `
+local count = tonumber(redis.call('HGET', KEYS[1], 'count')) or 0
+if count > 0 then redis.call('HINCRBY', KEYS[1], 'count', -1) end
+return 0`;
+
+type Scripts = {
+  grantqlSignInReserve(...args: (string | number)[]): Promise<number>;
+  grantqlSignInRelease(key: string): Promise<number>;
+};
 
 /**
  * Sign-in failure counters shared by every instance through Redis, so a guesser cannot multiply
@@ -27,30 +53,28 @@ return {count, now, lockedUntil}`;
 export class RedisFailureStore implements FailureStore {
   private readonly redis: Redis;
   private readonly fallback: MemoryFailureStore;
+  private readonly ready: Promise<void>;
   private degraded = false;
 
   constructor(url: string, private readonly windowMs: number, private readonly lockMs: number, private readonly logger: Logger, keyPrefix = "") {
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, keyPrefix });
+    ({ redis: this.redis, ready: this.ready } = counterClient(url, keyPrefix));
     this.redis.on("error", () => undefined); // reported once per outage by attempt(), not per reconnect
-    this.redis.defineCommand("grantqlSignInFailure", { numberOfKeys: 1, lua: ADD_SCRIPT });
+    this.redis.defineCommand("grantqlSignInReserve", { lua: RESERVE_SCRIPT });
+    this.redis.defineCommand("grantqlSignInRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.fallback = new MemoryFailureStore(windowMs, lockMs);
   }
 
-  get(key: string, now: number): Promise<Failures | undefined> {
+  reserve(slots: readonly Slot[], now: number): Promise<number> {
     return this.attempt(async () => {
-      const [count, lastAt, lockedUntil] = await this.redis.hmget(this.slot(key), "count", "lastAt", "lockedUntil");
-      if (count === null) return undefined;
-      const entry = { count: Number(count), lastAt: Number(lastAt), lockedUntil: Number(lockedUntil) };
-      return isStale(entry, now, this.windowMs) ? undefined : entry;
-    }, () => this.fallback.get(key, now));
+      const keys = slots.map((slot) => this.slot(slot.key));
+      const limits = slots.flatMap((slot) => [slot.limits.slowdownAfter, slot.limits.lockAfter]);
+      // Without numberOfKeys, ioredis takes the key count as the first argument.
+      return Number(await this.scripts.grantqlSignInReserve(keys.length, ...keys, now, this.windowMs, this.lockMs, ...limits));
+    }, () => this.fallback.reserve(slots, now));
   }
 
-  add(key: string, limits: Limits, now: number): Promise<Failures> {
-    return this.attempt(async () => {
-      const run = (this.redis as unknown as { grantqlSignInFailure(k: string, ...args: number[]): Promise<number[]> }).grantqlSignInFailure;
-      const [count, lastAt, lockedUntil] = await run.call(this.redis, this.slot(key), now, this.windowMs, limits.lockAfter, this.lockMs);
-      return { count: Number(count), lastAt: Number(lastAt), lockedUntil: Number(lockedUntil) };
-    }, () => this.fallback.add(key, limits, now));
+  release(key: string): Promise<void> {
+    return this.attempt(async () => void (await this.scripts.grantqlSignInRelease(this.slot(key))), () => this.fallback.release(key));
   }
 
   delete(key: string): Promise<void> {
@@ -61,11 +85,16 @@ export class RedisFailureStore implements FailureStore {
     this.redis.disconnect();
   }
 
+  private get scripts(): Scripts {
+    return this.redis as unknown as Scripts;
+  }
+
   private slot(key: string): string {
     return `grantql:signin:${createHash("sha256").update(key).digest("hex")}`;
   }
 
   private async attempt<T>(work: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    await this.ready;
     try {
       const result = await work();
       if (this.degraded) {

@@ -25,11 +25,21 @@ export interface Limits {
   lockAfter: number;
 }
 
+/** One counter an attempt is counted on, with the limits that apply to it. */
+export interface Slot {
+  key: string;
+  limits: Limits;
+}
+
 /** Where counters live: this process, or Redis so that every instance sees the same failures. */
 export interface FailureStore {
-  get(key: string, now: number): Promise<Failures | undefined>;
-  /** Counts one failure atomically and returns the counter after it. */
-  add(key: string, limits: Limits, now: number): Promise<Failures>;
+  /**
+   * In one atomic step: when any slot must still wait, the longest wait in ms, counting nothing;
+   * otherwise counts one attempt on every slot (as a failure until it is released) and returns 0.
+   */
+  reserve(slots: readonly Slot[], now: number): Promise<number>;
+  /** Gives one reserved attempt back (it turned out not to be a failure). */
+  release(key: string): Promise<void>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -37,6 +47,15 @@ export interface FailureStore {
 /** A counter that has neither a running lock nor a failure within the window counts as none. */
 export function isStale(entry: Failures, now: number, windowMs: number): boolean {
   return entry.lockedUntil <= now && now - entry.lastAt > windowMs;
+}
+
+/** How long (ms) a counter makes the next attempt wait: the lock, or 1, 2, 4, … s after `slowdownAfter` failures. */
+export function waitOf(entry: Failures | undefined, limits: Limits, now: number, lockMs: number): number {
+  if (!entry) return 0;
+  if (entry.lockedUntil > now) return entry.lockedUntil - now;
+  if (entry.count < limits.slowdownAfter) return 0;
+  const delay = Math.min(2 ** (entry.count - limits.slowdownAfter), lockMs / 1000) * 1000;
+  return Math.max(0, entry.lastAt + delay - now);
 }
 
 /** The rule, shared by both stores: count, and lock (starting over) at `lockAfter`. */
@@ -57,15 +76,18 @@ export class MemoryFailureStore implements FailureStore {
 
   constructor(private readonly windowMs: number, private readonly lockMs: number) {}
 
-  async get(key: string, now: number): Promise<Failures | undefined> {
-    const entry = this.entries.get(key);
-    return entry && !isStale(entry, now, this.windowMs) ? entry : undefined;
+  // No await between the check and the count: in one process this is atomic.
+  async reserve(slots: readonly Slot[], now: number): Promise<number> {
+    const current = slots.map((slot) => this.current(slot.key, now));
+    const wait = Math.max(0, ...slots.map((slot, i) => waitOf(current[i], slot.limits, now, this.lockMs)));
+    if (wait > 0) return wait;
+    slots.forEach((slot, i) => this.entries.set(slot.key, afterFailure(current[i], slot.limits, now, this.windowMs, this.lockMs)));
+    return 0;
   }
 
-  async add(key: string, limits: Limits, now: number): Promise<Failures> {
-    const next = afterFailure(this.entries.get(key), limits, now, this.windowMs, this.lockMs);
-    this.entries.set(key, next);
-    return next;
+  async release(key: string): Promise<void> {
+    const entry = this.entries.get(key);
+    if (entry && entry.count > 0) this.entries.set(key, { ...entry, count: entry.count - 1 });
   }
 
   async delete(key: string): Promise<void> {
@@ -73,6 +95,11 @@ export class MemoryFailureStore implements FailureStore {
   }
 
   async close(): Promise<void> {}
+
+  private current(key: string, now: number): Failures | undefined {
+    const entry = this.entries.get(key);
+    return entry && !isStale(entry, now, this.windowMs) ? entry : undefined;
+  }
 }
 
 /**
@@ -85,39 +112,41 @@ export class SignInThrottle {
   private readonly emailLimits: Limits;
   private readonly addressLimits: Limits;
 
-  constructor(private readonly options: SignInThrottleOptions, private readonly clock: Clock, private readonly store: FailureStore = new MemoryFailureStore(options.windowSeconds * 1000, options.lockSeconds * 1000)) {
+  constructor(options: SignInThrottleOptions, private readonly clock: Clock, private readonly store: FailureStore = new MemoryFailureStore(options.windowSeconds * 1000, options.lockSeconds * 1000)) {
     this.emailLimits = { slowdownAfter: options.slowdownAfter, lockAfter: options.lockAfter };
     this.addressLimits = { slowdownAfter: Math.max(options.slowdownAfter, Math.floor(options.ipLockAfter / 2)), lockAfter: options.ipLockAfter };
   }
 
-  /** Whole seconds the caller must wait before this attempt may be checked; 0 when it may go ahead. */
-  async retryAfter(email: string, address: string | undefined): Promise<number> {
-    const now = this.clock.now().getTime();
-    const waits = [this.waitOf(await this.store.get(`e:${email}`, now), this.emailLimits, now)];
-    if (address) waits.push(this.waitOf(await this.store.get(`a:${address}`, now), this.addressLimits, now));
-    return Math.ceil(Math.max(...waits) / 1000);
+  /**
+   * Reserves one attempt before the password is checked: refused (the whole seconds to wait) when
+   * the e-mail or the address must wait, else counted as a failure at once, in one atomic step, so
+   * that simultaneous attempts cannot all pass the check before any of them is counted. 0: go ahead.
+   */
+  async reserve(email: string, address: string | undefined): Promise<number> {
+    const slots: Slot[] = [{ key: `e:${email}`, limits: this.emailLimits }];
+    if (address) slots.push({ key: `a:${address}`, limits: this.addressLimits });
+    return Math.ceil((await this.store.reserve(slots, this.clock.now().getTime())) / 1000);
   }
 
-  async failed(email: string, address: string | undefined): Promise<void> {
-    const now = this.clock.now().getTime();
-    await this.store.add(`e:${email}`, this.emailLimits, now);
-    if (address) await this.store.add(`a:${address}`, this.addressLimits, now);
-  }
-
-  /** A correct password clears the e-mail's counter; the address keeps its own, or one valid account would reset it. */
-  async succeeded(email: string): Promise<void> {
+  /**
+   * A correct password clears the e-mail's counter and gives the address its reserved attempt
+   * back; the address keeps its earlier failures, or one valid account would reset them.
+   */
+  async succeeded(email: string, address: string | undefined): Promise<void> {
     await this.store.delete(`e:${email}`);
+    if (address) await this.store.release(`a:${address}`);
+  }
+
+  /**
+   * A sign-up, which tells whether an e-mail is registered: counted once toward the address's limit
+   * (never released), or refused with the whole seconds to wait while the address must wait.
+   */
+  async countSignUp(address: string | undefined): Promise<number> {
+    if (!address) return 0;
+    return Math.ceil((await this.store.reserve([{ key: `a:${address}`, limits: this.addressLimits }], this.clock.now().getTime())) / 1000);
   }
 
   close(): Promise<void> {
     return this.store.close();
-  }
-
-  private waitOf(entry: Failures | undefined, limits: Limits, now: number): number {
-    if (!entry) return 0;
-    if (entry.lockedUntil > now) return entry.lockedUntil - now;
-    if (entry.count < limits.slowdownAfter) return 0;
-    const delay = Math.min(2 ** (entry.count - limits.slowdownAfter), this.options.lockSeconds) * 1000;
-    return Math.max(0, entry.lastAt + delay - now);
   }
 }

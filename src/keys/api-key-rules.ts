@@ -40,6 +40,19 @@ export function readExpiry(errors: FieldErrors, field: string, expiresAt: Date |
 }
 
 /**
+ * A key rotated out with a grace period ends when that period does: its expiry may be brought
+ * forward but not removed or moved later, or the old secret could be kept alive for good.
+ */
+export function checkGraceExpiry(errors: FieldErrors, field: string, key: { rotatedToId: string | null; expiresAt: Date | null }, expiresAt: Date | null | undefined): void {
+  if (expiresAt === undefined || key.rotatedToId === null || key.expiresAt === null) return;
+  errors.check(
+    expiresAt !== null && expiresAt.getTime() <= key.expiresAt.getTime(),
+    field,
+    `must not be removed or later than ${key.expiresAt.toISOString()}: the key was rotated and its grace period ends then`,
+  );
+}
+
+/**
  * Grants as rows, one per resource with read or write, in Resource order. Each resource at most
  * once, at least one grant, and analytics read-only. Write never implies read.
  */

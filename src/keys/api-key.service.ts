@@ -13,6 +13,7 @@ import { AuditAction } from "../entities/audit-entry.entity";
 import {
   apiKeyStatus,
   ApiKeyStatus,
+  checkGraceExpiry,
   PermissionRequest,
   RateLimitValue,
   rateLimitOf,
@@ -94,7 +95,8 @@ export class ApiKeyService {
       const key = await this.lockKey(manager, actor.workspaceId, id);
       const status = apiKeyStatus(key, now);
       const refusal = new FieldErrors();
-      refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be updated`);
+      refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be updated`) &&
+        checkGraceExpiry(refusal, "input.expiresAt", key, expiresAt);
       refusal.throwIfAny();
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       if (name !== undefined && name !== key.name) {

@@ -13,6 +13,7 @@ import { MemberSessionEntity } from "../entities/member-session.entity";
 import { MemberEntity, MemberRole } from "../entities/member.entity";
 import { WorkspaceEntity } from "../entities/workspace.entity";
 import type { SignInThrottle } from "../hardening/sign-in-throttle";
+import type { Logger } from "../logger";
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -38,6 +39,8 @@ export interface MembersOptions {
   signupEnabled: boolean;
   sessionTtlSeconds: number;
   scryptCost: number;
+  /** Receives refused sign-ins that are not audited (unknown e-mail, throttled). */
+  logger?: Logger;
 }
 
 export function emailKey(email: string): string {
@@ -72,8 +75,11 @@ export class MembersService {
     private readonly throttle?: SignInThrottle,
   ) {}
 
-  async signUp(input: SignUpInput): Promise<SessionResult> {
+  /** Counted once toward the address's sign-in limit: its "already registered" answer tells whether an e-mail exists. */
+  async signUp(input: SignUpInput, meta: ClientMeta = {}): Promise<SessionResult> {
     if (!this.options.signupEnabled) throw forbidden("Sign-up is disabled on this server; ask an operator for an account");
+    const wait = (await this.throttle?.countSignUp(meta.ip)) ?? 0;
+    if (wait > 0) throw rateLimited(wait, "Too many sign-in and sign-up attempts from this address");
     return this.createWorkspace(input, { fieldPrefix: "input.", openSession: true }) as Promise<SessionResult>;
   }
 
@@ -116,10 +122,12 @@ export class MembersService {
   async signIn(email: string, password: string, meta: ClientMeta): Promise<SessionResult> {
     const member = typeof email === "string" ? await this.db.getRepository(MemberEntity).findOneBy({ emailKey: emailKey(email) }) : null;
     const throttleKey = emailKey(String(email)).slice(0, 254);
-    const wait = (await this.throttle?.retryAfter(throttleKey, meta.ip)) ?? 0;
+    // Reserved (counted) before the password is checked, so simultaneous guesses cannot all pass.
+    const wait = (await this.throttle?.reserve(throttleKey, meta.ip)) ?? 0;
     if (wait > 0) {
-      // Refused before the password is checked, the same way for known and unknown e-mails.
-      await this.auditFailedSignIn(member, throttleKey, meta, { reason: "THROTTLED", retryAfterSeconds: wait });
+      // Refused before the password is checked, the same way for known and unknown e-mails; not
+      // audited, or a caller could flood the trail for free (the request log and metrics count it).
+      this.options.logger?.info({ ip: meta.ip ?? null, retryAfterSeconds: wait }, "sign-in refused: too many failed attempts");
       throw rateLimited(wait, "Too many failed sign-in attempts");
     }
     this.dummyHash ??= hashPassword("not a real password", this.options.scryptCost);
@@ -127,11 +135,12 @@ export class MembersService {
       ? await verifyPassword(password, member.passwordHash)
       : await verifyPassword(password, await this.dummyHash).then(() => false);
     if (!member || !ok) {
-      await this.throttle?.failed(throttleKey, meta.ip);
-      await this.auditFailedSignIn(member, throttleKey, meta);
+      // A member's failed attempt goes to its workspace's trail; an unknown e-mail has no trail to go to.
+      if (member) await this.auditFailedSignIn(member, throttleKey, meta);
+      else this.options.logger?.info({ ip: meta.ip ?? null }, "sign-in refused: unknown e-mail");
       throw unauthenticated("INVALID", "invalid email or password");
     }
-    await this.throttle?.succeeded(throttleKey);
+    await this.throttle?.succeeded(throttleKey, meta.ip);
     return this.db.transaction(async (manager) => {
       const session = await this.openSession(manager, member);
       await this.audit.record(manager, {
@@ -146,15 +155,15 @@ export class MembersService {
     });
   }
 
-  /** A failed or throttled sign-in, in the member's workspace when the e-mail is known; never the password. */
-  private async auditFailedSignIn(member: MemberEntity | null, email: string, meta: ClientMeta, extra: Record<string, unknown> = {}): Promise<void> {
+  /** A member's failed sign-in, in the member's workspace; never the password. */
+  private async auditFailedSignIn(member: MemberEntity, email: string, meta: ClientMeta): Promise<void> {
     await this.db.transaction((manager) =>
       this.audit.record(manager, {
-        workspaceId: member?.workspaceId ?? null,
+        workspaceId: member.workspaceId,
         action: AuditAction.SIGN_IN_FAILED,
         actorId: null,
-        targetId: member?.id ?? null,
-        details: { email, ip: meta.ip ?? null, ...extra },
+        targetId: member.id,
+        details: { email, ip: meta.ip ?? null },
       }),
     );
   }

@@ -140,6 +140,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await services.usage.close();
       await services.rateLimiter.close();
       await services.signInThrottle.close();
+      await services.tokenGuessThrottle.close();
     },
     metrics,
   };

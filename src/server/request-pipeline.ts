@@ -50,7 +50,7 @@ export interface RequestSteps {
 export function productionSteps(services: Services, authorize: Authorize): RequestSteps {
   return {
     async authenticate(header, request) {
-      const verification = await services.verifier.verify(header);
+      const verification = await services.verifier.verify(header, request.meta.ip);
       if (verification.ok) return verification.principal;
       // A dead key still knocking is shown to security staff (REJECTED), though it is not usage.
       if (verification.apiKey) request.rejectedKey = verification.apiKey;

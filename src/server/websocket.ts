@@ -35,6 +35,8 @@ type Extra = SocketState & { request: IncomingMessage; principal?: Principal } &
 export const WS_FORBIDDEN = CloseCode.Forbidden; // 4403
 /** "Try again later": the database is away, not a bug in this server (1011). */
 export const WS_TRY_AGAIN_LATER = 1013;
+/** HTTP's 429 at `connection_init` (an address locked for token guessing): the reason says when to retry. */
+export const WS_RATE_LIMITED = 4429;
 
 /**
  * The graphql-ws adapter of the request pipeline: authenticate at connect (4401 for a missing or
@@ -105,6 +107,8 @@ function closeFor(error: GraphQLFormattedError): [number, string] {
       return [WS_FORBIDDEN, "Forbidden: API keys cannot subscribe"];
     case ErrorCode.SERVICE_UNAVAILABLE:
       return [WS_TRY_AGAIN_LATER, "Service unavailable"];
+    case ErrorCode.RATE_LIMITED:
+      return [WS_RATE_LIMITED, `Rate limited: retry after ${String(error.extensions?.retryAfter)} s`];
     default:
       return [CloseCode.InternalServerError, "Internal server error"];
   }

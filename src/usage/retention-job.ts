@@ -6,6 +6,8 @@ import { DAY_MS } from "./usage-windows";
 export interface RetentionOptions {
   /** Raw events older than this are deleted. */
   retentionDays: number;
+  /** Audit entries older than this are deleted too (AUDIT_RETENTION_DAYS); unset, they are kept. */
+  auditRetentionDays?: number;
   /** Rows deleted per statement, so a large backlog never holds long locks. */
   batchSize?: number;
   intervalMs?: number;
@@ -16,7 +18,7 @@ const MINUTE_ROLLUP_MIN_DAYS = 31;
 const HOUR_ROLLUP_DAYS = 400;
 
 /**
- * Deletes expired usage rows in bounded batches on a timer. Each batch is one short statement;
+ * Deletes expired usage rows and audit entries in bounded batches on a timer. Each batch is one short statement;
  * several instances running it at once only share the work (a row deleted twice is a no-op).
  */
 export class RetentionJob {
@@ -56,16 +58,25 @@ export class RetentionJob {
       await this.deleteBefore("usage_minute", "minute", new Date(now - Math.max(days, MINUTE_ROLLUP_MIN_DAYS) * DAY_MS));
       await this.deleteBefore("usage_hour", "hour", new Date(now - Math.max(days, HOUR_ROLLUP_DAYS) * DAY_MS));
       if (events > 0) this.logger.info({ deleted: events, retentionDays: days }, "usage retention removed expired events");
+      await this.sweepAudit(now);
       return events;
     } catch (error) {
-      this.logger.warn({ err: error }, "usage retention failed; it runs again at the next interval");
+      this.logger.warn({ err: error }, "retention (usage, audit) failed; it runs again at the next interval");
       throw error;
     }
   }
 
+  /** Audit entries, the failed sign-ins of members included, past AUDIT_RETENTION_DAYS. */
+  private async sweepAudit(now: number): Promise<void> {
+    const days = this.options.auditRetentionDays;
+    if (days === undefined) return;
+    const deleted = await this.deleteBefore("audit_entry", "occurred_at", new Date(now - days * DAY_MS));
+    if (deleted > 0) this.logger.info({ deleted, auditRetentionDays: days }, "audit retention removed expired entries");
+  }
+
   private async deleteBefore(table: string, column: string, cutoff: Date): Promise<number> {
     const batch = this.options.batchSize ?? 5000;
-    const key = table === "usage_event" ? "id" : "ctid";
+    const key = table === "usage_event" || table === "audit_entry" ? "id" : "ctid";
     let total = 0;
     for (;;) {
       const result = await this.db.query(

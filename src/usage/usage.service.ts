@@ -32,7 +32,7 @@ export class UsageService {
       (events) => this.bus.publishCommitted(events, (e) => countsAsUsage(e.outcome)),
       { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
     );
-    this.retention = new RetentionJob(db, clock, logger, { retentionDays: config.usageRetentionDays });
+    this.retention = new RetentionJob(db, clock, logger, { retentionDays: config.usageRetentionDays, auditRetentionDays: config.auditRetentionDays });
     this.retention.start();
   }
 

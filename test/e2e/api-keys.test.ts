@@ -270,6 +270,29 @@ describe("rotateApiKey", () => {
     dataOf(await gql(server.url, VIEWER, {}, rotated.secret));
   });
 
+  it.each([
+    ["removing its expiry", null],
+    ["moving its expiry past the grace period", 7200_000],
+  ])("a key in its rotation grace period: updateApiKey refuses %s, field input.expiresAt, and changes nothing", async (_case, extend) => {
+    const old = await createKey(server.url, admin.token);
+    dataOf(await gql(server.url, ROTATE, { id: old.id, grace: 3600 }, admin.token));
+    const graceEnd = dataOf(await gql(server.url, GET, { id: old.id }, admin.token)).apiKey.expiresAt;
+    const expiresAt = extend === null ? null : later(extend);
+    expectBadInput(await gql(server.url, UPDATE, { id: old.id, input: { expiresAt } }, admin.token), ["input.expiresAt"]);
+    expect(dataOf(await gql(server.url, GET, { id: old.id }, admin.token)).apiKey.expiresAt).toBe(graceEnd);
+    server.clock.advance(3600_000);
+    expectUnauthenticated(await gql(server.url, VIEWER, {}, old.secret), "EXPIRED");
+  });
+
+  it("lets a key in its rotation grace period end sooner", async () => {
+    const old = await createKey(server.url, admin.token);
+    dataOf(await gql(server.url, ROTATE, { id: old.id, grace: 3600 }, admin.token));
+    const sooner = later(600_000);
+    expect(dataOf(await gql(server.url, UPDATE, { id: old.id, input: { expiresAt: sooner } }, admin.token)).updateApiKey.expiresAt).toBe(sooner);
+    server.clock.advance(600_000);
+    expectUnauthenticated(await gql(server.url, VIEWER, {}, old.secret), "EXPIRED");
+  });
+
   it("is audited with both prefixes and never the secret", async () => {
     const old = await createKey(server.url, admin.token);
     const rotated = dataOf(await gql(server.url, ROTATE, { id: old.id, grace: 60 }, admin.token)).rotateApiKey;

@@ -5,12 +5,13 @@ import { startTestServer, TestServer } from "../support/server";
 
 const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`;
 // Its own Redis key prefix: these servers lock 127.0.0.1, which every other test file shares.
-const THROTTLE_ENV = { SIGNIN_SLOWDOWN_AFTER: "3", SIGNIN_LOCK_AFTER: "5", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000", REDIS_KEY_PREFIX: `throttle-${randomUUID()}:` };
+// A new one per server: counters in Redis outlive the server, and each test starts from none.
+const throttleEnv = () => ({ SIGNIN_SLOWDOWN_AFTER: "3", SIGNIN_LOCK_AFTER: "5", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000", REDIS_KEY_PREFIX: `throttle-${randomUUID()}:` });
 
 let server: TestServer;
 beforeEach(async () => {
   // A fresh server per test: the counters are per process, and every request here comes from 127.0.0.1.
-  server = await startTestServer({ env: THROTTLE_ENV });
+  server = await startTestServer({ env: throttleEnv() });
 });
 afterEach(() => server?.stop());
 
@@ -74,19 +75,36 @@ it("an unknown e-mail gets exactly the answers a known one gets, so throttling r
   expect(known.map((s) => s.status)).toContain(429);
 });
 
-it("every failure, throttled ones included, is audited as SIGN_IN_FAILED without the password", async () => {
+it("a member's failed attempts are audited as SIGN_IN_FAILED without the password; throttled attempts and unknown e-mails only reach the log", async () => {
   const admin = await signUp(server.url);
-  for (let i = 0; i < 4; i++) await signIn(admin.email, "wrong password 123");
+  const unknown = uniqueEmail("nobody");
+  for (let i = 0; i < 4; i++) await signIn(admin.email, "wrong password 123"); // the 4th is throttled
+  expect((await signIn(unknown, "wrong password 123")).status).toBe(401);
   const log = dataOf(await gql(server.url, `{ auditLog(first: 20) { nodes { action details } } }`, {}, admin.token)).auditLog.nodes;
   const failures = log.filter((e: { action: string }) => e.action === "SIGN_IN_FAILED");
-  expect(failures).toHaveLength(4);
-  expect(failures.filter((e: { details: { reason?: string } }) => e.details.reason === "THROTTLED")).toHaveLength(1);
+  expect(failures).toHaveLength(3);
   expect(JSON.stringify(log)).not.toContain("wrong password 123");
+  const [rows] = await server.dataSource.query(`SELECT count(*)::int AS n FROM audit_entry WHERE details->>'email' = $1`, [unknown]);
+  expect(rows.n).toBe(0);
+  expect(server.logs()).toContain("sign-in refused: too many failed attempts");
+  expect(server.logs()).toContain("sign-in refused: unknown e-mail");
+});
+
+it("each sign-up counts once toward the per-address limit, so probing e-mails by signing up is throttled too", async () => {
+  await server.stop();
+  server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "3" } });
+  for (let i = 0; i < 3; i++) await signUp(server.url);
+  const refused = await gql(server.url, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, {
+    input: { workspaceName: "Probe", email: uniqueEmail("probe"), password: PASSWORD },
+  });
+  expect(refused.status).toBe(429);
+  expect(errorOf(refused).extensions?.code).toBe("RATE_LIMITED");
+  expect((await signIn(uniqueEmail(), "wrong password 123")).status).toBe(429);
 });
 
 it("one client address guessing many e-mails is locked as a whole", async () => {
   await server.stop();
-  server = await startTestServer({ env: { ...THROTTLE_ENV, SIGNIN_IP_LOCK_AFTER: "6" } });
+  server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6" } });
   const admin = await signUp(server.url);
   for (let i = 0; i < 6; i++) {
     await signIn(uniqueEmail("spray"), "wrong password 123");
@@ -113,7 +131,7 @@ describe("the client address behind a proxy", () => {
 
   it("without TRUST_PROXY a forged X-Forwarded-For does not escape the per-address lock", async () => {
     await server.stop();
-    server = await startTestServer({ env: { ...THROTTLE_ENV, SIGNIN_IP_LOCK_AFTER: "6" } });
+    server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6" } });
     await spray((i) => `203.0.113.${i}`);
     const refused = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "198.51.100.7" });
     expect(refused.status).toBe(429);
@@ -121,7 +139,7 @@ describe("the client address behind a proxy", () => {
 
   it("with TRUST_PROXY=loopback each forwarded client address is counted on its own", async () => {
     await server.stop();
-    server = await startTestServer({ env: { ...THROTTLE_ENV, SIGNIN_IP_LOCK_AFTER: "6", TRUST_PROXY: "loopback" } });
+    server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6", TRUST_PROXY: "loopback" } });
     await spray(() => "203.0.113.9");
     const other = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "198.51.100.7" });
     expect(errorOf(other).extensions?.code).toBe("UNAUTHENTICATED");

@@ -34,8 +34,9 @@ export interface TestServerOptions {
 
 /** A real server on a free port against the test database, with a clock the test controls. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  // Every test client signs in from 127.0.0.1, so the per-address lock is raised here; the throttle's own tests set theirs.
-  const config = loadConfig({ SCRYPT_COST: "12", LOG_LEVEL: "debug", DB_POOL_MAX: "4", SIGNIN_IP_LOCK_AFTER: "100000", ...process.env, PORT: "0", ...options.env });
+  // Every test client signs in (and presents made-up tokens) from 127.0.0.1, so the per-address
+  // limits are raised here; the throttles' own tests set theirs.
+  const config = loadConfig({ SCRYPT_COST: "12", LOG_LEVEL: "debug", DB_POOL_MAX: "4", SIGNIN_IP_LOCK_AFTER: "100000", TOKEN_GUESS_LIMIT: "100000", ...process.env, PORT: "0", ...options.env });
   const clock = options.clock ?? new ManualClock(new Date());
   const chunks: string[] = [];
   const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));

@@ -1,6 +1,6 @@
 import { Resource } from "../../src/auth/resource";
 import { FieldErrors } from "../../src/common/validation";
-import { apiKeyStatus, readExpiry, readGracePeriod, readName, readPermissions } from "../../src/keys/api-key-rules";
+import { apiKeyStatus, checkGraceExpiry, readExpiry, readGracePeriod, readName, readPermissions } from "../../src/keys/api-key-rules";
 
 function run<T>(fn: (errors: FieldErrors) => T): { value: T; fields: { field: string; message: string }[] } {
   const errors = new FieldErrors();
@@ -88,5 +88,29 @@ describe("name, expiry and grace period", () => {
 
   it.each([0, 604800, null])("accepts a grace period of %p", (seconds) => {
     expect(run((e) => readGracePeriod(e, "gracePeriodSeconds", seconds)).fields).toEqual([]);
+  });
+});
+
+describe("the expiry of a key in its rotation grace period", () => {
+  const graceEnd = new Date("2026-01-01T01:00:00.000Z");
+  const rotated = { rotatedToId: "00000000-0000-4000-8000-000000000001", expiresAt: graceEnd };
+
+  it.each([
+    ["removed", null],
+    ["moved later", new Date(graceEnd.getTime() + 1)],
+  ])("may not be %s", (_case, expiresAt) => {
+    expect(run((errors) => checkGraceExpiry(errors, "input.expiresAt", rotated, expiresAt)).fields.map((f) => f.field)).toEqual(["input.expiresAt"]);
+  });
+
+  it.each([
+    ["brought forward", new Date(graceEnd.getTime() - 1)],
+    ["left where it is", graceEnd],
+    ["left out of the update", undefined],
+  ])("may be %s", (_case, expiresAt) => {
+    expect(run((errors) => checkGraceExpiry(errors, "input.expiresAt", rotated, expiresAt)).fields).toEqual([]);
+  });
+
+  it("is not limited on a key that was never rotated", () => {
+    expect(run((errors) => checkGraceExpiry(errors, "input.expiresAt", { rotatedToId: null, expiresAt: graceEnd }, null)).fields).toEqual([]);
   });
 });

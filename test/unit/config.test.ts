@@ -42,3 +42,19 @@ describe("configuration", () => {
     expect(loadConfig({ SESSION_TTL: raw }).sessionTtlSeconds).toBe(seconds);
   });
 });
+
+describe("abuse limits and retention", () => {
+  it("defaults: 100 unknown tokens per 60 s lock an address for 60 s; audit entries are kept 365 days", () => {
+    expect(loadConfig({})).toMatchObject({ tokenGuess: { limit: 100, windowSeconds: 60, lockSeconds: 60 }, auditRetentionDays: 365 });
+  });
+
+  it.each([
+    [{ TOKEN_GUESS_LIMIT: "0" }, "TOKEN_GUESS_LIMIT"],
+    [{ TOKEN_GUESS_WINDOW: "2h" }, "TOKEN_GUESS_WINDOW"],
+    [{ TOKEN_GUESS_LOCK: "soon" }, "TOKEN_GUESS_LOCK"],
+    [{ AUDIT_RETENTION_DAYS: "0" }, "AUDIT_RETENTION_DAYS"],
+    [{ AUDIT_RETENTION_DAYS: "forever" }, "AUDIT_RETENTION_DAYS"],
+  ])("refuses %j naming %s", (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(expect.objectContaining({ variable }));
+  });
+});

@@ -8,7 +8,7 @@ export class MemberResolver {
   @Mutation(() => Session, { description: "Creates a workspace and its first ADMIN, and signs them in." })
   @Directive(publicOperation)
   signUp(@Ctx() ctx: GraphQLContext, @Arg("input", () => SignUpInput) input: SignUpInput) {
-    return ctx.services.members.signUp(input);
+    return ctx.services.members.signUp(input, { ip: ctx.meta.ip });
   }
 
   @Mutation(() => Session, { description: 'A failed sign-in says only "invalid email or password".' })
