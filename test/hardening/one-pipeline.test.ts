@@ -99,7 +99,7 @@ describe("one context, one outcome", () => {
   });
 
   it("the per-address sign-in lock applies to socket sign-ins too, refused as an `error` message RATE_LIMITED (HTTP: 429)", async () => {
-    const locked = await startTestServer({ env: { SIGNIN_IP_LOCK_AFTER: "2", TRUST_PROXY: "1" } });
+    const locked = await startTestServer({ env: { SIGNIN_IP_LOCK_AFTER: "2", TRUST_PROXY: "1", REDIS_KEY_PREFIX: `one-pipeline-lock-${process.pid}-${Date.now()}:` } });
     try {
       const owner = await signUp(locked.url);
       const socket = await WsSession.open(locked.wsUrl, owner.token, { "x-forwarded-for": "192.0.2.99" });
