@@ -2,7 +2,7 @@ import { GrantRow, READ_ONLY_RESOURCES, RESOURCES, Resource } from "../auth/reso
 import { follow, longText, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
 
-/** The rules of a key's name, expiry and grants (CONTRACT.md section 5), as pure functions. */
+/** The rules of a key's name, expiry and grants (docs/API.md, "Key lifecycle"), as pure functions. */
 
 export enum ApiKeyStatus {
   ACTIVE = "ACTIVE",
@@ -76,7 +76,7 @@ export function readGracePeriod(errors: FieldErrors, field: string, seconds: num
   return value;
 }
 
-/** A key's rate limit: `limit` requests per `windowSeconds` (CONTRACT.md section 6). */
+/** A key's rate limit: `limit` requests per `windowSeconds` (docs/API.md, "Limits"). */
 export interface RateLimitValue {
   limit: number;
   windowSeconds: number;

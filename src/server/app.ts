@@ -83,7 +83,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
-    // Depth, aliases, cost, directives and tokens are refused before execution (CONTRACT.md 6).
+    // Depth, aliases, cost, directives and tokens are refused before execution (docs/API.md, "Limits").
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     hideSchemaDetailsFromClientErrors: !development,
