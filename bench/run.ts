@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import { writeResults } from "./lib/report";
 import { startServer } from "./lib/server-process";
-import { BenchContext, Figure, Scenario } from "./lib/types";
+import { BenchContext, Scenario } from "./lib/types";
 import { crossInstanceRevocation } from "./scenarios/cross-instance-revocation";
 import { malformedKeys } from "./scenarios/malformed-keys";
 import { authOverhead, meteringOverhead } from "./scenarios/request-overhead";

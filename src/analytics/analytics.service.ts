@@ -19,7 +19,7 @@ export interface AgentStatsValue {
   averageDurationSeconds: number | null;
 }
 
-/** When a call counts: its start, or its creation when it never started (CONTRACT.md 4, Analytics). */
+/** When a call counts: its start, or its creation when it never started (docs/API.md, "Analytics"). */
 const COUNTED_AT = "coalesce(started_at, created_at)";
 /** The mean of `durationSeconds` in SQL: whole seconds, over the calls whose both ends are known. */
 const AVERAGE_DURATION = "avg(floor(extract(epoch FROM ended_at - started_at))) FILTER (WHERE started_at IS NOT NULL AND ended_at IS NOT NULL)";

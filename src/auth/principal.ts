@@ -24,7 +24,7 @@ export interface ApiKeyPrincipal {
   readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
 }
 
-/** ADMIN holds every resource grant; SECURITY holds none (CONTRACT.md 3b). */
+/** ADMIN holds every resource grant; SECURITY holds none (docs/API.md, "Who may do what"). */
 export function grantsOfRole(role: MemberRole): GrantMask {
   return role === MemberRole.ADMIN ? ALL_GRANTS : NO_GRANTS;
 }

@@ -17,7 +17,7 @@ export enum Access {
   WRITE = "write",
 }
 
-/** Resources in the contract's order, which is also the order `ApiKey.permissions` lists them in. */
+/** Resources in the API's order (docs/API.md), which is also the order `ApiKey.permissions` lists them in. */
 export const RESOURCES: readonly Resource[] = Object.values(Resource);
 export const ACCESSES: readonly Access[] = [Access.READ, Access.WRITE];
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 /**
- * Token formats (CONTRACT.md section 2). An API key is `gqk_` + 32 random base62 characters + a
+ * Token formats (docs/API.md, "Tokens"). An API key is `gqk_` + 32 random base62 characters + a
  * 6-character base62 CRC-32 of those 32, so a mistyped or truncated key is refused without a
  * database look-up and secret scanners can recognise leaked keys.
  */

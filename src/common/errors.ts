@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 
-/** The closed set of error codes a client can receive (CONTRACT.md section 3). */
+/** The closed set of error codes a client can receive (docs/API.md, "Errors"). */
 export enum ErrorCode {
   UNAUTHENTICATED = "UNAUTHENTICATED",
   FORBIDDEN = "FORBIDDEN",

@@ -46,7 +46,7 @@ export class ApiKeyEntity {
   @Column({ name: "rotated_to_id", type: "uuid", nullable: true })
   rotatedToId: string | null;
 
-  /** Requests allowed per window (CONTRACT.md section 6); null with the window when the key has no limit. */
+  /** Requests allowed per window (docs/API.md, "Limits"); null with the window when the key has no limit. */
   @Column({ name: "rate_limit", type: "integer", nullable: true })
   rateLimitMax: number | null;
 

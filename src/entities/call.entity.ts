@@ -51,7 +51,7 @@ export class CallEntity extends WorkspaceRecordEntity {
   summary: string | null;
 }
 
-/** Whole seconds from start to end when both are known, else null (CONTRACT.md 4). */
+/** Whole seconds from start to end when both are known, else null (docs/API.md, "Resources"). */
 export function callDurationSeconds(call: Pick<CallEntity, "startedAt" | "endedAt">): number | null {
   if (!call.startedAt || !call.endedAt) return null;
   return Math.floor((call.endedAt.getTime() - call.startedAt.getTime()) / 1000);

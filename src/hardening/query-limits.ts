@@ -4,7 +4,7 @@ import { GraphQLError, ValidationRule } from "graphql";
 import { MAX_COST } from "./query-cost";
 
 /**
- * The ceilings every operation must fit under before anything executes (CONTRACT.md section 6).
+ * The ceilings every operation must fit under before anything executes (docs/API.md, "Limits").
  * They are far above what the IDE or a real client sends, and low enough that one request cannot
  * make the server walk millions of nodes.
  */
@@ -27,7 +27,7 @@ export interface QueryLimits {
 /**
  * Reports a refusal as a plain validation error: Apollo then answers 400 with
  * `GRAPHQL_VALIDATION_FAILED` (graphql-armor's own default would say `BAD_USER_INPUT`, which the
- * contract reserves for bad arguments), and graphql-ws sends it as an `error` message.
+ * API reserves for bad arguments), and graphql-ws sends it as an `error` message.
  */
 const report: GraphQLArmorRejectCallback = (context, error) => {
   context?.reportError(new GraphQLError(error.message));

@@ -9,7 +9,7 @@ const MISSING_FIELD = /Field "([^"]+)" of required type "[^"]+" was not provided
 /**
  * graphql-js refuses a badly typed variable before any resolver runs, with the path only in its
  * message (`Variable "$input" got invalid value "ROOT" at "input.role"; …`). This recovers the
- * contract's `extensions.fields` from it. The path starts at the variable, which clients name
+ * API's `extensions.fields` from it. The path starts at the variable, which clients name
  * after the argument it feeds (`$input` → `input`), so it reads as the argument path.
  */
 export function fieldsOfVariableError(message: string): FieldError[] | null {

@@ -1,7 +1,8 @@
 import { GrantRow, READ_ONLY_RESOURCES, RESOURCES, Resource } from "../auth/resource";
+import { follow, longText, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
 
-/** The rules of a key's name, expiry and grants (CONTRACT.md section 5), as pure functions. */
+/** The rules of a key's name, expiry and grants (docs/API.md, "Key lifecycle"), as pure functions. */
 
 export enum ApiKeyStatus {
   ACTIVE = "ACTIVE",
@@ -10,7 +11,6 @@ export enum ApiKeyStatus {
 }
 
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Derived at the instant asked: a key is EXPIRED from the very millisecond `expiresAt` is reached. */
 export function apiKeyStatus(key: { revokedAt: Date | null; expiresAt: Date | null }, now: Date): ApiKeyStatus {
@@ -27,10 +27,7 @@ export interface PermissionRequest {
 
 /** A name is trimmed and must then be 1–100 characters with no control characters. */
 export function readName(errors: FieldErrors, field: string, raw: string): string {
-  const name = raw.trim();
-  errors.check(name.length >= 1 && name.length <= 100, field, "must be 1 to 100 characters after trimming") &&
-    errors.check(!CONTROL_CHARACTERS.test(name), field, "must not contain control characters");
-  return name;
+  return readText(errors, field, raw, NAME);
 }
 
 export function readExpiry(errors: FieldErrors, field: string, expiresAt: Date | null, now: Date): Date | null {
@@ -82,8 +79,7 @@ export function readPermissions(errors: FieldErrors, field: string, requests: re
 export function readReason(errors: FieldErrors, field: string, raw: string | null | undefined): string | null {
   const reason = raw?.trim() ?? "";
   if (reason === "") return null;
-  errors.check(reason.length <= 500, field, "must be at most 500 characters") &&
-    errors.check(!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(reason), field, "must not contain control characters");
+  follow(errors, field, reason, longText(500));
   return reason;
 }
 
@@ -93,7 +89,7 @@ export function readGracePeriod(errors: FieldErrors, field: string, seconds: num
   return value;
 }
 
-/** A key's rate limit: `limit` requests per `windowSeconds` (CONTRACT.md section 6). */
+/** A key's rate limit: `limit` requests per `windowSeconds` (docs/API.md, "Limits"). */
 export interface RateLimitValue {
   limit: number;
   windowSeconds: number;

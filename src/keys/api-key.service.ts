@@ -52,7 +52,7 @@ export type KeyChangeListener = (keyId: string) => void;
 
 const describeGrants = (rows: readonly GrantRow[]) => rows.map((r) => ({ resource: r.resource, read: r.read, write: r.write }));
 
-/** The API-key lifecycle (CONTRACT.md section 5). Every method is scoped to the caller's workspace. */
+/** The API-key lifecycle (docs/API.md, "Key lifecycle"). Every method is scoped to the caller's workspace. */
 export class ApiKeyService {
   constructor(
     private readonly db: DataSource,

@@ -1,4 +1,3 @@
-import { isEmail } from "class-validator";
 import { DataSource, EntityManager } from "typeorm";
 import { AuditService } from "../audit/audit.service";
 import { hashPassword, verifyPassword } from "../auth/password";
@@ -7,6 +6,7 @@ import { SessionRecord } from "../auth/verifier";
 import { issueSessionSecret } from "../auth/token";
 import { Clock } from "../common/clock";
 import { forbidden, rateLimited, unauthenticated } from "../common/errors";
+import { atLeast, atMost, EMAIL, follow, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
 import { AuditAction } from "../entities/audit-entry.entity";
 import { MemberSessionEntity } from "../entities/member-session.entity";
@@ -48,13 +48,11 @@ export function emailKey(email: string): string {
 }
 
 function checkEmail(errors: FieldErrors, field: string, email: string): void {
-  const value = email.trim();
-  errors.check(value.length <= 254 && isEmail(value), field, "must be a valid e-mail address");
+  follow(errors, field, email.trim(), EMAIL);
 }
 
 function checkPassword(errors: FieldErrors, field: string, password: string): void {
-  errors.check(password.length >= MIN_PASSWORD_LENGTH, field, `must be at least ${MIN_PASSWORD_LENGTH} characters`) &&
-    errors.check(password.length <= MAX_PASSWORD_LENGTH, field, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  follow(errors, field, password, [atLeast(MIN_PASSWORD_LENGTH), atMost(MAX_PASSWORD_LENGTH)]);
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -92,8 +90,7 @@ export class MembersService {
     { fieldPrefix = "", openSession = false }: { fieldPrefix?: string; openSession?: boolean } = {},
   ): Promise<{ workspace: WorkspaceEntity; member: MemberEntity; token?: string; expiresAt?: Date }> {
     const errors = new FieldErrors();
-    const workspaceName = input.workspaceName.trim();
-    errors.check(workspaceName.length >= 1 && workspaceName.length <= 100, `${fieldPrefix}workspaceName`, "must be 1 to 100 characters after trimming");
+    const workspaceName = readText(errors, `${fieldPrefix}workspaceName`, input.workspaceName, NAME);
     checkEmail(errors, `${fieldPrefix}email`, input.email);
     checkPassword(errors, `${fieldPrefix}password`, input.password);
     errors.throwIfAny();

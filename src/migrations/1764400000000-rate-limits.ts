@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * Per-key rate limits (CONTRACT.md section 6): both columns set, or neither (no limit). The bounds
+ * Per-key rate limits (docs/API.md, "Limits"): both columns set, or neither (no limit). The bounds
  * repeat the input rules so a row written by any tool stays within what the API accepts.
  */
 export class RateLimits1764400000000 implements MigrationInterface {

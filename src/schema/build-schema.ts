@@ -13,7 +13,7 @@ import { UsageSeriesResolver } from "../resolvers/usage/usage-series.resolver";
 import { UsageStreamResolver } from "../resolvers/usage/usage-stream.resolver";
 import { resourceResolvers } from "../resolvers/resources";
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+// biome-ignore lint/complexity/noBannedTypes: type-graphql's buildSchema takes resolver classes as NonEmptyArray<Function>
 export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver];
 
 /**

@@ -78,7 +78,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    // Depth, aliases, directives and tokens are refused before execution (CONTRACT.md 6); cost in the pipeline.
+    // Depth, aliases, directives and tokens are refused before execution (docs/API.md, "Limits"); cost in the pipeline.
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     hideSchemaDetailsFromClientErrors: !development,

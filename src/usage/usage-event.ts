@@ -1,6 +1,6 @@
 import type { Resource } from "../auth/resource";
 
-/** How a metered request ended (CONTRACT.md section 4, `UsageOutcome`). */
+/** How a metered request ended (docs/API.md, "Usage metering"). */
 export enum UsageOutcome {
   ALLOWED = "ALLOWED",
   FORBIDDEN = "FORBIDDEN",

@@ -7,7 +7,7 @@ import type { Services } from "../services";
 import { coalesceKeyChanges } from "./coalesce";
 import { UsageEventMessage, UsageOutcome } from "./usage-event";
 
-/** At most one `apiKeyUsage` message per key per this many milliseconds (CONTRACT.md 5). */
+/** At most one `apiKeyUsage` message per key per this many milliseconds (docs/API.md, "Streams"). */
 export const USAGE_UPDATE_GAP_MS = 1000;
 
 /**

@@ -113,7 +113,7 @@ describe("authentication with a key", () => {
     const last = key.secret[41] === "0" ? "1" : "0";
     const tampered = key.secret.slice(0, 41) + last;
     let statements = 0;
-    const pool = (server.dataSource.driver as unknown as { master: { on: Function; off: Function } }).master;
+    const pool = (server.dataSource.driver as unknown as { master: { on: (event: string, listener: () => void) => void; off: (event: string, listener: () => void) => void } }).master;
     const count = () => statements++;
     pool.on("acquire", count);
     try {

@@ -38,6 +38,12 @@ describe("signUp", () => {
     expect(await workspacesNamed(name)).toBe(0);
   });
 
+  it("refuses a workspace name with a control character, as it refuses a key name, and writes nothing", async () => {
+    const name = `Bell\u0007 ${uniqueEmail()}`;
+    expectBadInput(await gql(server.url, SIGN_UP, { input: { workspaceName: name, email: uniqueEmail(), password: PASSWORD } }), ["input.workspaceName"]);
+    expect(await workspacesNamed(name)).toBe(0);
+  });
+
   it("refuses an e-mail already registered, in any letter case, and writes nothing", async () => {
     const first = await signUp(server.url);
     const name = `Duplicate ${first.email}`;

@@ -1,5 +1,6 @@
 import { API_KEY_PREFIX, checksumOf, randomBase62 } from "../../src/auth/token";
 import { dataOf, errorOf, gql } from "../support/client";
+import { eventually } from "../support/eventually";
 import { createKey, PASSWORD, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { TcpProxy } from "../support/tcp-proxy";
@@ -9,16 +10,6 @@ import { wsExchange } from "./hostile-support";
 function unknownKey(): string {
   const random = randomBase62(32);
   return `${API_KEY_PREFIX}${random}${checksumOf(random)}`;
-}
-
-/** Polls `probe` until it holds, at most `ms`: used only where no event tells us the state changed. */
-async function eventually(probe: () => Promise<boolean>, ms: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await probe()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
 }
 
 let proxy: TcpProxy;
@@ -71,7 +62,7 @@ describe("the database goes away while the server runs", () => {
     expect({ code: socket.closeCode, reason: socket.closeReason }).toEqual({ code: 1013, reason: "Service unavailable" });
 
     await proxy.restore();
-    await eventually(async () => (await readyz()) === 200, 10_000);
+    expect(await eventually(readyz, (status) => status === 200, 10_000)).toBe(200);
     expect(dataOf(await gql(server.url, "{ apiKeys { totalCount } }", {}, admin.token)).apiKeys.totalCount).toBe(1);
     expect(dataOf(await gql(server.url, "{ viewer { kind } }", {}, key.secret)).viewer.kind).toBe("API_KEY");
   });
@@ -88,7 +79,7 @@ describe("the database goes away while the server runs", () => {
     }
     expect(after.every((a) => a.status === 503)).toBe(true);
     await proxy.restore();
-    await eventually(async () => (await readyz()) === 200, 10_000);
+    expect(await eventually(readyz, (status) => status === 200, 10_000)).toBe(200);
     const recovered = await load();
     expect(recovered.every((a) => a.status === 200)).toBe(true);
   });

@@ -47,6 +47,7 @@ export const HOSTILE_STRINGS: [label: string, value: string][] = [
   ["script tag", "<script>alert(1)</script>"],
   ["img onerror", '<img src=x onerror="alert(1)">'],
   ["javascript url", "javascript:alert(document.cookie)"],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as a plain string on purpose
   ["template", "{{7*7}} ${7*7} #{7*7}"],
   ["NoSQL object-ish", '{"$gt": ""}'],
   ["path traversal", "../../../../etc/passwd"],

@@ -46,7 +46,7 @@ export function wsCases(): WsCase[] {
     ["binary garbage", () => [Buffer.from([0xff, 0x00, 0xfe, 0x01])], [4400]],
     ["an unknown message type", () => [JSON.stringify({ type: "hello" })], [4400]],
     ["a message with no type", () => [JSON.stringify({ id: "1" })], [4400]],
-    ["subscribe before connection_init", (ctx) => [subscribe("subscription { usageEvents { id } }")], [4401]],
+    ["subscribe before connection_init", () => [subscribe("subscription { usageEvents { id } }")], [4401]],
     ["connection_init twice", (ctx) => [member(ctx), member(ctx)], [4429]],
     ["subscribe without an id", (ctx) => [member(ctx), subscribe("{ __typename }", null)], [4400]],
     ["subscribe with a numeric query", (ctx) => [member(ctx), subscribe(42)], [4400]],

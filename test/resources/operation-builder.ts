@@ -73,7 +73,7 @@ export function operationFor(schema: GraphQLSchema, map: PermissionMap, typeName
   const roots: GraphQLObjectType[] = typeName === mutation?.name ? [mutation] : [schema.getQueryType()!];
   const target = schema.getType(typeName);
   if (!isObjectType(target)) return null;
-  const path = shortestPath(schema, map, roots[0], target);
+  const path = shortestPath(map, roots[0], target);
   if (!path) return null;
   const field = target.getFields()[fieldName];
   const steps = [...path, { type: target, field }];
@@ -85,7 +85,7 @@ export function operationFor(schema: GraphQLSchema, map: PermissionMap, typeName
   return { target: `${typeName}.${fieldName}`, query: `${keyword} Matrix { ${selection} }`, needed };
 }
 
-function shortestPath(schema: GraphQLSchema, map: PermissionMap, root: GraphQLObjectType, target: GraphQLObjectType): Step[] | null {
+function shortestPath(map: PermissionMap, root: GraphQLObjectType, target: GraphQLObjectType): Step[] | null {
   if (root === target) return [];
   const queue: { type: GraphQLObjectType; path: Step[] }[] = [{ type: root, path: [] }];
   const seen = new Set([root.name]);

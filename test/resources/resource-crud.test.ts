@@ -101,3 +101,12 @@ describe.each(RESOURCE_CASES)("$type", (c) => {
 function grant(c: ResourceCase): string {
   return c.resource.toLowerCase();
 }
+
+it("measures text as PostgreSQL does: a name that fits in UTF-16 units but not in the column is BAD_USER_INPUT, not a server error", async () => {
+  const create = "mutation($i: CreateAgentInput!) { createAgent(input: $i) { id name } }";
+  // "❤️" is two code points (U+2764 U+FE0F): 150 of them are 300 characters to PostgreSQL, over the column's 200.
+  const error = errorOf(await gql(server.url, create, { i: { name: "❤️".repeat(150) } }, admin.token));
+  expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field: "input.name", message: "must be at most 200 characters" }] });
+  const fits = dataOf(await gql(server.url, create, { i: { name: "😀".repeat(200) } }, admin.token)).createAgent;
+  expect(fits.name).toBe("😀".repeat(200));
+});

@@ -5,9 +5,9 @@ export function expectBadInput(response: GqlResponse, fields: string[]): void {
   expect(response.body.errors).toHaveLength(1);
   const error = response.body.errors![0];
   expect(error.extensions?.code).toBe("BAD_USER_INPUT");
-  const named = (error.extensions?.fields as { field: string; message: string }[]).map((f) => f.field).sort();
-  expect(named).toEqual([...fields].sort());
-  for (const f of error.extensions?.fields as { message: string }[]) expect(f.message.length).toBeGreaterThan(3);
+  const given = (error.extensions?.fields ?? []) as { field: string; message: string }[];
+  expect(given.map((f) => f.field).sort()).toEqual([...fields].sort());
+  for (const f of given) expect(f.message.length).toBeGreaterThan(3);
   expect(response.body.data ?? null).toBeNull();
 }
 

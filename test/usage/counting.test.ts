@@ -3,7 +3,8 @@ import { expectForbidden, expectUnauthenticated } from "../support/assertions";
 import { dataOf, gql } from "../support/client";
 import { createKey, createMember, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
-import { ALLOWED_QUERY, eventually, FORBIDDEN_QUERY, usageOf, USAGE_QUERY } from "./usage-support";
+import { eventually } from "../support/eventually";
+import { ALLOWED_QUERY, FORBIDDEN_QUERY, usageOf, USAGE_QUERY } from "./usage-support";
 
 // Minute-aligned plus 30 s, so "the same minute" and "the next minute" are unambiguous.
 const START = new Date("2026-03-10T10:00:30.000Z");

@@ -3,7 +3,8 @@ import { dataOf, gql } from "../support/client";
 import { createKey, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { TcpProxy } from "../support/tcp-proxy";
-import { ALLOWED_QUERY, eventually, SubscriptionQueue, usageOf, wsClient } from "./usage-support";
+import { eventually } from "../support/eventually";
+import { ALLOWED_QUERY, SubscriptionQueue, usageOf, wsClient } from "./usage-support";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 

@@ -10,7 +10,7 @@ import { gql } from "../support/client";
 import { createKey, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { TcpProxy } from "../support/tcp-proxy";
-import { eventually } from "./usage-support";
+import { eventually } from "../support/eventually";
 
 let db: DataSource;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { createDataSource } from "../../ormconfig";
 import { gql } from "../support/client";
 import { createKey, signUp } from "../support/factories";
 import { startServerProcess } from "./server-process";
-import { eventually } from "./usage-support";
+import { eventually } from "../support/eventually";
 
 let db: DataSource;
 beforeAll(async () => {

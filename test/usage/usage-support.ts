@@ -112,20 +112,6 @@ export async function usageOf(url: string, adminToken: string, keyId: string): P
   return dataOf(await gql(url, USAGE_QUERY, { id: keyId }, adminToken)).apiKey.usage;
 }
 
-/**
- * Polls a condition that has no event of its own (a count in the database) until it holds or the
- * deadline passes; returns the last value either way, for the assertion to report.
- */
-export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, deadlineMs = 2000): Promise<T> {
-  const deadline = performance.now() + deadlineMs;
-  let value = await read();
-  while (!ok(value) && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    value = await read();
-  }
-  return value;
-}
-
 export const ALLOWED_QUERY = "query Allowed { viewer { kind } }";
 /** Needs LEADS READ, which the test keys lack. */
 export const FORBIDDEN_QUERY = "query Forbidden { leads { totalCount } }";

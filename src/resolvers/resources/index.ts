@@ -6,7 +6,7 @@ import { IntegrationResolver } from "./integration.resolver";
 import { KnowledgeBaseDocumentResolver } from "./knowledge-base-document.resolver";
 import { LeadResolver } from "./lead.resolver";
 
-/** The resolvers of the six resources and analytics, in the contract's order. */
+/** The resolvers of the six resources and analytics, in the API's order (docs/API.md). */
 export const resourceResolvers = [
   CallResolver,
   LeadResolver,

@@ -5,7 +5,7 @@ import { ResourceServices } from "../../resources/resource-services";
 import { ResourceService } from "../../resources/resource.service";
 import { GraphQLContext, principalOf } from "../../server/context";
 
-/** The GraphQL names and types of one resource (CONTRACT.md 4, "Resources"). */
+/** The GraphQL names and types of one resource (docs/API.md, "Resources"). */
 export interface ResourceSchema {
   /** `Resource` enum name for `@permission`, e.g. "CALLS". */
   resource: string;

@@ -1,0 +1,75 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kind, parse } from "graphql";
+import { ErrorCode } from "../../src/common/errors";
+
+const root = join(__dirname, "..", "..");
+const apiReference = readFileSync(join(root, "docs", "API.md"), "utf8");
+
+/** Everything written as code in the reference: fenced blocks and inline `code` spans. */
+function codeOf(markdown: string): string {
+  const fenced = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+  const prose = markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, "");
+  const inline = [...prose.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
+  return [...fenced, ...inline].join("\n");
+}
+
+/** Every field of the root types, read from the committed schema so the test follows it. */
+function rootFields(): string[] {
+  const document = parse(readFileSync(join(root, "schema.graphql"), "utf8"));
+  const roots = new Set(["Query", "Mutation", "Subscription"]);
+  return document.definitions.flatMap((definition) =>
+    (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.OBJECT_TYPE_EXTENSION) && roots.has(definition.name.value)
+      ? (definition.fields ?? []).map((field) => `${definition.name.value}.${field.name.value}`)
+      : [],
+  );
+}
+
+const code = codeOf(apiReference);
+const mentioned = (name: string) => new RegExp(`\\b${name}\\b`).test(code);
+
+describe("docs/API.md, the API reference, stays true to the code", () => {
+  it.each(Object.values(ErrorCode))("names the error code %s", (errorCode) => {
+    expect(mentioned(errorCode)).toBe(true);
+  });
+
+  it.each(rootFields())("documents the operation %s", (qualified) => {
+    expect(mentioned(qualified.split(".")[1])).toBe(true);
+  });
+});
+
+describe("the repository stands on its own", () => {
+  // Spelled in pieces so that this file does not match itself.
+  const outside = [["..", "shared"].join("/"), ["CONTRACT", "md"].join("."), ["", "work", ""].join("/")];
+
+  function trackedTextFiles(): string[] {
+    const listed = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" }).split("\0").filter(Boolean);
+    return listed.filter((path) => path !== "package-lock.json");
+  }
+
+  it("no tracked file refers to a path outside the repository", () => {
+    const offenders: string[] = [];
+    for (const path of trackedTextFiles()) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(root, path));
+      } catch {
+        continue; // listed but deleted in the working tree
+      }
+      if (bytes.subarray(0, 8000).includes(0)) continue; // binary
+      const text = bytes.toString("utf8");
+      for (const needle of outside) if (text.includes(needle)) offenders.push(`${path}: ${needle}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("the README's layout", () => {
+  it("lists every folder of src/", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const layout = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
+    const folders = readdirSync(join(root, "src"), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `src/${entry.name}/`);
+    expect(folders.filter((folder) => !layout.includes(folder))).toEqual([]);
+  });
+});
