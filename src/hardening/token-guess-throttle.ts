@@ -73,7 +73,7 @@ export class MemoryGuessStore implements GuessStore {
 }
 
 /**
- * Throttles token guessing per client address (CONTRACT section 7): once an address has presented
+ * Throttles token guessing per client address (docs/API.md, "Limits"): once an address has presented
  * `limit` unknown tokens (API keys or session tokens no one holds) within a sliding window it is
  * locked, and while it is, any token this instance has not verified as valid in the last
  * 10 minutes is refused before it costs a look-up. Tokens verified before keep working, so a
