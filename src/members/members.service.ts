@@ -7,6 +7,7 @@ import { SessionRecord } from "../auth/verifier";
 import { issueSessionSecret } from "../auth/token";
 import { Clock } from "../common/clock";
 import { forbidden, rateLimited, unauthenticated } from "../common/errors";
+import { Page, PageArgs, toPage } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import { AuditAction } from "../entities/audit-entry.entity";
 import { MemberSessionEntity } from "../entities/member-session.entity";
@@ -177,6 +178,15 @@ export class MembersService {
     const row = rows[0];
     if (!row) return null;
     return { sessionId: row.session_id, memberId: row.member_id, workspaceId: row.workspace_id, role: row.role, expiresAt: row.expires_at, endedAt: row.ended_at };
+  }
+
+  /** Newest first, keyset-paginated on (createdAt, id) like the keys. */
+  async list(workspaceId: string, page: PageArgs): Promise<Page<MemberEntity>> {
+    const query = this.db.getRepository(MemberEntity).createQueryBuilder("m").where("m.workspace_id = :workspaceId", { workspaceId });
+    const counter = query.clone();
+    if (page.after) query.andWhere("(m.created_at, m.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
+    const rows = await query.orderBy("m.created_at", "DESC").addOrderBy("m.id", "DESC").limit(page.first + 1).getMany();
+    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
   }
 
   async membersByIds(workspaceId: string, ids: readonly string[]): Promise<MemberEntity[]> {

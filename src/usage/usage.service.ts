@@ -5,6 +5,9 @@ import type { Logger } from "../logger";
 import { RetentionJob } from "./retention-job";
 import { UsageBus } from "./usage-bus";
 import { countsAsUsage } from "./usage-event";
+import { UsageEventLog, UsageEventLogFilter } from "./usage-event-log";
+import type { Page, PageArgs } from "../common/pagination";
+import type { UsageEventRecord } from "./usage-event";
 import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
 import { UsageRecorder } from "./usage-recorder";
 import { writeUsageBatch } from "./usage-writer";
@@ -20,11 +23,13 @@ export class UsageService {
   readonly reader: UsageReader;
   readonly bus: UsageBus;
   readonly retention: RetentionJob;
+  readonly eventLog: UsageEventLog;
   private closing: Promise<void> | null = null;
 
   constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
     this.bus = new UsageBus(config.redisUrl, logger);
     this.reader = new UsageReader(db);
+    this.eventLog = new UsageEventLog(db, config.usageRetentionDays);
     this.recorder = new UsageRecorder(
       (events) => writeUsageBatch(db, events),
       clock,
@@ -46,6 +51,11 @@ export class UsageService {
 
   series(keyId: string, granularity: UsageGranularity, from: Date, to: Date): Promise<UsagePointValue[]> {
     return this.reader.series(keyId, granularity, from, to);
+  }
+
+  /** Stored events of the workspace, newest first, within USAGE_RETENTION_DAYS. */
+  events(workspaceId: string, filter: UsageEventLogFilter, page: PageArgs): Promise<Page<UsageEventRecord>> {
+    return this.eventLog.list(workspaceId, filter, page, this.clock.now());
   }
 
   /** Writes every buffered event, then stops the timers and the bus; safe to call more than once. */
