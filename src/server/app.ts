@@ -14,6 +14,7 @@ import { httpSubscriptionGuardPlugin } from "../hardening/http-subscription-guar
 import { inputTextGuardPlugin } from "../hardening/input-text-guard";
 import { queryLimits } from "../hardening/query-limits";
 import { ideRoutes } from "../ide/ide-routes";
+import { consoleRoutes } from "../console/console-routes";
 import { Metrics } from "../metrics/metrics";
 import { metricsPlugin } from "../metrics/metrics-plugin";
 import { metricsHandler } from "../metrics/metrics-server";
@@ -124,6 +125,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.use("/graphql", corsMiddleware(options.corsOrigins ?? []));
   // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
   app.use(ideRoutes(logger));
+  app.use(consoleRoutes(logger));
   app.use(
     "/graphql",
     express.json({ limit: BODY_LIMIT }),
