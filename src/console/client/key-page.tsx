@@ -80,7 +80,7 @@ export function KeyPage({ id }: { id: string }) {
   return (
     <>
       <p className="crumb">
-        <a href="#/keys">← API keys</a>
+        <a href="#/keys">← All keys</a>
       </p>
       <h1>{key.name}</h1>
       <dl className="facts">
@@ -98,7 +98,7 @@ export function KeyPage({ id }: { id: string }) {
         <dt>Permissions</dt>
         <dd>{key.permissions.map((p) => `${humanize(p.resource)} ${[p.read && "read", p.write && "write"].filter(Boolean).join(" + ")}`).join(", ")}</dd>
       </dl>
-      <section className="card live-counter" aria-labelledby="live-label">
+      <div className="card live-counter">
         <p>
           <span id="live-label" className="live-label">
             Requests (live)
@@ -106,9 +106,10 @@ export function KeyPage({ id }: { id: string }) {
           <output aria-labelledby="live-label" aria-live="off" className="live-value">
             {formatCount(counts.last24h)}
           </output>
+          <span className={usage ? "badge badge-active" : "badge"}>{usage ? "Live" : "Connecting…"}</span>
           <span className="hint"> in the last 24 hours · {formatCount(counts.last7d)} in 7 days · {formatCount(counts.last30d)} in 30 days</span>
         </p>
-      </section>
+      </div>
       <section className="card" aria-labelledby="chart-heading">
         <div className="page-head">
           <h2 id="chart-heading">Usage</h2>
