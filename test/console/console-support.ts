@@ -28,12 +28,9 @@ export async function liveCount(page: Page): Promise<number> {
 
 /** Waits until `Requests (live)` shows more than `than`, and returns it. */
 export async function liveCountAbove(page: Page, than: number, timeout = 10_000): Promise<number> {
-  const counter = page.getByLabel("Requests (live)");
-  await page.waitForFunction(
-    ([el, n]) => Number((el as Element).textContent!.replace(/[^0-9]/g, "")) > (n as number),
-    [await counter.elementHandle(), than] as const,
-    { timeout, polling: 50 },
-  );
+  // Runs in the page; `globalThis` because these tests compile without the DOM's types.
+  const above = (n: number) => Number((globalThis as any).document.querySelector(".live-value")?.textContent.replace(/[^0-9]/g, "")) > n;
+  await page.waitForFunction(above, than, { timeout, polling: 50 });
   return liveCount(page);
 }
 
@@ -50,16 +47,15 @@ const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
  */
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
-  const violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] = await page.evaluate(async () => {
-    const result = await (window as any).axe.run(document, { resultTypes: ["violations"] });
-    return result.violations;
-  });
+  const violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] = await page.evaluate(
+    `axe.run(document, { resultTypes: ["violations"] }).then((result) => result.violations)`,
+  );
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
 
 /** Every value in the page's localStorage and every cookie of its context, as one string. */
 export async function persistentStorage(page: Page): Promise<{ local: string; cookies: string }> {
-  const local = await page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+  const local: string = await page.evaluate("JSON.stringify(Object.entries(localStorage))");
   const cookies = JSON.stringify(await page.context().cookies());
   return { local, cookies };
 }

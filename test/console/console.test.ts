@@ -122,7 +122,7 @@ describe("the key console in a browser with no internet", () => {
 
   it("keeps no secret or session token in localStorage or a cookie", async () => {
     const { page } = browser;
-    const token = await page.evaluate(() => Object.values(sessionStorage).join(" "));
+    const token: string = await page.evaluate("Object.values(sessionStorage).join(' ')");
     expect(token).toMatch(/gqs_/);
     const stored = await persistentStorage(page);
     expect(stored.local).toBe("[]");
@@ -132,13 +132,13 @@ describe("the key console in a browser with no internet", () => {
 
   it("returns to the sign-in form with a message when the session ends", async () => {
     const { page } = browser;
-    const token = await page.evaluate(() => Object.values(sessionStorage).find((v) => v.startsWith("gqs_"))!);
+    const token: string = await page.evaluate("Object.values(sessionStorage).find((v) => v.startsWith('gqs_'))");
     const before = browser.problems.length;
     dataOf(await gql(server.url, "mutation { signOut }", {}, token));
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByText("Your session has expired. Sign in again.").waitFor();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate("sessionStorage.length")).toBe(0);
     // The browser logs the refused request itself (401); it is this test's doing, not a fault.
     const logged = browser.problems.splice(before);
     expect(logged.every((p) => p.includes("status of 401"))).toBe(true);
@@ -166,11 +166,7 @@ describe("the key console in a browser with no internet", () => {
 
 /** The group's accessible description (aria-describedby) carries the message. */
 async function expectDescribedBy(group: import("playwright-core").Locator, text: string): Promise<void> {
-  const description = await group.evaluate((el) =>
-    (el.getAttribute("aria-describedby") ?? "")
-      .split(" ")
-      .map((id) => document.getElementById(id)?.textContent ?? "")
-      .join(" "),
-  );
+  const ids = ((await group.getAttribute("aria-describedby")) ?? "").split(" ").filter(Boolean);
+  const description = (await Promise.all(ids.map((id) => group.page().locator(`[id="${id}"]`).textContent()))).join(" ");
   expect(description).toContain(text);
 }

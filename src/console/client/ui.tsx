@@ -72,14 +72,15 @@ export function LoadMore({ onClick, busy }: { onClick: () => void; busy: boolean
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const timeOnly = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const withSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
 export function formatDate(value: string | null | undefined, empty = "—"): string {
   return value ? dateTime.format(new Date(value)) : empty;
 }
 
-export function formatTime(value: string): string {
-  return timeOnly.format(new Date(value));
+/** To the second, for events that come many a minute. */
+export function formatMoment(value: string): string {
+  return withSeconds.format(new Date(value));
 }
 
 export function formatCount(value: number): string {

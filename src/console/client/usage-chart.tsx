@@ -20,7 +20,7 @@ export function UsageChart({ points, label }: { points: UsagePoint[]; label: str
         width: width(),
         height: 240,
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        series: [{}, { label: "Requests", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.08)" }, { label: "Forbidden", stroke: "#b91c1c", width: 2 }],
+        series: [{}, { label: "Requests", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.08)", points: { show: false } }, { label: "Forbidden", stroke: "#b91c1c", width: 2, points: { show: false } }],
         axes: [{}, { size: 56 }],
       },
       [[], [], []],

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { subscribe } from "./api";
 import { useSession } from "./session";
-import { EmptyState, ErrorState, formatDate, humanize, Loading, LoadMore } from "./ui";
+import { EmptyState, ErrorState, formatMoment, humanize, Loading, LoadMore } from "./ui";
 import { Connection } from "./use-pages";
 
 export interface UsageEventRow {
@@ -137,7 +137,7 @@ export function UsageEvents({ apiKeyId }: { apiKeyId: string }) {
             <tbody>
               {events.map((e) => (
                 <tr key={e.id}>
-                  <td>{formatDate(e.occurredAt)}</td>
+                  <td>{formatMoment(e.occurredAt)}</td>
                   <td>
                     {e.operationType} {e.operationName ?? <span className="hint">(anonymous)</span>}
                   </td>
