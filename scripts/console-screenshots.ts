@@ -89,7 +89,6 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await page.goto(`${base}/console`);
     await page.getByRole("button", { name: "Sign in" }).waitFor();
-    await shoot(page, "console-sign-in.png");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
