@@ -22,8 +22,8 @@ export const CONSOLE_CONTENT_SECURITY_POLICY = [
 const HEADERS = { "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
 
 /**
- * The key console on `GET /console` and its bundled assets under `/console/assets/`. Static files
- * only, on their own paths: nothing here runs on a /graphql request.
+ * The key console on `GET /console` and its bundled assets under `/console/assets/`, mounted at
+ * `/console`: static files only, and nothing here runs on a /graphql request.
  */
 export function consoleRoutes(logger: Logger, bundleDir: string = consoleBundleDir()): Router {
   const router = Router();
@@ -31,7 +31,7 @@ export function consoleRoutes(logger: Logger, bundleDir: string = consoleBundleD
   let page: string | undefined;
   let warned = false;
 
-  router.get("/console", (_req, res) => {
+  router.get("/", (_req, res) => {
     page ??= existsSync(pagePath) ? readFileSync(pagePath, "utf8") : undefined;
     if (!page) {
       if (!warned) logger.warn({ bundleDir }, "the console is not built; run `npm run build`");
@@ -42,6 +42,6 @@ export function consoleRoutes(logger: Logger, bundleDir: string = consoleBundleD
     res.set(HEADERS);
     res.type("html").send(page);
   });
-  router.use("/console/assets", express.static(bundleDir, { index: false, setHeaders: (res) => res.set(HEADERS) }));
+  router.use("/assets", express.static(bundleDir, { index: false, setHeaders: (res) => res.set(HEADERS) }));
   return router;
 }

@@ -125,7 +125,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.use("/graphql", corsMiddleware(options.corsOrigins ?? []));
   // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
   app.use(ideRoutes(logger));
-  app.use(consoleRoutes(logger));
+  // Mounted on its own path: no /graphql request passes through it.
+  app.use("/console", consoleRoutes(logger));
   app.use(
     "/graphql",
     express.json({ limit: BODY_LIMIT }),

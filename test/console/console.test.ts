@@ -120,6 +120,44 @@ describe("the key console in a browser with no internet", () => {
     await dialog.getByRole("button", { name: "Cancel" }).click();
   }, 30_000);
 
+  it("rotates a key with a grace period: the new secret is shown once and both keys work during the grace", async () => {
+    const { page } = browser;
+    const old = dataOf(await gql(server.url, `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { name: "Nightly export", permissions: [{ resource: "CALLS", read: true }] } }, admin.token)).createApiKey.secret;
+    await page.reload();
+    await keyRow(page, "Active", "Nightly export").getByRole("button", { name: "Rotate" }).click();
+    const dialog = page.getByRole("dialog", { name: "Rotate API key" });
+    await dialog.getByLabel("Grace period").selectOption({ label: "1 hour" });
+    await dialog.getByRole("button", { name: "Rotate key" }).click();
+    const shown = page.getByRole("dialog", { name: "Your rotated API key" });
+    const rotated = await shown.getByLabel("Secret").inputValue();
+    expect(rotated).toMatch(/^gqk_/);
+    expect(rotated).not.toBe(old);
+    await shown.getByRole("button", { name: "Done" }).click();
+    await expect(keyRow(page, "Active", "Nightly export").count()).resolves.toBe(2);
+    for (const secret of [old, rotated]) expect((await gql(server.url, "{ viewer { kind } }", {}, secret)).status).toBe(200);
+  }, 30_000);
+
+  it("lists members and adds one with a role (ADMIN), and shows the audit log", async () => {
+    const { page } = browser;
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByRole("heading", { name: "Members", level: 1 }).waitFor();
+    await page.getByRole("cell", { name: admin.email }).waitFor();
+    await page.getByRole("button", { name: "Add member" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add a member" });
+    const email = `watcher-${Date.now()}@example.test`;
+    await dialog.getByLabel("Email").fill(email);
+    await dialog.getByLabel("Password").fill("short");
+    await dialog.getByLabel("Role").selectOption("SECURITY");
+    await dialog.getByRole("button", { name: "Create member" }).click();
+    await dialog.getByText("Password must be at least 12 characters.").waitFor();
+    await dialog.getByLabel("Password").fill("a long enough passphrase");
+    await dialog.getByRole("button", { name: "Create member" }).click();
+    await page.getByRole("row").filter({ hasText: email }).getByRole("cell", { name: "SECURITY" }).waitFor();
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.getByRole("cell", { name: "Member created" }).first().waitFor();
+    await page.getByRole("cell", { name: "Api key rotated" }).first().waitFor();
+  }, 30_000);
+
   it("keeps no secret or session token in localStorage or a cookie", async () => {
     const { page } = browser;
     const token: string = await page.evaluate("Object.values(sessionStorage).join(' ')");
@@ -144,7 +182,7 @@ describe("the key console in a browser with no internet", () => {
     expect(logged.every((p) => p.includes("status of 401"))).toBe(true);
   }, 30_000);
 
-  it("shows a SECURITY member no Create API key, Rotate or Members, but lets them revoke", async () => {
+  it("shows a SECURITY member no Create API key, Rotate or Members, and lets them revoke", async () => {
     const { page } = browser;
     const security = await createMember(server.url, admin.token, "SECURITY");
     await gql(server.url, `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { name: "Watched", permissions: [{ resource: "LEADS", read: true }] } }, admin.token);
@@ -154,6 +192,9 @@ describe("the key console in a browser with no internet", () => {
     expect(await page.getByRole("button", { name: "Create API key" }).count()).toBe(0);
     expect(await row.getByRole("button", { name: "Rotate" }).count()).toBe(0);
     expect(await page.getByRole("link", { name: "Members" }).count()).toBe(0);
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("dialog", { name: "Revoke API key" }).getByRole("button", { name: "Revoke key" }).click();
+    await keyRow(page, "Revoked / Expired", "Watched").waitFor();
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("heading", { name: "Audit log" }).waitFor();
   }, 30_000);
