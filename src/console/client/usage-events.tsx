@@ -3,16 +3,7 @@ import { subscribe } from "./api";
 import { useSession } from "./session";
 import { EmptyState, ErrorState, formatMoment, humanize, Loading, LoadMore } from "./ui";
 import { Connection } from "./use-pages";
-
-export interface UsageEventRow {
-  id: string;
-  occurredAt: string;
-  operationType: string;
-  operationName: string | null;
-  resources: string[];
-  outcome: string;
-  durationMs: number | null;
-}
+import { mergeEvents, UsageEventRow } from "./event-merge";
 
 const OUTCOMES = ["ALLOWED", "FORBIDDEN", "INVALID", "ERROR", "REJECTED", "RATE_LIMITED"];
 const FIELDS = "id occurredAt operationType operationName resources outcome durationMs";
@@ -22,13 +13,6 @@ const LOG = `query ConsoleEventLog($id: ID!, $outcomes: [UsageOutcome!], $after:
 const LIVE = `subscription ConsoleEvents($id: ID!, $outcomes: [UsageOutcome!]) { usageEvents(apiKeyId: $id, outcomes: $outcomes) { ${FIELDS} } }`;
 /** Pages re-read after a reconnect before giving up on closing the gap (50 events each). */
 const CATCH_UP_PAGES = 20;
-
-/** Newest first, each event once, whichever way (stored log or live stream) it arrived. */
-export function mergeEvents(current: UsageEventRow[], incoming: UsageEventRow[]): UsageEventRow[] {
-  const byId = new Map(current.map((e) => [e.id, e]));
-  for (const event of incoming) byId.set(event.id, event);
-  return [...byId.values()].sort((a, b) => (a.occurredAt === b.occurredAt ? (a.id < b.id ? 1 : -1) : a.occurredAt < b.occurredAt ? 1 : -1));
-}
 
 /**
  * The key's events: the stored log first, then each event as it is recorded; after the socket
