@@ -22,11 +22,16 @@ const LIVE = `subscription ConsoleAlertsLive($kinds: [SecurityAlertKind!]) { sec
 
 /** Stored security alerts, newest first, with new ones added live as they are raised. */
 export function AlertsPage() {
-  const { call, live } = useSession();
+  const { call, live, liveGeneration } = useSession();
   const [kind, setKind] = useState("");
   const kinds = kind ? [kind] : null;
   const pages = usePages((after) => call<{ securityAlerts: Connection<Alert> }>(ALERTS, { kinds, after }).then((d) => d.securityAlerts), [kind]);
   const [liveError, setLiveError] = useState<string | null>(null);
+  // Alerts raised while the socket was down are stored: re-read them after a reconnect.
+  useEffect(() => {
+    if (liveGeneration >= 2) pages.reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [liveGeneration]);
 
   useEffect(
     () =>

@@ -7,6 +7,7 @@ import { createLiveClient, request, SessionExpiredError } from "./api";
 import { Member, SessionContext, SessionValue, tokenStore } from "./session";
 import { SignInPage } from "./sign-in-page";
 import { Shell } from "./shell";
+import { ErrorState } from "./ui";
 
 const VIEWER = `query ConsoleViewer { viewer { member { id email role } workspace { name } } }`;
 
@@ -21,6 +22,8 @@ function App() {
   const [signed, setSigned] = useState<Signed | null>(null);
   const [restoring, setRestoring] = useState(() => tokenStore.read() !== null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [restoreError, setRestoreError] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
 
   const end = useCallback((message: string | null) => {
     tokenStore.clear();
@@ -38,12 +41,16 @@ function App() {
         setRestoring(false);
       },
       (error) => {
-        end(error instanceof SessionExpiredError ? "Your session has expired. Sign in again." : null);
-        setRestoring(false);
+        // Only a refused session signs out; an unreachable server keeps it for another try.
+        if (error instanceof SessionExpiredError) {
+          end("Your session has expired. Sign in again.");
+          setRestoring(false);
+        } else setRestoreError(error.message);
       },
     );
-  }, [end]);
+  }, [end, attempt]);
 
+  if (restoreError) return <ErrorState message={restoreError} onRetry={() => (setRestoreError(null), setAttempt((n) => n + 1))} />;
   if (restoring) return <p className="page-loading">Loading the console…</p>;
   if (!signed) {
     return (

@@ -17,7 +17,7 @@ type Dialog = { kind: "create" } | { kind: "revoke"; key: KeyRow } | { kind: "ro
 
 /** The seed's page: Active and Revoked / Expired keys with their counts, live; create, revoke, rotate. */
 export function KeysPage() {
-  const { call, live, member } = useSession();
+  const { call, live, member, liveGeneration } = useSession();
   const page = (status: string[]) => (after: string | null) => call<{ apiKeys: Connection<KeyRow> }>(KEYS, { status, after }).then((d) => d.apiKeys);
   const active = usePages(page(["ACTIVE"]), []);
   const inactive = usePages(page(["REVOKED", "EXPIRED"]), []);
@@ -36,6 +36,14 @@ export function KeysPage() {
       ),
     [live],
   );
+
+  // Updates sent while the socket was down are lost: re-read the counts after a reconnect.
+  useEffect(() => {
+    if (liveGeneration < 2) return;
+    active.reload();
+    inactive.reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [liveGeneration]);
 
   const withLive = (rows: KeyRow[]) => rows.map((row) => ({ ...row, ...usage.get(row.id) }));
   const reloadAll = () => {

@@ -36,9 +36,13 @@ export function usePages<T>(fetchPage: (after: string | null) => Promise<Connect
   const fetchRef = useRef(fetchPage);
   fetchRef.current = fetchPage;
 
+  const shown = useRef(0);
+  shown.current = items.length;
+
   useEffect(() => {
     let current = true;
-    setLoading(true);
+    // A reload keeps the rows on screen until the fresh page replaces them.
+    if (shown.current === 0) setLoading(true);
     setError(null);
     fetchRef.current(null).then(
       (page) => {
