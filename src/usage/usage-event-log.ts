@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { Clock } from "../common/clock";
 import { Page, PageArgs, toPage } from "../common/pagination";
 import type { Resource } from "../auth/resource";
 import { UsageEventRecord, UsageOutcome } from "./usage-event";
@@ -26,10 +27,11 @@ interface Row {
  * Keyset pagination on (occurred_at, id); with a key, the (api_key_id, occurred_at) index serves it.
  */
 export class UsageEventLog {
-  constructor(private readonly db: DataSource, private readonly retentionDays: number) {}
+  constructor(private readonly db: DataSource, private readonly retentionDays: number, private readonly clock: Clock) {}
 
-  async list(workspaceId: string, filter: UsageEventLogFilter, page: PageArgs, now: Date): Promise<Page<UsageEventRecord>> {
-    const params: unknown[] = [workspaceId, new Date(now.getTime() - this.retentionDays * 86_400_000)];
+  async list(workspaceId: string, filter: UsageEventLogFilter, page: PageArgs): Promise<Page<UsageEventRecord>> {
+    const since = new Date(this.clock.now().getTime() - this.retentionDays * 86_400_000);
+    const params: unknown[] = [workspaceId, since];
     const where = ["workspace_id = $1", "occurred_at >= $2"];
     if (filter.apiKeyId) where.push(`api_key_id = $${params.push(filter.apiKeyId)}`);
     if (filter.outcomes) where.push(`outcome = ANY($${params.push(filter.outcomes)}::text[])`);

@@ -3,11 +3,9 @@ import type { Clock } from "../common/clock";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { RetentionJob } from "./retention-job";
+import { UsageEventLog } from "./usage-event-log";
 import { UsageBus } from "./usage-bus";
 import { countsAsUsage } from "./usage-event";
-import { UsageEventLog, UsageEventLogFilter } from "./usage-event-log";
-import type { Page, PageArgs } from "../common/pagination";
-import type { UsageEventRecord } from "./usage-event";
 import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
 import { UsageRecorder } from "./usage-recorder";
 import { writeUsageBatch } from "./usage-writer";
@@ -22,14 +20,15 @@ export class UsageService {
   readonly recorder: UsageRecorder;
   readonly reader: UsageReader;
   readonly bus: UsageBus;
-  readonly retention: RetentionJob;
+  /** Stored events, newest first, within USAGE_RETENTION_DAYS (the `usageEventLog` query). */
   readonly eventLog: UsageEventLog;
+  readonly retention: RetentionJob;
   private closing: Promise<void> | null = null;
 
   constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
     this.bus = new UsageBus(config.redisUrl, logger);
     this.reader = new UsageReader(db);
-    this.eventLog = new UsageEventLog(db, config.usageRetentionDays);
+    this.eventLog = new UsageEventLog(db, config.usageRetentionDays, clock);
     this.recorder = new UsageRecorder(
       (events) => writeUsageBatch(db, events),
       clock,
@@ -51,11 +50,6 @@ export class UsageService {
 
   series(keyId: string, granularity: UsageGranularity, from: Date, to: Date): Promise<UsagePointValue[]> {
     return this.reader.series(keyId, granularity, from, to);
-  }
-
-  /** Stored events of the workspace, newest first, within USAGE_RETENTION_DAYS. */
-  events(workspaceId: string, filter: UsageEventLogFilter, page: PageArgs): Promise<Page<UsageEventRecord>> {
-    return this.eventLog.list(workspaceId, filter, page, this.clock.now());
   }
 
   /** Writes every buffered event, then stops the timers and the bus; safe to call more than once. */

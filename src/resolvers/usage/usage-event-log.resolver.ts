@@ -28,6 +28,6 @@ export class UsageEventLogResolver {
     // Malformed is bad input; a key of another workspace reads like an unknown one (NOT_FOUND).
     const keyId = await checkedKey(ctx.services, member, apiKeyId, errors);
     errors.throwIfAny();
-    return ctx.services.usage.events(member.workspaceId, { apiKeyId: keyId, outcomes: outcomes ?? undefined }, page);
+    return ctx.services.usage.eventLog.list(member.workspaceId, { apiKeyId: keyId, outcomes: outcomes ?? undefined }, page);
   }
 }
