@@ -4,7 +4,7 @@ import { createKey, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { TcpProxy } from "../support/tcp-proxy";
 import { artifactPath, CHROMIUM, openOfflineBrowser, OfflineBrowser } from "../ide/browser";
-import { buildConsoleOnce, consoleUrl, liveCount, liveCountAbove, signInThroughForm } from "./console-support";
+import { buildConsoleOnce, consoleUrl, liveCount, liveCountAbove, signInThroughForm, startTestServerOn } from "./console-support";
 
 let server: TestServer;
 let browser: OfflineBrowser;
@@ -43,7 +43,7 @@ it("says Reconnecting… while the server restarts, then resumes the live counte
     const port = server.port;
     await server.stop();
     await page.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor();
-    server = await startTestServer({ port });
+    server = await startTestServerOn(port);
     // Requests the page may not have seen live: the table must still show each exactly once.
     await use(key.secret, "DuringReconnectA", "DuringReconnectB");
     await page.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor({ state: "hidden", timeout: 15_000 });

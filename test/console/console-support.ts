@@ -2,12 +2,24 @@ import { readFileSync } from "node:fs";
 import type { Locator, Page } from "playwright-core";
 import { buildConsole } from "../../src/console/build-console";
 import { PASSWORD } from "../support/factories";
+import { startTestServer, TestServer } from "../support/server";
 
 let built: Promise<void> | undefined;
 /** `npm test` does not run `npm run build`: build the bundle the server serves, once per process. */
 export function buildConsoleOnce(): Promise<void> {
   built ??= buildConsole();
   return built;
+}
+
+/**
+ * A test server on a given port, e.g. a "restarted" one where the browser expects the old one:
+ * started on a free port as usual, then moved (nothing has connected to it yet).
+ */
+export async function startTestServerOn(port: number): Promise<TestServer> {
+  const server = await startTestServer();
+  await new Promise<void>((resolve, reject) => server.app.httpServer.close((error) => (error ? reject(error) : resolve())));
+  await server.app.listen(port, "127.0.0.1");
+  return { ...server, port, url: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
 }
 
 export const consoleUrl = (port: number) => `http://127.0.0.1:${port}/console`;

@@ -28,8 +28,6 @@ export interface TestServerOptions {
   clock?: ManualClock;
   /** Told the SQL of every statement the server runs, e.g. to prove a query costs a constant number of them. */
   queryCounter?: (sql: string) => void;
-  /** Listen on this port instead of a free one, e.g. to restart a server where clients expect it. */
-  port?: number;
 }
 
 /** A real server on a free port against the test database, with a clock the test controls. */
@@ -43,7 +41,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await dataSource.initialize();
   const services = createServices(dataSource, config, clock, logger);
   const app = await createApp({ schema: await schemaOnce(), services, logger, introspection: config.introspection, exposeInternals: false, development: config.development, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, metricsPublic: config.metricsPublic, poolMax: config.dbPoolMax, benchDisable: config.benchDisable });
-  const port = await app.listen(options.port ?? 0, "127.0.0.1");
+  const port = await app.listen(0, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
