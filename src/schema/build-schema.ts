@@ -11,10 +11,11 @@ import { MemberResolver } from "../resolvers/members/member.resolver";
 import { ViewerResolver } from "../resolvers/members/viewer.resolver";
 import { UsageSeriesResolver } from "../resolvers/usage/usage-series.resolver";
 import { UsageStreamResolver } from "../resolvers/usage/usage-stream.resolver";
+import { UsageEventLogResolver } from "../resolvers/usage/usage-event-log.resolver";
 import { resourceResolvers } from "../resolvers/resources";
 
 // biome-ignore lint/complexity/noBannedTypes: type-graphql's buildSchema takes resolver classes as NonEmptyArray<Function>
-export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver];
+export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver, UsageEventLogResolver];
 
 /**
  * The executable schema, with the access directives declared so that their applications are

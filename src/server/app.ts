@@ -9,6 +9,7 @@ import { GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import { authorize } from "../auth/authorize";
 import { OperationAnalyzer } from "../auth/operation-analysis";
+import { consoleRoutes } from "../console/console-routes";
 import { PermissionMap } from "../auth/permission-map";
 import type { Config } from "../config";
 import { corsMiddleware } from "../hardening/cors";
@@ -116,6 +117,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.use("/graphql", corsMiddleware(config.corsOrigins));
   // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
   app.use(ideRoutes(logger));
+  // Mounted on its own path: no /graphql request passes through it.
+  app.use("/console", consoleRoutes(logger));
   app.use(
     "/graphql",
     express.json({ limit: BODY_LIMIT }),

@@ -14,7 +14,7 @@ export const USAGE_UPDATE_GAP_MS = 1000;
  * The key a stream is narrowed to, checked before anything is sent: malformed is bad input, and a
  * key of another workspace reads exactly like an unknown one (NOT_FOUND).
  */
-async function checkedKey(services: Services, member: MemberPrincipal, apiKeyId: string | null | undefined, errors: FieldErrors): Promise<string | undefined> {
+export async function checkedKey(services: Services, member: MemberPrincipal, apiKeyId: string | null | undefined, errors: FieldErrors): Promise<string | undefined> {
   if (apiKeyId == null) return undefined;
   errors.check(isUuid(apiKeyId), "apiKeyId", "must be the id of an API key");
   errors.throwIfAny();

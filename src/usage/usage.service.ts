@@ -3,6 +3,7 @@ import type { Clock } from "../common/clock";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { RetentionJob } from "./retention-job";
+import { UsageEventLog } from "./usage-event-log";
 import { UsageBus } from "./usage-bus";
 import { countsAsUsage } from "./usage-event";
 import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
@@ -19,12 +20,15 @@ export class UsageService {
   readonly recorder: UsageRecorder;
   readonly reader: UsageReader;
   readonly bus: UsageBus;
+  /** Stored events, newest first, within USAGE_RETENTION_DAYS (the `usageEventLog` query). */
+  readonly eventLog: UsageEventLog;
   readonly retention: RetentionJob;
   private closing: Promise<void> | null = null;
 
   constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
     this.bus = new UsageBus(config.redisUrl, logger);
     this.reader = new UsageReader(db);
+    this.eventLog = new UsageEventLog(db, config.usageRetentionDays, clock);
     this.recorder = new UsageRecorder(
       (events) => writeUsageBatch(db, events),
       clock,

@@ -79,6 +79,9 @@ describe("docs/operations run as written", () => {
     const ids = (await run("06-revoked-and-expired-keys.graphql", "RevokedAndExpiredKeys", {}, security)).apiKeys.nodes.map((k: { id: string }) => k.id);
     expect(ids).toContain(rotated.apiKey.id);
     expect((await run("10-audit-log.graphql", "AuditLog", { first: 20 }, security)).auditLog.totalCount).toBeGreaterThan(0);
+    expect((await run("18-members.graphql", "Members", {}, security)).members.nodes.map((m: { email: string }) => m.email).sort()).toEqual([securityEmail, email].sort());
+    await server.services.usage.recorder.flushAll();
+    expect((await run("19-usage-event-log.graphql", "UsageEventLog", { apiKeyId: id }, security)).usageEventLog.totalCount).toBeGreaterThan(0);
     expect((await run("11-key-usage.graphql", "KeyUsage", { id }, security)).apiKey.usage).toEqual({ last24h: expect.any(Number), last7d: expect.any(Number), last30d: expect.any(Number) });
     expect(Array.isArray((await run("12-usage-series.graphql", "UsageSeries", { id, granularity: "HOUR" }, security)).apiKey.usageSeries)).toBe(true);
     await run("02-sign-in.graphql", "SignOut", {}, admin);

@@ -45,9 +45,11 @@ query ActiveKeys {
   }
 }
 
-# 4. Watch usage live (as ADMIN or SECURITY). Leave $id empty for every key of the
-#    workspace, or set {"id": "<key id>"} in Variables. Then call the API with the key
-#    ({"Authorization": "Bearer gqk_…"} in another tab) and watch the counters move.
+# 4. Watch usage live (as ADMIN or SECURITY). GraphiQL runs one operation at a time: running
+#    anything else in this window ends the subscription. To watch while you work, open the key
+#    console at /console on this server (live counters and requests per key), or run this in
+#    a second browser window and call the API from a terminal or another client. Leave $id
+#    empty for every key of the workspace, or set {"id": "<key id>"} in Variables.
 
 subscription KeyUsage($id: ID) {
   apiKeyUsage(apiKeyId: $id) {

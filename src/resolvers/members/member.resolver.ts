@@ -1,10 +1,25 @@
-import { Arg, Ctx, Directive, Mutation, Resolver } from "type-graphql";
+import { Arg, Ctx, Directive, Int, Mutation, Query, Resolver } from "type-graphql";
 import { membersOnly, publicOperation } from "../../auth/access-directives";
+import { readPageArgs } from "../../common/pagination";
+import { FieldErrors } from "../../common/validation";
 import { GraphQLContext, memberOf } from "../../server/context";
-import { CreateMemberInput, Member, Session, SignUpInput } from "./member.types";
+import { CreateMemberInput, Member, MemberConnection, Session, SignUpInput } from "./member.types";
 
 @Resolver()
 export class MemberResolver {
+  @Query(() => MemberConnection, { description: "Members of your workspace, newest first." })
+  @Directive(membersOnly("ADMIN", "SECURITY"))
+  members(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("first", () => Int, { defaultValue: 50, nullable: true }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ) {
+    const errors = new FieldErrors();
+    const page = readPageArgs(first, after, errors, 50);
+    errors.throwIfAny();
+    return ctx.services.members.list(memberOf(ctx).workspaceId, page);
+  }
+
   @Mutation(() => Session, { description: "Creates a workspace and its first ADMIN, and signs them in." })
   @Directive(publicOperation)
   signUp(@Ctx() ctx: GraphQLContext, @Arg("input", () => SignUpInput) input: SignUpInput) {

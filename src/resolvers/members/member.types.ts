@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { MemberRole } from "../../entities/member.entity";
+import { Connection } from "../common/connection";
 import { PrincipalKind } from "../common/enums";
 import { ApiKey } from "../keys/api-key.types";
 
@@ -26,6 +27,9 @@ export class Member {
   @Field()
   createdAt: Date;
 }
+
+@ObjectType()
+export class MemberConnection extends Connection(Member, "Member") {}
 
 @ObjectType({ description: "A member's sign-in. `token` is shown once; send it as `Authorization: Bearer <token>`." })
 export class Session {

@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Resource } from "../../auth/resource";
 import { UsageOutcome } from "../../usage/usage-event";
 import { UsageGranularity } from "../../usage/usage-reader";
+import { Connection } from "../common/connection";
 
 registerEnumType(UsageGranularity, { name: "UsageGranularity", description: "Bucket size of a usage series; buckets are aligned to UTC." });
 registerEnumType(UsageOutcome, {
@@ -59,3 +60,6 @@ export class UsageEvent {
   @Field(() => Int, { nullable: true })
   durationMs: number | null;
 }
+
+@ObjectType()
+export class UsageEventConnection extends Connection(UsageEvent, "UsageEvent") {}

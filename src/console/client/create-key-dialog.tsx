@@ -1,0 +1,143 @@
+import { FormEvent, useState } from "react";
+import { ApiError, FieldError } from "./api";
+import { useSession } from "./session";
+import { Dialog, FieldMessage, messageFor } from "./ui";
+
+const CREATE = `mutation ConsoleCreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`;
+
+/** The resources in the API's order, with the seed's names; analytics is read-only. */
+export const RESOURCES: { value: string; label: string; readOnly?: boolean }[] = [
+  { value: "CALLS", label: "Calls" },
+  { value: "LEADS", label: "Leads" },
+  { value: "AGENTS", label: "Agents" },
+  { value: "ANALYTICS", label: "Analytics", readOnly: true },
+  { value: "CONTACTS", label: "Contacts" },
+  { value: "KNOWLEDGE_BASE", label: "Knowledge base" },
+  { value: "INTEGRATIONS", label: "Integrations" },
+];
+
+type Grants = Record<string, { read: boolean; write: boolean }>;
+
+/** The seed's create form: name, optional expiry (the browser's time zone), read/write per resource. */
+export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (secret: string) => void }) {
+  const { call } = useSession();
+  const [name, setName] = useState("");
+  const [expiry, setExpiry] = useState("");
+  const [grants, setGrants] = useState<Grants>({});
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const toggle = (resource: string, access: "read" | "write", on: boolean) =>
+    setGrants((before) => ({ ...before, [resource]: { ...(before[resource] ?? { read: false, write: false }), [access]: on } }));
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors([]);
+    setFailure(null);
+    // Every grant as ticked, none implied: write never adds read. The API checks the rules.
+    const permissions = Object.entries(grants)
+      .filter(([, g]) => g.read || g.write)
+      .map(([resource, g]) => ({ resource, read: g.read, write: g.write }));
+    const input = { name, permissions, ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}) };
+    try {
+      const { createApiKey } = await call<{ createApiKey: { secret: string } }>(CREATE, { input });
+      onCreated(createApiKey.secret);
+    } catch (error) {
+      const apiError = error as ApiError;
+      if (apiError.fields?.length) setErrors(apiError.fields);
+      else setFailure(apiError.message);
+      setBusy(false);
+    }
+  }
+
+  const nameError = messageFor(errors, "input.name");
+  const expiryError = messageFor(errors, "input.expiresAt");
+  const permissionsError = messageFor(errors, "input.permissions");
+  return (
+    <Dialog title="Create an API key" onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <label htmlFor="key-name">Name</label>
+        <p id="key-name-hint" className="hint">
+          A descriptive name that says how the key is used, for example Production Backend or CRM Integration.
+        </p>
+        <input
+          id="key-name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-invalid={nameError ? true : undefined}
+          aria-describedby={nameError ? "key-name-error key-name-hint" : "key-name-hint"}
+        />
+        <FieldMessage id="key-name-error" label="Name" message={nameError} />
+
+        <label htmlFor="key-expiry">Expiry date</label>
+        <p id="key-expiry-hint" className="hint">
+          Optional, in your time zone. The key stops working at that moment; leave blank for no expiry.
+        </p>
+        <input
+          id="key-expiry"
+          type="datetime-local"
+          value={expiry}
+          onChange={(e) => setExpiry(e.target.value)}
+          aria-invalid={expiryError ? true : undefined}
+          aria-describedby={expiryError ? "key-expiry-error key-expiry-hint" : "key-expiry-hint"}
+        />
+        <FieldMessage id="key-expiry-error" label="Expiry date" message={expiryError} />
+
+        <fieldset aria-describedby={permissionsError ? "key-permissions-error key-permissions-hint" : "key-permissions-hint"}>
+          <legend>Permissions</legend>
+          <p id="key-permissions-hint" className="hint">
+            Grant at least one. Write does not include read: tick both if needed. Analytics is read-only.
+          </p>
+          <PermissionGrid grants={grants} onToggle={toggle} />
+          <FieldMessage id="key-permissions-error" label="Permissions" message={permissionsError} />
+        </fieldset>
+        {failure && (
+          <p className="field-error" role="alert">
+            {failure}
+          </p>
+        )}
+        <div className="dialog-buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            Create key
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function PermissionGrid({ grants, onToggle }: { grants: Grants; onToggle: (resource: string, access: "read" | "write", on: boolean) => void }) {
+  return (
+    <table className="grid">
+      <thead>
+        <tr>
+          <th scope="col">Resource</th>
+          <th scope="col">Read</th>
+          <th scope="col">Write</th>
+        </tr>
+      </thead>
+      <tbody>
+        {RESOURCES.map((r) => (
+          <tr key={r.value}>
+            <th scope="row">{r.label}</th>
+            <td>
+              <input type="checkbox" aria-label={`${r.label} read`} checked={grants[r.value]?.read ?? false} onChange={(e) => onToggle(r.value, "read", e.target.checked)} />
+            </td>
+            <td>
+              {r.readOnly ? (
+                <span className="hint">Read only</span>
+              ) : (
+                <input type="checkbox" aria-label={`${r.label} write`} checked={grants[r.value]?.write ?? false} onChange={(e) => onToggle(r.value, "write", e.target.checked)} />
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
