@@ -5,7 +5,7 @@
 export interface Config {
   readonly port: number;
   readonly host: string;
-  /** A postgres:// URL, or undefined for the embedded PGlite database under dataDir. */
+  /** A postgres:// URL, or undefined for the embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly redisUrl: string | undefined;

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { systemClock } from "./common/clock";
 import { ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/database";
-import { DataDirInUseError } from "./db/embedded";
+import { EmbeddedDatabaseError } from "./db/embedded";
 import { createLogger } from "./logger";
 import { buildAppSchema } from "./schema/build-schema";
 import { startMetricsServer } from "./metrics/metrics-server";
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   try {
     database = await openDatabase(config, logger);
   } catch (error) {
-    if (error instanceof DataDirInUseError) {
+    if (error instanceof EmbeddedDatabaseError) {
       console.error(`grantql: ${error.message}`);
       process.exit(1);
     }

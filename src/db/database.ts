@@ -12,13 +12,13 @@ export interface Database {
 }
 
 /**
- * DATABASE_URL → that PostgreSQL; unset → PGlite under DATA_DIR behind a loopback socket. Either
- * way the pending migrations run before the server takes a request.
+ * DATABASE_URL → that PostgreSQL; unset → the embedded PostgreSQL under DATA_DIR (started, or joined
+ * when another process runs it). Either way the pending migrations run before the server takes a request.
  */
 export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
-  const embedded = config.databaseUrl ? null : await startEmbeddedDatabase(config.dataDir, config.dbPoolMax);
+  const embedded = config.databaseUrl ? null : await startEmbeddedDatabase(config.dataDir);
   const url = config.databaseUrl ?? embedded!.url;
-  const dataSource = createDataSource({ url, poolMax: config.dbPoolMax, embedded: !!embedded });
+  const dataSource = createDataSource({ url, poolMax: config.dbPoolMax });
   try {
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: "each" });

@@ -37,7 +37,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const clock = options.clock ?? new ManualClock(new Date());
   const chunks: string[] = [];
   const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
-  const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, embedded: !!process.env.GRANTQL_TEST_EMBEDDED, logger: queryLogger(options.queryCounter) });
+  const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, logger: queryLogger(options.queryCounter) });
   await dataSource.initialize();
   const services = createServices(dataSource, config, clock, logger);
   const app = await createApp({ schema: await schemaOnce(), services, logger, introspection: config.introspection, exposeInternals: false, development: config.development, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, metricsPublic: config.metricsPublic, poolMax: config.dbPoolMax, benchDisable: config.benchDisable });
