@@ -43,15 +43,25 @@ async function main(): Promise<void> {
   logger.info({ port, host: config.host, embedded: database.embedded }, `grantql listening on http://localhost:${port}/graphql`);
 
   let stopping = false;
+  const timeoutSeconds = config.shutdownTimeoutSeconds;
+  // Past the deadline nothing more is awaited: the usage still buffered gets the last part of it, then the process exits 1.
+  const giveUp = async (flushMs: number) => {
+    const recorder = services.usage.recorder;
+    await Promise.race([recorder.flushAll(flushMs), new Promise((resolve) => setTimeout(resolve, flushMs))]);
+    const lost = recorder.stats().bufferDepth;
+    logger.error({ timeoutSeconds, usageEventsLost: lost }, `shutdown did not finish within SHUTDOWN_TIMEOUT (${timeoutSeconds} s); wrote the usage it could (${lost} events lost); exiting 1`);
+    logger.flush();
+    process.exit(1);
+  };
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, `already shutting down; the process exits within SHUTDOWN_TIMEOUT (${timeoutSeconds} s)`);
+      return;
+    }
     stopping = true;
-    logger.info({ signal }, "shutting down: draining HTTP and WebSocket connections");
-    const force = setTimeout(() => {
-      logger.error("shutdown took longer than 20 s; exiting");
-      process.exit(1);
-    }, 20_000);
-    force.unref();
+    logger.info({ signal, timeoutSeconds }, "shutting down: draining HTTP and WebSocket connections");
+    const flushMs = Math.min(5000, (timeoutSeconds * 1000) / 5);
+    setTimeout(() => void giveUp(flushMs), timeoutSeconds * 1000 - flushMs);
     try {
       await app.stop();
       await metricsServer?.close();
