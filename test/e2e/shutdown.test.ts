@@ -55,6 +55,14 @@ async function startServerNobodyReads(env: Record<string, string>): Promise<{ ur
 }
 
 describe("a stdout whose reader has gone never wedges the server", () => {
+  it("the reader exits (EPIPE) and SIGTERM follows at once: the process still exits 0 within SHUTDOWN_TIMEOUT", async () => {
+    const server = await startServerProcess({ REDIS_URL: "", SHUTDOWN_TIMEOUT: "5" });
+    server.child.stdout!.destroy();
+    const started = performance.now();
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5000);
+  }, 60_000);
+
   it("the reader exits (EPIPE): the server goes on serving, and SIGTERM twice ends it within SHUTDOWN_TIMEOUT", async () => {
     const server = await startServerProcess({ REDIS_URL: "", SHUTDOWN_TIMEOUT: "5" });
     server.child.stdout!.destroy();
