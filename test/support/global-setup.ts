@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDataSource } from "../../ormconfig";
 import { startEmbeddedDatabase } from "../../src/db/embedded";
+import { ensureDatabase } from "./ensure-database";
 
 /**
  * One database for the whole run: DATABASE_URL when set (CI gives a fresh one), else the embedded
@@ -18,6 +19,8 @@ export default async function globalSetup(): Promise<void> {
     process.env.DATABASE_URL = embedded.url;
     (globalThis as { __embedded?: typeof embedded }).__embedded = embedded;
     (globalThis as { __embeddedDir?: string }).__embeddedDir = dir;
+  } else {
+    await ensureDatabase(process.env.DATABASE_URL);
   }
   const dataSource = createDataSource({ url: process.env.DATABASE_URL, poolMax: 1 });
   await dataSource.initialize();
