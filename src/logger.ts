@@ -35,6 +35,9 @@ export const REDACT_PATHS = [
   "*.*.*.token",
 ];
 
+/** One writer for the process's stdout, whichever loggers share it, so their lines never interleave. */
+let stdout: StdoutDestination | undefined;
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -44,7 +47,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     // Not pino.destination(): a stdout whose reader has gone must never wedge the process (see StdoutDestination).
-    destination ?? new StdoutDestination(),
+    destination ?? (stdout ??= new StdoutDestination()),
   );
 }
 
