@@ -51,4 +51,12 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
+/** Resolves once the logger's pending lines are written, or after `timeoutMs` (a stuck stdout must not hold up an exit). */
+export function flushLogger(logger: Logger, timeoutMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, timeoutMs);
+    logger.flush(() => resolve());
+  });
+}
+
 export type { Logger };

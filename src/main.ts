@@ -3,7 +3,7 @@ import { systemClock } from "./common/clock";
 import { ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/database";
 import { EmbeddedDatabaseError } from "./db/embedded";
-import { createLogger } from "./logger";
+import { createLogger, flushLogger } from "./logger";
 import { buildAppSchema } from "./schema/build-schema";
 import { startMetricsServer } from "./metrics/metrics-server";
 import { createApp } from "./server/app";
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     await Promise.race([recorder.flushAll(flushMs), new Promise((resolve) => setTimeout(resolve, flushMs))]);
     const lost = recorder.stats().bufferDepth;
     logger.error({ timeoutSeconds, usageEventsLost: lost }, `shutdown did not finish within SHUTDOWN_TIMEOUT (${timeoutSeconds} s); wrote the usage it could (${lost} events lost); exiting 1`);
-    logger.flush();
+    await flushLogger(logger);
     process.exit(1);
   };
   const shutdown = async (signal: string) => {
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       logger.info("HTTP and WebSocket drained");
       await database.close();
       logger.info("stopped cleanly");
-      logger.flush();
+      await flushLogger(logger);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, "error during shutdown");

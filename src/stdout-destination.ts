@@ -16,6 +16,8 @@ export class StdoutDestination {
   private queue: string[] = [];
   private queuedBytes = 0;
   private current: Buffer | null = null;
+  /** A write of `current` is under way; at exit it is not sent again (it would appear twice). */
+  private inFlight = false;
   private dead = false;
   private waiting: (() => void)[] = [];
   /** Lines dropped because stdout did not take them in time. */
@@ -46,7 +48,8 @@ export class StdoutDestination {
   /** One synchronous attempt to write what is pending; whatever stdout refuses is lost. */
   flushSync(): void {
     if (this.dead) return;
-    let pending = Buffer.concat([this.current ?? Buffer.alloc(0), Buffer.from(this.queue.join(""))]);
+    const unsent = this.current && !this.inFlight ? this.current : Buffer.alloc(0);
+    let pending = Buffer.concat([unsent, Buffer.from(this.queue.join(""))]);
     this.queue = [];
     this.queuedBytes = 0;
     this.current = null;
@@ -71,7 +74,9 @@ export class StdoutDestination {
 
   private send(): void {
     const chunk = this.current!;
+    this.inFlight = true;
     write(this.fd, chunk, (error, written) => {
+      this.inFlight = false;
       if (this.dead || this.current !== chunk) return;
       if (error?.code === "EAGAIN") {
         setTimeout(() => this.send(), RETRY_MS).unref();
