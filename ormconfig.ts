@@ -6,8 +6,6 @@ import { migrations } from "./src/migrations";
 export interface DataSourceOptions {
   url: string;
   poolMax?: number;
-  /** The embedded PGlite has no uuid-ossp and installs nothing; gen_random_uuid() comes from pgcrypto/core. */
-  embedded?: boolean;
   /** Abandon a connection attempt or a query after this long, so an unreachable database fails fast. */
   timeoutMs?: number;
   /** Sees every statement (TypeORM calls a custom logger's `logQuery` for each); tests count statements with it. */
@@ -24,21 +22,16 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     uuidExtension: "pgcrypto",
-    installExtensions: !options.embedded,
     logging: false,
     ...(options.logger ? { logger: options.logger } : {}),
     extra: {
-      // PGlite is one session behind the socket server, which queues protocol messages, not whole
-      // queries: two pooled connections sending Parse/Bind/Execute at once interleave and fail
-      // ("unnamed prepared statement does not exist"). PGlite runs one statement at a time anyway,
-      // so one connection costs nothing and makes concurrent requests safe.
-      max: options.embedded ? 1 : (options.poolMax ?? 10),
+      max: options.poolMax ?? 10,
       connectionTimeoutMillis: options.timeoutMs ?? 5000,
-      query_timeout: options.embedded ? undefined : 30000,
+      query_timeout: 30000,
       // The server ends a statement that runs too long, and keep-alive notices a peer that vanished
-      // without closing (a partition); PGlite runs in this process, so neither applies to it.
-      statement_timeout: options.embedded ? undefined : 15000,
-      keepAlive: !options.embedded,
+      // without closing (a partition).
+      statement_timeout: 15000,
+      keepAlive: true,
       application_name: "grantql",
     },
   });

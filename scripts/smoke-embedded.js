@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Starts the built server on the embedded database (no DATABASE_URL) in a temporary DATA_DIR,
-// waits for /readyz, signs up and creates a key over HTTP, stops it with SIGTERM and checks that
-// it exited 0 — what a newcomer's `npm start` does, end to end.
+// Runs `npm start` (the build already done, so --ignore-scripts skips only the prestart build) on
+// the embedded PostgreSQL (no DATABASE_URL) in a temporary DATA_DIR, waits for /readyz, signs up
+// and creates a key over HTTP, sends SIGTERM to the npm process and checks that it exited 0 and
+// that the embedded PostgreSQL stopped with it — what a newcomer's `npm start` does, end to end.
 const { spawn } = require("node:child_process");
-const { mkdtempSync, rmSync } = require("node:fs");
+const { existsSync, mkdtempSync, rmSync } = require("node:fs");
 const { createServer } = require("node:net");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
@@ -34,7 +35,7 @@ async function main() {
   const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, SCRYPT_COST: "12" };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, ["dist/src/main.js"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn("npm", ["start", "--silent", "--ignore-scripts"], { env, stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
@@ -62,6 +63,8 @@ async function main() {
     child.kill("SIGTERM");
     const { code, signal } = await exited;
     if (code !== 0) throw new Error(`the server exited with ${code ?? signal} after SIGTERM`);
+    if (existsSync(join(dataDir, "postgres", "postmaster.pid"))) throw new Error("the embedded PostgreSQL is still running after the server stopped");
+    if (await fetch(`${base}/healthz`).then(() => true, () => false)) throw new Error("something still answers on the server's port");
     console.log("embedded smoke: 1 passed, 0 failed");
   } catch (error) {
     child.kill("SIGKILL");

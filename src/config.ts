@@ -5,9 +5,11 @@
 export interface Config {
   readonly port: number;
   readonly host: string;
-  /** A postgres:// URL, or undefined for the embedded PGlite database under dataDir. */
+  /** A postgres:// URL, or undefined for the embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** SHUTDOWN_TIMEOUT: after a SIGTERM, the process exits (non-zero) by this deadline whatever it waits on. */
+  readonly shutdownTimeoutSeconds: number;
   readonly redisUrl: string | undefined;
   readonly signupEnabled: boolean;
   readonly sessionTtlSeconds: number;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || "0.0.0.0",
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     dataDir: env.DATA_DIR?.trim() || "./.data",
+    shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", 25, 1, 600),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     signupEnabled: boolean(env, "SIGNUP_ENABLED", true),
     sessionTtlSeconds: duration(env, "SESSION_TTL", 12 * 3600, 60, 30 * 86400),

@@ -1,4 +1,5 @@
 import pino, { DestinationStream, Logger } from "pino";
+import { StdoutDestination } from "./stdout-destination";
 
 /**
  * Structured JSON logs. Anything that could carry a credential is redacted wherever it appears,
@@ -34,6 +35,9 @@ export const REDACT_PATHS = [
   "*.*.*.token",
 ];
 
+/** One writer for the process's stdout, whichever loggers share it, so their lines never interleave. */
+let stdout: StdoutDestination | undefined;
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -42,8 +46,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ sync: false }),
+    // Not pino.destination(): a stdout whose reader has gone must never wedge the process (see StdoutDestination).
+    destination ?? (stdout ??= new StdoutDestination()),
   );
+}
+
+/** Resolves once the logger's pending lines are written, or after `timeoutMs` (a stuck stdout must not hold up an exit). */
+export function flushLogger(logger: Logger, timeoutMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, timeoutMs);
+    logger.flush(() => resolve());
+  });
 }
 
 export type { Logger };

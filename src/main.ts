@@ -2,8 +2,8 @@ import "reflect-metadata";
 import { systemClock } from "./common/clock";
 import { ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/database";
-import { DataDirInUseError } from "./db/embedded";
-import { createLogger } from "./logger";
+import { EmbeddedDatabaseError } from "./db/embedded";
+import { createLogger, flushLogger } from "./logger";
 import { buildAppSchema } from "./schema/build-schema";
 import { startMetricsServer } from "./metrics/metrics-server";
 import { createApp } from "./server/app";
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   try {
     database = await openDatabase(config, logger);
   } catch (error) {
-    if (error instanceof DataDirInUseError) {
+    if (error instanceof EmbeddedDatabaseError) {
       console.error(`grantql: ${error.message}`);
       process.exit(1);
     }
@@ -43,22 +43,32 @@ async function main(): Promise<void> {
   logger.info({ port, host: config.host, embedded: database.embedded }, `grantql listening on http://localhost:${port}/graphql`);
 
   let stopping = false;
+  const timeoutSeconds = config.shutdownTimeoutSeconds;
+  // Past the deadline nothing more is awaited: the usage still buffered gets the last part of it, then the process exits 1.
+  const giveUp = async (flushMs: number) => {
+    const recorder = services.usage.recorder;
+    await Promise.race([recorder.flushAll(flushMs), new Promise((resolve) => setTimeout(resolve, flushMs))]);
+    const lost = recorder.stats().bufferDepth;
+    logger.error({ timeoutSeconds, usageEventsLost: lost }, `shutdown did not finish within SHUTDOWN_TIMEOUT (${timeoutSeconds} s); wrote the usage it could (${lost} events lost); exiting 1`);
+    await flushLogger(logger);
+    process.exit(1);
+  };
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, `already shutting down; the process exits within SHUTDOWN_TIMEOUT (${timeoutSeconds} s)`);
+      return;
+    }
     stopping = true;
-    logger.info({ signal }, "shutting down: draining HTTP and WebSocket connections");
-    const force = setTimeout(() => {
-      logger.error("shutdown took longer than 20 s; exiting");
-      process.exit(1);
-    }, 20_000);
-    force.unref();
+    logger.info({ signal, timeoutSeconds }, "shutting down: draining HTTP and WebSocket connections");
+    const flushMs = Math.min(5000, (timeoutSeconds * 1000) / 5);
+    setTimeout(() => void giveUp(flushMs), timeoutSeconds * 1000 - flushMs);
     try {
       await app.stop();
       await metricsServer?.close();
       logger.info("HTTP and WebSocket drained");
       await database.close();
       logger.info("stopped cleanly");
-      logger.flush();
+      await flushLogger(logger);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, "error during shutdown");

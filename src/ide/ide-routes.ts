@@ -33,6 +33,12 @@ export function ideRoutes(logger: Logger, bundleDir: string = ideBundleDir()): R
   let page: string | undefined;
   let warned = false;
 
+  // A bare host and a trailing slash lead to the endpoint: the page's relative URLs resolve only from /graphql.
+  router.get(["/", "/graphql/"], (req, res, next) => {
+    if (req.path !== "/" && req.path !== "/graphql/") return next();
+    const query = req.originalUrl.indexOf("?");
+    res.redirect(302, `/graphql${query < 0 ? "" : req.originalUrl.slice(query)}`);
+  });
   router.get("/graphql", (req, res, next) => {
     if (!prefersHtml(req)) return next();
     page ??= existsSync(pagePath) ? readFileSync(pagePath, "utf8") : undefined;

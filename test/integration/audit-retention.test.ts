@@ -8,7 +8,7 @@ import { RetentionJob } from "../../src/usage/retention-job";
 
 let db: DataSource;
 beforeAll(async () => {
-  db = createDataSource({ url: process.env.DATABASE_URL!, poolMax: 2, embedded: !!process.env.GRANTQL_TEST_EMBEDDED });
+  db = createDataSource({ url: process.env.DATABASE_URL!, poolMax: 2 });
   await db.initialize();
 });
 afterAll(() => db.destroy());

@@ -1,8 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { runCli } from "../../src/cli/cli";
-import { DataDirInUseError, startEmbeddedDatabase } from "../../src/db/embedded";
 import { dataOf, gql } from "../support/client";
 import { expectUnauthenticated } from "../support/assertions";
 import { createKey, signUp, uniqueEmail } from "../support/factories";
@@ -56,13 +52,4 @@ it("revoke-key with an unknown id fails with a clear message", async () => {
 it("an unknown command prints the usage and exits 2", async () => {
   expect(await runCli(["frobnicate"])).toBe(2);
   expect(printed.join("\n")).toContain("usage: npm run cli");
-});
-
-it("the embedded database held by a running server is refused at once with a clear message, not a hang", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "grantql-locked-"));
-  writeFileSync(join(dir, "grantql.lock"), String(process.ppid)); // a live process that is not us
-  const started = Date.now();
-  await expect(startEmbeddedDatabase(dir, 2)).rejects.toThrow(DataDirInUseError);
-  await expect(startEmbeddedDatabase(dir, 2)).rejects.toThrow(/in use by a running grantql server \(pid \d+\)/);
-  expect(Date.now() - started).toBeLessThan(1000);
 });

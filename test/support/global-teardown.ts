@@ -1,4 +1,7 @@
+import { rmSync } from "node:fs";
+
 export default async function globalTeardown(): Promise<void> {
-  const embedded = (globalThis as { __embedded?: { stop(): Promise<void> } }).__embedded;
-  await embedded?.stop();
+  const state = globalThis as { __embedded?: { stop(): Promise<void> }; __embeddedDir?: string };
+  await state.__embedded?.stop();
+  if (state.__embeddedDir) rmSync(state.__embeddedDir, { recursive: true, force: true });
 }

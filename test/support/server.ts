@@ -40,7 +40,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const clock = options.clock ?? new ManualClock(new Date());
   const chunks: string[] = [];
   const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
-  const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, embedded: !!process.env.GRANTQL_TEST_EMBEDDED, logger: queryLogger(options.queryCounter) });
+  const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, logger: queryLogger(options.queryCounter) });
   await dataSource.initialize();
   const services = createServices(dataSource, config, clock, logger);
   const app = await createApp({ config, schema: await schemaOnce(), services, logger, composition: options.composition?.(services) });

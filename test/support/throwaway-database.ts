@@ -31,7 +31,7 @@ export async function createThrowawayDatabase(): Promise<ThrowawayDatabase> {
     }
   };
   await run(adminUrl, `CREATE DATABASE ${name}`);
-  const dataSource = createDataSource({ url, poolMax: 1, embedded: !!process.env.GRANTQL_TEST_EMBEDDED });
+  const dataSource = createDataSource({ url, poolMax: 1 });
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: "each" });
   await dataSource.destroy();

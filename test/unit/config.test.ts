@@ -41,6 +41,12 @@ describe("configuration", () => {
   ])("reads SESSION_TTL=%s as %d seconds", (raw, seconds) => {
     expect(loadConfig({ SESSION_TTL: raw }).sessionTtlSeconds).toBe(seconds);
   });
+
+  it("SHUTDOWN_TIMEOUT defaults to 25 s, reads a duration, and refuses 0 with one line naming it", () => {
+    expect(loadConfig({}).shutdownTimeoutSeconds).toBe(25);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: "2m" }).shutdownTimeoutSeconds).toBe(120);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT: "0" })).toThrow(/^SHUTDOWN_TIMEOUT must be a duration/);
+  });
 });
 
 describe("abuse limits and retention", () => {

@@ -14,7 +14,7 @@ import { eventually } from "../support/eventually";
 
 let db: DataSource;
 beforeAll(async () => {
-  db = createDataSource({ url: process.env.DATABASE_URL!, poolMax: 2, embedded: !!process.env.GRANTQL_TEST_EMBEDDED });
+  db = createDataSource({ url: process.env.DATABASE_URL!, poolMax: 2 });
   await db.initialize();
 });
 afterAll(() => db.destroy());

