@@ -28,6 +28,7 @@ export async function enforceRateLimit(req: IncomingMessage, res: ServerResponse
     operationType: guessOperationType(operation.query),
     operationName: operation.operationName ?? /^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(operation.query ?? "")?.[1] ?? null,
     outcome: UsageOutcome.RATE_LIMITED,
+    clientAddress: (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress,
   });
   throw rateLimited(decision.resetSeconds);
 }

@@ -6,6 +6,7 @@ import { withAccessDirectives } from "../auth/access-directives";
 import "../resolvers/common/enums";
 import { DateTimeScalar } from "../resolvers/common/scalars";
 import { AuditResolver } from "../resolvers/audit/audit.resolver";
+import { SecurityAlertResolver } from "../resolvers/alerts/security-alert.resolver";
 import { ApiKeyResolver } from "../resolvers/keys/api-key.resolver";
 import { MemberResolver } from "../resolvers/members/member.resolver";
 import { ViewerResolver } from "../resolvers/members/viewer.resolver";
@@ -14,7 +15,7 @@ import { UsageStreamResolver } from "../resolvers/usage/usage-stream.resolver";
 import { resourceResolvers } from "../resolvers/resources";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver];
+export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver, SecurityAlertResolver];
 
 /**
  * The executable schema, with the access directives declared so that their applications are

@@ -6,6 +6,7 @@ import { buildContext, GraphQLContext, RequestMeta } from "./context";
 import { isDatabaseUnavailable } from "./format-error";
 import { recordRejected, requestOperation } from "./metering-plugin";
 import { enforceRateLimit } from "../hardening/rate-limit-gate";
+import { enforceAllowlist } from "../hardening/allowlist-gate";
 
 /**
  * The request's id (the client's `X-Request-Id`, bounded, or a new one) and its client address, read
@@ -33,6 +34,7 @@ export async function httpContext(req: IncomingMessage, services: Services, meta
     if (verification.apiKey) recordRejected(services.usage.recorder, verification.apiKey, requestOperation(req));
     throw unauthenticated(verification.reason);
   }
+  enforceAllowlist(req, verification.principal, meta.ip, services);
   // A key over its rate limit is refused here, before parsing: a flood costs no GraphQL work.
   try {
     if (res) await enforceRateLimit(req, res, verification.principal, services);

@@ -47,6 +47,7 @@ export function meteringPlugin(recorder: () => UsageRecorder): ApolloServerPlugi
             resources: analysis?.resources ?? [],
             outcome: outcomeOf(errors),
             durationMs: performance.now() - started,
+            clientAddress: contextValue.meta.ip,
           });
         },
       };

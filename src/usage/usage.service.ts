@@ -4,10 +4,10 @@ import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { RetentionJob } from "./retention-job";
 import { UsageBus } from "./usage-bus";
-import { countsAsUsage } from "./usage-event";
+import { countsAsUsage, UsageEventRecord } from "./usage-event";
 import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
 import { UsageRecorder } from "./usage-recorder";
-import { writeUsageBatch } from "./usage-writer";
+import { FreshAddress, writeUsageBatch } from "./usage-writer";
 
 export type { UsageCountsValue } from "./usage-reader";
 
@@ -20,16 +20,23 @@ export class UsageService {
   readonly reader: UsageReader;
   readonly bus: UsageBus;
   readonly retention: RetentionJob;
+  /** Told each batch once it committed (security alerts read their digest from it). */
+  readonly committed = new Set<(events: UsageEventRecord[]) => void>();
+  /** Told the addresses a committed batch used for the first time in 30 days, with the batch. */
+  readonly freshAddresses = new Set<(fresh: FreshAddress[], events: readonly UsageEventRecord[]) => void>();
   private closing: Promise<void> | null = null;
 
   constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
     this.bus = new UsageBus(config.redisUrl, logger);
     this.reader = new UsageReader(db);
     this.recorder = new UsageRecorder(
-      (events) => writeUsageBatch(db, events),
+      (events) => writeUsageBatch(db, events, (fresh) => this.freshAddresses.forEach((listener) => listener(fresh, events))),
       clock,
       logger,
-      (events) => this.bus.publishCommitted(events, (e) => countsAsUsage(e.outcome)),
+      (events) => {
+        this.bus.publishCommitted(events, (e) => countsAsUsage(e.outcome));
+        this.committed.forEach((listener) => listener(events));
+      },
       { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
     );
     this.retention = new RetentionJob(db, clock, logger, { retentionDays: config.usageRetentionDays });
