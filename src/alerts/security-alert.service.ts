@@ -86,6 +86,7 @@ export class SecurityAlertService {
 
   /** Stores and, after commit, publishes; returns what was new. Failures are logged, never thrown. */
   async raise(candidates: readonly AlertCandidate[]): Promise<SecurityAlertMessage[]> {
+    if (candidates.length === 0) return [];
     try {
       const raised = await this.db.transaction((manager) => this.insert(manager, candidates));
       this.publish(raised);
