@@ -17,9 +17,11 @@ const DUE_SQL = `
 SELECT id::text AS id, workspace_id::text AS workspace_id, expires_at FROM api_key
 WHERE revoked_at IS NULL AND rotated_to_id IS NULL AND expires_at IS NOT NULL AND expires_at <= $1 AND expires_at > $2`;
 
-function daysLeft(expiresAt: Date, now: Date): string {
-  const days = Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS);
-  return days === 1 ? "1 day" : `${days} days`;
+/** "7 days", "1 day", "3 hours": whole days when a day or more is left, else hours (at least 1). */
+export function timeLeft(expiresAt: Date, now: Date): string {
+  const ms = expiresAt.getTime() - now.getTime();
+  const [count, unit] = ms >= DAY_MS ? [Math.floor(ms / DAY_MS), "day"] : [Math.max(1, Math.ceil(ms / 3_600_000)), "hour"];
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }
 
 /**
@@ -87,7 +89,7 @@ export class ExpiryAlertJob {
       apiKeyId: key.id,
       kind: expired ? SecurityAlertKind.KEY_EXPIRED : SecurityAlertKind.KEY_EXPIRING,
       occurredAt: now,
-      message: (name) => (expired ? `Key "${name}" has expired` : `Key "${name}" expires in ${daysLeft(expiresAt, now)}`),
+      message: (name) => (expired ? `Key "${name}" has expired` : `Key "${name}" expires in ${timeLeft(expiresAt, now)}`),
       details: { expiresAt: expiresAt.toISOString() },
       // Once per key and expiry: a changed expiry is a new condition.
       dedupeKey: expiresAt.toISOString(),
