@@ -66,6 +66,6 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
   });
   const alerts = new SecurityAlerts(db, usage, clock, logger, config.alertScanIntervalMs);
-  const leaks = new LeakReportService(db, apiKeys, alerts.service, config.leakReportSecret);
+  const leaks = new LeakReportService(db, apiKeys, alerts.service, clock, config.leakReportSecret);
   return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle, alerts, leaks };
 }

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { SecurityAlertKind } from "../entities/security-alert.entity";
+import type { Logger } from "../logger";
 import type { UsageBus } from "../usage/usage-bus";
 import { countsAsUsage, UsageEventRecord, UsageOutcome } from "../usage/usage-event";
 import type { FreshAddress } from "../usage/usage-writer";
@@ -87,6 +88,7 @@ export class UsageAlertDetector {
     private readonly raise: (candidates: AlertCandidate[]) => Promise<unknown>,
     /** Counted requests of the key in the 24 h before now, from the rollups (read only near a spike). */
     private readonly last24h: (apiKeyId: string) => Promise<number>,
+    private readonly logger: Logger,
   ) {}
 
   /** Called with each batch this instance committed: tell every instance what it holds. */
@@ -97,15 +99,14 @@ export class UsageAlertDetector {
 
   start(): void {
     const digests = this.bus.pubSub.subscribe("grantql.usage.digest");
-    const run = (async () => {
+    void (async () => {
       for await (const digest of digests) {
-        for (const entry of digest?.entries ?? []) await this.observe(entry).catch(() => undefined);
+        for (const entry of digest?.entries ?? []) {
+          await this.observe(entry).catch((error) => this.logger.warn({ err: error, apiKeyId: entry.k }, "usage alert check failed"));
+        }
       }
     })();
-    this.stopDigests = () => {
-      void digests.return();
-      void run;
-    };
+    this.stopDigests = () => void digests.return();
   }
 
   stop(): void {

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { AlertCandidate, SecurityAlertService } from "../alerts/security-alert.service";
 import { isWellFormedApiKey, sha256 } from "../auth/token";
+import type { Clock } from "../common/clock";
 import { SecurityAlertKind } from "../entities/security-alert.entity";
 import type { ApiKeyService } from "../keys/api-key.service";
 
@@ -39,6 +40,7 @@ export class LeakReportService {
     private readonly db: DataSource,
     private readonly apiKeys: ApiKeyService,
     private readonly alerts: SecurityAlertService,
+    private readonly clock: Clock,
     /** LEAK_REPORT_SECRET; without it the endpoint does not exist. */
     readonly secret: string | undefined,
   ) {}
@@ -64,7 +66,7 @@ export class LeakReportService {
         workspaceId: key.workspace_id,
         apiKeyId: key.id,
         kind: SecurityAlertKind.KEY_LEAKED,
-        occurredAt: new Date(),
+        occurredAt: this.clock.now(),
         message: (name) => (url ? `Key "${name}" was reported leaked at ${url}` : `Key "${name}" was reported leaked`),
         details: { url, source, prefix: key.prefix },
         // Only the first report of a key raises an alert.
