@@ -80,16 +80,31 @@ export function compileAllowlist(entries: readonly string[] | null): Allowlist |
     if ("error" in parsed) continue;
     (parsed.block[0].kind() === "ipv4" ? v4 : v6).push(parsed.block);
   }
+  const decide = (clientAddress: string): boolean => {
+    const address = parseClientAddress(clientAddress);
+    if (!address) return false;
+    const blocks = address.kind() === "ipv4" ? v4 : v6;
+    for (const block of blocks) if (address.match(block)) return true;
+    return false;
+  };
+  // A key is used from a handful of addresses: after the first request from one, its answer is a
+  // map look-up. Bounded; the whole allowlist is recompiled whenever the key cache reloads the key.
+  const decided = new Map<string, boolean>();
   return {
     allows(clientAddress) {
-      const address = parseClientAddress(clientAddress);
-      if (!address) return false;
-      const blocks = address.kind() === "ipv4" ? v4 : v6;
-      for (const block of blocks) if (address.match(block)) return true;
-      return false;
+      if (!clientAddress) return false;
+      let allowed = decided.get(clientAddress);
+      if (allowed === undefined) {
+        allowed = decide(clientAddress);
+        if (decided.size >= DECISIONS_KEPT) decided.clear();
+        decided.set(clientAddress, allowed);
+      }
+      return allowed;
     },
   };
 }
+
+const DECISIONS_KEPT = 256;
 
 /** The request's address, mapped IPv4 as IPv4; null when there is none or it does not parse. */
 function parseClientAddress(clientAddress: string | undefined | null): Address | null {
