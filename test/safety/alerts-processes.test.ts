@@ -3,7 +3,7 @@ import { Client } from "graphql-ws";
 import { dataOf, gql } from "../support/client";
 import { createKey, createMember, signUp } from "../support/factories";
 import { ServerProcess, startServerProcess } from "../usage/server-process";
-import { ALLOWED_QUERY, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "../usage/usage-support";
+import { ALLOWED_QUERY, eventually, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "../usage/usage-support";
 
 const SECRET = "leak-relay-shared-secret-for-two-processes";
 const KINDS = ["KEY_EXPIRING", "KEY_EXPIRED", "KEY_LEAKED", "USAGE_SPIKE", "NEW_CLIENT_ADDRESS", "FORBIDDEN_BURST"];
@@ -13,7 +13,8 @@ const STREAM = `subscription { securityAlerts { kind apiKey { id } } }`;
 let a: ServerProcess;
 let b: ServerProcess;
 const clients: Client[] = [];
-const env = { REDIS_URL: process.env.REDIS_URL || "redis://127.0.0.1:6379", TRUST_PROXY: "1", LEAK_REPORT_SECRET: SECRET, ALERT_SCAN_INTERVAL_MS: "200" };
+// METRICS_PUBLIC: the test reads each process's running-subscriptions gauge to know its stream is live.
+const env = { REDIS_URL: process.env.REDIS_URL || "redis://127.0.0.1:6379", TRUST_PROXY: "1", LEAK_REPORT_SECRET: SECRET, ALERT_SCAN_INTERVAL_MS: "200", METRICS_PUBLIC: "true" };
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
@@ -34,6 +35,11 @@ function report(server: ServerProcess, token: string) {
   const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
   return fetch(`http://127.0.0.1:${server.port}/leaks`, { method: "POST", headers: { "content-type": "application/json", "x-leak-report-signature": signature }, body });
 }
+async function runningSubscriptions(server: ServerProcess): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  return Number(/^grantql_subscriptions_active (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 /** Reads a stream until every kind arrived; returns every message read. */
 async function untilAllKinds(queue: SubscriptionQueue): Promise<string[]> {
   const seen: string[] = [];
@@ -49,6 +55,7 @@ it("two processes raise each alert kind exactly once and both push it to the wor
     clients.push(client);
     return new SubscriptionQueue(client, STREAM);
   });
+  for (const server of [a, b]) expect(await eventually(() => runningSubscriptions(server), (n) => n === 1, 5000)).toBe(1);
   // Every process's scan sees this key inside the 7-day window now, and expired 3 s from now.
   const expiring = await createKey(a.url, admin.token, undefined, { expiresAt: new Date(Date.now() + 3000).toISOString() });
   const busy = await createKey(a.url, admin.token);

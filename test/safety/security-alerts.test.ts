@@ -4,7 +4,7 @@ import { dataOf, gql } from "../support/client";
 import { expectBadInput, expectForbidden, expectUnauthenticated } from "../support/assertions";
 import { createKey, createMember, PASSWORD, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
-import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "../usage/usage-support";
+import { ALLOWED_QUERY, closeCodeOf, eventually, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "../usage/usage-support";
 
 const DAY = 86_400_000;
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -28,10 +28,15 @@ afterAll(async () => {
   await b?.stop();
 });
 
-function stream(server: TestServer, token: string, kinds?: string[]) {
+const running = async (server: TestServer) => (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
+/** A live alert stream, returned once the server runs it (no protocol message says so: watch its gauge). */
+async function stream(server: TestServer, token: string, kinds?: string[]) {
+  const before = await running(server);
   const client = wsClient(server.wsUrl, token);
   clients.push(client);
-  return new SubscriptionQueue(client, STREAM, kinds ? { kinds } : {});
+  const queue = new SubscriptionQueue(client, STREAM, kinds ? { kinds } : {});
+  await eventually(() => running(server), (n) => n > before, 5000);
+  return queue;
 }
 const alertsOf = async (token: string, kinds?: string[]) => dataOf(await gql(a.url, LIST, { kinds, first: 100 }, token)).securityAlerts;
 const both = async () => {
@@ -85,8 +90,7 @@ describe("expiry alerts, from the scan one instance at a time runs (driven by th
   it("KEY_EXPIRING once when 7 days or less are left, KEY_EXPIRED once when the key expired, pushed to SECURITY members", async () => {
     const admin = await signUp(a.url);
     const security = await createMember(a.url, admin.token, "SECURITY");
-    const live = stream(b, security.token, ["KEY_EXPIRING", "KEY_EXPIRED"]);
-    await scanBoth(); // the subscription is registered by the time a first alert can exist
+    const live = await stream(b, security.token, ["KEY_EXPIRING", "KEY_EXPIRED"]);
     const key = await createKey(a.url, admin.token, undefined, { name: "CRM Integration", expiresAt: new Date(clock.now().getTime() + 8 * DAY).toISOString() });
     await scanBoth();
     expect((await alertsOf(admin.token)).totalCount).toBe(0);
@@ -124,11 +128,34 @@ describe("expiry alerts, from the scan one instance at a time runs (driven by th
   });
 });
 
+describe("alert retention", () => {
+  it("alerts are kept 90 days and more; those older than 180 days and addresses unseen for 31 days are removed", async () => {
+    const admin = await signUp(a.url);
+    const key = await createKey(a.url, admin.token);
+    const insert = (kind: string, ageDays: number) =>
+      a.dataSource.query(`INSERT INTO security_alert (workspace_id, api_key_id, kind, occurred_at, message, dedupe_key) VALUES ($1, $2, $3, $4, 'old', $5)`, [
+        admin.workspaceId, key.id, kind, new Date(clock.now().getTime() - ageDays * DAY), `age-${ageDays}`,
+      ]);
+    await insert("USAGE_SPIKE", 91);
+    await insert("FORBIDDEN_BURST", 179);
+    await insert("USAGE_SPIKE", 181);
+    await a.dataSource.query(`INSERT INTO key_address (api_key_id, address, first_seen_at, last_seen_at) VALUES ($1, '192.0.2.1', $2, $2), ($1, '192.0.2.2', $3, $3)`, [
+      key.id, new Date(clock.now().getTime() - 32 * DAY), new Date(clock.now().getTime() - 29 * DAY),
+    ]);
+    clock.advance(2 * 3_600_000); // the purge runs at most once an hour per instance
+    await scanBoth();
+    const ages = (await a.dataSource.query(`SELECT dedupe_key FROM security_alert WHERE api_key_id = $1 ORDER BY occurred_at`, [key.id])).map((r: any) => r.dedupe_key);
+    expect(ages).toEqual(["age-179", "age-91"]);
+    const addresses = (await a.dataSource.query(`SELECT address FROM key_address WHERE api_key_id = $1`, [key.id])).map((r: any) => r.address);
+    expect(addresses).toEqual(["192.0.2.2"]);
+  });
+});
+
 describe("usage alerts, from what metering carries, raised once across two instances", () => {
   it("USAGE_SPIKE once when a key's requests in 60 s exceed 100, within 5 s, then not again within the hour", async () => {
     const admin = await signUp(a.url);
     const key = await createKey(a.url, admin.token);
-    const live = stream(a, admin.token);
+    const live = await stream(a, admin.token);
     await requests(key.secret, 60);
     await requests(key.secret, 41);
     const raised = performance.now();
@@ -146,7 +173,7 @@ describe("usage alerts, from what metering carries, raised once across two insta
     const key = await createKey(a.url, admin.token);
     // 20,000 requests two hours ago: threshold 10 × 20,000 ÷ 1,440 = 138.
     await a.dataSource.query(`INSERT INTO usage_hour (api_key_id, hour, count, forbidden) VALUES ($1, date_trunc('hour', $2::timestamptz) - interval '2 hours', 20000, 0)`, [key.id, clock.now()]);
-    const live = stream(a, admin.token, ["USAGE_SPIKE"]);
+    const live = await stream(a, admin.token, ["USAGE_SPIKE"]);
     await requests(key.secret, 130);
     await requests(key.secret, 10);
     const alert = (await live.data(5000)).securityAlerts;
@@ -159,7 +186,7 @@ describe("usage alerts, from what metering carries, raised once across two insta
   it("FORBIDDEN_BURST once at 20 refusals (FORBIDDEN or IP_NOT_ALLOWED) within 60 s, then not again within 10 minutes", async () => {
     const admin = await signUp(a.url);
     const key = await createKey(a.url, admin.token, undefined, { allowedCidrs: ["203.0.113.0/24"] });
-    const live = stream(b, admin.token);
+    const live = await stream(b, admin.token);
     await requests(key.secret, 10, FORBIDDEN_QUERY);
     await requests(key.secret, 9, ALLOWED_QUERY, "198.51.100.1");
     await requests(key.secret, 1, ALLOWED_QUERY, "198.51.100.1");
@@ -174,7 +201,7 @@ describe("usage alerts, from what metering carries, raised once across two insta
   it("NEW_CLIENT_ADDRESS once per new address (IPv6 per /64), never for the key's very first address", async () => {
     const admin = await signUp(a.url);
     const key = await createKey(a.url, admin.token);
-    const live = stream(a, admin.token, ["NEW_CLIENT_ADDRESS"]);
+    const live = await stream(a, admin.token, ["NEW_CLIENT_ADDRESS"]);
     await requests(key.secret, 2, ALLOWED_QUERY, "203.0.113.1");
     await requests(key.secret, 4, ALLOWED_QUERY, "198.51.100.7");
     expect((await live.data(5000)).securityAlerts).toMatchObject({ kind: "NEW_CLIENT_ADDRESS", details: { address: "198.51.100.7" } });
@@ -194,7 +221,7 @@ describe("usage alerts, from what metering carries, raised once across two insta
     await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.2");
     clock.advance(31 * DAY);
     const signedIn = dataOf(await gql(a.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: admin.email, p: PASSWORD })).signIn.token;
-    const live = stream(a, signedIn, ["NEW_CLIENT_ADDRESS"]);
+    const live = await stream(a, signedIn, ["NEW_CLIENT_ADDRESS"]);
     await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.1");
     await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.3");
     expect((await live.data(5000)).securityAlerts.details.address).toBe("203.0.113.1");
@@ -205,7 +232,7 @@ describe("usage alerts, from what metering carries, raised once across two insta
   it("alerts reach only the key's own workspace", async () => {
     const mine = await signUp(a.url);
     const other = await signUp(a.url);
-    const otherLive = stream(b, other.token);
+    const otherLive = await stream(b, other.token);
     const key = await createKey(a.url, mine.token);
     const otherKey = await createKey(a.url, other.token);
     await a.services.leaks.report([{ token: key.secret }]);
