@@ -60,6 +60,9 @@ it("two processes raise each alert kind exactly once and both push it to the wor
   const expiring = await createKey(a.url, admin.token, undefined, { expiresAt: new Date(Date.now() + 3000).toISOString() });
   const busy = await createKey(a.url, admin.token);
   await requests(busy.secret, 1, ALLOWED_QUERY, "203.0.113.1");
+  // The key's very first address raises nothing; wait until it is stored, so the next one is news.
+  const lastFrom = () => gql(a.url, `query($id: ID!) { apiKey(id: $id) { lastUsedFrom } }`, { id: busy.id }, admin.token).then((r) => dataOf(r).apiKey.lastUsedFrom);
+  expect(await eventually(lastFrom, (from) => from === "203.0.113.1", 5000)).toBe("203.0.113.1");
   await requests(busy.secret, 101);
   await requests(busy.secret, 20, FORBIDDEN_QUERY);
   const leaked = await createKey(a.url, admin.token);
