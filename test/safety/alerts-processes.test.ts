@@ -14,7 +14,16 @@ let a: ServerProcess;
 let b: ServerProcess;
 const clients: Client[] = [];
 // METRICS_PUBLIC: the test reads each process's running-subscriptions gauge to know its stream is live.
-const env = { REDIS_URL: process.env.REDIS_URL || "redis://127.0.0.1:6379", TRUST_PROXY: "1", LEAK_REPORT_SECRET: SECRET, ALERT_SCAN_INTERVAL_MS: "200", METRICS_PUBLIC: "true" };
+// Every test signs in from 127.0.0.1 and sign-in failures are shared through Redis, so the
+// per-address lock is raised here as the in-process test servers raise it.
+const env = {
+  REDIS_URL: process.env.REDIS_URL || "redis://127.0.0.1:6379",
+  TRUST_PROXY: "1",
+  LEAK_REPORT_SECRET: SECRET,
+  ALERT_SCAN_INTERVAL_MS: "200",
+  METRICS_PUBLIC: "true",
+  SIGNIN_IP_LOCK_AFTER: "100000",
+};
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
