@@ -4,13 +4,13 @@ import { startServer } from "./lib/server-process";
 import { BenchContext, Scenario } from "./lib/types";
 import { crossInstanceRevocation } from "./scenarios/cross-instance-revocation";
 import { malformedKeys } from "./scenarios/malformed-keys";
-import { authOverhead, meteringOverhead } from "./scenarios/request-overhead";
+import { allowlistOverhead, authOverhead, meteringOverhead } from "./scenarios/request-overhead";
 import { subscribersUnderLoad } from "./scenarios/subscribers-under-load";
 import { usageCounts } from "./scenarios/usage-counts";
 import { usageWriter } from "./scenarios/usage-writer";
 import { seed } from "./seed";
 
-const SCENARIOS: Scenario[] = [authOverhead, meteringOverhead, usageWriter, usageCounts, subscribersUnderLoad, crossInstanceRevocation, malformedKeys];
+const SCENARIOS: Scenario[] = [authOverhead, meteringOverhead, usageWriter, usageCounts, subscribersUnderLoad, crossInstanceRevocation, malformedKeys, allowlistOverhead];
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 

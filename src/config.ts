@@ -43,6 +43,10 @@ export interface Config {
    * shares the balancer's address and one guesser locks everyone's sign-in.
    */
   readonly trustProxy: boolean | number | string;
+  /** LEAK_REPORT_SECRET: the HMAC key of `POST /leaks` reports; unset, the endpoint answers 404. */
+  readonly leakReportSecret: string | undefined;
+  /** How often the security-alert scan looks for expiring and expired keys (ALERT_SCAN_INTERVAL_MS, ≤ 60 s). */
+  readonly alertScanIntervalMs: number;
   /** Prepended to every Redis key this service stores (rate-limit windows, sign-in failures), to share one Redis between deployments. */
   readonly redisKeyPrefix: string;
   /** Token guessing per client address (see src/hardening/token-guess-throttle.ts). */
@@ -64,6 +68,14 @@ export interface Config {
 function redisKeyPrefix(env: Env): string {
   const raw = env.REDIS_KEY_PREFIX ?? "";
   if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(raw)) throw new ConfigError("REDIS_KEY_PREFIX", "must be up to 64 letters, digits or : _ . -", raw);
+  return raw;
+}
+
+/** At least 32 characters when set: it is the only thing standing between anyone and revoking keys. */
+function leakReportSecret(env: Env): string | undefined {
+  const raw = env.LEAK_REPORT_SECRET;
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.length < 32 || raw.length > 512) throw new ConfigError("LEAK_REPORT_SECRET", "must be 32 to 512 characters", "(hidden)");
   return raw;
 }
 
@@ -193,6 +205,8 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: duration(env, "TOKEN_GUESS_WINDOW", 60, 1, 3600),
       lockSeconds: duration(env, "TOKEN_GUESS_LOCK", 60, 1, 86400),
     }),
+    leakReportSecret: leakReportSecret(env),
+    alertScanIntervalMs: integer(env, "ALERT_SCAN_INTERVAL_MS", 30_000, 100, 60_000),
     signInThrottle: Object.freeze({
       slowdownAfter: integer(env, "SIGNIN_SLOWDOWN_AFTER", 3, 1, 1000),
       lockAfter: integer(env, "SIGNIN_LOCK_AFTER", 10, 1, 1000),

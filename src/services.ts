@@ -16,6 +16,8 @@ import { UsageService } from "./usage/usage.service";
 import { UsageSnapshots } from "./usage/usage-snapshots";
 import { AnalyticsService } from "./analytics/analytics.service";
 import { createResourceServices, ResourceServices } from "./resources/resource-services";
+import { SecurityAlerts } from "./alerts/security-alerts";
+import { LeakReportService } from "./leaks/leak-report.service";
 
 /** Every domain service, wired once per process and handed to resolvers through the context. */
 export interface Services {
@@ -40,6 +42,10 @@ export interface Services {
   signInThrottle: SignInThrottle;
   /** Unknown-token counts per client address: shared through Redis when REDIS_URL is set, else per process. */
   tokenGuessThrottle: TokenGuessThrottle;
+  /** Security alerts: stored once, streamed per workspace, raised from metering and an expiry scan. */
+  alerts: SecurityAlerts;
+  /** `POST /leaks`: reported keys are revoked and alerted on. */
+  leaks: LeakReportService;
 }
 
 /** `logger` receives metering and Redis trouble; silent when omitted (scripts, unit tests). */
@@ -65,5 +71,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     const [apiKey, counts, lastUsed] = await Promise.all([apiKeys.get(workspaceId, apiKeyId), usage.countsFor([apiKeyId]), usage.lastUsedFor([apiKeyId])]);
     return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
   });
-  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle, tokenGuessThrottle };
+  const alerts = new SecurityAlerts(db, usage, clock, logger, config.alertScanIntervalMs);
+  const leaks = new LeakReportService(db, apiKeys, alerts.service, clock, config.leakReportSecret);
+  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle, tokenGuessThrottle, alerts, leaks };
 }

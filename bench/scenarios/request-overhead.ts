@@ -9,9 +9,9 @@ export const SCENARIO_1_QUERY = "{ calls(first: 20) { nodes { id status duration
  * Interleaved A/B: both servers stay up and warm; each round loads one then the other, swapping
  * the order every round, so drift on the shared machine falls on both sides alike.
  */
-async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: ServerProcess) {
+async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: ServerProcess, keySecret = ctx.seed.keySecret) {
   const body = JSON.stringify({ query: SCENARIO_1_QUERY });
-  const headers = { authorization: `Bearer ${ctx.seed.keySecret}` };
+  const headers = { authorization: `Bearer ${keySecret}` };
   const load = (server: ServerProcess, seconds = ctx.durationSeconds) => runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: seconds });
   await load(baseline, 3);
   await load(measured, 3);
@@ -69,5 +69,35 @@ export const meteringOverhead: Scenario = {
       const rounds = await abRounds(ctx, baseline, measured);
       const rps = summarize(rounds.map((r) => r.feature.requestsPerSecond / r.base.requestsPerSecond));
       return [{ scenario: "2", name: "requests/s, metering on ÷ off", unit: "×", summary: rps, target: "≥ 0.98", met: rps.median >= 0.98 }];
+    }),
+};
+
+/** 49 blocks the bench client is not in, then its own address: every request walks the whole list. */
+export const FIFTY_ENTRY_ALLOWLIST = [...Array.from({ length: 49 }, (_, i) => `10.${i}.0.0/16`), "127.0.0.1"];
+
+export const allowlistOverhead: Scenario = {
+  id: "8",
+  title: "scenario 1 with a 50-entry IP allowlist on the key (all on) vs all off",
+  run: (ctx) =>
+    withServers(ctx, { BENCH_DISABLE: "auth,permissions,metering" }, {}, async (baseline, measured) => {
+      const created = await fetch(measured.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ctx.seed.adminToken}` },
+        body: JSON.stringify({
+          query: `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`,
+          variables: { input: { name: "Bench allowlisted", allowedCidrs: FIFTY_ENTRY_ALLOWLIST, permissions: ["CALLS", "AGENTS", "CONTACTS"].map((resource) => ({ resource, read: true })) } },
+        }),
+      });
+      const secret = ((await created.json()) as { data?: { createApiKey: { secret: string } } }).data?.createApiKey.secret;
+      if (!secret) throw new Error("could not create the allowlisted bench key");
+      const rounds = await abRounds(ctx, baseline, measured, secret);
+      const rps = summarize(rounds.map((r) => r.feature.requestsPerSecond / r.base.requestsPerSecond));
+      const p99 = summarize(rounds.map((r) => r.feature.p99 / Math.max(r.base.p99, 1)));
+      const run = `${ctx.rounds} × ${ctx.durationSeconds} s`;
+      return [
+        { scenario: "8", name: `requests/s, on with a 50-entry allowlist ÷ off (${run})`, unit: "×", summary: rps, target: "≥ 0.95", met: rps.median >= 0.95 },
+        { scenario: "8", name: `p99 latency, on with a 50-entry allowlist ÷ off (${run})`, unit: "×", summary: p99, target: "≤ 1.10", met: p99.median <= 1.1 },
+        { scenario: "8", name: "absolute requests/s (allowlisted key)", unit: "req/s", summary: summarize(rounds.map((r) => r.feature.requestsPerSecond)) },
+      ];
     }),
 };

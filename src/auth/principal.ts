@@ -1,4 +1,5 @@
 import { MemberRole } from "../entities/member.entity";
+import type { Allowlist } from "../keys/ip-allowlist";
 import { ALL_GRANTS, GrantMask, NO_GRANTS } from "./resource";
 
 /** Who is calling, as the rest of the system sees it: never a raw token. */
@@ -22,6 +23,8 @@ export interface ApiKeyPrincipal {
   readonly grants: GrantMask;
   /** The key's request limit, if it has one, as verified with it. */
   readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
+  /** The addresses the key may be used from, compiled when it was verified; null allows any. */
+  readonly allowlist: Allowlist | null;
 }
 
 /** ADMIN holds every resource grant; SECURITY holds none (docs/API.md, "Who may do what"). */

@@ -53,6 +53,14 @@ export class ApiKeyEntity {
   @Column({ name: "rate_limit_window_seconds", type: "integer", nullable: true })
   rateLimitWindowSeconds: number | null;
 
+  /** IP addresses and CIDR blocks the key may be used from (docs/API.md, "Key safety"); null allows any address. */
+  @Column({ name: "allowed_cidrs", type: "text", array: true, nullable: true })
+  allowedCidrs: string[] | null;
+
+  /** The client address of the key's last counted request; written by the usage flush only. */
+  @Column({ name: "last_used_from", type: "varchar", length: 64, nullable: true, insert: false, update: false })
+  lastUsedFrom: string | null;
+
   @OneToMany(() => ApiKeyGrantEntity, (grant) => grant.apiKey, { cascade: ["insert"] })
   grants: ApiKeyGrantEntity[];
 }

@@ -11,7 +11,8 @@ import { IntegrationEntity } from "./integration.entity";
 import { KnowledgeBaseDocumentAgentEntity } from "./knowledge-base-document-agent.entity";
 import { KnowledgeBaseDocumentEntity } from "./knowledge-base-document.entity";
 import { LeadEntity } from "./lead.entity";
+import { SecurityAlertEntity } from "./security-alert.entity";
 
 /** Every entity the DataSource knows; new entities are added here and in a migration. */
 export const entities = [WorkspaceEntity, MemberEntity, MemberSessionEntity, ApiKeyEntity, ApiKeyGrantEntity, AuditEntryEntity,
-  AgentEntity, ContactEntity, LeadEntity, CallEntity, KnowledgeBaseDocumentEntity, KnowledgeBaseDocumentAgentEntity, IntegrationEntity];
+  AgentEntity, ContactEntity, LeadEntity, CallEntity, KnowledgeBaseDocumentEntity, KnowledgeBaseDocumentAgentEntity, IntegrationEntity, SecurityAlertEntity];

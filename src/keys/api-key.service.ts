@@ -24,6 +24,7 @@ import {
   readRateLimit,
   readReason,
 } from "./api-key-rules";
+import { compileAllowlist, readAllowedCidrs } from "./ip-allowlist";
 import { VerifiableKey } from "./key-cache";
 
 export interface CreateApiKeyData {
@@ -31,6 +32,8 @@ export interface CreateApiKeyData {
   expiresAt?: Date | null;
   permissions: PermissionRequest[];
   rateLimit?: RateLimitValue | null;
+  /** Addresses and CIDR blocks the key may be used from; null or absent allows any. */
+  allowedCidrs?: string[] | null;
 }
 
 /** `undefined` leaves a field as it is; `expiresAt: null` removes the expiry. */
@@ -40,6 +43,8 @@ export interface UpdateApiKeyData {
   permissions?: PermissionRequest[] | null;
   /** `null` removes the limit. */
   rateLimit?: RateLimitValue | null;
+  /** `null` removes the allowlist. */
+  allowedCidrs?: string[] | null;
 }
 
 export interface CreatedKey {
@@ -67,15 +72,16 @@ export class ApiKeyService {
     const expiresAt = readExpiry(errors, "input.expiresAt", input.expiresAt ?? null, this.clock.now());
     const grants = readPermissions(errors, "input.permissions", input.permissions);
     const rateLimit = readRateLimit(errors, "input.rateLimit", input.rateLimit);
+    const allowedCidrs = readAllowedCidrs(errors, "input.allowedCidrs", input.allowedCidrs);
     errors.throwIfAny();
     return this.db.transaction(async (manager) => {
-      const created = await this.insertKey(manager, actor, { name, expiresAt, grants, rateLimit, rotatedFromId: null });
+      const created = await this.insertKey(manager, actor, { name, expiresAt, grants, rateLimit, allowedCidrs, rotatedFromId: null });
       await this.audit.record(manager, {
         workspaceId: actor.workspaceId,
         action: AuditAction.API_KEY_CREATED,
         actorId: actor.memberId,
         targetId: created.apiKey.id,
-        details: { name, prefix: created.apiKey.prefix, expiresAt: expiresAt?.toISOString() ?? null, permissions: describeGrants(grants), rateLimit },
+        details: { name, prefix: created.apiKey.prefix, expiresAt: expiresAt?.toISOString() ?? null, permissions: describeGrants(grants), rateLimit, allowedCidrs },
       });
       return created;
     });
@@ -90,6 +96,7 @@ export class ApiKeyService {
     if (input.name === null) errors.add("input.name", "cannot be null: a key always has a name");
     if (input.permissions === null) errors.add("input.permissions", "cannot be null: a key always has at least one grant");
     const rateLimit = input.rateLimit === undefined ? undefined : readRateLimit(errors, "input.rateLimit", input.rateLimit);
+    const allowedCidrs = input.allowedCidrs === undefined ? undefined : readAllowedCidrs(errors, "input.allowedCidrs", input.allowedCidrs);
     errors.throwIfAny();
     const updated = await this.db.transaction(async (manager) => {
       const key = await this.lockKey(manager, actor.workspaceId, id);
@@ -112,7 +119,11 @@ export class ApiKeyService {
         key.rateLimitMax = rateLimit?.limit ?? null;
         key.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
       }
-      await manager.update(ApiKeyEntity, { id: key.id }, { name: key.name, expiresAt: key.expiresAt, rateLimitMax: key.rateLimitMax, rateLimitWindowSeconds: key.rateLimitWindowSeconds });
+      if (allowedCidrs !== undefined && JSON.stringify(allowedCidrs) !== JSON.stringify(key.allowedCidrs)) {
+        changes.allowedCidrs = { from: key.allowedCidrs, to: allowedCidrs };
+        key.allowedCidrs = allowedCidrs;
+      }
+      await manager.update(ApiKeyEntity, { id: key.id }, { name: key.name, expiresAt: key.expiresAt, rateLimitMax: key.rateLimitMax, rateLimitWindowSeconds: key.rateLimitWindowSeconds, allowedCidrs: key.allowedCidrs });
       if (grants !== undefined && maskOf(grants) !== maskOf(key.grants)) {
         changes.permissions = { from: describeGrants(key.grants), to: describeGrants(grants) };
         await manager.delete(ApiKeyGrantEntity, { apiKeyId: key.id });
@@ -143,13 +154,21 @@ export class ApiKeyService {
     return this.revokeAs({ workspaceId: key.workspaceId, memberId: null }, id, reason);
   }
 
-  private async revokeAs(actor: { workspaceId: string; memberId: string | null }, id: string, reason?: string | null): Promise<ApiKeyEntity> {
+  /**
+   * Revocation on a leak report (src/leaks/): no member, and only while the key is ACTIVE, so an
+   * expired or already revoked key keeps its status and reason.
+   */
+  async revokeLeaked(workspaceId: string, id: string, reason: string): Promise<ApiKeyEntity> {
+    return this.revokeAs({ workspaceId, memberId: null }, id, reason, "leak-report");
+  }
+
+  private async revokeAs(actor: { workspaceId: string; memberId: string | null }, id: string, reason?: string | null, via = "operator-cli"): Promise<ApiKeyEntity> {
     const errors = new FieldErrors();
     const why = readReason(errors, "reason", reason);
     errors.throwIfAny();
     const key = await this.db.transaction(async (manager) => {
       const key = await this.lockKey(manager, actor.workspaceId, id);
-      if (key.revokedAt) return key;
+      if (key.revokedAt || (via === "leak-report" && apiKeyStatus(key, this.clock.now()) !== ApiKeyStatus.ACTIVE)) return key;
       Object.assign(key, { revokedAt: this.clock.now(), revokedById: actor.memberId, revocationReason: why });
       await manager.update(ApiKeyEntity, { id: key.id }, { revokedAt: key.revokedAt, revokedById: key.revokedById, revocationReason: why });
       await this.audit.record(manager, {
@@ -157,7 +176,7 @@ export class ApiKeyService {
         action: AuditAction.API_KEY_REVOKED,
         actorId: actor.memberId,
         targetId: key.id,
-        details: { name: key.name, prefix: key.prefix, reason: why, ...(actor.memberId ? {} : { via: "operator-cli" }) },
+        details: { name: key.name, prefix: key.prefix, reason: why, ...(actor.memberId ? {} : { via }) },
       });
       return key;
     });
@@ -181,7 +200,7 @@ export class ApiKeyService {
       refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be rotated`) &&
         refusal.check(old.rotatedToId === null, "id", "the key was already rotated; rotate its replacement instead");
       refusal.throwIfAny();
-      const created = await this.insertKey(manager, actor, { name: old.name, expiresAt: old.expiresAt, grants: old.grants, rateLimit: rateLimitOf(old), rotatedFromId: old.id });
+      const created = await this.insertKey(manager, actor, { name: old.name, expiresAt: old.expiresAt, grants: old.grants, rateLimit: rateLimitOf(old), allowedCidrs: old.allowedCidrs, rotatedFromId: old.id });
       const change: Partial<ApiKeyEntity> = { rotatedToId: created.apiKey.id };
       if (grace === 0) {
         Object.assign(change, { revokedAt: now, revokedById: actor.memberId, revocationReason: "rotated" });
@@ -258,13 +277,14 @@ export class ApiKeyService {
       expiresAt: key.expiresAt?.getTime() ?? null,
       revokedAt: key.revokedAt?.getTime() ?? null,
       rateLimit: rateLimitOf(key),
+      allowlist: compileAllowlist(key.allowedCidrs),
     };
   }
 
   private async insertKey(
     manager: EntityManager,
     actor: MemberPrincipal,
-    data: { name: string; expiresAt: Date | null; grants: readonly GrantRow[]; rateLimit: RateLimitValue | null; rotatedFromId: string | null },
+    data: { name: string; expiresAt: Date | null; grants: readonly GrantRow[]; rateLimit: RateLimitValue | null; allowedCidrs: string[] | null; rotatedFromId: string | null },
   ): Promise<CreatedKey> {
     const { secret, prefix, digest } = issueApiKeySecret();
     const key = manager.create(ApiKeyEntity, {
@@ -282,6 +302,7 @@ export class ApiKeyService {
       rotatedToId: null,
       rateLimitMax: data.rateLimit?.limit ?? null,
       rateLimitWindowSeconds: data.rateLimit?.windowSeconds ?? null,
+      allowedCidrs: data.allowedCidrs,
     });
     await manager.insert(ApiKeyEntity, key);
     const grants = data.grants.map((g) => Object.assign(new ApiKeyGrantEntity(), { apiKeyId: key.id, resource: g.resource, read: g.read, write: g.write }));

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { GrantMask } from "../auth/resource";
+import type { Allowlist } from "./ip-allowlist";
 
 /** What verification needs of a key: no secret, no digest. */
 export interface VerifiableKey {
@@ -11,6 +12,8 @@ export interface VerifiableKey {
   revokedAt: number | null;
   /** Requests per window, enforced by the rate limiter; null when the key has none. */
   rateLimit: { limit: number; windowSeconds: number } | null;
+  /** The key's IP allowlist, compiled once here and cached with the key; null allows any address. */
+  allowlist: Allowlist | null;
 }
 
 const UNKNOWN = Symbol("unknown key");

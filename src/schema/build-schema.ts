@@ -6,6 +6,7 @@ import { withAccessDirectives } from "../auth/access-directives";
 import "../resolvers/common/enums";
 import { DateTimeScalar } from "../resolvers/common/scalars";
 import { AuditResolver } from "../resolvers/audit/audit.resolver";
+import { SecurityAlertResolver } from "../resolvers/alerts/security-alert.resolver";
 import { ApiKeyResolver } from "../resolvers/keys/api-key.resolver";
 import { MemberResolver } from "../resolvers/members/member.resolver";
 import { ViewerResolver } from "../resolvers/members/viewer.resolver";
@@ -15,7 +16,7 @@ import { UsageEventLogResolver } from "../resolvers/usage/usage-event-log.resolv
 import { resourceResolvers } from "../resolvers/resources";
 
 // biome-ignore lint/complexity/noBannedTypes: type-graphql's buildSchema takes resolver classes as NonEmptyArray<Function>
-export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver, UsageEventLogResolver];
+export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver, UsageEventLogResolver, SecurityAlertResolver];
 
 /**
  * The executable schema, with the access directives declared so that their applications are

@@ -16,6 +16,7 @@ import { corsMiddleware } from "../hardening/cors";
 import { httpSubscriptionGuardPlugin } from "../hardening/http-subscription-guard";
 import { queryLimits } from "../hardening/query-limits";
 import { ideRoutes } from "../ide/ide-routes";
+import { leakRoutes } from "../leaks/leak-routes";
 import { Metrics } from "../metrics/metrics";
 import { metricsListener } from "../metrics/metrics-listener";
 import { metricsHandler } from "../metrics/metrics-server";
@@ -113,6 +114,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", database: database ? "up" : "down", usage, usageBufferDepth: services.usage.recorder.stats().bufferDepth });
   });
   if (config.metricsPublic) app.get("/metrics", metricsHandler(metrics));
+  app.use(leakRoutes(services.leaks, logger));
   // CORS first: it must answer a browser's preflight before any route claims OPTIONS /graphql.
   app.use("/graphql", corsMiddleware(config.corsOrigins));
   // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
@@ -140,6 +142,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Apollo drains HTTP and WebSocket first, so every metered request is buffered before the final flush.
     stop: async () => {
       await apollo.stop();
+      await services.alerts.close();
       await services.usage.close();
       await services.rateLimiter.close();
       await services.signInThrottle.close();

@@ -27,6 +27,7 @@ export function meteringListener(recorder: () => UsageRecorder): OutcomeListener
       resources: request.analysis?.resources ?? [],
       outcome: request.outcome.usage,
       durationMs: request.durationMs,
+      clientAddress: request.meta.ip,
     });
   };
 }

@@ -36,8 +36,9 @@ const STATUS_OF_CODE: Record<string, number> = {
 /** Seconds a client should wait before retrying while the database is away. */
 export const RETRY_AFTER_SECONDS = 5;
 
-function usageOf(codes: string[]): UsageOutcome {
+function usageOf(codes: string[], reasons: unknown[]): UsageOutcome {
   if (codes.length === 0) return UsageOutcome.ALLOWED;
+  if (reasons.includes("IP_NOT_ALLOWED")) return UsageOutcome.IP_NOT_ALLOWED;
   if (codes.includes("RATE_LIMITED")) return UsageOutcome.RATE_LIMITED;
   if (codes.includes("FORBIDDEN")) return UsageOutcome.FORBIDDEN;
   if (codes.some((c) => INVALID_CODES.has(c))) return UsageOutcome.INVALID;
@@ -66,7 +67,7 @@ export function requestOutcome(errors: readonly GraphQLFormattedError[] | undefi
     status: statusOf(codes, answeredStatus),
     codes,
     code: first === undefined ? "OK" : first === ErrorCode.INTERNAL_SERVER_ERROR ? "ERROR" : first,
-    usage: usageOf(codes),
+    usage: usageOf(codes, (errors ?? []).map((e) => e.extensions?.reason)),
     ...(reason !== undefined ? { authFailure: String(reason) } : {}),
   };
 }

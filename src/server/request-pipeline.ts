@@ -3,6 +3,7 @@ import { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from "gr
 import type { OperationAnalysis } from "../auth/operation-analysis";
 import type { Principal } from "../auth/principal";
 import { rateLimited, unauthenticated } from "../common/errors";
+import { enforceAllowlist } from "../hardening/allowlist-gate";
 import { consumeRateLimit } from "../hardening/rate-limit-gate";
 import type { RateDecision } from "../hardening/rate-limiter";
 import type { Services } from "../services";
@@ -63,7 +64,7 @@ export function productionSteps(services: Services, authorize: Authorize): Reque
 
 /**
  * The one request pipeline of both transports: `start` opens a request, `admit` runs the checks
- * before its operation is read (authenticate → rate limit), `checkOperation` those once it is
+ * before its operation is read (authenticate → allowlist → rate limit), `checkOperation` those once it is
  * parsed and validated (input text → variables → cost → permissions), `format` is the one error
  * formatter, and `finish` computes the outcome once and hands it to every listener.
  */
@@ -82,7 +83,8 @@ export class RequestPipeline {
   /** Authenticates the request and counts it against its key's limit; `onRateDecision` sees the decision even when it refuses. */
   async admit(request: RequestState, header: unknown, onRateDecision?: (decision: RateDecision) => void): Promise<Principal | null> {
     request.principal = await this.steps.authenticate(header, request);
-    // An address allowlist belongs here, between authentication and the rate limit.
+    // The key's address allowlist, between authentication and the rate limit: a refusal uses up none of the limit.
+    enforceAllowlist(request.principal, request.meta.ip);
     const decision = await this.steps.rateLimit(request.principal);
     if (decision) onRateDecision?.(decision);
     if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds);

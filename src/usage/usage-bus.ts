@@ -4,6 +4,8 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, PubSub, SlidingBuffer } from "@graphql-yoga/subscription";
 import Redis, { RedisOptions } from "ioredis";
 import type { Logger } from "../logger";
+import type { SecurityAlertMessage } from "../alerts/security-alert.service";
+import type { UsageDigestEntry } from "../alerts/usage-alert-detector";
 import { UsageEventMessage, UsageEventRecord } from "./usage-event";
 
 /**
@@ -17,6 +19,10 @@ export type BusTopics = {
   "grantql.usage.changed": [workspaceId: string, payload: { apiKeyIds: string[] }];
   /** A key's state committed somewhere (update, revoke, rotate): drop it from every key cache. */
   "grantql.keys.changed": [payload: { keyId: string; origin: string }];
+  /** A security alert, once stored, for the workspace's ADMIN and SECURITY members. */
+  "grantql.alerts.raised": [workspaceId: string, payload: SecurityAlertMessage];
+  /** Per committed flush of any instance: counted and refused requests per key and second, for usage alerts. */
+  "grantql.usage.digest": [payload: { entries: UsageDigestEntry[] }];
 };
 
 // A subscriber that falls behind loses its oldest messages rather than growing memory.

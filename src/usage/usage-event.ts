@@ -8,6 +8,7 @@ export enum UsageOutcome {
   ERROR = "ERROR",
   REJECTED = "REJECTED",
   RATE_LIMITED = "RATE_LIMITED",
+  IP_NOT_ALLOWED = "IP_NOT_ALLOWED",
 }
 
 /** What a caller hands to `UsageRecorder.record`; the recorder adds the id and, if absent, the time. */
@@ -22,6 +23,8 @@ export interface UsageEventInput {
   resources?: readonly Resource[];
   outcome: UsageOutcome;
   durationMs?: number | null;
+  /** The request's client address as read (`req.ip`); normalized off the request path, at flush. */
+  clientAddress?: string | null;
 }
 
 /** One recorded event, as buffered, stored, and published (the id is the stored row's id). */
@@ -35,6 +38,8 @@ export interface UsageEventRecord {
   resources: Resource[];
   outcome: UsageOutcome;
   durationMs: number | null;
+  /** Not a field of `usageEvents`; the flush turns it into `lastUsedFrom` and the key's recent addresses. */
+  clientAddress?: string | null;
 }
 
 /** The same event after a trip through JSON (Redis): times are ISO strings. */

@@ -87,6 +87,7 @@ export class UsageRecorder {
       resources: [...(input.resources ?? [])],
       outcome: input.outcome,
       durationMs: input.durationMs == null ? null : Math.max(0, Math.round(input.durationMs)),
+      clientAddress: input.clientAddress ?? null,
     };
     this.buffer.push({ event, at: performance.now() });
     if (this.closed) {

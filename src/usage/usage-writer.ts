@@ -1,26 +1,30 @@
 import type { DataSource } from "typeorm";
+import { addressBucket, displayAddress } from "../keys/ip-allowlist";
 import { UsageEventRecord, UsageOutcome } from "./usage-event";
 
 /**
  * Writes one batch as a single statement, so a flush is atomic without an explicit transaction:
  * the events are inserted, and only the rows actually inserted feed the per-minute and per-hour
- * rollups and `api_key.last_used_at`. A retried batch whose first attempt did commit (the reply
+ * rollups, `api_key.last_used_at` / `last_used_from` and the key's recent addresses. A retried batch whose first attempt did commit (the reply
  * was lost) therefore inserts nothing and counts nothing twice. Rollup rows are upserted in key
  * order so that two instances flushing at once wait for each other instead of deadlocking.
+ * Every sub-statement sees the tables as they were before it, so `known` and `fresh` read the
+ * addresses and first use as they stood before this batch.
  */
 const FLUSH_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
-    AS t(id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[])
+    AS t(id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms, client_address, bucket)
 ),
 inserted AS (
   INSERT INTO usage_event (id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms)
   SELECT id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, string_to_array(resources, ','), outcome, duration_ms FROM input
   ON CONFLICT (id) DO NOTHING
-  RETURNING api_key_id, occurred_at, outcome
+  RETURNING id
 ),
 counted AS (
-  SELECT api_key_id, occurred_at, outcome FROM inserted WHERE outcome <> '${UsageOutcome.REJECTED}'
+  SELECT input.api_key_id, input.occurred_at, input.outcome, input.client_address, input.bucket
+  FROM inserted JOIN input ON input.id = inserted.id WHERE input.outcome <> '${UsageOutcome.REJECTED}'
 ),
 minutes AS (
   INSERT INTO usage_minute (api_key_id, minute, count, forbidden)
@@ -37,17 +41,55 @@ hours AS (
   RETURNING 1
 ),
 last_used AS (
-  UPDATE api_key SET last_used_at = latest.at
-  FROM (SELECT api_key_id, max(occurred_at) AS at FROM counted GROUP BY 1) AS latest
-  WHERE api_key.id = latest.api_key_id AND (api_key.last_used_at IS NULL OR api_key.last_used_at < latest.at)
+  UPDATE api_key SET last_used_at = latest.at, last_used_from = latest.address
+  FROM (SELECT DISTINCT ON (api_key_id) api_key_id, occurred_at AS at, client_address AS address FROM counted ORDER BY api_key_id, occurred_at DESC) AS latest
+  WHERE api_key.id = latest.api_key_id AND (api_key.last_used_at IS NULL OR api_key.last_used_at <= latest.at)
   RETURNING 1
+),
+seen AS (
+  SELECT api_key_id, bucket AS address, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+  FROM counted WHERE outcome = '${UsageOutcome.ALLOWED}' AND bucket IS NOT NULL GROUP BY 1, 2
+),
+known AS (
+  SELECT k.api_key_id, k.address, k.last_seen_at FROM key_address k JOIN seen s ON s.api_key_id = k.api_key_id AND s.address = k.address
+),
+addresses AS (
+  INSERT INTO key_address (api_key_id, address, first_seen_at, last_seen_at)
+  SELECT api_key_id, address, first_at, last_at FROM seen ORDER BY 1, 2
+  ON CONFLICT (api_key_id, address) DO UPDATE SET last_seen_at = greatest(key_address.last_seen_at, EXCLUDED.last_seen_at)
+  RETURNING 1
+),
+fresh AS (
+  SELECT s.api_key_id AS "apiKeyId", s.address, s.first_at AS "firstAt", (a.last_used_at IS NULL) AS "firstUse"
+  FROM seen s LEFT JOIN known k ON k.api_key_id = s.api_key_id AND k.address = s.address LEFT JOIN api_key a ON a.id = s.api_key_id
+  WHERE k.last_seen_at IS NULL OR k.last_seen_at < s.first_at - interval '30 days'
 )
 SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM minutes)::int AS minutes,
-       (SELECT count(*) FROM hours)::int AS hours, (SELECT count(*) FROM last_used)::int AS keys`;
+       (SELECT count(*) FROM hours)::int AS hours, (SELECT count(*) FROM last_used)::int AS keys,
+       (SELECT count(*) FROM addresses)::int AS addresses, (SELECT coalesce(json_agg(fresh), '[]'::json) FROM fresh) AS fresh`;
 
-/** Inserts a batch of events with their rollups; returns how many were new. */
-export async function writeUsageBatch(db: DataSource, events: readonly UsageEventRecord[]): Promise<number> {
+/** An address (IPv4, or IPv6 /64) a key used in this batch and not in the 30 days before it. */
+export interface FreshAddress {
+  apiKeyId: string;
+  address: string;
+  firstAt: string;
+  /** The key had never been used before this batch: its first address is no news. */
+  firstUse: boolean;
+}
+
+/**
+ * Inserts a batch of events with their rollups; returns how many were new. Addresses are
+ * normalized here, off the request path; `onFresh` hears of new addresses once the batch committed.
+ */
+export async function writeUsageBatch(db: DataSource, events: readonly UsageEventRecord[], onFresh?: (fresh: FreshAddress[]) => void): Promise<number> {
   if (events.length === 0) return 0;
+  const normalized = new Map<string, [string | null, string | null]>();
+  const addressOf = (raw: string | null | undefined) => {
+    if (!raw) return [null, null] as const;
+    let value = normalized.get(raw);
+    if (!value) normalized.set(raw, (value = [displayAddress(raw), addressBucket(raw)]));
+    return value;
+  };
   const rows = await db.query(FLUSH_SQL, [
     events.map((e) => e.id),
     events.map((e) => e.workspaceId),
@@ -58,6 +100,10 @@ export async function writeUsageBatch(db: DataSource, events: readonly UsageEven
     events.map((e) => e.resources.join(",")),
     events.map((e) => e.outcome),
     events.map((e) => e.durationMs),
+    events.map((e) => addressOf(e.clientAddress)[0]),
+    events.map((e) => addressOf(e.clientAddress)[1]),
   ]);
+  const fresh = (rows[0]?.fresh ?? []) as FreshAddress[];
+  if (onFresh && fresh.length > 0) onFresh(fresh);
   return Number(rows[0]?.inserted ?? 0);
 }

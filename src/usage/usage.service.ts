@@ -5,10 +5,10 @@ import type { Logger } from "../logger";
 import { RetentionJob } from "./retention-job";
 import { UsageEventLog } from "./usage-event-log";
 import { UsageBus } from "./usage-bus";
-import { countsAsUsage } from "./usage-event";
+import { countsAsUsage, UsageEventRecord } from "./usage-event";
 import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
 import { UsageRecorder } from "./usage-recorder";
-import { writeUsageBatch } from "./usage-writer";
+import { FreshAddress, writeUsageBatch } from "./usage-writer";
 
 export type { UsageCountsValue } from "./usage-reader";
 
@@ -23,6 +23,10 @@ export class UsageService {
   /** Stored events, newest first, within USAGE_RETENTION_DAYS (the `usageEventLog` query). */
   readonly eventLog: UsageEventLog;
   readonly retention: RetentionJob;
+  /** Told each batch once it committed (security alerts read their digest from it). */
+  readonly committed = new Set<(events: UsageEventRecord[]) => void>();
+  /** Told the addresses a committed batch used for the first time in 30 days, with the batch. */
+  readonly freshAddresses = new Set<(fresh: FreshAddress[], events: readonly UsageEventRecord[]) => void>();
   private closing: Promise<void> | null = null;
 
   constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
@@ -30,10 +34,13 @@ export class UsageService {
     this.reader = new UsageReader(db);
     this.eventLog = new UsageEventLog(db, config.usageRetentionDays, clock);
     this.recorder = new UsageRecorder(
-      (events) => writeUsageBatch(db, events),
+      (events) => writeUsageBatch(db, events, (fresh) => this.freshAddresses.forEach((listener) => listener(fresh, events))),
       clock,
       logger,
-      (events) => this.bus.publishCommitted(events, (e) => countsAsUsage(e.outcome)),
+      (events) => {
+        this.bus.publishCommitted(events, (e) => countsAsUsage(e.outcome));
+        this.committed.forEach((listener) => listener(events));
+      },
       { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
     );
     this.retention = new RetentionJob(db, clock, logger, { retentionDays: config.usageRetentionDays, auditRetentionDays: config.auditRetentionDays });

@@ -90,7 +90,7 @@ const operation = fc.oneof(
   selectionOn(schema.getMutationType()!, 2).map((s) => ({ ...s, text: `mutation { ${s.text} }` })),
 );
 const grants = fc.integer({ min: 0, max: ALL_GRANTS }).map((g) => g & ALL_GRANTS);
-const key = (mask: number): ApiKeyPrincipal => ({ kind: "API_KEY", workspaceId: "w", apiKeyId: "k", prefix: "p", grants: mask, rateLimit: null });
+const key = (mask: number): ApiKeyPrincipal => ({ kind: "API_KEY", workspaceId: "w", apiKeyId: "k", prefix: "p", grants: mask, rateLimit: null, allowlist: null });
 
 function decide(text: string, mask: number) {
   // The analysis runs on any parsed operation; whether it would also pass validation does not matter here.

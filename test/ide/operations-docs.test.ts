@@ -84,7 +84,37 @@ describe("docs/operations run as written", () => {
     expect((await run("19-usage-event-log.graphql", "UsageEventLog", { apiKeyId: id }, security)).usageEventLog.totalCount).toBeGreaterThan(0);
     expect((await run("11-key-usage.graphql", "KeyUsage", { id }, security)).apiKey.usage).toEqual({ last24h: expect.any(Number), last7d: expect.any(Number), last30d: expect.any(Number) });
     expect(Array.isArray((await run("12-usage-series.graphql", "UsageSeries", { id, granularity: "HOUR" }, security)).apiKey.usageSeries)).toBe(true);
+    const restricted = (await run("15-restrict-key-addresses.graphql", "RestrictKeyAddresses", { id: created.apiKey.id, cidrs: ["203.0.113.0/24", "2001:DB8::/32"] }, admin)).updateApiKey;
+    expect(restricted.allowedCidrs).toEqual(["203.0.113.0/24", "2001:db8::/32"]);
+    expect(Array.isArray((await run("16-security-alerts.graphql", "SecurityAlerts", { first: 20 }, security)).securityAlerts.nodes)).toBe(true);
     await run("02-sign-in.graphql", "SignOut", {}, admin);
+  });
+
+  it("17-subscribe-security-alerts.graphql delivers a leaked key's alert to a SECURITY member", async () => {
+    const adminEmail = uniqueEmail("docs");
+    const admin = (await run("01-sign-up.graphql", "SignUp", { input: { workspaceName: "Docs", email: adminEmail, password: PASSWORD } })).signUp.token;
+    const securityEmail = uniqueEmail("security");
+    await run("03-create-member.graphql", "CreateMember", { input: { email: securityEmail, password: PASSWORD, role: "SECURITY" } }, admin);
+    const security = (await run("02-sign-in.graphql", "SignIn", { email: securityEmail, password: PASSWORD })).signIn.token;
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${security}` }, retryAttempts: 0 });
+    try {
+      const subscription = client.iterate({ query: load("17-subscribe-security-alerts.graphql").text, operationName: "WatchSecurityAlerts", variables: { kinds: ["KEY_LEAKED"] } });
+      const first = subscription.next();
+      // As for usageEvents, nothing announces that the subscription started: leak a fresh key until one alert arrives.
+      let delivered = false;
+      void first.then(() => (delivered = true));
+      for (let attempt = 0; !delivered && attempt < 20; attempt++) {
+        const key = (await run("04-create-api-key.graphql", "CreateApiKey", { input: { name: "Leaked", permissions: [{ resource: "CALLS", read: true }] } }, admin)).createApiKey;
+        await server.services.leaks.report([{ token: key.secret, url: "https://example.test/leak" }]);
+        await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 250))]);
+      }
+      const message = (await first).value as { data?: Record<string, any>; errors?: unknown };
+      expect(message.errors).toBeUndefined();
+      expect(message.data?.securityAlerts.kind).toBe("KEY_LEAKED");
+      await subscription.return?.(undefined);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it.each([

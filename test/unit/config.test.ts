@@ -17,6 +17,8 @@ describe("configuration", () => {
     [{ SESSION_TTL: "12 parsecs" }, "SESSION_TTL"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ KEY_CACHE_TTL_MS: "5000" }, "KEY_CACHE_TTL_MS"],
+    [{ LEAK_REPORT_SECRET: "too-short" }, "LEAK_REPORT_SECRET"],
+    [{ ALERT_SCAN_INTERVAL_MS: "120000" }, "ALERT_SCAN_INTERVAL_MS"],
   ])("refuses %j with one line naming %s", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -26,6 +28,13 @@ describe("configuration", () => {
       expect((error as Error).message.startsWith(variable)).toBe(true);
       expect((error as Error).message).not.toContain("\n");
     }
+  });
+
+  it("never echoes LEAK_REPORT_SECRET in its error; unset, leak reports are off", () => {
+    expect(() => loadConfig({ LEAK_REPORT_SECRET: "hunter2-hunter2" })).toThrow(ConfigError);
+    expect(() => loadConfig({ LEAK_REPORT_SECRET: "hunter2-hunter2" })).not.toThrow(/hunter2/);
+    expect(loadConfig({}).leakReportSecret).toBeUndefined();
+    expect(loadConfig({ LEAK_REPORT_SECRET: "s".repeat(32) }).leakReportSecret).toBe("s".repeat(32));
   });
 
   it("never echoes a database password in its error", () => {

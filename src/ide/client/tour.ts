@@ -58,6 +58,20 @@ subscription KeyUsage($id: ID) {
     lastUsedAt
   }
 }
+
+# 5. Watch security alerts live (as ADMIN or SECURITY): a key about to expire or expired, a key
+#    reported leaked (and already revoked), a usage spike, a key used from a new address, a
+#    burst of refused requests. Each arrives once, however many servers run.
+
+subscription SecurityAlerts {
+  securityAlerts {
+    kind
+    occurredAt
+    message
+    details
+    apiKey { id name prefix status }
+  }
+}
 `;
 
 /** Headers a first visit starts with; grantql treats a bare "Bearer " as no credential. */

@@ -56,6 +56,12 @@ export class ApiKey {
   @Field(() => RateLimit, { nullable: true, description: "Null when the key has no rate limit." })
   rateLimit: RateLimit | null;
 
+  @Field(() => [String], { nullable: true, description: "Addresses and CIDR blocks the key may be used from, as written (IPv6 canonical); null allows any address." })
+  allowedCidrs: string[] | null;
+
+  @Field(() => String, { nullable: true, description: "The client address of the key's last request that counts in usage." })
+  lastUsedFrom: string | null;
+
   @Field(() => ID, { nullable: true, description: "The key this one replaced through rotateApiKey." })
   rotatedFromId: string | null;
 
@@ -87,6 +93,8 @@ export class PermissionInput {
   write: boolean;
 }
 
+const ALLOWED_CIDRS_DESCRIPTION = "Optional: at most 50 IPv4/IPv6 addresses or CIDR blocks (203.0.113.0/24, 2001:db8::/32); absent or null allows any address.";
+
 @InputType()
 export class CreateApiKeyInput {
   @Field({ description: "How the key is used, e.g. Production Backend. 1–100 characters after trimming." })
@@ -100,6 +108,9 @@ export class CreateApiKeyInput {
 
   @Field(() => RateLimitInput, { nullable: true, description: "Optional; without it the key has no rate limit." })
   rateLimit?: RateLimitInput | null;
+
+  @Field(() => [String], { nullable: true, description: ALLOWED_CIDRS_DESCRIPTION })
+  allowedCidrs?: string[] | null;
 }
 
 @InputType({ description: "Only the fields given change; `expiresAt: null` removes the expiry; `permissions` replaces all grants." })
@@ -115,6 +126,9 @@ export class UpdateApiKeyInput {
 
   @Field(() => RateLimitInput, { nullable: true, description: "A new limit; `null` removes the limit; absent leaves it." })
   rateLimit?: RateLimitInput | null;
+
+  @Field(() => [String], { nullable: true, description: "A new allowlist; `null` removes it (any address); absent leaves it." })
+  allowedCidrs?: string[] | null;
 }
 
 export const GRACE_ARGUMENT_DESCRIPTION = "Seconds the old key keeps working (0–604800). 0 revokes it at once.";

@@ -1,0 +1,130 @@
+import { Repeater } from "@graphql-yoga/subscription";
+import { DataSource, EntityManager } from "typeorm";
+import type { MemberPrincipal } from "../auth/principal";
+import { Page, PageArgs, toPage } from "../common/pagination";
+import { FieldErrors } from "../common/validation";
+import { SecurityAlertEntity, SecurityAlertKind } from "../entities/security-alert.entity";
+import type { Logger } from "../logger";
+import type { UsageBus } from "../usage/usage-bus";
+
+/** A stored alert as it travels on the bus (JSON: the time is an ISO string). */
+export interface SecurityAlertMessage {
+  id: string;
+  workspaceId: string;
+  apiKeyId: string | null;
+  kind: SecurityAlertKind;
+  occurredAt: string;
+  message: string;
+  details: Record<string, unknown> | null;
+}
+
+/** A condition seen; stored at most once per (kind, key, dedupeKey), and at most once per cooldown. */
+export interface AlertCandidate {
+  workspaceId: string;
+  apiKeyId: string;
+  kind: SecurityAlertKind;
+  occurredAt: Date;
+  /** One human sentence, given the key's name. */
+  message: (keyName: string) => string;
+  details: Record<string, unknown>;
+  dedupeKey: string;
+  /** What the cooldown is per (an address); empty by default. */
+  subject?: string;
+  /** No second alert of this kind, key and subject within this many ms before `occurredAt`. */
+  cooldownMs?: number;
+}
+
+const INSERT_SQL = `
+INSERT INTO security_alert (workspace_id, api_key_id, kind, occurred_at, message, details, subject, dedupe_key)
+SELECT c.workspace_id, c.api_key_id, c.kind, c.occurred_at, c.message, c.details::jsonb, c.subject, c.dedupe_key
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+  AS c(workspace_id, api_key_id, kind, occurred_at, message, details, subject, dedupe_key, cooldown_from)
+WHERE c.cooldown_from IS NULL OR NOT EXISTS (
+  SELECT 1 FROM security_alert a WHERE a.api_key_id = c.api_key_id AND a.kind = c.kind AND a.subject = c.subject AND a.occurred_at > c.cooldown_from)
+ON CONFLICT (kind, api_key_id, dedupe_key) DO NOTHING
+RETURNING id, workspace_id, api_key_id, kind, occurred_at, message, details`;
+
+/**
+ * Security alerts: stored exactly once however many instances see a condition (a unique index,
+ * `ON CONFLICT DO NOTHING RETURNING`, and for cooldowns a per-key advisory lock), then published
+ * (only what this instance inserted, after commit) on the workspace's topic.
+ */
+export class SecurityAlertService {
+  constructor(private readonly db: DataSource, private readonly bus: UsageBus, private readonly logger: Logger) {}
+
+  /** Stores what is new in the caller's transaction; the caller publishes the result after commit. */
+  async insert(manager: EntityManager, candidates: readonly AlertCandidate[]): Promise<SecurityAlertMessage[]> {
+    if (candidates.length === 0) return [];
+    const ids = [...new Set(candidates.map((c) => c.apiKeyId))];
+    const names = new Map<string, string>(
+      ((await manager.query(`SELECT id::text AS id, name FROM api_key WHERE id = ANY($1::uuid[])`, [ids])) as { id: string; name: string }[]).map((r) => [r.id, r.name]),
+    );
+    // Cooldowns are checked under a lock per (kind, key, subject), so two instances cannot both pass.
+    const locks = [...new Set(candidates.filter((c) => c.cooldownMs).map((c) => `grantql.alert:${c.kind}:${c.apiKeyId}:${c.subject ?? ""}`))].sort();
+    for (const lock of locks) await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [lock]);
+    const rows: Record<string, unknown>[] = await manager.query(INSERT_SQL, [
+      candidates.map((c) => c.workspaceId),
+      candidates.map((c) => c.apiKeyId),
+      candidates.map((c) => c.kind),
+      candidates.map((c) => c.occurredAt.toISOString()),
+      candidates.map((c) => c.message(names.get(c.apiKeyId) ?? "(deleted)").slice(0, 500)),
+      candidates.map((c) => JSON.stringify(c.details)),
+      candidates.map((c) => c.subject ?? ""),
+      candidates.map((c) => c.dedupeKey.slice(0, 100)),
+      candidates.map((c) => (c.cooldownMs ? new Date(c.occurredAt.getTime() - c.cooldownMs).toISOString() : null)),
+    ]);
+    return rows.map((r) => ({
+      id: String(r.id),
+      workspaceId: String(r.workspace_id),
+      apiKeyId: r.api_key_id === null ? null : String(r.api_key_id),
+      kind: r.kind as SecurityAlertKind,
+      occurredAt: new Date(r.occurred_at as string).toISOString(),
+      message: String(r.message),
+      details: (r.details as Record<string, unknown> | null) ?? null,
+    }));
+  }
+
+  /** Stores and, after commit, publishes; returns what was new. Failures are logged, never thrown. */
+  async raise(candidates: readonly AlertCandidate[]): Promise<SecurityAlertMessage[]> {
+    if (candidates.length === 0) return [];
+    try {
+      const raised = await this.db.transaction((manager) => this.insert(manager, candidates));
+      this.publish(raised);
+      return raised;
+    } catch (error) {
+      this.logger.error({ err: error, kinds: candidates.map((c) => c.kind) }, "security alerts could not be stored");
+      return [];
+    }
+  }
+
+  publish(alerts: readonly SecurityAlertMessage[]): void {
+    for (const alert of alerts) this.bus.pubSub.publish("grantql.alerts.raised", alert.workspaceId, alert);
+  }
+
+  /** Newest first; `kinds` absent means every kind. */
+  async list(workspaceId: string, kinds: SecurityAlertKind[] | null | undefined, page: PageArgs): Promise<Page<SecurityAlertEntity>> {
+    const query = this.db.getRepository(SecurityAlertEntity).createQueryBuilder("a").where("a.workspace_id = :workspaceId", { workspaceId });
+    if (kinds && kinds.length > 0) query.andWhere("a.kind IN (:...kinds)", { kinds });
+    const counter = query.clone();
+    if (page.after) query.andWhere("(a.occurred_at, a.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
+    const rows = await query.orderBy("a.occurred_at", "DESC").addOrderBy("a.id", "DESC").limit(page.first + 1).getMany();
+    return toPage(rows, page.first, () => counter.getCount(), (row) => row.occurredAt);
+  }
+
+  /** Alerts of the member's workspace only (the topic is routed by workspace), narrowed by kind. */
+  stream(member: MemberPrincipal, kinds: SecurityAlertKind[] | null | undefined): AsyncIterable<SecurityAlertMessage> {
+    const errors = new FieldErrors();
+    errors.check(!kinds || kinds.length > 0, "kinds", "must name at least one kind, or be left out for all");
+    errors.throwIfAny();
+    const wanted = kinds ? new Set(kinds) : null;
+    const alerts = this.bus.pubSub.subscribe("grantql.alerts.raised", member.workspaceId);
+    return new Repeater<SecurityAlertMessage>(async (push, stop) => {
+      const consume = (async () => {
+        for await (const alert of alerts) if (alert && (!wanted || wanted.has(alert.kind))) await push(alert);
+      })();
+      await stop;
+      await alerts.return();
+      await consume.catch(() => undefined);
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import type { DataSource } from "typeorm";
+import type { Clock } from "../common/clock";
+import type { Logger } from "../logger";
+import type { UsageService } from "../usage/usage.service";
+import { ExpiryAlertJob } from "./expiry-alert-job";
+import { SecurityAlertService } from "./security-alert.service";
+import { UsageAlertDetector } from "./usage-alert-detector";
+
+/** Security alerts, wired once per process: the store and stream, the usage detector and the expiry scan. */
+export class SecurityAlerts {
+  readonly service: SecurityAlertService;
+  readonly detector: UsageAlertDetector;
+  readonly expiryJob: ExpiryAlertJob;
+
+  constructor(db: DataSource, usage: UsageService, clock: Clock, logger: Logger, scanIntervalMs: number) {
+    this.service = new SecurityAlertService(db, usage.bus, logger);
+    const raise = this.service.raise.bind(this.service);
+    this.detector = new UsageAlertDetector(usage.bus, raise, async (apiKeyId) => (await usage.countsFor([apiKeyId])).get(apiKeyId)?.last24h ?? 0, logger);
+    usage.committed.add((events) => this.detector.committed(events));
+    usage.freshAddresses.add((fresh, events) => {
+      const workspaces = new Map(events.map((e) => [e.apiKeyId, e.workspaceId]));
+      void this.detector.freshAddresses(fresh, (id) => workspaces.get(id));
+    });
+    this.detector.start();
+    this.expiryJob = new ExpiryAlertJob(db, clock, this.service, logger, scanIntervalMs);
+    this.expiryJob.start();
+  }
+
+  async close(): Promise<void> {
+    this.detector.stop();
+    await this.expiryJob.stop();
+  }
+}

@@ -1,0 +1,181 @@
+import { LRUCache } from "lru-cache";
+import { SecurityAlertKind } from "../entities/security-alert.entity";
+import type { Logger } from "../logger";
+import type { UsageBus } from "../usage/usage-bus";
+import { countsAsUsage, UsageEventRecord, UsageOutcome } from "../usage/usage-event";
+import type { FreshAddress } from "../usage/usage-writer";
+import type { AlertCandidate } from "./security-alert.service";
+
+/** Requests of one key in one second of one committed flush: what every instance's windows add up. */
+export interface UsageDigestEntry {
+  /** Key and workspace ids. */
+  k: string;
+  w: string;
+  /** The epoch second, and the latest event time (ms) in it. */
+  s: number;
+  t: number;
+  /** Requests that count in usage, and those refused with FORBIDDEN or IP_NOT_ALLOWED. */
+  n: number;
+  f: number;
+}
+
+export const WINDOW_SECONDS = 60;
+export const SPIKE_FLOOR = 100;
+export const BURST_THRESHOLD = 20;
+const HOUR_MS = 3_600_000;
+const SPIKE_COOLDOWN_MS = HOUR_MS;
+const BURST_COOLDOWN_MS = 10 * 60_000;
+const ADDRESS_COOLDOWN_MS = 24 * HOUR_MS;
+
+const refused = (outcome: UsageOutcome) => outcome === UsageOutcome.FORBIDDEN || outcome === UsageOutcome.IP_NOT_ALLOWED;
+
+/** One committed batch as digest entries (a handful per key, whatever the traffic). */
+export function digestOf(events: readonly UsageEventRecord[]): UsageDigestEntry[] {
+  const entries = new Map<string, UsageDigestEntry>();
+  for (const event of events) {
+    if (!countsAsUsage(event.outcome)) continue;
+    const t = event.occurredAt.getTime();
+    const s = Math.floor(t / 1000);
+    const id = `${event.apiKeyId}:${s}`;
+    let entry = entries.get(id);
+    if (!entry) entries.set(id, (entry = { k: event.apiKeyId, w: event.workspaceId, s, t, n: 0, f: 0 }));
+    entry.t = Math.max(entry.t, t);
+    entry.n += 1;
+    if (refused(event.outcome)) entry.f += 1;
+  }
+  return [...entries.values()];
+}
+
+/** A key's last 60 s as per-second counts (at most 60 buckets, whatever the rate). */
+class KeyWindow {
+  private readonly buckets: { s: number; n: number; f: number }[] = [];
+
+  add(entry: UsageDigestEntry): { counted: number; refused: number } {
+    const last = this.buckets[this.buckets.length - 1];
+    if (last && last.s === entry.s) {
+      last.n += entry.n;
+      last.f += entry.f;
+    } else {
+      this.buckets.push({ s: entry.s, n: entry.n, f: entry.f });
+      this.buckets.sort((a, b) => a.s - b.s);
+    }
+    const newest = this.buckets[this.buckets.length - 1].s;
+    while (this.buckets.length > 0 && this.buckets[0].s <= newest - WINDOW_SECONDS) this.buckets.shift();
+    let counted = 0;
+    let refusedCount = 0;
+    for (const bucket of this.buckets) {
+      counted += bucket.n;
+      refusedCount += bucket.f;
+    }
+    return { counted, refused: refusedCount };
+  }
+}
+
+/**
+ * USAGE_SPIKE, FORBIDDEN_BURST and NEW_CLIENT_ADDRESS, from what metering already carries: every
+ * instance publishes a digest of each committed flush, and every instance adds every digest to
+ * its sliding windows, so each sees all traffic. All of them may then propose the same alert; the
+ * store keeps one. Within one instance a proposal is not repeated during its cooldown.
+ */
+export class UsageAlertDetector {
+  private readonly windows = new LRUCache<string, KeyWindow>({ max: 100_000 });
+  private readonly quietUntil = new LRUCache<string, number>({ max: 100_000 });
+  private readonly baselines = new LRUCache<string, number>({ max: 10_000, ttl: 60_000 });
+  private stopDigests: () => void = () => undefined;
+
+  constructor(
+    private readonly bus: UsageBus,
+    private readonly raise: (candidates: AlertCandidate[]) => Promise<unknown>,
+    /** Counted requests of the key in the 24 h before now, from the rollups (read only near a spike). */
+    private readonly last24h: (apiKeyId: string) => Promise<number>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Called with each batch this instance committed: tell every instance what it holds. */
+  committed(events: readonly UsageEventRecord[]): void {
+    const entries = digestOf(events);
+    if (entries.length > 0) this.bus.pubSub.publish("grantql.usage.digest", { entries });
+  }
+
+  start(): void {
+    const digests = this.bus.pubSub.subscribe("grantql.usage.digest");
+    void (async () => {
+      for await (const digest of digests) {
+        for (const entry of digest?.entries ?? []) {
+          await this.observe(entry).catch((error) => this.logger.warn({ err: error, apiKeyId: entry.k }, "usage alert check failed"));
+        }
+      }
+    })();
+    this.stopDigests = () => void digests.return();
+  }
+
+  stop(): void {
+    this.stopDigests();
+  }
+
+  /** New addresses of a batch this instance committed (the writer found them): all but a key's very first. */
+  freshAddresses(fresh: readonly FreshAddress[], workspaceOf: (apiKeyId: string) => string | undefined): Promise<unknown> {
+    const firstOfKey = new Map<string, FreshAddress>();
+    for (const f of fresh) {
+      const first = firstOfKey.get(f.apiKeyId);
+      if (f.firstUse && (!first || f.firstAt < first.firstAt)) firstOfKey.set(f.apiKeyId, f);
+    }
+    const candidates = fresh
+      .filter((f) => firstOfKey.get(f.apiKeyId) !== f && workspaceOf(f.apiKeyId))
+      .map((f): AlertCandidate => {
+        const at = new Date(f.firstAt);
+        return {
+          workspaceId: workspaceOf(f.apiKeyId)!,
+          apiKeyId: f.apiKeyId,
+          kind: SecurityAlertKind.NEW_CLIENT_ADDRESS,
+          occurredAt: at,
+          message: (name) => `Key "${name}" was used from a new address: ${f.address}`,
+          details: { address: f.address },
+          subject: f.address,
+          dedupeKey: `${f.address}@${at.toISOString().slice(0, 10)}`,
+          cooldownMs: ADDRESS_COOLDOWN_MS,
+        };
+      });
+    return candidates.length > 0 ? this.raise(candidates) : Promise.resolve();
+  }
+
+  private async observe(entry: UsageDigestEntry): Promise<void> {
+    let window = this.windows.get(entry.k);
+    if (!window) this.windows.set(entry.k, (window = new KeyWindow()));
+    const { counted, refused: refusedCount } = window.add(entry);
+    if (refusedCount >= BURST_THRESHOLD && this.due(SecurityAlertKind.FORBIDDEN_BURST, entry, BURST_COOLDOWN_MS)) {
+      await this.raise([this.candidate(entry, SecurityAlertKind.FORBIDDEN_BURST, BURST_COOLDOWN_MS, { refused: refusedCount, windowSeconds: WINDOW_SECONDS },
+        (name) => `Key "${name}" was refused ${refusedCount} times within 60 s`)]);
+    }
+    if (counted > SPIKE_FLOOR && !this.quiet(SecurityAlertKind.USAGE_SPIKE, entry)) {
+      const threshold = await this.spikeThreshold(entry.k, counted);
+      if (counted > threshold && this.due(SecurityAlertKind.USAGE_SPIKE, entry, SPIKE_COOLDOWN_MS)) {
+        await this.raise([this.candidate(entry, SecurityAlertKind.USAGE_SPIKE, SPIKE_COOLDOWN_MS, { requests: counted, windowSeconds: WINDOW_SECONDS, threshold },
+          (name) => `Key "${name}" made ${counted} requests within 60 s (threshold ${threshold})`)]);
+      }
+    }
+  }
+
+  /** max(100, 10 × the previous 24 h's requests ÷ 1,440); the rollups are read at most once a minute per key. */
+  private async spikeThreshold(apiKeyId: string, inWindow: number): Promise<number> {
+    let day = this.baselines.get(apiKeyId);
+    if (day === undefined) this.baselines.set(apiKeyId, (day = await this.last24h(apiKeyId)));
+    const previous = Math.max(0, day - inWindow);
+    return Math.max(SPIKE_FLOOR, Math.floor((10 * previous) / 1440));
+  }
+
+  private quiet(kind: SecurityAlertKind, entry: UsageDigestEntry): boolean {
+    return (this.quietUntil.get(`${kind}:${entry.k}`) ?? -Infinity) > entry.t;
+  }
+
+  /** True once per cooldown per key on this instance; the store decides across instances. */
+  private due(kind: SecurityAlertKind, entry: UsageDigestEntry, cooldownMs: number): boolean {
+    if (this.quiet(kind, entry)) return false;
+    this.quietUntil.set(`${kind}:${entry.k}`, entry.t + cooldownMs);
+    return true;
+  }
+
+  private candidate(entry: UsageDigestEntry, kind: SecurityAlertKind, cooldownMs: number, details: Record<string, unknown>, message: (name: string) => string): AlertCandidate {
+    return { workspaceId: entry.w, apiKeyId: entry.k, kind, occurredAt: new Date(entry.t), message, details, dedupeKey: String(entry.t), cooldownMs };
+  }
+}
