@@ -75,3 +75,16 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
   const leaks = new LeakReportService(db, apiKeys, alerts.service, clock, config.leakReportSecret);
   return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle, tokenGuessThrottle, alerts, leaks };
 }
+
+/**
+ * Stops what the services run in the background and closes their connections, after the last
+ * request: the alert detectors first (they read metering), then metering's final flush, then the
+ * Redis-backed counters. The server calls it once drained; the CLI once its command is done.
+ */
+export async function closeServices(services: Services): Promise<void> {
+  await services.alerts.close();
+  await services.usage.close();
+  await services.rateLimiter.close();
+  await services.signInThrottle.close();
+  await services.tokenGuessThrottle.close();
+}

@@ -9,7 +9,7 @@ import { EmbeddedDatabaseError } from "../db/embedded";
 import { isUuid } from "../common/pagination";
 import { apiKeyStatus } from "../keys/api-key-rules";
 import { createLogger } from "../logger";
-import { createServices, Services } from "../services";
+import { closeServices, createServices, Services } from "../services";
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -85,10 +85,12 @@ export async function runCli(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? "warn");
   const database = await openDatabase(config, logger);
+  const services = createServices(database.dataSource, config, systemClock);
   try {
-    await command(createServices(database.dataSource, config, systemClock), args, values as Record<string, string | undefined>);
+    await command(services, args, values as Record<string, string | undefined>);
     return 0;
   } finally {
+    await closeServices(services);
     await database.close();
   }
 }

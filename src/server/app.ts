@@ -22,7 +22,7 @@ import { metricsListener } from "../metrics/metrics-listener";
 import { metricsHandler } from "../metrics/metrics-server";
 import { webSocketObserver } from "../metrics/websocket-observer";
 import type { Logger } from "../logger";
-import type { Services } from "../services";
+import { closeServices, type Services } from "../services";
 import { GraphQLContext } from "./context";
 import { createErrorFormatter, formatThrown } from "./format-error";
 import { httpContext, TrustProxy } from "./http-context";
@@ -142,11 +142,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Apollo drains HTTP and WebSocket first, so every metered request is buffered before the final flush.
     stop: async () => {
       await apollo.stop();
-      await services.alerts.close();
-      await services.usage.close();
-      await services.rateLimiter.close();
-      await services.signInThrottle.close();
-      await services.tokenGuessThrottle.close();
+      await closeServices(services);
     },
     metrics,
   };
