@@ -49,13 +49,13 @@ export interface Config {
   readonly alertScanIntervalMs: number;
   /** Prepended to every Redis key this service stores (rate-limit windows, sign-in failures), to share one Redis between deployments. */
   readonly redisKeyPrefix: string;
-  /** Token guessing per client address (see src/hardening/token-guess-throttle.ts). */
+  /** Token guessing per client address (see src/throttles/token-guess-throttle.ts). */
   readonly tokenGuess: {
     readonly limit: number;
     readonly windowSeconds: number;
     readonly lockSeconds: number;
   };
-  /** Sign-in abuse limits (see src/hardening/sign-in-throttle.ts). */
+  /** Sign-in abuse limits (see src/throttles/sign-in-throttle.ts). */
   readonly signInThrottle: {
     readonly slowdownAfter: number;
     readonly lockAfter: number;

@@ -1,7 +1,7 @@
 import { Clock } from "../common/clock";
 import { AuthFailureReason, rateLimited } from "../common/errors";
 import { MemberRole } from "../entities/member.entity";
-import type { TokenGuessThrottle } from "../hardening/token-guess-throttle";
+import type { TokenGuessThrottle } from "../throttles/token-guess-throttle";
 import type { VerifiableKey } from "../keys/key-cache";
 import { grantsOfRole, Principal } from "./principal";
 import { parseBearer, sha256 } from "./token";

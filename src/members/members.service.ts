@@ -13,7 +13,7 @@ import { AuditAction } from "../entities/audit-entry.entity";
 import { MemberSessionEntity } from "../entities/member-session.entity";
 import { MemberEntity, MemberRole } from "../entities/member.entity";
 import { WorkspaceEntity } from "../entities/workspace.entity";
-import type { SignInThrottle } from "../hardening/sign-in-throttle";
+import type { SignInThrottle } from "../throttles/sign-in-throttle";
 import type { Logger } from "../logger";
 
 export const MIN_PASSWORD_LENGTH = 12;

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, GraphQLFormattedError } from "graphql";
 import { ErrorCode } from "../common/errors";
-import { fieldsOfVariableError } from "../hardening/variable-errors";
+import { fieldsOfVariableError } from "./guards/variable-errors";
 import type { Logger } from "../logger";
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GraphQLError } from "graphql";
 import proxyaddr from "proxy-addr";
-import { setRateLimitHeaders } from "../hardening/rate-limit-gate";
+import { setRateLimitHeaders } from "./guards/rate-limit-gate";
 import type { Services } from "../services";
 import { buildContext, GraphQLContext, RequestMeta } from "./context";
 import { requestOperation } from "./metering-listener";

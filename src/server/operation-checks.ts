@@ -3,9 +3,9 @@ import { getVariableValues } from "graphql/execution/values";
 import { conditionVariables, OperationAnalysis, OperationAnalyzer } from "../auth/operation-analysis";
 import type { Principal } from "../auth/principal";
 import { badUserInput, FieldError } from "../common/errors";
-import { unsafeTextFields } from "../hardening/input-text-guard";
-import { costRefusal, operationCost } from "../hardening/query-cost";
-import { fieldsOfVariableError } from "../hardening/variable-errors";
+import { unsafeTextFields } from "./guards/input-text-guard";
+import { costRefusal, operationCost } from "./guards/query-cost";
+import { fieldsOfVariableError } from "./guards/variable-errors";
 
 /** The permission decision: null when the principal may run the analysed operation, else the refusal. */
 export type Authorize = (principal: Principal | null, analysis: OperationAnalysis) => GraphQLError | null;

@@ -3,9 +3,9 @@ import { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from "gr
 import type { OperationAnalysis } from "../auth/operation-analysis";
 import type { Principal } from "../auth/principal";
 import { rateLimited, unauthenticated } from "../common/errors";
-import { enforceAllowlist } from "../hardening/allowlist-gate";
-import { consumeRateLimit } from "../hardening/rate-limit-gate";
-import type { RateDecision } from "../hardening/rate-limiter";
+import { enforceAllowlist } from "./guards/allowlist-gate";
+import { consumeRateLimit } from "./guards/rate-limit-gate";
+import type { RateDecision } from "../throttles/rate-limiter";
 import type { Services } from "../services";
 import type { RequestMeta } from "./context";
 import type { Authorize, OperationChecks } from "./operation-checks";

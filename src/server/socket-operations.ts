@@ -4,7 +4,7 @@ import type { SubscribePayload } from "graphql-ws";
 import { LRUCache } from "lru-cache";
 import type { WebSocket } from "ws";
 import { ErrorCode } from "../common/errors";
-import { QueryLimits, toClientErrors } from "../hardening/query-limits";
+import { QueryLimits, toClientErrors } from "./guards/query-limits";
 import type { Services } from "../services";
 import { buildContext } from "./context";
 import { asGraphQLError } from "./format-error";

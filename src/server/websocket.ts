@@ -5,7 +5,7 @@ import { useServer } from "graphql-ws/use/ws";
 import type { WebSocketServer } from "ws";
 import type { Principal } from "../auth/principal";
 import { ErrorCode, forbidden, unauthenticated } from "../common/errors";
-import type { QueryLimits } from "../hardening/query-limits";
+import type { QueryLimits } from "./guards/query-limits";
 import type { Logger } from "../logger";
 import type { WebSocketObserver } from "../metrics/websocket-observer";
 import type { Services } from "../services";

@@ -1,6 +1,6 @@
 import { buildSchema, parse, OperationDefinitionNode } from "graphql";
 import { getVariableValues } from "graphql/execution/values";
-import { fieldsOfVariableError } from "../../src/hardening/variable-errors";
+import { fieldsOfVariableError } from "../../src/server/guards/variable-errors";
 
 const schema = buildSchema(`
   enum Role { ADMIN SECURITY }

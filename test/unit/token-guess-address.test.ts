@@ -1,4 +1,4 @@
-import { guessingAddress } from "../../src/hardening/token-guess-throttle";
+import { guessingAddress } from "../../src/throttles/token-guess-throttle";
 
 describe("the address a token guess is counted against", () => {
   it.each([

@@ -19,7 +19,7 @@ import {
   FieldNode,
 } from "graphql";
 import { getArgumentValues } from "graphql/execution/values";
-import { MAX_PAGE_SIZE } from "../common/pagination";
+import { MAX_PAGE_SIZE } from "../../common/pagination";
 
 /**
  * The cost model: every selected field costs 1, and a field that takes `first` multiplies the cost

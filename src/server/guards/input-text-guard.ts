@@ -1,5 +1,5 @@
 import { DocumentNode, Kind, OperationDefinitionNode, ValueNode, visit } from "graphql";
-import type { FieldError } from "../common/errors";
+import type { FieldError } from "../../common/errors";
 
 /** NUL, which PostgreSQL cannot store in text, and UTF-16 halves, which would be stored as U+FFFD. */
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

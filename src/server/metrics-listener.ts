@@ -1,6 +1,6 @@
-import type { OutcomeListener } from "../server/request-pipeline";
-import type { Metrics } from "./metrics";
-import { outcomeLabel } from "./metrics";
+import type { OutcomeListener } from "./request-pipeline";
+import type { Metrics } from "../metrics/metrics";
+import { outcomeLabel } from "../metrics/metrics";
 
 /**
  * Request counts, outcomes and latency for every operation on either transport, and

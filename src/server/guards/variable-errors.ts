@@ -1,4 +1,4 @@
-import type { FieldError } from "../common/errors";
+import type { FieldError } from "../../common/errors";
 
 const INVALID_AT = /^Variable "\$([^"]+)" got invalid value .*? at "([^"]+)"; ([\s\S]*)$/;
 const INVALID = /^Variable "\$([^"]+)" got invalid value [\s\S]*?; ([\s\S]*)$/;

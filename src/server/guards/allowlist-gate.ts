@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
-import type { Principal } from "../auth/principal";
-import { ErrorCode } from "../common/errors";
+import type { Principal } from "../../auth/principal";
+import { ErrorCode } from "../../common/errors";
 
 /** 403 FORBIDDEN with `reason: "IP_NOT_ALLOWED"` (docs/API.md, "IP allowlists"). */
 export function ipNotAllowed(): GraphQLError {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
-import type { Principal } from "../auth/principal";
-import type { Services } from "../services";
-import type { RateDecision } from "./rate-limiter";
+import type { Principal } from "../../auth/principal";
+import type { Services } from "../../services";
+import type { RateDecision } from "../../throttles/rate-limiter";
 
 /**
  * Counts an API-key request against the key's limit before its operation is even parsed, so a
