@@ -2,7 +2,8 @@ import type { DataSource, EntityManager } from "typeorm";
 import type { Clock } from "../common/clock";
 import { SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
-import type { AlertCandidate, SecurityAlertMessage, SecurityAlertService } from "./security-alert.service";
+import type { SecurityAlertMessage } from "../usage/bus-messages";
+import type { AlertCandidate, SecurityAlertService } from "./security-alert.service";
 
 const DAY_MS = 86_400_000;
 export const EXPIRING_WITHIN_MS = 7 * DAY_MS;

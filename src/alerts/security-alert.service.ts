@@ -5,18 +5,8 @@ import { Page, PageArgs, toPage } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import { SecurityAlertEntity, SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
+import type { SecurityAlertMessage } from "../usage/bus-messages";
 import type { UsageBus } from "../usage/usage-bus";
-
-/** A stored alert as it travels on the bus (JSON: the time is an ISO string). */
-export interface SecurityAlertMessage {
-  id: string;
-  workspaceId: string;
-  apiKeyId: string | null;
-  kind: SecurityAlertKind;
-  occurredAt: string;
-  message: string;
-  details: Record<string, unknown> | null;
-}
 
 /** A condition seen; stored at most once per (kind, key, dedupeKey), and at most once per cooldown. */
 export interface AlertCandidate {

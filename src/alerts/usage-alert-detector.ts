@@ -1,23 +1,12 @@
 import { LRUCache } from "lru-cache";
 import { SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
+import type { UsageDigestEntry } from "../usage/bus-messages";
 import type { UsageBus } from "../usage/usage-bus";
 import { countsAsUsage, UsageEventRecord, UsageOutcome } from "../usage/usage-event";
 import type { FreshAddress } from "../usage/usage-writer";
 import type { AlertCandidate } from "./security-alert.service";
 
-/** Requests of one key in one second of one committed flush: what every instance's windows add up. */
-export interface UsageDigestEntry {
-  /** Key and workspace ids. */
-  k: string;
-  w: string;
-  /** The epoch second, and the latest event time (ms) in it. */
-  s: number;
-  t: number;
-  /** Requests that count in usage, and those refused with FORBIDDEN or IP_NOT_ALLOWED. */
-  n: number;
-  f: number;
-}
 
 export const WINDOW_SECONDS = 60;
 export const SPIKE_FLOOR = 100;

@@ -7,7 +7,7 @@ import {
   GraphQLSchema,
   specifiedDirectives,
 } from "graphql";
-import { MemberRole } from "../entities/member.entity";
+import { MemberRole } from "./member-role";
 import { Access, Resource } from "./resource";
 
 /**

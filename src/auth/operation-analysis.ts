@@ -16,7 +16,7 @@ import {
   visit,
   GraphQLCompositeType,
 } from "graphql";
-import { MemberRole } from "../entities/member.entity";
+import { MemberRole } from "./member-role";
 import { PermissionMap } from "./permission-map";
 import { ACCESSES, grantBit, GrantMask, RESOURCES, Resource } from "./resource";
 

@@ -7,7 +7,7 @@ import {
   isObjectType,
   Kind,
 } from "graphql";
-import { MemberRole } from "../entities/member.entity";
+import { MemberRole } from "./member-role";
 import { MEMBERS, PERMISSION, PUBLIC } from "./access-directives";
 import { Access, grantBit, GrantMask, Resource } from "./resource";
 

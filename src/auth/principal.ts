@@ -1,5 +1,4 @@
-import { MemberRole } from "../entities/member.entity";
-import type { Allowlist } from "../keys/ip-allowlist";
+import { MemberRole } from "./member-role";
 import { ALL_GRANTS, GrantMask, NO_GRANTS } from "./resource";
 
 /** Who is calling, as the rest of the system sees it: never a raw token. */
@@ -25,6 +24,11 @@ export interface ApiKeyPrincipal {
   readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
   /** The addresses the key may be used from, compiled when it was verified; null allows any. */
   readonly allowlist: Allowlist | null;
+}
+
+/** A compiled allowlist: parsed once when the key is verified, then a few comparisons a request. */
+export interface Allowlist {
+  allows(clientAddress: string | undefined): boolean;
 }
 
 /** ADMIN holds every resource grant; SECURITY holds none (docs/API.md, "Who may do what"). */

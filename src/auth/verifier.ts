@@ -1,9 +1,9 @@
 import { Clock } from "../common/clock";
 import { AuthFailureReason, rateLimited } from "../common/errors";
-import { MemberRole } from "../entities/member.entity";
 import type { TokenGuessThrottle } from "../throttles/token-guess-throttle";
-import type { VerifiableKey } from "../keys/key-cache";
-import { grantsOfRole, Principal } from "./principal";
+import { MemberRole } from "./member-role";
+import { Allowlist, grantsOfRole, Principal } from "./principal";
+import type { GrantMask } from "./resource";
 import { parseBearer, sha256 } from "./token";
 
 /** A failed verification is a status, not an exception; one mapper turns reasons into errors. */
@@ -12,6 +12,20 @@ export type Verification =
   | { ok: false; reason: AuthFailureReason; apiKey?: { id: string; workspaceId: string; prefix: string } };
 
 const TOO_MANY_GUESSES = "Too many unknown tokens from this address";
+
+/** What verification needs of a key: no secret, no digest. */
+export interface VerifiableKey {
+  id: string;
+  workspaceId: string;
+  prefix: string;
+  grants: GrantMask;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  /** Requests per window, enforced by the rate limiter; null when the key has none. */
+  rateLimit: { limit: number; windowSeconds: number } | null;
+  /** The key's IP allowlist, compiled once when loaded and cached with the key; null allows any address. */
+  allowlist: Allowlist | null;
+}
 
 export interface KeySource {
   get(digest: string): Promise<VerifiableKey | null>;

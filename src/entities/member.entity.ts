@@ -1,9 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
-
-export enum MemberRole {
-  ADMIN = "ADMIN",
-  SECURITY = "SECURITY",
-}
+import { MemberRole } from "../auth/member-role";
 
 @Entity({ name: "member" })
 export class MemberEntity {

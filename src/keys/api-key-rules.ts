@@ -1,6 +1,7 @@
 import { GrantRow, READ_ONLY_RESOURCES, RESOURCES, Resource } from "../auth/resource";
 import { follow, longText, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
+import type { RateLimitValue } from "../throttles/rate-limiter";
 
 /** The rules of a key's name, expiry and grants (docs/API.md, "Key lifecycle"), as pure functions. */
 
@@ -87,12 +88,6 @@ export function readGracePeriod(errors: FieldErrors, field: string, seconds: num
   const value = seconds ?? 0;
   errors.check(Number.isInteger(value) && value >= 0 && value <= MAX_GRACE_PERIOD_SECONDS, field, `must be from 0 to ${MAX_GRACE_PERIOD_SECONDS} seconds (7 days)`);
   return value;
-}
-
-/** A key's rate limit: `limit` requests per `windowSeconds` (docs/API.md, "Limits"). */
-export interface RateLimitValue {
-  limit: number;
-  windowSeconds: number;
 }
 
 export const MAX_RATE_LIMIT = 1_000_000;

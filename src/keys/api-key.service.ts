@@ -9,13 +9,13 @@ import { isUuid, Page, PageArgs, toPage } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
+import type { RateLimitValue } from "../throttles/rate-limiter";
 import { AuditAction } from "../entities/audit-entry.entity";
 import {
   apiKeyStatus,
   ApiKeyStatus,
   checkGraceExpiry,
   PermissionRequest,
-  RateLimitValue,
   rateLimitOf,
   readExpiry,
   readGracePeriod,
@@ -25,7 +25,7 @@ import {
   readReason,
 } from "./api-key-rules";
 import { compileAllowlist, readAllowedCidrs } from "./ip-allowlist";
-import { VerifiableKey } from "./key-cache";
+import type { VerifiableKey } from "../auth/verifier";
 
 export interface CreateApiKeyData {
   name: string;

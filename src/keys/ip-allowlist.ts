@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { FieldErrors } from "../common/validation";
+import type { Allowlist } from "../auth/principal";
 
 /** A key's IP allowlist (docs/API.md, "Key safety"): parsing, the input rules, and matching. */
 
@@ -63,11 +64,6 @@ export function readAllowedCidrs(errors: FieldErrors, field: string, raw: readon
     written.push(parsed.written);
   }
   return written;
-}
-
-/** A compiled allowlist: parsed once when the key is verified, then a few comparisons a request. */
-export interface Allowlist {
-  allows(clientAddress: string | undefined): boolean;
 }
 
 /** Compiles stored entries (already validated); an unparseable stored entry matches nothing. */

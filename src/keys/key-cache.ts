@@ -1,20 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { GrantMask } from "../auth/resource";
-import type { Allowlist } from "./ip-allowlist";
-
-/** What verification needs of a key: no secret, no digest. */
-export interface VerifiableKey {
-  id: string;
-  workspaceId: string;
-  prefix: string;
-  grants: GrantMask;
-  expiresAt: number | null;
-  revokedAt: number | null;
-  /** Requests per window, enforced by the rate limiter; null when the key has none. */
-  rateLimit: { limit: number; windowSeconds: number } | null;
-  /** The key's IP allowlist, compiled once here and cached with the key; null allows any address. */
-  allowlist: Allowlist | null;
-}
+import type { VerifiableKey } from "../auth/verifier";
 
 const UNKNOWN = Symbol("unknown key");
 type Entry = VerifiableKey | typeof UNKNOWN;

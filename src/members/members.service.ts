@@ -11,7 +11,8 @@ import { atLeast, atMost, EMAIL, follow, NAME, readText } from "../common/rules"
 import { FieldErrors } from "../common/validation";
 import { AuditAction } from "../entities/audit-entry.entity";
 import { MemberSessionEntity } from "../entities/member-session.entity";
-import { MemberEntity, MemberRole } from "../entities/member.entity";
+import { MemberRole } from "../auth/member-role";
+import { MemberEntity } from "../entities/member.entity";
 import { WorkspaceEntity } from "../entities/workspace.entity";
 import type { SignInThrottle } from "../throttles/sign-in-throttle";
 import type { Logger } from "../logger";

@@ -23,7 +23,7 @@ import { metricsHandler } from "../metrics/metrics-server";
 import { webSocketObserver } from "../metrics/websocket-observer";
 import type { Logger } from "../logger";
 import { closeServices, type Services } from "../services";
-import { GraphQLContext } from "./context";
+import { RequestContext } from "./context";
 import { createErrorFormatter, formatThrown } from "./format-error";
 import { httpContext, TrustProxy } from "./http-context";
 import { meteringListener } from "./metering-listener";
@@ -76,7 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const pipeline = createPipeline(options, metrics, (error) => formatThrown(formatError, error));
   const ws = attachWebSocket(wsServer, { schema, services, pipeline, logger, limits, trustProxy, development, observer: webSocketObserver(metrics) });
 
-  const apollo = new ApolloServer<GraphQLContext>({
+  const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,

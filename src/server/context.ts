@@ -1,36 +1,11 @@
 import DataLoader from "dataloader";
-import { MemberPrincipal, Principal } from "../auth/principal";
-import { forbidden, unauthenticated } from "../common/errors";
-import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
-import { ApiKeyEntity } from "../entities/api-key.entity";
-import { MemberEntity } from "../entities/member.entity";
 import type { Services } from "../services";
-import { createResourceLoaders, ResourceLoaders } from "../resources/resource-loaders";
-import type { UsageCountsValue } from "../usage/usage.service";
+import { createResourceLoaders } from "../resources/resource-loaders";
+import type { GraphQLContext, Loaders } from "../resolvers/common/context";
 import type { RequestState } from "./request-pipeline";
 
-/** Per-request batching: each loader turns N look-ups of one kind into one statement. */
-export interface Loaders {
-  member: DataLoader<string, MemberEntity | null>;
-  apiKey: DataLoader<string, ApiKeyEntity | null>;
-  grants: DataLoader<string, ApiKeyGrantEntity[]>;
-  usage: DataLoader<string, UsageCountsValue>;
-  lastUsedAt: DataLoader<string, Date | null>;
-  resources: ResourceLoaders;
-}
-
-export interface RequestMeta {
-  requestId: string;
-  ip?: string;
-}
-
-/** What every resolver receives. Built by `buildContext`, the same for HTTP and WebSocket. */
-export interface GraphQLContext {
-  principal: Principal | null;
-  services: Services;
-  loaders: Loaders;
-  meta: RequestMeta;
-  /** The request this context serves, as the request pipeline tracks it (its analysis, its outcome). */
+/** The context the server builds: what resolvers receive, and the request the pipeline tracks (its analysis, its outcome). */
+export interface RequestContext extends GraphQLContext {
   request: RequestState;
 }
 
@@ -62,20 +37,7 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
 }
 
 /** The one context of both transports, for a request the pipeline has admitted. */
-export function buildContext(request: RequestState, services: Services): GraphQLContext {
+export function buildContext(request: RequestState, services: Services): RequestContext {
   const principal = request.principal;
   return { principal, services, meta: request.meta, request, loaders: createLoaders(services, principal?.workspaceId ?? null) };
-}
-
-/** The caller as a member. The authorization step has already refused anyone else; this guards a misdeclared field. */
-export function memberOf(context: GraphQLContext): MemberPrincipal {
-  const p = context.principal;
-  if (!p) throw unauthenticated("MISSING");
-  if (p.kind !== "MEMBER") throw forbidden("API keys cannot run this operation; sign in as a member");
-  return p;
-}
-
-export function principalOf(context: GraphQLContext): Principal {
-  if (!context.principal) throw unauthenticated("MISSING");
-  return context.principal;
 }

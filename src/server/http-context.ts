@@ -4,7 +4,8 @@ import { GraphQLError } from "graphql";
 import proxyaddr from "proxy-addr";
 import { setRateLimitHeaders } from "./guards/rate-limit-gate";
 import type { Services } from "../services";
-import { buildContext, GraphQLContext, RequestMeta } from "./context";
+import type { RequestMeta } from "../resolvers/common/context";
+import { buildContext, RequestContext } from "./context";
 import { requestOperation } from "./metering-listener";
 import { RETRY_AFTER_SECONDS } from "./request-outcome";
 import { RequestPipeline, RequestState } from "./request-pipeline";
@@ -27,7 +28,7 @@ export function requestMeta(req: IncomingMessage, trust: TrustProxy): RequestMet
 
 /** The HTTP adapter: a request in, an admitted request's context out (or the refusal to answer with). */
 export function httpContext(pipeline: RequestPipeline, services: Services, trust: TrustProxy) {
-  return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<GraphQLContext> => {
+  return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<RequestContext> => {
     const request = pipeline.start("http", requestMeta(req, trust), requestOperation(req as IncomingMessage & { body?: unknown }));
     // One id per request, in the logs and in the response, refused requests included.
     res.setHeader("x-request-id", request.meta.requestId);

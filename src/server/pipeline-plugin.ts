@@ -1,5 +1,5 @@
 import { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLContext } from "./context";
+import { RequestContext } from "./context";
 import { RETRY_AFTER_SECONDS } from "./request-outcome";
 import { RequestPipeline } from "./request-pipeline";
 
@@ -9,7 +9,7 @@ import { RequestPipeline } from "./request-pipeline";
  * outcome once the answer is formatted. An answer whose errors read SERVICE_UNAVAILABLE goes out
  * as 503 with `Retry-After`.
  */
-export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GraphQLContext> {
+export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ contextValue }) {
       return {

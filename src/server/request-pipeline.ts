@@ -7,7 +7,7 @@ import { enforceAllowlist } from "./guards/allowlist-gate";
 import { consumeRateLimit } from "./guards/rate-limit-gate";
 import type { RateDecision } from "../throttles/rate-limiter";
 import type { Services } from "../services";
-import type { RequestMeta } from "./context";
+import type { RequestMeta } from "../resolvers/common/context";
 import type { Authorize, OperationChecks } from "./operation-checks";
 import { RequestOutcome, requestOutcome } from "./request-outcome";
 
@@ -48,7 +48,7 @@ export interface RequestSteps {
 }
 
 /** The production steps: the verifier, the key's limit, the permission decision. */
-export function productionSteps(services: Services, authorize: Authorize): RequestSteps {
+export function productionSteps(services: Pick<Services, "verifier" | "rateLimiter">, authorize: Authorize): RequestSteps {
   return {
     async authenticate(header, request) {
       const verification = await services.verifier.verify(header, request.meta.ip);
@@ -57,7 +57,7 @@ export function productionSteps(services: Services, authorize: Authorize): Reque
       if (verification.apiKey) request.rejectedKey = verification.apiKey;
       throw unauthenticated(verification.reason);
     },
-    rateLimit: (principal) => consumeRateLimit(principal, services),
+    rateLimit: (principal) => consumeRateLimit(principal, services.rateLimiter),
     authorize,
   };
 }

@@ -1,8 +1,13 @@
 import Redis from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../common/clock";
-import type { RateLimitValue } from "../keys/api-key-rules";
 import type { Logger } from "../logger";
+
+/** A key's rate limit: `limit` requests per `windowSeconds` (docs/API.md, "Limits"). */
+export interface RateLimitValue {
+  limit: number;
+  windowSeconds: number;
+}
 
 /** What one request learns from the limiter; also what the `RateLimit-*` headers say. */
 export interface RateDecision {

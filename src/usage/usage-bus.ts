@@ -4,8 +4,7 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, PubSub, SlidingBuffer } from "@graphql-yoga/subscription";
 import Redis, { RedisOptions } from "ioredis";
 import type { Logger } from "../logger";
-import type { SecurityAlertMessage } from "../alerts/security-alert.service";
-import type { UsageDigestEntry } from "../alerts/usage-alert-detector";
+import type { SecurityAlertMessage, UsageDigestEntry } from "./bus-messages";
 import { UsageEventMessage, UsageEventRecord } from "./usage-event";
 
 /**

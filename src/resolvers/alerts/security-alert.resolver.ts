@@ -1,10 +1,10 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Query, Resolver, Root, Subscription } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
-import type { SecurityAlertMessage } from "../../alerts/security-alert.service";
+import type { SecurityAlertMessage } from "../../usage/bus-messages";
 import { readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { SecurityAlertKind } from "../../entities/security-alert.entity";
-import { GraphQLContext, memberOf } from "../../server/context";
+import { GraphQLContext, memberOf } from "../common/context";
 import { ApiKey } from "../keys/api-key.types";
 import { SecurityAlert, SecurityAlertConnection } from "./security-alert.types";
 

@@ -3,7 +3,7 @@ import { membersOnly } from "../../auth/access-directives";
 import { decodeSeqCursor, readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { AuditEntryEntity } from "../../entities/audit-entry.entity";
-import { GraphQLContext, memberOf } from "../../server/context";
+import { GraphQLContext, memberOf } from "../common/context";
 import { Member } from "../members/member.types";
 import { AuditEntry, AuditEntryConnection } from "./audit.types";
 

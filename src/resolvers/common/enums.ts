@@ -1,7 +1,7 @@
 import { registerEnumType } from "type-graphql";
 import { Access, Resource } from "../../auth/resource";
 import { AuditAction } from "../../entities/audit-entry.entity";
-import { MemberRole } from "../../entities/member.entity";
+import { MemberRole } from "../../auth/member-role";
 import { ApiKeyStatus } from "../../keys/api-key-rules";
 
 export enum PrincipalKind {

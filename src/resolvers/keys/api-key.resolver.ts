@@ -5,7 +5,7 @@ import { readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
 import { apiKeyStatus, ApiKeyStatus, rateLimitOf } from "../../keys/api-key-rules";
-import { GraphQLContext, memberOf } from "../../server/context";
+import { GraphQLContext, memberOf } from "../common/context";
 import { Member } from "../members/member.types";
 import { UsageCounts } from "../usage/usage.types";
 import { RateLimit } from "./rate-limit.types";

@@ -2,7 +2,7 @@ import { Arg, Ctx, Directive, Int, Mutation, Query, Resolver } from "type-graphq
 import { membersOnly, publicOperation } from "../../auth/access-directives";
 import { readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
-import { GraphQLContext, memberOf } from "../../server/context";
+import { GraphQLContext, memberOf } from "../common/context";
 import { CreateMemberInput, Member, MemberConnection, Session, SignUpInput } from "./member.types";
 
 @Resolver()

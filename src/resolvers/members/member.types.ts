@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
-import { MemberRole } from "../../entities/member.entity";
+import { MemberRole } from "../../auth/member-role";
 import { Connection } from "../common/connection";
 import { PrincipalKind } from "../common/enums";
 import { ApiKey } from "../keys/api-key.types";

@@ -1,5 +1,5 @@
 import { Ctx, Query, Resolver } from "type-graphql";
-import { GraphQLContext, principalOf } from "../../server/context";
+import { GraphQLContext, principalOf } from "../common/context";
 import { PrincipalKind } from "../common/enums";
 import { Viewer } from "./member.types";
 

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { AgentEntity } from "../../entities/agent.entity";
-import { GraphQLContext } from "../../server/context";
+import { GraphQLContext } from "../common/context";
 import { Agent, AgentConnection, AgentFilter, CreateAgentInput, UpdateAgentInput } from "./agent.types";
 import { CallConnection } from "./call.types";
 import { readCallPage } from "./call-page.args";

@@ -3,7 +3,7 @@ import { permission } from "../../auth/access-directives";
 import { AnalyticsRange, readAnalyticsRange } from "../../analytics/analytics-range";
 import { AgentStatsValue, CallTotals, conversionRate } from "../../analytics/analytics.service";
 import { LeadStatus } from "../../entities/lead.entity";
-import { GraphQLContext, principalOf } from "../../server/context";
+import { GraphQLContext, principalOf } from "../common/context";
 import { Agent } from "./agent.types";
 import { AgentStats, Analytics, DailyCount, LeadStatusCount } from "./analytics.types";
 

@@ -1,7 +1,7 @@
 import { Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { callDurationSeconds, CallEntity } from "../../entities/call.entity";
-import { GraphQLContext } from "../../server/context";
+import { GraphQLContext } from "../common/context";
 import { Agent } from "./agent.types";
 import { Call, CallConnection, CallFilter, CreateCallInput, UpdateCallInput } from "./call.types";
 import { Contact } from "./contact.types";

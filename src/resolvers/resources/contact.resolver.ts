@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { ContactEntity } from "../../entities/contact.entity";
-import { GraphQLContext } from "../../server/context";
+import { GraphQLContext } from "../common/context";
 import { CallConnection } from "./call.types";
 import { readCallPage } from "./call-page.args";
 import { Contact, ContactConnection, ContactFilter, CreateContactInput, UpdateContactInput } from "./contact.types";

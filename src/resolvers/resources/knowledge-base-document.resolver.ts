@@ -1,7 +1,7 @@
 import { Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { KnowledgeBaseDocumentEntity } from "../../entities/knowledge-base-document.entity";
-import { GraphQLContext } from "../../server/context";
+import { GraphQLContext } from "../common/context";
 import { Agent } from "./agent.types";
 import {
   CreateKnowledgeBaseDocumentInput,

@@ -3,7 +3,7 @@ import { permission } from "../../auth/access-directives";
 import { ResourceRecord } from "../../resources/resource-definition";
 import { ResourceServices } from "../../resources/resource-services";
 import { ResourceService } from "../../resources/resource.service";
-import { GraphQLContext, principalOf } from "../../server/context";
+import { GraphQLContext, principalOf } from "../common/context";
 
 /** The GraphQL names and types of one resource (docs/API.md, "Resources"). */
 export interface ResourceSchema {

@@ -2,7 +2,7 @@ import { Arg, Ctx, Directive, ID, Int, Query, Resolver } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
 import { readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
-import { GraphQLContext, memberOf } from "../../server/context";
+import { GraphQLContext, memberOf } from "../common/context";
 import { UsageOutcome } from "../../usage/usage-event";
 import { checkedKey } from "../../usage/usage-streams";
 import { UsageEventConnection } from "./usage.types";

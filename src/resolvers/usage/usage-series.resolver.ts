@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { FieldErrors } from "../../common/validation";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
-import { GraphQLContext } from "../../server/context";
+import { GraphQLContext } from "../common/context";
 import { GRANULARITY_MS, MAX_SERIES_POINTS, UsageGranularity } from "../../usage/usage-reader";
 import { floorTo } from "../../usage/usage-windows";
 import { ApiKey } from "../keys/api-key.types";

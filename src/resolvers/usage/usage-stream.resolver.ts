@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, ID, Resolver, Root, Subscription } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
-import { GraphQLContext, memberOf } from "../../server/context";
+import { GraphQLContext, memberOf } from "../common/context";
 import type { UsageCountsValue } from "../../usage/usage-reader";
 import { UsageEventMessage, UsageOutcome } from "../../usage/usage-event";
 import { apiKeyUsageStream, usageEventsStream } from "../../usage/usage-streams";

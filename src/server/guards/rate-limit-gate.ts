@@ -1,17 +1,16 @@
 import type { ServerResponse } from "node:http";
 import type { Principal } from "../../auth/principal";
-import type { Services } from "../../services";
-import type { RateDecision } from "../../throttles/rate-limiter";
+import type { RateDecision, RateLimiter } from "../../throttles/rate-limiter";
 
 /**
  * Counts an API-key request against the key's limit before its operation is even parsed, so a
  * flood costs no GraphQL work. Undefined for a caller without a limit. The refusal itself (429
  * RATE_LIMITED with `Retry-After`) and its metering are the request pipeline's.
  */
-export async function consumeRateLimit(principal: Principal | null, services: Services): Promise<RateDecision | undefined> {
+export async function consumeRateLimit(principal: Principal | null, rateLimiter: RateLimiter): Promise<RateDecision | undefined> {
   // The limit came with the verified key: no second hash, look-up or query per request.
   if (principal?.kind !== "API_KEY" || !principal.rateLimit) return undefined;
-  return services.rateLimiter.consume(principal.apiKeyId, principal.rateLimit);
+  return rateLimiter.consume(principal.apiKeyId, principal.rateLimit);
 }
 
 /** `RateLimit-Limit/Remaining/Reset` on every HTTP response to a key that has a limit, refusals included. */

@@ -1,0 +1,49 @@
+import type DataLoader from "dataloader";
+import { MemberPrincipal, Principal } from "../../auth/principal";
+import { forbidden, unauthenticated } from "../../common/errors";
+import type { ApiKeyGrantEntity } from "../../entities/api-key-grant.entity";
+import type { ApiKeyEntity } from "../../entities/api-key.entity";
+import type { MemberEntity } from "../../entities/member.entity";
+import type { ResourceLoaders } from "../../resources/resource-loaders";
+import type { Services } from "../../services";
+import type { UsageCountsValue } from "../../usage/usage.service";
+
+/** Per-request batching: each loader turns N look-ups of one kind into one statement. */
+export interface Loaders {
+  member: DataLoader<string, MemberEntity | null>;
+  apiKey: DataLoader<string, ApiKeyEntity | null>;
+  grants: DataLoader<string, ApiKeyGrantEntity[]>;
+  usage: DataLoader<string, UsageCountsValue>;
+  lastUsedAt: DataLoader<string, Date | null>;
+  resources: ResourceLoaders;
+}
+
+/** The request's id and client address, read once by the transport. */
+export interface RequestMeta {
+  requestId: string;
+  ip?: string;
+}
+
+/**
+ * What every resolver receives, the same for HTTP and WebSocket. The transport builds it (in
+ * `src/server/context.ts`) and adds what only the request pipeline reads; resolvers see this much.
+ */
+export interface GraphQLContext {
+  principal: Principal | null;
+  services: Services;
+  loaders: Loaders;
+  meta: RequestMeta;
+}
+
+/** The caller as a member. The authorization step has already refused anyone else; this guards a misdeclared field. */
+export function memberOf(context: GraphQLContext): MemberPrincipal {
+  const p = context.principal;
+  if (!p) throw unauthenticated("MISSING");
+  if (p.kind !== "MEMBER") throw forbidden("API keys cannot run this operation; sign in as a member");
+  return p;
+}
+
+export function principalOf(context: GraphQLContext): Principal {
+  if (!context.principal) throw unauthenticated("MISSING");
+  return context.principal;
+}
