@@ -1,4 +1,4 @@
-/** What a member may do: ADMIN holds every resource grant and manages keys and members; SECURITY reads the security views. */
+/** The two member roles. What each may run is declared on the schema (`@members`); their resource grants are `grantsOfRole`'s. */
 export enum MemberRole {
   ADMIN = "ADMIN",
   SECURITY = "SECURITY",
