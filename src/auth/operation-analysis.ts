@@ -144,7 +144,7 @@ function resourcesOf(mask: GrantMask): Resource[] {
   return RESOURCES.filter((r) => ACCESSES.some((a) => mask & grantBit(r, a)));
 }
 
-function conditionVariables(document: DocumentNode): string[] {
+export function conditionVariables(document: DocumentNode): string[] {
   const names = new Set<string>();
   visit(document, {
     Directive(node) {
