@@ -4,23 +4,25 @@ import { startServer } from "./lib/server-process";
 import { BenchContext, Figure, Scenario } from "./lib/types";
 import { crossInstanceRevocation } from "./scenarios/cross-instance-revocation";
 import { malformedKeys } from "./scenarios/malformed-keys";
+import { peerList, peerNested } from "./scenarios/peer-reads";
+import { peerWrite } from "./scenarios/peer-write";
 import { authOverhead, meteringOverhead } from "./scenarios/request-overhead";
 import { subscribersUnderLoad } from "./scenarios/subscribers-under-load";
 import { usageCounts } from "./scenarios/usage-counts";
 import { usageWriter } from "./scenarios/usage-writer";
 import { seed } from "./seed";
 
-const SCENARIOS: Scenario[] = [authOverhead, meteringOverhead, usageWriter, usageCounts, subscribersUnderLoad, crossInstanceRevocation, malformedKeys];
+const SCENARIOS: Scenario[] = [authOverhead, meteringOverhead, usageWriter, usageCounts, subscribersUnderLoad, crossInstanceRevocation, malformedKeys, peerList, peerNested, peerWrite];
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 
 /**
- * `npm run bench` runs every scenario; `npm run bench -- 1 7` only those. A fresh database is
+ * `npm run bench` runs every scenario; `npm run bench -- 1 7 8a` only those (`8` selects 8a–8c). A fresh database is
  * created and seeded for the run and dropped after it.
  */
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
-  const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.id)) : SCENARIOS;
+  const wanted = process.argv.slice(2).filter((a) => /^\d+[a-z]?$/.test(a));
+  const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.id) || wanted.includes(String(parseInt(s.id, 10)))) : SCENARIOS;
   if (scenarios.length === 0) throw new Error(`no such scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
   const admin = env("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres");
   const dbName = `grantql_bench_${Date.now()}`;

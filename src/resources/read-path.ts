@@ -13,6 +13,8 @@ import type { CheckedListArgs } from "./resource.service";
 export const NOT_PLANNED = Symbol("not planned");
 
 interface ReadPlan {
+  /** The prepared statement's name, so PostgreSQL parses and plans it once per connection; null past MAX_PREPARED. */
+  name?: string | null;
   sql: string;
   groups: ParamGroup[];
   post: Post | null;
@@ -26,6 +28,8 @@ interface CachedOperation {
 
 const MAX_OPERATIONS = 1000;
 const MAX_VARIANTS = 64;
+/** Plans run as named prepared statements; later ones run unnamed, so each connection holds at most this many. */
+const MAX_PREPARED = 500;
 /** Placeholders of a list: $1 workspace, $2 first, $3/$4 the after cursor, then the filter's values. */
 const LIST_FIXED = 4;
 
@@ -39,6 +43,7 @@ const LIST_FIXED = 4;
 export class ReadPath {
   private readonly catalog: ReadCatalog;
   private readonly cache = new LRUCache<OperationDefinitionNode, CachedOperation>({ max: MAX_OPERATIONS });
+  private prepared = 0;
   /** Off, every read takes the TypeORM path: tests compare the two paths' answers with it. */
   enabled = true;
 
@@ -90,6 +95,7 @@ export class ReadPath {
     let plan = cached.plans.get(key);
     if (plan === undefined) {
       plan = compileOrNull(compile);
+      if (plan) plan.name = this.prepared < MAX_PREPARED ? `grantql_read_${++this.prepared}` : null;
       if (cached.plans.size >= MAX_VARIANTS) cached.plans.clear();
       cached.plans.set(key, plan);
     }
@@ -107,7 +113,7 @@ export class ReadPath {
     // TypeORM's logger sees the statement as it sees every other one (tests count statements with it).
     this.db.logger.logQuery(plan.sql, params);
     const pool = (this.db.driver as unknown as { master: Pool }).master;
-    const { rows } = await pool.query(plan.sql, params);
+    const { rows } = await pool.query(plan.name ? { name: plan.name, text: plan.sql, values: params } : { text: plan.sql, values: params });
     const value = rows.length ? rows[0].r : null;
     if (value !== null && plan.post) plan.post(value);
     return value;
