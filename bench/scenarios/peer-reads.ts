@@ -100,7 +100,7 @@ export const peerList: Scenario = {
 async function refusedByCostLimit(ctx: BenchContext, grantql: ServerProcess): Promise<Figure> {
   const response = await fetch(grantql.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ctx.seed.keySecret}` }, body: JSON.stringify({ query: query8b(100) }) });
   const message = ((await response.json()) as { errors?: { message: string }[] }).errors?.[0]?.message ?? "";
-  const cost = Number(/found ([\d.]+)/.exec(message)?.[1] ?? NaN);
+  const cost = Number(/found (\d+(?:\.\d+)?)/.exec(message)?.[1] ?? NaN);
   const name = "agents(first: 100) × calls(first: 10): query cost (grantql refuses it under the query cost limit, so no throughput is measured)";
   return { scenario: "8b", name, unit: "cost", summary: summarize([cost]), target: "≤ 5000 (the limit)", met: response.ok };
 }

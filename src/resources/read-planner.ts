@@ -102,8 +102,13 @@ export class PlanCompiler {
     return { sql: `json_build_object(${parts.join(", ")})`, post: posts.length ? (o) => posts.forEach((p) => p(o)) : null };
   }
 
-  /** A keyset page of `type` rows matching `where`, as a Connection object. */
-  /** `page` is asked for only when a page is read (nodes, edges, pageInfo), so no placeholder goes unused. */
+  /**
+   * A keyset page of `type` rows matching `where`, as a Connection object. `pagePlaceholders` is
+   * asked for only when a page is read (nodes, edges, pageInfo), so no placeholder goes unused;
+   * the extra row that tells `hasNextPage`, and the rank that leaves it out, only when pageInfo is
+   * selected. Aggregates take the rows in the subquery's order (newest first), as PostgreSQL
+   * feeds an ordered subquery to them.
+   */
   connection(connection: GraphQLObjectType, fieldNodes: readonly FieldNode[], table: string, where: (alias: string) => string[], pagePlaceholders: () => PagePlaceholders): Compiled & { pageRead: boolean } {
     const fields = this.subfields(connection, fieldNodes);
     const pageRead = [...fields.values()].some((nodes) => ["nodes", "edges", "pageInfo"].includes(nodes[0].name.value));
@@ -112,7 +117,8 @@ export class PlanCompiler {
     const p = this.alias();
     const parts = [`'${PLANNED}', true`];
     const posts: Post[] = [];
-    const inPage = `FILTER (WHERE ${p}.rn <= ${page.first})`;
+    const ranked = [...fields.values()].some((nodes) => nodes[0].name.value === "pageInfo");
+    const inPage = ranked ? ` FILTER (WHERE ${p}.rn <= ${page.first})` : "";
     for (const [key, nodes] of fields) {
       const name = nodes[0].name.value;
       const type = getNamedType(connection.getFields()[name]?.type);
@@ -121,7 +127,7 @@ export class PlanCompiler {
       let sql: string;
       if (name === "nodes" || name === "edges") {
         const item = name === "nodes" ? this.node(type as GraphQLObjectType, nodes, p) : this.edge(type as GraphQLObjectType, nodes, p);
-        sql = `coalesce(json_agg(${item.sql} ORDER BY ${p}.rn) ${inPage}, '[]'::json)`;
+        sql = `coalesce(json_agg(${item.sql})${inPage}, '[]'::json)`;
         const inner = item.post;
         if (inner) posts.push((o) => each(inner)(o[key]));
       } else if (name === "pageInfo") {
@@ -132,9 +138,10 @@ export class PlanCompiler {
       } else throw new Unplannable(name);
       parts.push(`'${key}', ${sql}`);
     }
-    const rows = `SELECT ${x}.*, row_number() OVER (ORDER BY ${NEWEST_FIRST(x)}) AS rn FROM ${table} ${x}
+    const rank = ranked ? `, row_number() OVER (ORDER BY ${NEWEST_FIRST(x)}) AS rn` : "";
+    const rows = `SELECT ${x}.*${rank} FROM ${table} ${x}
       WHERE ${[...where(x), `(${x}.created_at, ${x}.id) < (${page.at}::timestamptz, ${page.id}::uuid)`].join(" AND ")}
-      ORDER BY ${NEWEST_FIRST(x)} LIMIT ${page.first}::int + 1`;
+      ORDER BY ${NEWEST_FIRST(x)} LIMIT ${page.first}::int${ranked ? " + 1" : ""}`;
     const post: Post | null = posts.length ? (o) => posts.forEach((f) => f(o)) : null;
     const object = `json_build_object(${parts.join(", ")})`;
     // `GROUP BY ()`: one row even when only non-aggregates (totalCount) are selected; no page read when none is needed.
@@ -162,7 +169,7 @@ export class PlanCompiler {
     for (const [key, nodes] of this.subfields(type, fieldNodes)) {
       const name = nodes[0].name.value;
       if (name === "hasNextPage") parts.push(`'${key}', count(*) > ${first}`);
-      else if (name === "endCursor") parts.push(`'${key}', (array_agg(${cursorText(p)} ORDER BY ${p}.rn DESC) ${inPage})[1]`);
+      else if (name === "endCursor") parts.push(`'${key}', (array_agg(${cursorText(p)} ORDER BY ${p}.rn DESC)${inPage})[1]`);
       else if (name !== "__typename") throw new Unplannable(name);
     }
     return `json_build_object(${parts.join(", ")})`;
