@@ -7,7 +7,7 @@ import { createServer, Server, Socket, connect } from "node:net";
  */
 export class PgCountingProxy {
   statements = 0;
-  /** The text of each statement counted, in order (the Parse message's text for an Execute). */
+  /** The text of each statement counted, in order (for an Execute, the text its Bind's statement was parsed with). */
   texts: string[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -35,7 +35,9 @@ export class PgCountingProxy {
     this.sockets.add(client).add(upstream);
     let buffer = Buffer.alloc(0);
     let startup = true;
-    let parsed = "";
+    // Statement name → text (Parse), and the statement the next Execute runs (Bind names it).
+    const prepared = new Map<string, string>();
+    let bound = "";
     client.on("data", (chunk: Buffer) => {
       upstream.write(chunk);
       buffer = Buffer.concat([buffer, chunk]);
@@ -55,10 +57,11 @@ export class PgCountingProxy {
         if (buffer.length < length + 1) break;
         const type = String.fromCharCode(buffer[0]);
         const body = buffer.subarray(5, length + 1);
-        if (type === "P") parsed = cString(body, body.indexOf(0) + 1); // statement name, then the text
+        if (type === "P") prepared.set(cString(body, 0), cString(body, body.indexOf(0) + 1)); // name, then text
+        if (type === "B") bound = prepared.get(cString(body, body.indexOf(0) + 1)) ?? ""; // portal, then statement
         if (type === "Q" || type === "E") {
           this.statements++;
-          this.texts.push(type === "Q" ? cString(body, 0) : parsed);
+          this.texts.push(type === "Q" ? cString(body, 0) : bound);
         }
         buffer = buffer.subarray(length + 1);
       }
