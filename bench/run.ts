@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { Client } from "pg";
 import { writeResults } from "./lib/report";
 import { startServer } from "./lib/server-process";
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const databaseUrl = Object.assign(new URL(admin), { pathname: `/${dbName}` }).toString();
   const postgres = (await adminClient.query("SHOW server_version")).rows[0].server_version;
   const startedAt = new Date().toISOString();
+  const loadAverage = loadavg()[0];
   try {
     console.log(`seeding ${dbName} …`);
     const seeder = await startServer({ DATABASE_URL: databaseUrl, REDIS_URL: "" });
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
       for (const f of result) console.log(`  ${f.name}: median ${f.summary.median} ${f.unit}${f.target ? ` (target ${f.target}: ${f.met ? "met" : "MISSED"})` : ""}`);
       figures.push(...result);
     }
-    const path = writeResults({ startedAt, postgres, rounds: ctx.rounds, durationSeconds: ctx.durationSeconds, connections: ctx.connections }, figures, scenarios.map((s) => s.id));
+    const path = writeResults({ startedAt, postgres, rounds: ctx.rounds, durationSeconds: ctx.durationSeconds, connections: ctx.connections, loadAverage }, figures, scenarios.map((s) => s.id));
     console.log(`wrote ${path}`);
   } finally {
     await adminClient.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -13,6 +13,10 @@ export const query8b = (agents: number, calls = 10) => `{ agents(first: ${agents
 const twin8b = (ws: string, agents: number, calls = 10) =>
   `{ allAgents(first: ${agents}, condition: { workspaceId: "${ws}" }, ${NEWEST}) { nodes { name callsByWorkspaceIdAndAgentId(first: ${calls}, ${NEWEST}) { nodes { id status contactByWorkspaceIdAndContactId { firstName } } } } } }`;
 
+/** What a missed read target was found to cost (one measurement on this shared machine; see README, Performance). */
+export const READ_NOTE =
+  "the gap is the per-request floor, not the read. Process CPU per request after warm-up (4,000 requests, shared machine): grantql 445 µs for 8a's query and 253 µs for `{ __typename }` (no database); PostGraphile 388 µs and 48 µs. So the planned read itself costs grantql ~190 µs of Node CPU against PostGraphile's ~340 µs, and PostgreSQL runs both one-statement plans at the same cost (pgbench, interleaved: 0.35–0.50 ms vs 0.38–0.48 ms). The ~205 µs floor is what grantql does for every request and PostGraphile does not (key verification, the permission decision, metering, input guards, query limits, request-log and metrics plugins, Apollo Server and express); it lies outside the read path.";
+
 const seconds = (from: string | null, to: string | null) => (from && to ? Math.floor((Date.parse(to) - Date.parse(from)) / 1000) : null);
 
 /** Both answers reduced to the same shape, to assert the same rows before anything is measured. */
@@ -88,7 +92,7 @@ export const peerList: Scenario = {
     withBoth(ctx, async (grantql, peer) => {
       const [a, b] = sides(ctx, grantql, peer, QUERY_8A, twin8a(ctx.seed.workspaceId));
       await sameRows(a, b, rows8a, 20);
-      const figures = peerFigures("8a", "calls(first: 20)", await interleaved(ctx, a, b), 1.0, 1.0);
+      const figures = peerFigures("8a", "calls(first: 20)", await interleaved(ctx, a, b), 1.0, 1.0, READ_NOTE);
       return [...figures, await statementsPerRequest(ctx, "8a", "calls(first: 20)", QUERY_8A)];
     }),
 };
@@ -102,7 +106,9 @@ async function refusedByCostLimit(ctx: BenchContext, grantql: ServerProcess): Pr
   const message = ((await response.json()) as { errors?: { message: string }[] }).errors?.[0]?.message ?? "";
   const cost = Number(/found (\d+(?:\.\d+)?)/.exec(message)?.[1] ?? NaN);
   const name = "agents(first: 100) × calls(first: 10): query cost (grantql refuses it under the query cost limit, so no throughput is measured)";
-  return { scenario: "8b", name, unit: "cost", summary: summarize([cost]), target: "≤ 5000 (the limit)", met: response.ok };
+  const note =
+    "refused before execution by the contract's query cost limit (5,000 in graphql-armor's model, which counts `first` as the page size); raising it is a contract change not made here. agents(first: 100) × calls(first: 1), under the limit, is measured instead: one statement, with the cost following the rows returned.";
+  return { scenario: "8b", name, unit: "cost", summary: summarize([cost]), target: "≤ 5000 (the limit)", met: response.ok, ...(response.ok ? {} : { note }) };
 }
 
 export const peerNested: Scenario = {
@@ -115,7 +121,7 @@ export const peerNested: Scenario = {
         const label = `agents(first: ${agents}) × calls(first: ${calls})`;
         const [a, b] = sides(ctx, grantql, peer, query8b(agents, calls), twin8b(ctx.seed.workspaceId, agents, calls));
         await sameRows(a, b, rows8b, agents);
-        figures.push(...peerFigures("8b", label, await interleaved(ctx, a, b), 1.0));
+        figures.push(...peerFigures("8b", label, await interleaved(ctx, a, b), 1.0, undefined, READ_NOTE));
         figures.push(await statementsPerRequest(ctx, "8b", label, query8b(agents, calls)));
       }
       figures.push(await refusedByCostLimit(ctx, grantql));
