@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DocumentNode, getNamedType, GraphQLObjectType, GraphQLResolveInfo, Kind, OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Pool } from "pg";
@@ -44,6 +45,8 @@ export class ReadPath {
   private readonly catalog: ReadCatalog;
   private readonly cache = new LRUCache<OperationDefinitionNode, CachedOperation>({ max: MAX_OPERATIONS });
   private prepared = 0;
+  /** Statement names are unique per instance: a session shared by several (an embedded database) never sees a clash. */
+  private readonly instance = randomUUID().slice(0, 8);
   /** Off, every read takes the TypeORM path: tests compare the two paths' answers with it. */
   enabled = true;
 
@@ -95,11 +98,23 @@ export class ReadPath {
     let plan = cached.plans.get(key);
     if (plan === undefined) {
       plan = compileOrNull(compile);
-      if (plan) plan.name = this.prepared < MAX_PREPARED ? `grantql_read_${++this.prepared}` : null;
+      if (plan) plan.name = this.prepared < MAX_PREPARED ? `grantql_read_${this.instance}_${++this.prepared}` : null;
       if (cached.plans.size >= MAX_VARIANTS) cached.plans.clear();
       cached.plans.set(key, plan);
     }
     return plan;
+  }
+
+  private async query(plan: ReadPlan, values: unknown[]): Promise<{ rows: { r: unknown }[] }> {
+    const pool = (this.db.driver as unknown as { master: Pool }).master;
+    if (!plan.name) return pool.query({ text: plan.sql, values });
+    try {
+      return await pool.query({ name: plan.name, text: plan.sql, values });
+    } catch (error) {
+      if (!PREPARED_STATEMENT_TROUBLE.has((error as { code?: string }).code ?? "")) throw error;
+      plan.name = null;
+      return pool.query({ text: plan.sql, values });
+    }
   }
 
   private async run(plan: ReadPlan, fixed: unknown[], info: GraphQLResolveInfo): Promise<unknown> {
@@ -112,13 +127,15 @@ export class ReadPath {
     }
     // TypeORM's logger sees the statement as it sees every other one (tests count statements with it).
     this.db.logger.logQuery(plan.sql, params);
-    const pool = (this.db.driver as unknown as { master: Pool }).master;
-    const { rows } = await pool.query(plan.name ? { name: plan.name, text: plan.sql, values: params } : { text: plan.sql, values: params });
+    const { rows } = await this.query(plan, params);
     const value = rows.length ? rows[0].r : null;
     if (value !== null && plan.post) plan.post(value);
     return value;
   }
 }
+
+/** A session that lost or already holds the statement (a pooler, a reconnected embedded database) gets it unnamed from then on. */
+const PREPARED_STATEMENT_TROUBLE = new Set(["42P05", "26000"]);
 
 function compileOrNull(compile: () => ReadPlan): ReadPlan | null {
   try {
