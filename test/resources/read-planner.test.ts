@@ -143,3 +143,20 @@ describe("one statement per read, the permission check intact", () => {
     dataOf(await gql(server.url, `mutation($id: ID!) { deleteCall(id: $id) }`, { id: created.createCall.id }, ws.admin.token));
   });
 });
+
+describe("prepared statements", () => {
+  it("a session that lost the planned statement (DEALLOCATE, a pooler) answers it unnamed, the same", async () => {
+    const single = await startTestServer({ env: { DB_POOL_MAX: "1" } });
+    try {
+      const admin = await signUp(single.url);
+      await createAgent(single.url, admin.token, { name: "Solo" });
+      const query = "{ agents { nodes { name } } }";
+      const before = dataOf(await gql(single.url, query, {}, admin.token));
+      await single.dataSource.query("DEALLOCATE ALL"); // the pool's one session forgets what pg believes is prepared
+      expect(dataOf(await gql(single.url, query, {}, admin.token))).toEqual(before);
+      expect(dataOf(await gql(single.url, query, {}, admin.token))).toEqual(before);
+    } finally {
+      await single.stop();
+    }
+  });
+});
