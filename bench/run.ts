@@ -1,26 +1,29 @@
+import { loadavg } from "node:os";
 import { Client } from "pg";
 import { writeResults } from "./lib/report";
 import { startServer } from "./lib/server-process";
 import { BenchContext, Scenario } from "./lib/types";
 import { crossInstanceRevocation } from "./scenarios/cross-instance-revocation";
 import { malformedKeys } from "./scenarios/malformed-keys";
+import { peerList, peerNested } from "./scenarios/peer-reads";
+import { peerWrite } from "./scenarios/peer-write";
 import { allowlistOverhead, authOverhead, meteringOverhead } from "./scenarios/request-overhead";
 import { subscribersUnderLoad } from "./scenarios/subscribers-under-load";
 import { usageCounts } from "./scenarios/usage-counts";
 import { usageWriter } from "./scenarios/usage-writer";
 import { seed } from "./seed";
 
-const SCENARIOS: Scenario[] = [authOverhead, meteringOverhead, usageWriter, usageCounts, subscribersUnderLoad, crossInstanceRevocation, malformedKeys, allowlistOverhead];
+const SCENARIOS: Scenario[] = [authOverhead, allowlistOverhead, meteringOverhead, usageWriter, usageCounts, subscribersUnderLoad, crossInstanceRevocation, malformedKeys, peerList, peerNested, peerWrite];
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 
 /**
- * `npm run bench` runs every scenario; `npm run bench -- 1 7` only those. A fresh database is
+ * `npm run bench` runs every scenario; `npm run bench -- 1 7 8a` only those (`8` selects 8a–8c). A fresh database is
  * created and seeded for the run and dropped after it.
  */
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
-  const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.id)) : SCENARIOS;
+  const wanted = process.argv.slice(2).filter((a) => /^\d+[a-z]?$/.test(a));
+  const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.id) || wanted.includes(String(parseInt(s.id, 10)))) : SCENARIOS;
   if (scenarios.length === 0) throw new Error(`no such scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
   const admin = env("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres");
   const dbName = `grantql_bench_${Date.now()}`;
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
   const databaseUrl = Object.assign(new URL(admin), { pathname: `/${dbName}` }).toString();
   const postgres = (await adminClient.query("SHOW server_version")).rows[0].server_version;
   const startedAt = new Date().toISOString();
+  const loadAverage = loadavg()[0];
   try {
     console.log(`seeding ${dbName} …`);
     const seeder = await startServer({ DATABASE_URL: databaseUrl, REDIS_URL: "" });
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
       for (const f of result) console.log(`  ${f.name}: median ${f.summary.median} ${f.unit}${f.target ? ` (target ${f.target}: ${f.met ? "met" : "MISSED"})` : ""}`);
       figures.push(...result);
     }
-    const path = writeResults({ startedAt, postgres, rounds: ctx.rounds, durationSeconds: ctx.durationSeconds, connections: ctx.connections }, figures, scenarios.map((s) => s.id));
+    const path = writeResults({ startedAt, postgres, rounds: ctx.rounds, durationSeconds: ctx.durationSeconds, connections: ctx.connections, loadAverage }, figures, scenarios.map((s) => s.id));
     console.log(`wrote ${path}`);
   } finally {
     await adminClient.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

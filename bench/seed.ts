@@ -12,10 +12,10 @@ async function gql(url: string, query: string, variables: Record<string, unknown
   return body.data;
 }
 
-export const SEED_SIZES = { agents: 50, contacts: 5_000, leads: 10_000, calls: 100_000, documents: 500 };
+export const SEED_SIZES = { agents: 100, contacts: 5_000, leads: 10_000, calls: 100_000, documents: 500 };
 
 /**
- * The benchmark data set: a workspace with 50 agents, 5,000 contacts, 10,000 leads, 100,000 calls
+ * The benchmark data set: a workspace with 100 agents, 5,000 contacts, 10,000 leads, 100,000 calls
  * and 500 documents, inserted in bulk with generate_series, plus an ADMIN and a key holding
  * exactly the grants of scenario 1's query. `serverUrl` is a running server on that database.
  */

@@ -7,6 +7,8 @@ import { createServer, Server, Socket, connect } from "node:net";
  */
 export class PgCountingProxy {
   statements = 0;
+  /** The text of each statement counted, in order (for an Execute, the text its Bind's statement was parsed with). */
+  texts: string[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
 
@@ -20,6 +22,7 @@ export class PgCountingProxy {
 
   reset(): void {
     this.statements = 0;
+    this.texts = [];
   }
 
   async stop(): Promise<void> {
@@ -32,6 +35,9 @@ export class PgCountingProxy {
     this.sockets.add(client).add(upstream);
     let buffer = Buffer.alloc(0);
     let startup = true;
+    // Statement name → text (Parse), and the statement the next Execute runs (Bind names it).
+    const prepared = new Map<string, string>();
+    let bound = "";
     client.on("data", (chunk: Buffer) => {
       upstream.write(chunk);
       buffer = Buffer.concat([buffer, chunk]);
@@ -50,7 +56,13 @@ export class PgCountingProxy {
         const length = buffer.readInt32BE(1);
         if (buffer.length < length + 1) break;
         const type = String.fromCharCode(buffer[0]);
-        if (type === "Q" || type === "E") this.statements++;
+        const body = buffer.subarray(5, length + 1);
+        if (type === "P") prepared.set(cString(body, 0), cString(body, body.indexOf(0) + 1)); // name, then text
+        if (type === "B") bound = prepared.get(cString(body, body.indexOf(0) + 1)) ?? ""; // portal, then statement
+        if (type === "Q" || type === "E") {
+          this.statements++;
+          this.texts.push(type === "Q" ? cString(body, 0) : bound);
+        }
         buffer = buffer.subarray(length + 1);
       }
     });
@@ -64,4 +76,9 @@ export class PgCountingProxy {
     client.on("close", close).on("error", close);
     upstream.on("close", close).on("error", close);
   }
+}
+
+function cString(buffer: Buffer, start: number): string {
+  const end = buffer.indexOf(0, start);
+  return buffer.toString("utf8", start, end < 0 ? buffer.length : end);
 }

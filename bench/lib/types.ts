@@ -27,6 +27,8 @@ export interface Figure {
   summary: Summary;
   target?: string;
   met?: boolean;
+  /** What a missed target was found to cost, printed under the table. */
+  note?: string;
 }
 
 export interface Scenario {

@@ -3,7 +3,7 @@ import { CallEntity, CallStatus } from "../entities/call.entity";
 import { ContactEntity } from "../entities/contact.entity";
 import { LeadEntity } from "../entities/lead.entity";
 import { ResourceDefinition } from "./resource-definition";
-import { checkReferences } from "./resource-references";
+import { checkAllReferences, ReferenceCheck } from "./resource-references";
 
 export const callResource: ResourceDefinition<CallEntity> = {
   label: "call",
@@ -29,9 +29,11 @@ export const callResource: ResourceDefinition<CallEntity> = {
     leadId: { kind: "id", column: "lead_id" },
   },
   async prepare(tx, workspaceId, next, _current, input, errors) {
-    if (input.agentId !== undefined) await checkReferences(tx, errors, "input.agentId", AgentEntity, "agent", workspaceId, [next.agentId]);
-    if (input.contactId !== undefined) await checkReferences(tx, errors, "input.contactId", ContactEntity, "contact", workspaceId, [next.contactId]);
-    if (input.leadId !== undefined) await checkReferences(tx, errors, "input.leadId", LeadEntity, "lead", workspaceId, [next.leadId]);
+    const references: ReferenceCheck[] = [];
+    if (input.agentId !== undefined) references.push({ field: "input.agentId", target: AgentEntity, label: "agent", ids: [next.agentId] });
+    if (input.contactId !== undefined) references.push({ field: "input.contactId", target: ContactEntity, label: "contact", ids: [next.contactId] });
+    if (input.leadId !== undefined) references.push({ field: "input.leadId", target: LeadEntity, label: "lead", ids: [next.leadId] });
+    await checkAllReferences(tx, errors, workspaceId, references);
     // Checked on the record as it will be, so an update of one end cannot cross the other.
     if (next.startedAt && next.endedAt && !errors.has("input.endedAt")) {
       errors.check(next.endedAt >= next.startedAt, input.endedAt !== undefined ? "input.endedAt" : "input.startedAt", "the call cannot end before it starts");

@@ -20,7 +20,7 @@ export const knowledgeBaseDocumentResource: ResourceDefinition<KnowledgeBaseDocu
     agentId: {
       kind: "sql",
       id: true,
-      build: (a, p) => `EXISTS (SELECT 1 FROM knowledge_base_document_agent l WHERE l.document_id = ${a}.id AND l.agent_id = :${p})`,
+      build: (a, p) => `EXISTS (SELECT 1 FROM knowledge_base_document_agent l WHERE l.document_id = ${a}.id AND l.agent_id = ${p})`,
     },
   },
   async prepare(tx, workspaceId, _next, _current, input, errors) {

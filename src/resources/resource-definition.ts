@@ -27,7 +27,7 @@ export type FilterRule =
   | { kind: "equals"; column: string } // booleans
   | { kind: "id"; column: string } // foreign ids; a non-UUID matches nothing
   | { kind: "contains"; expression: string } // ILIKE '%…%', served by a pg_trgm index
-  | { kind: "sql"; build: (alias: string, param: string) => string; id?: boolean }; // anything else, e.g. EXISTS on a link table
+  | { kind: "sql"; build: (alias: string, placeholder: string) => string; id?: boolean }; // anything else, e.g. EXISTS on a link table
 
 /**
  * The per-resource part of the one generic service (`ResourceService`): which table, how inputs

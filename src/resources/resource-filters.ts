@@ -20,41 +20,58 @@ export function checkCreatedRange(errors: FieldErrors, filter: CreatedRange | nu
   }
 }
 
-/** Adds one condition per filter field that was given; an empty list or blank text filters nothing. */
+/**
+ * One SQL condition per filter field that was given; an empty list or blank text filters nothing.
+ * `bind` turns a value into a placeholder of the caller's dialect (TypeORM's `:name` or pg's `$n`),
+ * so the list query and the read planner share these rules.
+ */
+export function filterConditions(
+  alias: string,
+  rules: Record<string, FilterRule>,
+  filter: (CreatedRange & Record<string, unknown>) | null | undefined,
+  bind: (value: unknown) => string,
+): string[] {
+  if (!filter) return [];
+  const conditions: string[] = [];
+  if (filter.createdFrom) conditions.push(`${alias}.created_at >= ${bind(filter.createdFrom)}`);
+  if (filter.createdTo) conditions.push(`${alias}.created_at <= ${bind(filter.createdTo)}`);
+  for (const [name, rule] of Object.entries(rules)) {
+    const value = filter[name];
+    if (value === undefined || value === null) continue;
+    switch (rule.kind) {
+      case "in":
+        if (Array.isArray(value) && value.length > 0) conditions.push(`${alias}.${rule.column} = ANY(${bind(value)})`);
+        break;
+      case "equals":
+        conditions.push(`${alias}.${rule.column} = ${bind(value)}`);
+        break;
+      case "id":
+        // An id that is not a UUID names no record: nothing matches, as for an unknown one.
+        conditions.push(isUuid(value) ? `${alias}.${rule.column} = ${bind(value)}` : "false");
+        break;
+      case "contains":
+        if (typeof value === "string" && value.trim() !== "") conditions.push(`${rule.expression.replace(/\$/g, alias)} ILIKE ${bind(likePattern(value.trim()))}`);
+        break;
+      case "sql":
+        conditions.push(rule.id && !isUuid(value) ? "false" : rule.build(alias, bind(value)));
+        break;
+    }
+  }
+  return conditions;
+}
+
+/** The filter's conditions on a TypeORM list query. */
 export function applyFilters<E extends ResourceRecord>(
   query: SelectQueryBuilder<E>,
   alias: string,
   rules: Record<string, FilterRule>,
   filter: (CreatedRange & Record<string, unknown>) | null | undefined,
 ): void {
-  if (!filter) return;
-  if (filter.createdFrom) query.andWhere(`${alias}.created_at >= :createdFrom`, { createdFrom: filter.createdFrom });
-  if (filter.createdTo) query.andWhere(`${alias}.created_at <= :createdTo`, { createdTo: filter.createdTo });
-  for (const [name, rule] of Object.entries(rules)) {
-    const value = filter[name];
-    if (value === undefined || value === null) continue;
-    const param = `f_${name}`;
-    switch (rule.kind) {
-      case "in":
-        if (Array.isArray(value) && value.length > 0) query.andWhere(`${alias}.${rule.column} IN (:...${param})`, { [param]: value });
-        break;
-      case "equals":
-        query.andWhere(`${alias}.${rule.column} = :${param}`, { [param]: value });
-        break;
-      case "id":
-        // An id that is not a UUID names no record: nothing matches, as for an unknown one.
-        if (isUuid(value)) query.andWhere(`${alias}.${rule.column} = :${param}`, { [param]: value });
-        else query.andWhere("false");
-        break;
-      case "contains":
-        if (typeof value === "string" && value.trim() !== "") {
-          query.andWhere(`${rule.expression.replace(/\$/g, alias)} ILIKE :${param}`, { [param]: likePattern(value.trim()) });
-        }
-        break;
-      case "sql":
-        if (rule.id && !isUuid(value)) query.andWhere("false");
-        else query.andWhere(rule.build(alias, param), { [param]: value });
-        break;
-    }
-  }
+  const params: Record<string, unknown> = {};
+  const bind = (value: unknown) => {
+    const name = `f_${Object.keys(params).length}`;
+    params[name] = value;
+    return `:${name}`;
+  };
+  for (const condition of filterConditions(alias, rules, filter, bind)) query.andWhere(condition, params);
 }

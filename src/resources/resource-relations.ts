@@ -5,6 +5,7 @@ import { CallEntity } from "../entities/call.entity";
 import { KnowledgeBaseDocumentAgentEntity } from "../entities/knowledge-base-document-agent.entity";
 import { KnowledgeBaseDocumentEntity } from "../entities/knowledge-base-document.entity";
 import { LeadEntity } from "../entities/lead.entity";
+import { NO_CURSOR } from "./read-planner";
 
 /** The columns of `call` that lead to another record, for `Agent.calls`, `Contact.calls`, `Lead.calls`. */
 export type CallParent = "agent_id" | "contact_id" | "lead_id";
@@ -46,32 +47,30 @@ export class ResourceRelations {
   }
 
   /**
-   * One page of calls for each parent (same `first`/`after` for all), newest first, in three
-   * statements: the page's ids per parent by a window function, the calls, the counts.
+   * One page of calls for each parent (same `first`/`after` for all), newest first: the page's ids
+   * read per parent through the `(workspace_id, <parent>, created_at, id)` index by a LATERAL
+   * `LIMIT`, then the calls. The totals are counted, for all parents at once, only if some
+   * `totalCount` is read.
    */
   async callPages(workspaceId: string, parent: CallParent, parentIds: readonly string[], page: PageArgs): Promise<Map<string, Page<CallEntity>>> {
-    const params: unknown[] = [workspaceId, parentIds, page.first + 1];
-    let keyset = "";
-    if (page.after) {
-      params.push(page.after.at, page.after.id);
-      keyset = "AND (created_at, id) < ($4, $5)";
-    }
+    const ids = [...new Set(parentIds)];
     const ranked: { id: string }[] = await this.db.query(
-      `SELECT id FROM (
-         SELECT id, row_number() OVER (PARTITION BY ${parent} ORDER BY created_at DESC, id DESC) AS rank
-         FROM call WHERE workspace_id = $1 AND ${parent} = ANY($2::uuid[]) ${keyset}
-       ) ranked WHERE rank <= $3`,
-      params,
+      `SELECT c.id FROM unnest($2::uuid[]) AS p(id) CROSS JOIN LATERAL (
+         SELECT id FROM call WHERE workspace_id = $1 AND ${parent} = p.id AND (created_at, id) < ($4::timestamptz, $5::uuid)
+         ORDER BY created_at DESC, id DESC LIMIT $3) c`,
+      [workspaceId, ids, page.first + 1, page.after?.at ?? NO_CURSOR[0], page.after?.id ?? NO_CURSOR[1]],
     );
     const calls = await this.rowsByIds(CallEntity, workspaceId, ranked.map((r) => r.id));
-    const counts: { parent: string; count: string }[] = await this.db.query(
-      `SELECT ${parent} AS parent, count(*) AS count FROM call WHERE workspace_id = $1 AND ${parent} = ANY($2::uuid[]) GROUP BY ${parent}`,
-      [workspaceId, parentIds],
-    );
-    const totals = new Map(counts.map((c) => [c.parent, Number(c.count)]));
+    let totals: Promise<Map<string, number>> | undefined;
+    const count = async (id: string) => {
+      totals ??= this.db
+        .query(`SELECT ${parent} AS parent, count(*)::int AS count FROM call WHERE workspace_id = $1 AND ${parent} = ANY($2::uuid[]) GROUP BY ${parent}`, [workspaceId, ids])
+        .then((rows: { parent: string; count: number }[]) => new Map(rows.map((c) => [c.parent, c.count])));
+      return (await totals).get(id) ?? 0;
+    };
     const key = { agent_id: "agentId", contact_id: "contactId", lead_id: "leadId" } as const;
     const byParent = group(parentIds, [...calls.values()], (c) => c[key[parent]] as string, (c) => c);
-    return new Map(parentIds.map((id) => [id, toPage((byParent.get(id) ?? []).sort(newestFirst), page.first, async () => totals.get(id) ?? 0, (c) => c.createdAt)]));
+    return new Map(parentIds.map((id) => [id, toPage((byParent.get(id) ?? []).sort(newestFirst), page.first, () => count(id), (c) => c.createdAt)]));
   }
 
   private links(workspaceId: string, by: "agentId" | "documentId", ids: readonly string[]): Promise<KnowledgeBaseDocumentAgentEntity[]> {

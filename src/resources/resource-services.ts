@@ -12,10 +12,11 @@ import { contactResource } from "./contact.resource";
 import { integrationResource } from "./integration.resource";
 import { knowledgeBaseDocumentResource } from "./knowledge-base-document.resource";
 import { leadResource } from "./lead.resource";
+import { ReadPath } from "./read-path";
 import { ResourceRelations } from "./resource-relations";
 import { ResourceService } from "./resource.service";
 
-/** The six resources' services (one generic service, six definitions) and their relation look-ups. */
+/** The six resources' services (one generic service, six definitions), their relation look-ups and the planned read path. */
 export interface ResourceServices {
   agents: ResourceService<AgentEntity>;
   contacts: ResourceService<ContactEntity>;
@@ -24,6 +25,8 @@ export interface ResourceServices {
   knowledgeBaseDocuments: ResourceService<KnowledgeBaseDocumentEntity>;
   integrations: ResourceService<IntegrationEntity>;
   relations: ResourceRelations;
+  /** Lists and by-id reads planned into one statement from the selection. */
+  reads: ReadPath;
 }
 
 export function createResourceServices(db: DataSource, clock: Clock): ResourceServices {
@@ -35,5 +38,6 @@ export function createResourceServices(db: DataSource, clock: Clock): ResourceSe
     knowledgeBaseDocuments: new ResourceService(db, clock, knowledgeBaseDocumentResource),
     integrations: new ResourceService(db, clock, integrationResource),
     relations: new ResourceRelations(db),
+    reads: new ReadPath(db),
   };
 }

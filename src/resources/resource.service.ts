@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
-import { isUuid, Page, readPageArgs, toPage } from "../common/pagination";
+import { isUuid, Page, PageArgs, readPageArgs, toPage } from "../common/pagination";
 import { FieldErrors, validateInput } from "../common/validation";
 import { ResourceDefinition, ResourceRecord } from "./resource-definition";
 import { applyFilters, checkCreatedRange, CreatedRange } from "./resource-filters";
@@ -17,6 +17,11 @@ export interface ListArgs<F> {
 }
 
 type Input = object & Record<string, unknown>;
+
+export interface CheckedListArgs {
+  page: PageArgs;
+  filter: (CreatedRange & Record<string, unknown>) | null;
+}
 
 /**
  * The one service behind all six resources: keyset-paginated, filtered lists; get by id; create;
@@ -33,14 +38,24 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
 
   /** Newest first. Bad `first`, `after` or filter values are BAD_USER_INPUT naming the argument. */
   async list(workspaceId: string, args: ListArgs<F>): Promise<Page<E>> {
+    return this.listChecked(workspaceId, await this.checkListArgs(args));
+  }
+
+  /** The list's arguments checked, as the list and the read planner both take them. */
+  async checkListArgs(args: ListArgs<F>): Promise<CheckedListArgs> {
     const errors = new FieldErrors();
     const page = readPageArgs(args.first, args.after, errors, DEFAULT_PAGE_SIZE);
     await validateInput("filter", args.filter, errors);
     checkCreatedRange(errors, args.filter as CreatedRange | null | undefined);
     errors.throwIfAny();
+    return { page, filter: (args.filter as CheckedListArgs["filter"]) ?? null };
+  }
+
+  /** The list through TypeORM, the path for whatever the read planner does not plan. */
+  async listChecked(workspaceId: string, { page, filter }: CheckedListArgs): Promise<Page<E>> {
     const { alias, filters } = this.definition;
     const query = this.db.getRepository(this.definition.entity).createQueryBuilder(alias).where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
-    applyFilters(query, alias, filters, args.filter as (CreatedRange & Record<string, unknown>) | null);
+    applyFilters(query, alias, filters, filter);
     const counter = query.clone();
     if (page.after) query.andWhere(`(${alias}.created_at, ${alias}.id) < (:afterAt, :afterId)`, { afterAt: page.after.at, afterId: page.after.id });
     const rows = await query.orderBy(`${alias}.created_at`, "DESC").addOrderBy(`${alias}.id`, "DESC").limit(page.first + 1).getMany();

@@ -14,13 +14,15 @@ import { UsageSeriesResolver } from "../resolvers/usage/usage-series.resolver";
 import { UsageStreamResolver } from "../resolvers/usage/usage-stream.resolver";
 import { UsageEventLogResolver } from "../resolvers/usage/usage-event-log.resolver";
 import { resourceResolvers } from "../resolvers/resources";
+import { servePlannedValues } from "../resources/planned-source";
+import { PLANNED_TYPE_NAMES } from "../resources/read-catalog";
 
 // biome-ignore lint/complexity/noBannedTypes: type-graphql's buildSchema takes resolver classes as NonEmptyArray<Function>
 export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver, UsageEventLogResolver, SecurityAlertResolver];
 
 /**
  * The executable schema, with the access directives declared so that their applications are
- * valid SDL and print with the schema.
+ * valid SDL and print with the schema, and the resource types able to serve the read planner's values.
  */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
@@ -33,5 +35,5 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     // serve several service sets (as tests do with two instances in one process).
     pubSub: createPubSub(),
   });
-  return withAccessDirectives(schema);
+  return servePlannedValues(withAccessDirectives(schema), PLANNED_TYPE_NAMES);
 }

@@ -1,6 +1,8 @@
-import { Arg, ClassType, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { GraphQLResolveInfo } from "graphql";
+import { Arg, ClassType, Ctx, Directive, ID, Info, Int, Mutation, Query, Resolver } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { ResourceRecord } from "../../resources/resource-definition";
+import { NOT_PLANNED } from "../../resources/read-path";
 import { ResourceServices } from "../../resources/resource-services";
 import { ResourceService } from "../../resources/resource.service";
 import { GraphQLContext, principalOf } from "../common/context";
@@ -19,13 +21,15 @@ export interface ResourceSchema {
   createInput: ClassType;
   updateInput: ClassType;
   filter: ClassType;
-  service: keyof Omit<ResourceServices, "relations">;
+  service: keyof Omit<ResourceServices, "relations" | "reads">;
 }
 
 /**
  * The five operations every resource has, generated once: `xs`, `x` (READ), `createX`, `updateX`,
  * `deleteX` (WRITE), each carrying its `@permission` in the SDL. Enforcement happens before
- * execution (authorization plugin); these resolvers only scope to the caller's workspace.
+ * execution (authorization plugin); these resolvers only scope to the caller's workspace. Reads
+ * go through the read planner (one statement from the selection) and take the service's TypeORM
+ * path for whatever it does not plan.
  */
 export function createResourceResolver(s: ResourceSchema) {
   const name = s.type.name;
@@ -35,19 +39,25 @@ export function createResourceResolver(s: ResourceSchema) {
   abstract class ResourceResolverBase {
     @Query(() => s.connection, { name: s.many, description: `${name} records of your workspace, newest first.` })
     @Directive(permission(s.resource, "READ"))
-    list(
+    async list(
       @Ctx() ctx: GraphQLContext,
       @Arg("first", () => Int, { nullable: true, defaultValue: 20, description: "0–100." }) first: number | null,
       @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
       @Arg("filter", () => s.filter, { nullable: true }) filter: object | null,
+      @Info() info: GraphQLResolveInfo,
     ) {
-      return service(ctx).list(principalOf(ctx).workspaceId, { first, after, filter });
+      const workspaceId = principalOf(ctx).workspaceId;
+      const args = await service(ctx).checkListArgs({ first, after, filter });
+      const planned = await ctx.services.resources.reads.list(name, workspaceId, args, info);
+      return planned === NOT_PLANNED ? service(ctx).listChecked(workspaceId, args) : planned;
     }
 
     @Query(() => s.type, { name: s.one, nullable: true, description: "Null when the id is not one of your workspace's records." })
     @Directive(permission(s.resource, "READ"))
-    one(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string) {
-      return service(ctx).get(principalOf(ctx).workspaceId, id);
+    async one(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Info() info: GraphQLResolveInfo) {
+      const workspaceId = principalOf(ctx).workspaceId;
+      const planned = await ctx.services.resources.reads.one(name, workspaceId, id, info);
+      return planned === NOT_PLANNED ? service(ctx).get(workspaceId, id) : planned;
     }
 
     @Mutation(() => s.type, { name: `create${name}` })

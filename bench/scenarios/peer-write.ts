@@ -1,0 +1,46 @@
+import { Client } from "pg";
+import { interleaved, peerFigures, post, Side } from "../lib/peer-rounds";
+import { startPostGraphile } from "../lib/postgraphile";
+import { startServer } from "../lib/server-process";
+import { Scenario } from "../lib/types";
+
+const WRITE_NOTE =
+  "both send one INSERT inside a transaction (counted on the wire: grantql 4 statements — BEGIN, one check that the agent and contact are the workspace's, INSERT, COMMIT; PostGraphile 6 — BEGIN, SAVEPOINT, INSERT, SELECT, RELEASE, COMMIT). The difference is Node CPU per request: the same ~205 µs per-request floor as 8a's note, plus class-validator over the input and TypeORM's transaction and insert; the write path was not reworked in this change.";
+const CREATE = "mutation($i: CreateCallInput!) { createCall(input: $i) { id } }";
+const TWIN = "mutation($c: CallInput!) { createCall(input: { call: $c }) { call { id } } }";
+
+/**
+ * A write: `createCall` naming an agent and a contact (grantql checks both belong to the
+ * workspace, validates, writes in a transaction and meters) against PostGraphile's `createCall`
+ * (an INSERT; the composite foreign keys check the references).
+ */
+export const peerWrite: Scenario = {
+  id: "8c",
+  title: "createCall with an agent and a contact: grantql (everything on, a real key) vs PostGraphile 4",
+  run: async (ctx) => {
+    const db = new Client({ connectionString: ctx.databaseUrl });
+    await db.connect();
+    const grantql = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "" });
+    const peer = await startPostGraphile(ctx.databaseUrl);
+    try {
+      const ws = ctx.seed.workspaceId;
+      const { rows } = await db.query(`SELECT agent_id, contact_id FROM call WHERE workspace_id = $1 AND contact_id IS NOT NULL LIMIT 1`, [ws]);
+      const { agent_id: agentId, contact_id: contactId } = rows[0];
+      const admin = { url: grantql.url, headers: { authorization: `Bearer ${ctx.seed.adminToken}` } };
+      const key = await post(admin, `mutation { createApiKey(input: { name: "Bench writes", permissions: [{ resource: CALLS, read: true, write: true }] }) { secret } }`);
+      const input = { agentId, contactId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" };
+      const call = { ...input, workspaceId: ws, status: "QUEUED", createdAt: "2020-01-01T00:00:00.000Z", updatedAt: "2020-01-01T00:00:00.000Z" };
+      const a: Side = { name: "grantql", url: grantql.url, body: JSON.stringify({ query: CREATE, variables: { i: input } }), headers: { authorization: `Bearer ${key.createApiKey.secret}` } };
+      const b: Side = { name: "PostGraphile", url: peer.url, body: JSON.stringify({ query: TWIN, variables: { c: call } }), headers: {} };
+      // Both write the same row before anything is measured.
+      const ids = [(await post(a, CREATE, { i: input })).createCall.id, (await post(b, TWIN, { c: call })).createCall.call.id];
+      const written = await db.query(`SELECT DISTINCT workspace_id, agent_id, contact_id, direction, from_number, to_number, status FROM call WHERE id = ANY($1)`, [ids]);
+      if (written.rowCount !== 1) throw new Error(`the two writes differ: ${JSON.stringify(written.rows)}`);
+      return peerFigures("8c", "createCall", await interleaved(ctx, a, b), 0.8, undefined, WRITE_NOTE);
+    } finally {
+      await grantql.stop();
+      await peer.stop();
+      await db.end();
+    }
+  },
+};

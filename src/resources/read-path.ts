@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import { DocumentNode, getNamedType, GraphQLObjectType, GraphQLResolveInfo, Kind, OperationDefinitionNode } from "graphql";
+import { LRUCache } from "lru-cache";
+import type { Pool } from "pg";
+import { DataSource } from "typeorm";
+import { conditionVariables } from "../auth/operation-analysis";
+import { isUuid } from "../common/pagination";
+import { NO_CURSOR, ParamGroup, PlanCompiler, Post, Unplannable } from "./read-planner";
+import { ReadCatalog, READ_TYPES } from "./read-catalog";
+import { filterConditions } from "./resource-filters";
+import type { CheckedListArgs } from "./resource.service";
+
+/** Returned when the planner does not serve a field: the caller takes the TypeORM path. */
+export const NOT_PLANNED = Symbol("not planned");
+
+interface ReadPlan {
+  /** The prepared statement's name, so PostgreSQL parses and plans it once per connection; null past MAX_PREPARED. */
+  name?: string | null;
+  sql: string;
+  groups: ParamGroup[];
+  post: Post | null;
+}
+
+interface CachedOperation {
+  conditionVariables: string[];
+  /** By root response key, `@skip`/`@include` values and filter shape; null: not plannable. */
+  plans: Map<string, ReadPlan | null>;
+}
+
+const MAX_OPERATIONS = 1000;
+const MAX_VARIANTS = 64;
+/** Plans run as named prepared statements; later ones run unnamed, so each connection holds at most this many. */
+const MAX_PREPARED = 500;
+/** Placeholders of a list: $1 workspace, $2 first, $3/$4 the after cursor, then the filter's values. */
+const LIST_FIXED = 4;
+
+/**
+ * The resources' read path: a list or by-id query is answered by one SQL statement planned from
+ * its selection (see PlanCompiler), run on the pool without hydrating entities. Plans are cached
+ * per operation document (bounded LRU) as the permission analysis is, which has already allowed
+ * the operation before any of this runs. A selection the planner does not cover, or arguments it
+ * leaves to the resolvers' checks, answers NOT_PLANNED.
+ */
+export class ReadPath {
+  private readonly catalog: ReadCatalog;
+  private readonly cache = new LRUCache<OperationDefinitionNode, CachedOperation>({ max: MAX_OPERATIONS });
+  private prepared = 0;
+  /** Statement names are unique per instance: a session shared by several (an embedded database) never sees a clash. */
+  private readonly instance = randomUUID().slice(0, 8);
+  /** Off, every read takes the TypeORM path: tests compare the two paths' answers with it. */
+  enabled = true;
+
+  constructor(private readonly db: DataSource) {
+    this.catalog = new ReadCatalog(db);
+  }
+
+  async list(type: string, workspaceId: string, { page, filter }: CheckedListArgs, info: GraphQLResolveInfo): Promise<unknown> {
+    if (!this.enabled) return NOT_PLANNED;
+    const rules = READ_TYPES[type].definition.filters;
+    const values: unknown[] = [];
+    const conditions = filterConditions("x", rules, filter, (v) => `$${LIST_FIXED + values.push(v)}`);
+    const plan = this.plan(info, conditions.join(" AND "), () => {
+      const compiler = new PlanCompiler(info, this.catalog, LIST_FIXED + values.length + 1);
+      const where = (alias: string) => {
+        let n = LIST_FIXED;
+        return [`${alias}.workspace_id = $1`, ...filterConditions(alias, rules, filter, () => `$${++n}`)];
+      };
+      const connection = getNamedType(info.returnType) as GraphQLObjectType;
+      const compiled = compiler.connection(connection, info.fieldNodes, this.catalog.table(type), where, () => ({ first: "$2", at: "$3", id: "$4" }));
+      // Only totalCount selected: the page's placeholders are still sent, so they are typed here (always true).
+      const typed = compiled.pageRead ? "" : " WHERE ($2::int, $3::timestamptz, $4::uuid) IS NOT NULL";
+      return { sql: `SELECT ${compiled.sql} AS r${typed}`, groups: compiler.groups, post: compiled.post };
+    });
+    const fixed = [workspaceId, page.first, page.after?.at ?? NO_CURSOR[0], page.after?.id ?? NO_CURSOR[1], ...values];
+    return plan ? this.run(plan, fixed, info) : NOT_PLANNED;
+  }
+
+  async one(type: string, workspaceId: string, id: string, info: GraphQLResolveInfo): Promise<unknown> {
+    if (!this.enabled) return NOT_PLANNED;
+    if (!isUuid(id)) return null;
+    const plan = this.plan(info, "", () => {
+      const compiler = new PlanCompiler(info, this.catalog, 3);
+      const node = compiler.node(getNamedType(info.returnType) as GraphQLObjectType, info.fieldNodes, "x");
+      return { sql: `SELECT ${node.sql} AS r FROM ${this.catalog.table(type)} x WHERE x.workspace_id = $1 AND x.id = $2`, groups: compiler.groups, post: node.post };
+    });
+    return plan ? this.run(plan, [workspaceId, id], info) : NOT_PLANNED;
+  }
+
+  private plan(info: GraphQLResolveInfo, shape: string, compile: () => ReadPlan): ReadPlan | null {
+    let cached = this.cache.get(info.operation);
+    if (!cached) {
+      const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
+      cached = { conditionVariables: conditionVariables(document), plans: new Map() };
+      this.cache.set(info.operation, cached);
+    }
+    const conditions = cached.conditionVariables.length ? JSON.stringify(cached.conditionVariables.map((v) => info.variableValues[v] ?? null)) : "";
+    const key = `${info.path.key}\u0000${conditions}\u0000${shape}`;
+    let plan = cached.plans.get(key);
+    if (plan === undefined) {
+      plan = compileOrNull(compile);
+      if (plan) plan.name = this.prepared < MAX_PREPARED ? `grantql_read_${this.instance}_${++this.prepared}` : null;
+      if (cached.plans.size >= MAX_VARIANTS) cached.plans.clear();
+      cached.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private async query(plan: ReadPlan, values: unknown[]): Promise<{ rows: { r: unknown }[] }> {
+    const pool = (this.db.driver as unknown as { master: Pool }).master;
+    if (!plan.name) return pool.query({ text: plan.sql, values });
+    try {
+      return await pool.query({ name: plan.name, text: plan.sql, values });
+    } catch (error) {
+      if (!PREPARED_STATEMENT_TROUBLE.has((error as { code?: string }).code ?? "")) throw error;
+      plan.name = null;
+      return pool.query({ text: plan.sql, values });
+    }
+  }
+
+  private async run(plan: ReadPlan, fixed: unknown[], info: GraphQLResolveInfo): Promise<unknown> {
+    const params = fixed;
+    try {
+      for (const group of plan.groups) params.push(...group(info.variableValues));
+    } catch (error) {
+      if (error instanceof Unplannable) return NOT_PLANNED;
+      throw error;
+    }
+    // TypeORM's logger sees the statement as it sees every other one (tests count statements with it).
+    this.db.logger.logQuery(plan.sql, params);
+    const { rows } = await this.query(plan, params);
+    const value = rows.length ? rows[0].r : null;
+    if (value !== null && plan.post) plan.post(value);
+    return value;
+  }
+}
+
+/** A session that lost or already holds the statement (a pooler, a reconnected embedded database) gets it unnamed from then on. */
+const PREPARED_STATEMENT_TROUBLE = new Set(["42P05", "26000"]);
+
+function compileOrNull(compile: () => ReadPlan): ReadPlan | null {
+  try {
+    return compile();
+  } catch (error) {
+    if (error instanceof Unplannable) return null;
+    throw error;
+  }
+}
