@@ -120,12 +120,14 @@ export async function fingerprint(db: DataSource, workspaceId: string, tag: stri
   const tables: { table_name: string }[] = await db.query(
     `SELECT table_name FROM information_schema.columns
       WHERE table_schema = current_schema() AND column_name = 'workspace_id' AND table_name NOT LIKE 'usage%'
+        AND table_name NOT IN ('key_address', 'security_alert')
       ORDER BY table_name`,
   );
   const parts = tables.map(({ table_name }) => {
     const skip = table_name === "audit_entry" ? ` AND action::text <> 'SIGN_IN_FAILED'` : "";
-    // last_used_at moves with every presented key, refused requests included: it is metering, not a write.
-    return `SELECT '${table_name}' || (to_jsonb(t) - 'last_used_at')::text AS x FROM "${table_name}" t WHERE workspace_id = $1${skip}`;
+    // last_used_at/last_used_from, a key's recent addresses and the alerts raised from them move with every
+    // presented key, refused requests included (a burst of refusals is itself an alert): metering, not a write.
+    return `SELECT '${table_name}' || (to_jsonb(t) - 'last_used_at' - 'last_used_from')::text AS x FROM "${table_name}" t WHERE workspace_id = $1${skip}`;
   });
   parts.push(`SELECT 'grant' || row_to_json(g)::text FROM api_key_grant g JOIN api_key k ON k.id = g.api_key_id WHERE k.workspace_id = $1`);
   parts.push(`SELECT 'workspaces' || count(*)::text FROM workspace WHERE name LIKE $2`);
