@@ -98,3 +98,17 @@ describe("the paths the documentation names", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("the README's configuration table", () => {
+  it("lists every variable src/config.ts reads, once, and no other", () => {
+    const source = readFileSync(join(root, "src", "config.ts"), "utf8");
+    // `env.NAME`, or a parse call `integer(env, "NAME", …)` / `redisKeyPrefix(env)`'s `env.NAME`.
+    const read = new Set([...source.matchAll(/env\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1] ?? m[2]));
+    expect(read.size).toBeGreaterThan(30);
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 1));
+    const rows = [...table.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(rows.filter((name, i) => rows.indexOf(name) !== i)).toEqual([]);
+    expect([...rows].sort()).toEqual([...read].sort());
+  });
+});
