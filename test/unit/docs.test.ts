@@ -69,14 +69,23 @@ describe("the README's layout", () => {
   it("lists every folder of src/", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const layout = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
-    const folders = readdirSync(join(root, "src"), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `src/${entry.name}/`);
+    const folders = readdirSync(join(root, "src"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `src/${entry.name}/`);
     expect(folders.filter((folder) => !layout.includes(folder))).toEqual([]);
   });
 });
 
 describe("the paths the documentation names", () => {
-  const documents = ["README.md", ...readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
-  const srcFolders = readdirSync(join(root, "src"), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const documents = [
+    "README.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((name) => name.endsWith(".md"))
+      .map((name) => `docs/${name}`),
+  ];
+  const srcFolders = readdirSync(join(root, "src"), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
   const topLevel = ["src", "test", "bench", "scripts", "docs"];
 
   /** Backticked paths: `src/…` (and test/, bench/, scripts/, docs/) anywhere; in docs/, also paths relative to src/ (`server/app.ts`). */
