@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kind, parse } from "graphql";
 import { ErrorCode } from "../../src/common/errors";
@@ -69,7 +69,55 @@ describe("the README's layout", () => {
   it("lists every folder of src/", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const layout = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
-    const folders = readdirSync(join(root, "src"), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `src/${entry.name}/`);
+    const folders = readdirSync(join(root, "src"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `src/${entry.name}/`);
     expect(folders.filter((folder) => !layout.includes(folder))).toEqual([]);
+  });
+});
+
+describe("the paths the documentation names", () => {
+  const documents = [
+    "README.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((name) => name.endsWith(".md"))
+      .map((name) => `docs/${name}`),
+  ];
+  const srcFolders = readdirSync(join(root, "src"), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  const topLevel = ["src", "test", "bench", "scripts", "docs"];
+
+  /** Backticked paths: `src/…` (and test/, bench/, scripts/, docs/) anywhere; in docs/, also paths relative to src/ (`server/app.ts`). */
+  function namedPaths(document: string): string[] {
+    const text = readFileSync(join(root, document), "utf8");
+    const spans = [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1].trim());
+    const paths: string[] = [];
+    for (const span of spans) {
+      if (!/^[\w.-]+(\/[\w.-]+)+\/?$/.test(span) || span.includes("*")) continue;
+      const head = span.split("/")[0];
+      if (topLevel.includes(head)) paths.push(span);
+      else if (document.startsWith("docs/") && srcFolders.includes(head)) paths.push(`src/${span}`);
+    }
+    return paths;
+  }
+
+  it.each(documents)("every path %s names exists", (document) => {
+    const missing = namedPaths(document).filter((path) => !existsSync(join(root, path)));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("the README's configuration table", () => {
+  it("lists every variable src/config.ts reads, once, and no other", () => {
+    const source = readFileSync(join(root, "src", "config.ts"), "utf8");
+    // `env.NAME`, or a parse call `integer(env, "NAME", …)` / `redisKeyPrefix(env)`'s `env.NAME`.
+    const read = new Set([...source.matchAll(/env\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1] ?? m[2]));
+    expect(read.size).toBeGreaterThan(30);
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 1));
+    const rows = [...table.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(rows.filter((name, i) => rows.indexOf(name) !== i)).toEqual([]);
+    expect([...rows].sort()).toEqual([...read].sort());
   });
 });
