@@ -242,4 +242,22 @@ describe("usage alerts, from what metering carries, raised once across two insta
     expect((await alertsOf(other.token)).nodes.map((n: any) => n.apiKey.id)).toEqual([otherKey.id]);
     expect((await alertsOf(mine.token)).nodes.map((n: any) => n.apiKey.id)).toEqual([key.id]);
   });
+
+  it("a digest naming a key of another workspace, or a key this database does not hold, raises nothing", async () => {
+    const mine = await signUp(a.url);
+    const other = await signUp(a.url);
+    const myKey = await createKey(a.url, mine.token);
+    const otherKey = await createKey(a.url, other.token);
+    const otherLive = await stream(b, other.token);
+    // What another deployment on the same Redis, or a forged message, could carry: far past every threshold.
+    const t = clock.now().getTime();
+    const forged = (k: string) => ({ k, w: other.workspaceId, s: Math.floor(t / 1000), t, n: 500, f: 50 });
+    a.services.usage.bus.pubSub.publish("grantql.usage.digest", { entries: [forged(myKey.id), forged("00000000-0000-4000-8000-000000000001")] });
+    // Every instance reads digests in order, so the first alert here comes after the forged entries were weighed.
+    await requests(otherKey.secret, 20, FORBIDDEN_QUERY);
+    expect((await otherLive.data(5000)).securityAlerts).toMatchObject({ kind: "FORBIDDEN_BURST", apiKey: { id: otherKey.id } });
+    expect((await alertsOf(other.token)).nodes.map((n: any) => [n.kind, n.apiKey.id])).toEqual([["FORBIDDEN_BURST", otherKey.id]]);
+    expect((await alertsOf(mine.token)).totalCount).toBe(0);
+    expect((await a.dataSource.query(`SELECT count(*)::int AS n FROM security_alert WHERE api_key_id = '00000000-0000-4000-8000-000000000001'`))[0].n).toBe(0);
+  });
 });
