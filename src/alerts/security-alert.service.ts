@@ -8,7 +8,11 @@ import type { Logger } from "../logger";
 import type { SecurityAlertMessage } from "../usage/bus-messages";
 import type { UsageBus } from "../usage/usage-bus";
 
-/** A condition seen; stored at most once per (kind, key, dedupeKey), and at most once per cooldown. */
+/**
+ * A condition seen; stored at most once per (kind, key, dedupeKey), and at most once per cooldown;
+ * only for a key of this database that belongs to `workspaceId` (a digest names both, and a
+ * digest from elsewhere must never raise, nor reach, a workspace here).
+ */
 export interface AlertCandidate {
   workspaceId: string;
   apiKeyId: string;
@@ -29,6 +33,7 @@ INSERT INTO security_alert (workspace_id, api_key_id, kind, occurred_at, message
 SELECT c.workspace_id, c.api_key_id, c.kind, c.occurred_at, c.message, c.details::jsonb, c.subject, c.dedupe_key
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
   AS c(workspace_id, api_key_id, kind, occurred_at, message, details, subject, dedupe_key, cooldown_from)
+JOIN api_key k ON k.id = c.api_key_id AND k.workspace_id = c.workspace_id
 WHERE c.cooldown_from IS NULL OR NOT EXISTS (
   SELECT 1 FROM security_alert a WHERE a.api_key_id = c.api_key_id AND a.kind = c.kind AND a.subject = c.subject AND a.occurred_at > c.cooldown_from)
 ON CONFLICT (kind, api_key_id, dedupe_key) DO NOTHING

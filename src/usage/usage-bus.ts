@@ -40,7 +40,11 @@ export class UsageBus {
   private lastErrorLog = 0;
   private down = false;
 
-  constructor(redisUrl: string | undefined, private readonly logger: Logger) {
+  /**
+   * `channelPrefix` (REDIS_KEY_PREFIX) is put before every pub/sub channel, as before every key: two
+   * deployments on one Redis (or two test runs) never hear each other's digests, alerts or events.
+   */
+  constructor(redisUrl: string | undefined, private readonly logger: Logger, private readonly channelPrefix = "") {
     if (!redisUrl) {
       // One listener per subscriber on a topic: a thousand watchers of one key is expected, not a leak.
       const eventTarget = new EventTarget();
@@ -53,7 +57,7 @@ export class UsageBus {
     const subscribeClient = this.client(redisUrl, { maxRetriesPerRequest: null });
     const publisher = {
       publish: (channel: string, message: string) =>
-        publishClient.publish(channel, message).catch((error: Error) => this.redisError(error, "publish")),
+        publishClient.publish(this.channelPrefix + channel, message).catch((error: Error) => this.redisError(error, "publish")),
     };
     this.pubSub = createPubSub<BusTopics>({
       eventTarget: createRedisEventTarget<never>({ publishClient: publisher as unknown as Redis, subscribeClient: this.resilient(subscribeClient) }),
@@ -112,27 +116,30 @@ export class UsageBus {
   private stopRelay: () => void = () => undefined;
 
   /**
-   * The subscriber as the event target sees it, with two repairs: a (un)subscribe that fails when
+   * The subscriber as the event target sees it (channels without the prefix), with two repairs: a (un)subscribe that fails when
    * the connection drops is logged instead of becoming an unhandled rejection, and every wanted
    * channel is subscribed again on each reconnect, including one whose SUBSCRIBE was lost.
    */
   private resilient(client: Redis): Redis {
     const wanted = new Set<string>();
+    const prefix = this.channelPrefix;
     client.on("ready", () => {
       if (wanted.size > 0) client.subscribe(...wanted).catch((error: Error) => this.redisError(error, "subscribe"));
     });
     const facade = {
       on: (event: "message", listener: (channel: string, message: string) => void) => {
-        client.on(event, listener);
+        client.on(event, (channel, message) => {
+          if (channel.startsWith(prefix)) listener(channel.slice(prefix.length), message);
+        });
         return facade;
       },
       subscribe: (channel: string) => {
-        wanted.add(channel);
-        return client.subscribe(channel).catch((error: Error) => this.redisError(error, "subscribe"));
+        wanted.add(prefix + channel);
+        return client.subscribe(prefix + channel).catch((error: Error) => this.redisError(error, "subscribe"));
       },
       unsubscribe: (channel: string) => {
-        wanted.delete(channel);
-        return client.unsubscribe(channel).catch((error: Error) => this.redisError(error, "unsubscribe"));
+        wanted.delete(prefix + channel);
+        return client.unsubscribe(prefix + channel).catch((error: Error) => this.redisError(error, "unsubscribe"));
       },
     };
     return facade as unknown as Redis;

@@ -30,7 +30,7 @@ export class UsageService {
   private closing: Promise<void> | null = null;
 
   constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
-    this.bus = new UsageBus(config.redisUrl, logger);
+    this.bus = new UsageBus(config.redisUrl, logger, config.redisKeyPrefix);
     this.reader = new UsageReader(db);
     this.eventLog = new UsageEventLog(db, config.usageRetentionDays, clock);
     this.recorder = new UsageRecorder(

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Client } from "graphql-ws";
 import { ManualClock } from "../../src/common/clock";
 import { dataOf, gql } from "../support/client";
@@ -241,5 +242,24 @@ describe("usage alerts, from what metering carries, raised once across two insta
     expect((await otherLive.data()).securityAlerts.apiKey.id).toBe(otherKey.id);
     expect((await alertsOf(other.token)).nodes.map((n: any) => n.apiKey.id)).toEqual([otherKey.id]);
     expect((await alertsOf(mine.token)).nodes.map((n: any) => n.apiKey.id)).toEqual([key.id]);
+  });
+
+  it("a digest naming a key of another workspace, or a key this database does not hold, raises nothing", async () => {
+    const mine = await signUp(a.url);
+    const other = await signUp(a.url);
+    const myKey = await createKey(a.url, mine.token);
+    const otherKey = await createKey(a.url, other.token);
+    const otherLive = await stream(b, other.token);
+    // What another deployment on the same Redis, or a forged message, could carry: far past every threshold.
+    const t = clock.now().getTime();
+    const unknownKey = randomUUID();
+    const forged = (k: string) => ({ k, w: other.workspaceId, s: Math.floor(t / 1000), t, n: 500, f: 50 });
+    a.services.usage.bus.pubSub.publish("grantql.usage.digest", { entries: [forged(myKey.id), forged(unknownKey)] });
+    // Every instance reads digests in order, so the first alert here comes after the forged entries were weighed.
+    await requests(otherKey.secret, 20, FORBIDDEN_QUERY);
+    expect((await otherLive.data(5000)).securityAlerts).toMatchObject({ kind: "FORBIDDEN_BURST", apiKey: { id: otherKey.id } });
+    expect((await alertsOf(other.token)).nodes.map((n: any) => [n.kind, n.apiKey.id])).toEqual([["FORBIDDEN_BURST", otherKey.id]]);
+    expect((await alertsOf(mine.token)).totalCount).toBe(0);
+    expect((await a.dataSource.query(`SELECT count(*)::int AS n FROM security_alert WHERE api_key_id = $1`, [unknownKey]))[0].n).toBe(0);
   });
 });
