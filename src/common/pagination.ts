@@ -1,3 +1,4 @@
+import type { SelectQueryBuilder } from "typeorm";
 import { FieldErrors } from "./validation";
 
 /** Keyset pagination on (createdAt, id), newest first, with opaque cursors. */
@@ -93,4 +94,28 @@ export function toPage<T extends { id: string }>(rows: T[], first: number, count
       return counted;
     },
   };
+}
+
+/** The positions lists page on: a time with the id breaking ties, or a unique insertion sequence. */
+const KEYSET_COLUMNS = { createdAt: ["created_at", "id"], occurredAt: ["occurred_at", "id"], seq: ["seq"] } as const;
+
+/**
+ * One page of a TypeORM query, newest first on `key`: the rows after the cursor, `first + 1` of
+ * them, and a count of the query as given (without the cursor), run only if `totalCount` is read.
+ */
+export async function keysetPage<T extends { id: string }>(
+  query: SelectQueryBuilder<T>,
+  page: PageArgs<Cursor> | PageArgs<string>,
+  key: keyof typeof KEYSET_COLUMNS & keyof T,
+): Promise<Page<T>> {
+  const columns = KEYSET_COLUMNS[key].map((column) => `${query.alias}.${column}`);
+  const counter = query.clone();
+  if (page.after) {
+    const values = typeof page.after === "string" ? [page.after] : [page.after.at, page.after.id];
+    const names = values.map((_, i) => `keyset${i}`);
+    query.andWhere(`(${columns.join(", ")}) < (${names.map((n) => `:${n}`).join(", ")})`, Object.fromEntries(names.map((n, i) => [n, values[i]])));
+  }
+  columns.forEach((column, i) => (i === 0 ? query.orderBy(column, "DESC") : query.addOrderBy(column, "DESC")));
+  const rows = await query.limit(page.first + 1).getMany();
+  return toPage(rows, page.first, () => counter.getCount(), (row) => row[key] as Date | string);
 }

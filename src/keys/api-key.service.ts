@@ -5,7 +5,7 @@ import { GrantRow, maskOf } from "../auth/resource";
 import { issueApiKeySecret } from "../auth/token";
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
-import { isUuid, Page, PageArgs, toPage } from "../common/pagination";
+import { isUuid, keysetPage, Page, PageArgs } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
@@ -236,10 +236,7 @@ export class ApiKeyService {
         }),
       );
     }
-    const counter = query.clone();
-    if (page.after) query.andWhere("(k.created_at, k.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
-    const rows = await query.orderBy("k.created_at", "DESC").addOrderBy("k.id", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
+    return keysetPage(query, page, "createdAt");
   }
 
   /** Null when the id is not a key of this workspace (or not an id at all). */

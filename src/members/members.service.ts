@@ -5,7 +5,7 @@ import { MemberPrincipal } from "../auth/principal";
 import { SessionRecord } from "../auth/verifier";
 import { issueSessionSecret } from "../auth/token";
 import { Clock } from "../common/clock";
-import { Page, PageArgs, toPage } from "../common/pagination";
+import { keysetPage, Page, PageArgs } from "../common/pagination";
 import { forbidden, rateLimited, unauthenticated } from "../common/errors";
 import { atLeast, atMost, EMAIL, follow, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
@@ -190,10 +190,7 @@ export class MembersService {
   /** Newest first, keyset-paginated on (createdAt, id) like the keys. */
   async list(workspaceId: string, page: PageArgs): Promise<Page<MemberEntity>> {
     const query = this.db.getRepository(MemberEntity).createQueryBuilder("m").where("m.workspace_id = :workspaceId", { workspaceId });
-    const counter = query.clone();
-    if (page.after) query.andWhere("(m.created_at, m.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
-    const rows = await query.orderBy("m.created_at", "DESC").addOrderBy("m.id", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
+    return keysetPage(query, page, "createdAt");
   }
 
   async membersByIds(workspaceId: string, ids: readonly string[]): Promise<MemberEntity[]> {

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
-import { isUuid, Page, PageArgs, readPageArgs, toPage } from "../common/pagination";
+import { isUuid, keysetPage, Page, PageArgs, readPageArgs } from "../common/pagination";
 import { FieldErrors, validateInput } from "../common/validation";
 import { ResourceDefinition, ResourceRecord } from "./resource-definition";
 import { applyFilters, checkCreatedRange, CreatedRange } from "./resource-filters";
@@ -56,10 +56,7 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
     const { alias, filters } = this.definition;
     const query = this.db.getRepository(this.definition.entity).createQueryBuilder(alias).where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
     applyFilters(query, alias, filters, filter);
-    const counter = query.clone();
-    if (page.after) query.andWhere(`(${alias}.created_at, ${alias}.id) < (:afterAt, :afterId)`, { afterAt: page.after.at, afterId: page.after.id });
-    const rows = await query.orderBy(`${alias}.created_at`, "DESC").addOrderBy(`${alias}.id`, "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
+    return keysetPage(query, page, "createdAt");
   }
 
   /** Null when the id is not one of this workspace's records, or not an id at all. */
