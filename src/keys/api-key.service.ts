@@ -6,6 +6,7 @@ import { issueApiKeySecret } from "../auth/token";
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
 import { isUuid, keysetPage, Page, PageArgs } from "../common/pagination";
+import { rowsByIds } from "../common/rows-by-ids";
 import { FieldErrors } from "../common/validation";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
@@ -245,10 +246,8 @@ export class ApiKeyService {
     return this.db.getRepository(ApiKeyEntity).findOneBy({ workspaceId, id });
   }
 
-  async byIds(workspaceId: string, ids: readonly string[]): Promise<ApiKeyEntity[]> {
-    const valid = ids.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.db.getRepository(ApiKeyEntity).createQueryBuilder("k").where("k.workspace_id = :workspaceId AND k.id IN (:...valid)", { workspaceId, valid }).getMany();
+  byIds(workspaceId: string, ids: readonly string[]): Promise<ApiKeyEntity[]> {
+    return rowsByIds(this.db, ApiKeyEntity, "k", workspaceId, ids);
   }
 
   /** Grants of many keys in one statement, for the per-request loader. */

@@ -6,6 +6,7 @@ import { SessionRecord } from "../auth/verifier";
 import { issueSessionSecret } from "../auth/token";
 import { Clock } from "../common/clock";
 import { keysetPage, Page, PageArgs } from "../common/pagination";
+import { rowsByIds } from "../common/rows-by-ids";
 import { forbidden, rateLimited, unauthenticated } from "../common/errors";
 import { atLeast, atMost, EMAIL, follow, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
@@ -193,13 +194,8 @@ export class MembersService {
     return keysetPage(query, page, "createdAt");
   }
 
-  async membersByIds(workspaceId: string, ids: readonly string[]): Promise<MemberEntity[]> {
-    if (ids.length === 0) return [];
-    return this.db
-      .getRepository(MemberEntity)
-      .createQueryBuilder("m")
-      .where("m.workspace_id = :workspaceId AND m.id IN (:...ids)", { workspaceId, ids })
-      .getMany();
+  membersByIds(workspaceId: string, ids: readonly string[]): Promise<MemberEntity[]> {
+    return rowsByIds(this.db, MemberEntity, "m", workspaceId, ids);
   }
 
   async workspace(workspaceId: string): Promise<WorkspaceEntity> {

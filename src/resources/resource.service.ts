@@ -4,6 +4,7 @@ import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialE
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
 import { isUuid, keysetPage, Page, PageArgs, readPageArgs } from "../common/pagination";
+import { rowsByIds } from "../common/rows-by-ids";
 import { FieldErrors, validateInput } from "../common/validation";
 import { ResourceDefinition, ResourceRecord } from "./resource-definition";
 import { applyFilters, checkCreatedRange, CreatedRange } from "./resource-filters";
@@ -66,11 +67,8 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
   }
 
   /** Many records in one statement, for the per-request loaders. */
-  async byIds(workspaceId: string, ids: readonly string[]): Promise<E[]> {
-    const valid = [...new Set(ids.filter(isUuid))];
-    if (valid.length === 0) return [];
-    const a = this.definition.alias;
-    return this.db.getRepository(this.definition.entity).createQueryBuilder(a).where(`${a}.workspace_id = :workspaceId AND ${a}.id IN (:...valid)`, { workspaceId, valid }).getMany();
+  byIds(workspaceId: string, ids: readonly string[]): Promise<E[]> {
+    return rowsByIds(this.db, this.definition.entity, this.definition.alias, workspaceId, ids);
   }
 
   async create(workspaceId: string, input: Input): Promise<E> {
