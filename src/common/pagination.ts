@@ -16,6 +16,8 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/** The default page of the members' lists: API keys, members, audit log, security alerts, usage events. */
+export const MEMBER_LIST_PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -58,6 +60,19 @@ export function readPageArgs<C = Cursor>(
     errors.check(cursor !== null, "after", "is not a cursor returned by this API");
   }
   return { first: size, after: cursor };
+}
+
+/** `readPageArgs` for a list whose page arguments are its only checks: refuses bad ones at once. */
+export function checkedPageArgs<C = Cursor>(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  defaultFirst: number,
+  decode?: (raw: string) => C | null,
+): PageArgs<C> {
+  const errors = new FieldErrors();
+  const page = readPageArgs(first, after, errors, defaultFirst, decode);
+  errors.throwIfAny();
+  return page;
 }
 
 /** A cursor on an insertion sequence (a bigint as a decimal string). */

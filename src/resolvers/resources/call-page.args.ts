@@ -1,6 +1,5 @@
 import { ArgsType, Field, Int } from "type-graphql";
-import { PageArgs, readPageArgs } from "../../common/pagination";
-import { FieldErrors } from "../../common/validation";
+import { checkedPageArgs } from "../../common/pagination";
 import { CallParent } from "../../resources/resource-relations";
 import { DEFAULT_PAGE_SIZE } from "../../resources/resource.service";
 import { GraphQLContext } from "../common/context";
@@ -18,14 +17,7 @@ export class CallPageArgs {
   first: number | null;
 }
 
-export function readCallPage(first: number | null | undefined, after: string | null | undefined): PageArgs {
-  const errors = new FieldErrors();
-  const page = readPageArgs(first, after, errors, DEFAULT_PAGE_SIZE);
-  errors.throwIfAny();
-  return page;
-}
-
 /** One page of the calls whose `parent` column is `id`, batched with the other parents of the request. */
 export function callsOf(ctx: GraphQLContext, parent: CallParent, id: string, { first, after }: CallPageArgs) {
-  return ctx.loaders.resources.callsOf(parent, readCallPage(first, after)).load(id);
+  return ctx.loaders.resources.callsOf(parent, checkedPageArgs(first, after, DEFAULT_PAGE_SIZE)).load(id);
 }
