@@ -1,7 +1,7 @@
 import { Repeater } from "@graphql-yoga/subscription";
 import { DataSource, EntityManager } from "typeorm";
 import type { MemberPrincipal } from "../auth/principal";
-import { Page, PageArgs, toPage } from "../common/pagination";
+import { keysetPage, Page, PageArgs } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import { SecurityAlertEntity, SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
@@ -100,10 +100,7 @@ export class SecurityAlertService {
   async list(workspaceId: string, kinds: SecurityAlertKind[] | null | undefined, page: PageArgs): Promise<Page<SecurityAlertEntity>> {
     const query = this.db.getRepository(SecurityAlertEntity).createQueryBuilder("a").where("a.workspace_id = :workspaceId", { workspaceId });
     if (kinds && kinds.length > 0) query.andWhere("a.kind IN (:...kinds)", { kinds });
-    const counter = query.clone();
-    if (page.after) query.andWhere("(a.occurred_at, a.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
-    const rows = await query.orderBy("a.occurred_at", "DESC").addOrderBy("a.id", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.occurredAt);
+    return keysetPage(query, page, "occurredAt");
   }
 
   /** Alerts of the member's workspace only (the topic is routed by workspace), narrowed by kind. */

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from "typeorm";
 import { Clock } from "../common/clock";
-import { Page, PageArgs, toPage } from "../common/pagination";
+import { keysetPage, Page, PageArgs } from "../common/pagination";
 import { AuditAction, AuditEntryEntity } from "../entities/audit-entry.entity";
 
 export interface AuditRecord {
@@ -26,9 +26,6 @@ export class AuditService {
       .getRepository(AuditEntryEntity)
       .createQueryBuilder("a")
       .where("a.workspace_id = :workspaceId", { workspaceId });
-    const counter = query.clone();
-    if (page.after) query.andWhere("a.seq < :seq", { seq: page.after });
-    const rows = await query.orderBy("a.seq", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.seq);
+    return keysetPage(query, page, "seq");
   }
 }

@@ -1,3 +1,4 @@
+import type { SelectQueryBuilder } from "typeorm";
 import { FieldErrors } from "./validation";
 
 /** Keyset pagination on (createdAt, id), newest first, with opaque cursors. */
@@ -15,6 +16,8 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/** The default page of the members' lists: API keys, members, audit log, security alerts, usage events. */
+export const MEMBER_LIST_PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -59,6 +62,19 @@ export function readPageArgs<C = Cursor>(
   return { first: size, after: cursor };
 }
 
+/** `readPageArgs` for a list whose page arguments are its only checks: refuses bad ones at once. */
+export function checkedPageArgs<C = Cursor>(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  defaultFirst: number,
+  decode?: (raw: string) => C | null,
+): PageArgs<C> {
+  const errors = new FieldErrors();
+  const page = readPageArgs(first, after, errors, defaultFirst, decode);
+  errors.throwIfAny();
+  return page;
+}
+
 /** A cursor on an insertion sequence (a bigint as a decimal string). */
 export function encodeSeqCursor(seq: string): string {
   return Buffer.from(JSON.stringify(["seq", seq])).toString("base64url");
@@ -93,4 +109,28 @@ export function toPage<T extends { id: string }>(rows: T[], first: number, count
       return counted;
     },
   };
+}
+
+/** The positions lists page on: a time with the id breaking ties, or a unique insertion sequence. */
+const KEYSET_COLUMNS = { createdAt: ["created_at", "id"], occurredAt: ["occurred_at", "id"], seq: ["seq"] } as const;
+
+/**
+ * One page of a TypeORM query, newest first on `key`: the rows after the cursor, `first + 1` of
+ * them, and a count of the query as given (without the cursor), run only if `totalCount` is read.
+ */
+export async function keysetPage<T extends { id: string }>(
+  query: SelectQueryBuilder<T>,
+  page: PageArgs<Cursor> | PageArgs<string>,
+  key: keyof typeof KEYSET_COLUMNS & keyof T,
+): Promise<Page<T>> {
+  const columns = KEYSET_COLUMNS[key].map((column) => `${query.alias}.${column}`);
+  const counter = query.clone();
+  if (page.after) {
+    const values = typeof page.after === "string" ? [page.after] : [page.after.at, page.after.id];
+    const names = values.map((_, i) => `keyset${i}`);
+    query.andWhere(`(${columns.join(", ")}) < (${names.map((n) => `:${n}`).join(", ")})`, Object.fromEntries(names.map((n, i) => [n, values[i]])));
+  }
+  columns.forEach((column, i) => (i === 0 ? query.orderBy(column, "DESC") : query.addOrderBy(column, "DESC")));
+  const rows = await query.limit(page.first + 1).getMany();
+  return toPage(rows, page.first, () => counter.getCount(), (row) => row[key] as Date | string);
 }

@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { buildBrowserBundle, runBundleScript } from "../ide/browser-bundle";
 import { packageRoot } from "../ide/ide-paths";
 import { consoleBundleDir } from "./console-paths";
 
@@ -9,23 +8,7 @@ import { consoleBundleDir } from "./console-paths";
  * server serves itself, so the console works with no internet access. Part of `npm run build`.
  */
 export async function buildConsole(outDir: string = consoleBundleDir()): Promise<void> {
-  const root = packageRoot();
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    absWorkingDir: root,
-    entryPoints: { console: join(root, "src/console/client/console-main.tsx") },
-    outdir: outDir,
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    jsx: "automatic",
-    minify: true,
-    legalComments: "linked",
-    logLevel: "warning",
-    define: { "process.env.NODE_ENV": '"production"' },
-  });
-  writeFileSync(join(outDir, "index.html"), CONSOLE_PAGE);
+  return buildBrowserBundle(outDir, { console: join(packageRoot(), "src/console/client/console-main.tsx") }, CONSOLE_PAGE);
 }
 
 // Served at /console; its files under /console/assets/.
@@ -45,13 +28,4 @@ const CONSOLE_PAGE = `<!doctype html>
 </html>
 `;
 
-if (require.main === module) {
-  const started = Date.now();
-  buildConsole().then(
-    () => console.log(`grantql: console bundle written to ${consoleBundleDir()} in ${Date.now() - started} ms`),
-    (error) => {
-      console.error("grantql: console build failed:", error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runBundleScript("console", () => buildConsole(), consoleBundleDir());

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import express, { Router } from "express";
+import { bundlePage } from "../ide/bundle-page";
 import type { Logger } from "../logger";
 import { consoleBundleDir } from "./console-paths";
 
@@ -27,21 +26,8 @@ const HEADERS = { "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY, "C
  */
 export function consoleRoutes(logger: Logger, bundleDir: string = consoleBundleDir()): Router {
   const router = Router();
-  const pagePath = join(bundleDir, "index.html");
-  let page: string | undefined;
-  let warned = false;
-
-  router.get("/", (_req, res) => {
-    page ??= existsSync(pagePath) ? readFileSync(pagePath, "utf8") : undefined;
-    if (!page) {
-      if (!warned) logger.warn({ bundleDir }, "the console is not built; run `npm run build`");
-      warned = true;
-      res.status(503).type("text/plain").send("The key console is not built on this server. Run `npm run build`, then restart.\n");
-      return;
-    }
-    res.set(HEADERS);
-    res.type("html").send(page);
-  });
+  const sendPage = bundlePage(logger, bundleDir, { log: "the console", title: "The key console" });
+  router.get("/", (_req, res) => sendPage(res, HEADERS));
   router.use("/assets", express.static(bundleDir, { index: false, setHeaders: (res) => res.set(HEADERS) }));
   return router;
 }

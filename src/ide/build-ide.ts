@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { buildBrowserBundle, runBundleScript } from "./browser-bundle";
 import { ideBundleDir, packageRoot } from "./ide-paths";
 
 /**
@@ -10,30 +9,14 @@ import { ideBundleDir, packageRoot } from "./ide-paths";
  */
 export async function buildIde(outDir: string = ideBundleDir()): Promise<void> {
   const root = packageRoot();
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    absWorkingDir: root,
-    entryPoints: {
-      ide: join(root, "src/ide/client/ide-main.tsx"),
-      "editor.worker": require.resolve("monaco-editor/esm/vs/editor/editor.worker.js", { paths: [root] }),
-      "json.worker": require.resolve("monaco-editor/esm/vs/language/json/json.worker.js", { paths: [root] }),
-      "graphql.worker": require.resolve("monaco-graphql/esm/graphql.worker.js", { paths: [root] }),
-    },
-    outdir: outDir,
-    bundle: true,
-    // Classic scripts: the page loads one <script>, and Monaco starts workers with `new Worker(url)`.
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    jsx: "automatic",
-    minify: true,
-    legalComments: "linked",
-    logLevel: "warning",
-    define: { "process.env.NODE_ENV": '"production"' },
-    // Fonts referenced from CSS become files beside the bundle instead of URLs elsewhere.
-    loader: { ".ttf": "file", ".woff": "file", ".woff2": "file", ".svg": "file", ".png": "file" },
-  });
-  writeFileSync(join(outDir, "index.html"), IDE_PAGE);
+  const entryPoints = {
+    ide: join(root, "src/ide/client/ide-main.tsx"),
+    "editor.worker": require.resolve("monaco-editor/esm/vs/editor/editor.worker.js", { paths: [root] }),
+    "json.worker": require.resolve("monaco-editor/esm/vs/language/json/json.worker.js", { paths: [root] }),
+    "graphql.worker": require.resolve("monaco-graphql/esm/graphql.worker.js", { paths: [root] }),
+  };
+  // Fonts referenced from CSS become files beside the bundle instead of URLs elsewhere.
+  return buildBrowserBundle(outDir, entryPoints, IDE_PAGE, { loader: { ".ttf": "file", ".woff": "file", ".woff2": "file", ".svg": "file", ".png": "file" } });
 }
 
 // Relative asset URLs: the page is served at /graphql, its files under /ide/.
@@ -54,13 +37,4 @@ const IDE_PAGE = `<!doctype html>
 </html>
 `;
 
-if (require.main === module) {
-  const started = Date.now();
-  buildIde().then(
-    () => console.log(`grantql: IDE bundle written to ${ideBundleDir()} in ${Date.now() - started} ms`),
-    (error) => {
-      console.error("grantql: IDE build failed:", error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runBundleScript("IDE", () => buildIde(), ideBundleDir());

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import express, { Request, Router } from "express";
+import { bundlePage } from "./bundle-page";
 import type { Logger } from "../logger";
 import { ideBundleDir } from "./ide-paths";
 
@@ -29,9 +28,7 @@ export const IDE_CONTENT_SECURITY_POLICY = [
  */
 export function ideRoutes(logger: Logger, bundleDir: string = ideBundleDir()): Router {
   const router = Router();
-  const pagePath = join(bundleDir, "index.html");
-  let page: string | undefined;
-  let warned = false;
+  const sendPage = bundlePage(logger, bundleDir, { log: "the IDE", title: "The GraphQL IDE" });
 
   // A bare host and a trailing slash lead to the endpoint: the page's relative URLs resolve only from /graphql.
   router.get(["/", "/graphql/"], (req, res, next) => {
@@ -41,15 +38,7 @@ export function ideRoutes(logger: Logger, bundleDir: string = ideBundleDir()): R
   });
   router.get("/graphql", (req, res, next) => {
     if (!prefersHtml(req)) return next();
-    page ??= existsSync(pagePath) ? readFileSync(pagePath, "utf8") : undefined;
-    if (!page) {
-      if (!warned) logger.warn({ bundleDir }, "the IDE is not built; run `npm run build`");
-      warned = true;
-      res.status(503).type("text/plain").send("The GraphQL IDE is not built on this server. Run `npm run build`, then restart.\n");
-      return;
-    }
-    res.set({ "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", Vary: "Accept" });
-    res.type("html").send(page);
+    sendPage(res, { "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", Vary: "Accept" });
   });
   // Fixed file names, so revalidate each load (cheap with ETag) rather than cache for ever.
   router.use(

@@ -5,7 +5,8 @@ import { GrantRow, maskOf } from "../auth/resource";
 import { issueApiKeySecret } from "../auth/token";
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
-import { isUuid, Page, PageArgs, toPage } from "../common/pagination";
+import { isUuid, keysetPage, Page, PageArgs } from "../common/pagination";
+import { rowsByIds } from "../common/rows-by-ids";
 import { FieldErrors } from "../common/validation";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
@@ -236,10 +237,7 @@ export class ApiKeyService {
         }),
       );
     }
-    const counter = query.clone();
-    if (page.after) query.andWhere("(k.created_at, k.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
-    const rows = await query.orderBy("k.created_at", "DESC").addOrderBy("k.id", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
+    return keysetPage(query, page, "createdAt");
   }
 
   /** Null when the id is not a key of this workspace (or not an id at all). */
@@ -248,10 +246,8 @@ export class ApiKeyService {
     return this.db.getRepository(ApiKeyEntity).findOneBy({ workspaceId, id });
   }
 
-  async byIds(workspaceId: string, ids: readonly string[]): Promise<ApiKeyEntity[]> {
-    const valid = ids.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.db.getRepository(ApiKeyEntity).createQueryBuilder("k").where("k.workspace_id = :workspaceId AND k.id IN (:...valid)", { workspaceId, valid }).getMany();
+  byIds(workspaceId: string, ids: readonly string[]): Promise<ApiKeyEntity[]> {
+    return rowsByIds(this.db, ApiKeyEntity, "k", workspaceId, ids);
   }
 
   /** Grants of many keys in one statement, for the per-request loader. */

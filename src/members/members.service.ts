@@ -5,7 +5,8 @@ import { MemberPrincipal } from "../auth/principal";
 import { SessionRecord } from "../auth/verifier";
 import { issueSessionSecret } from "../auth/token";
 import { Clock } from "../common/clock";
-import { Page, PageArgs, toPage } from "../common/pagination";
+import { keysetPage, Page, PageArgs } from "../common/pagination";
+import { rowsByIds } from "../common/rows-by-ids";
 import { forbidden, rateLimited, unauthenticated } from "../common/errors";
 import { atLeast, atMost, EMAIL, follow, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
@@ -190,19 +191,11 @@ export class MembersService {
   /** Newest first, keyset-paginated on (createdAt, id) like the keys. */
   async list(workspaceId: string, page: PageArgs): Promise<Page<MemberEntity>> {
     const query = this.db.getRepository(MemberEntity).createQueryBuilder("m").where("m.workspace_id = :workspaceId", { workspaceId });
-    const counter = query.clone();
-    if (page.after) query.andWhere("(m.created_at, m.id) < (:at, :id)", { at: page.after.at, id: page.after.id });
-    const rows = await query.orderBy("m.created_at", "DESC").addOrderBy("m.id", "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
+    return keysetPage(query, page, "createdAt");
   }
 
-  async membersByIds(workspaceId: string, ids: readonly string[]): Promise<MemberEntity[]> {
-    if (ids.length === 0) return [];
-    return this.db
-      .getRepository(MemberEntity)
-      .createQueryBuilder("m")
-      .where("m.workspace_id = :workspaceId AND m.id IN (:...ids)", { workspaceId, ids })
-      .getMany();
+  membersByIds(workspaceId: string, ids: readonly string[]): Promise<MemberEntity[]> {
+    return rowsByIds(this.db, MemberEntity, "m", workspaceId, ids);
   }
 
   async workspace(workspaceId: string): Promise<WorkspaceEntity> {

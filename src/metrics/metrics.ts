@@ -124,29 +124,18 @@ function registerSourceGauges(registry: Registry, sources: MetricSources): void 
     },
   });
   type Stats = NonNullable<ReturnType<typeof readUsageStats>>;
+  // Read from the recorder at scrape time; without one the metric has no sample.
+  const fromUsage = <M extends Gauge | Counter>(apply: (metric: M, stats: Stats) => void) =>
+    function collect(this: M) {
+      const stats = readUsageStats(sources);
+      this.reset();
+      if (stats) apply(this, stats);
+    };
   const usageGauge = (name: string, help: string, read: (s: Stats) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        const stats = readUsageStats(sources);
-        this.reset();
-        if (stats) this.set(read(stats));
-      },
-    });
+    new Gauge({ name, help, registers, collect: fromUsage<Gauge>((gauge, stats) => gauge.set(read(stats))) });
   // The recorder keeps these totals itself; mirroring them at scrape time keeps one source of truth.
   const usageCounter = (name: string, help: string, read: (s: Stats) => number) =>
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        const stats = readUsageStats(sources);
-        this.reset();
-        if (stats) this.inc(Math.max(0, read(stats)));
-      },
-    });
+    new Counter({ name, help, registers, collect: fromUsage<Counter>((counter, stats) => counter.inc(Math.max(0, read(stats)))) });
   usageGauge("grantql_usage_buffer_depth", "Usage events waiting in memory for the next flush (lost if the process crashes)", (s) => s.bufferDepth);
   usageGauge("grantql_usage_flush_lag_seconds", "Last successful usage flush: from its oldest event being recorded to its commit", (s) => s.lastFlushLagMs / 1000);
   usageCounter("grantql_usage_events_written_total", "Usage events written to the database since start", (s) => s.eventsWritten);

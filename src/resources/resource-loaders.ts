@@ -1,4 +1,5 @@
-import DataLoader from "dataloader";
+import type DataLoader from "dataloader";
+import { workspaceLoaders } from "../common/loaders";
 import { Page, PageArgs, encodeCursor } from "../common/pagination";
 import { AgentEntity } from "../entities/agent.entity";
 import { CallEntity } from "../entities/call.entity";
@@ -25,18 +26,7 @@ export interface ResourceLoaders {
 }
 
 export function createResourceLoaders(resources: ResourceServices, workspaceId: string | null): ResourceLoaders {
-  const byId = <T extends { id: string }>(load: (ws: string, ids: readonly string[]) => Promise<T[]>) =>
-    new DataLoader<string, T | null>(async (ids) => {
-      if (!workspaceId) return ids.map(() => null);
-      const rows = new Map((await load(workspaceId, ids)).map((r) => [r.id, r]));
-      return ids.map((id) => rows.get(id) ?? null);
-    });
-  const grouped = <T>(load: (ws: string, ids: readonly string[]) => Promise<Map<string, T>>, empty: () => T) =>
-    new DataLoader<string, T>(async (ids) => {
-      if (!workspaceId) return ids.map(empty);
-      const map = await load(workspaceId, ids);
-      return ids.map((id) => map.get(id) ?? empty());
-    });
+  const { byId, grouped } = workspaceLoaders(workspaceId);
   const callLoaders = new Map<string, DataLoader<string, Page<CallEntity>>>();
   const emptyPage = (): Page<CallEntity> => ({ edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 });
   return {

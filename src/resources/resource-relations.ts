@@ -1,5 +1,6 @@
 import { DataSource } from "typeorm";
 import { Page, PageArgs, toPage } from "../common/pagination";
+import { rowsByIds } from "../common/rows-by-ids";
 import { AgentEntity } from "../entities/agent.entity";
 import { CallEntity } from "../entities/call.entity";
 import { KnowledgeBaseDocumentAgentEntity } from "../entities/knowledge-base-document-agent.entity";
@@ -87,9 +88,7 @@ export class ResourceRelations {
     workspaceId: string,
     ids: readonly string[],
   ): Promise<Map<string, T>> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return new Map();
-    const rows = await this.db.getRepository(entity).createQueryBuilder("r").where("r.workspace_id = :workspaceId AND r.id IN (:...unique)", { workspaceId, unique }).getMany();
+    const rows = await rowsByIds(this.db, entity, "r", workspaceId, ids);
     return new Map(rows.map((r) => [r.id, r]));
   }
 }

@@ -3,7 +3,8 @@ import { DataSource, EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
-import { isUuid, Page, PageArgs, readPageArgs, toPage } from "../common/pagination";
+import { isUuid, keysetPage, Page, PageArgs, readPageArgs } from "../common/pagination";
+import { rowsByIds } from "../common/rows-by-ids";
 import { FieldErrors, validateInput } from "../common/validation";
 import { ResourceDefinition, ResourceRecord } from "./resource-definition";
 import { applyFilters, checkCreatedRange, CreatedRange } from "./resource-filters";
@@ -56,10 +57,7 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
     const { alias, filters } = this.definition;
     const query = this.db.getRepository(this.definition.entity).createQueryBuilder(alias).where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
     applyFilters(query, alias, filters, filter);
-    const counter = query.clone();
-    if (page.after) query.andWhere(`(${alias}.created_at, ${alias}.id) < (:afterAt, :afterId)`, { afterAt: page.after.at, afterId: page.after.id });
-    const rows = await query.orderBy(`${alias}.created_at`, "DESC").addOrderBy(`${alias}.id`, "DESC").limit(page.first + 1).getMany();
-    return toPage(rows, page.first, () => counter.getCount(), (row) => row.createdAt);
+    return keysetPage(query, page, "createdAt");
   }
 
   /** Null when the id is not one of this workspace's records, or not an id at all. */
@@ -69,11 +67,8 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
   }
 
   /** Many records in one statement, for the per-request loaders. */
-  async byIds(workspaceId: string, ids: readonly string[]): Promise<E[]> {
-    const valid = [...new Set(ids.filter(isUuid))];
-    if (valid.length === 0) return [];
-    const a = this.definition.alias;
-    return this.db.getRepository(this.definition.entity).createQueryBuilder(a).where(`${a}.workspace_id = :workspaceId AND ${a}.id IN (:...valid)`, { workspaceId, valid }).getMany();
+  byIds(workspaceId: string, ids: readonly string[]): Promise<E[]> {
+    return rowsByIds(this.db, this.definition.entity, this.definition.alias, workspaceId, ids);
   }
 
   async create(workspaceId: string, input: Input): Promise<E> {

@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import { mapLoader, workspaceLoaders } from "../common/loaders";
 import type { Services } from "../services";
 import { createResourceLoaders } from "../resources/resource-loaders";
 import type { GraphQLContext, Loaders } from "../resolvers/common/context";
@@ -9,30 +10,18 @@ export interface RequestContext extends GraphQLContext {
   request: RequestState;
 }
 
-function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => map.get(id) ?? null);
-}
-
 function createLoaders(services: Services, workspaceId: string | null): Loaders {
-  const scoped = <T extends { id: string }>(load: (ws: string, ids: readonly string[]) => Promise<T[]>) =>
-    new DataLoader<string, T | null>(async (ids) => (workspaceId ? byId(ids, await load(workspaceId, ids)) : ids.map(() => null)));
+  const { byId } = workspaceLoaders(workspaceId);
   return {
     resources: createResourceLoaders(services.resources, workspaceId),
-    member: scoped((ws, ids) => services.members.membersByIds(ws, ids)),
-    apiKey: scoped((ws, ids) => services.apiKeys.byIds(ws, ids)),
+    member: byId((ws, ids) => services.members.membersByIds(ws, ids)),
+    apiKey: byId((ws, ids) => services.apiKeys.byIds(ws, ids)),
     grants: new DataLoader(async (keyIds) => {
       const rows = await services.apiKeys.grantsOf(keyIds);
       return keyIds.map((id) => rows.filter((g) => g.apiKeyId === id));
     }),
-    usage: new DataLoader(async (keyIds) => {
-      const counts = await services.usage.countsFor(keyIds);
-      return keyIds.map((id) => counts.get(id) ?? { last24h: 0, last7d: 0, last30d: 0 });
-    }),
-    lastUsedAt: new DataLoader(async (keyIds) => {
-      const times = await services.usage.lastUsedFor(keyIds);
-      return keyIds.map((id) => times.get(id) ?? null);
-    }),
+    usage: mapLoader((keyIds) => services.usage.countsFor(keyIds), () => ({ last24h: 0, last7d: 0, last30d: 0 })),
+    lastUsedAt: mapLoader<Date | null>((keyIds) => services.usage.lastUsedFor(keyIds), () => null),
   };
 }
 

@@ -1,7 +1,8 @@
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../common/clock";
 import type { Logger } from "../logger";
+import { counterClient, RedisOrLocal } from "./redis-counter-client";
 
 /** A key's rate limit: `limit` requests per `windowSeconds` (docs/API.md, "Limits"). */
 export interface RateLimitValue {
@@ -75,12 +76,13 @@ return count`;
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly redis: Redis;
-  private degraded = false;
+  private readonly outage: RedisOrLocal;
 
-  constructor(url: string, private readonly clock: Clock, private readonly fallback: RateLimiter, private readonly logger: Logger, keyPrefix = "") {
-    // No offline queue and no retries per command: a request must not wait for Redis to return.
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, connectTimeout: 1000, keyPrefix });
-    this.redis.on("error", () => undefined); // reported once per outage by consume(), not per reconnect attempt
+  constructor(url: string, private readonly clock: Clock, private readonly fallback: RateLimiter, logger: Logger, keyPrefix = "") {
+    // Not waiting for the first connection: until it is up, requests are counted in this process.
+    ({ redis: this.redis } = counterClient(url, keyPrefix));
+    this.outage = new RedisOrLocal("rate limits are", logger);
+    this.redis.on("error", () => undefined); // reported once per outage by the outage guard, not per reconnect attempt
     this.redis.defineCommand("grantqlConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });
   }
 
@@ -88,21 +90,11 @@ export class RedisRateLimiter implements RateLimiter {
     const now = this.clock.now().getTime();
     const length = limit.windowSeconds * 1000;
     const start = now - (now % length);
-    try {
+    return this.outage.attempt(async () => {
       const slot = `grantql:rl:${keyId}:${limit.limit}:${limit.windowSeconds}:${start}`;
       const count = Number(await (this.redis as unknown as { grantqlConsume(key: string, ttlMs: number): Promise<number> }).grantqlConsume(slot, length + 1000));
-      if (this.degraded) {
-        this.degraded = false;
-        this.logger.info("rate limits are shared through Redis again");
-      }
       return decide(count, limit, start + length - now);
-    } catch (error) {
-      if (!this.degraded) {
-        this.degraded = true;
-        this.logger.warn({ err: error }, "Redis unreachable: rate limits are counted per instance until it returns");
-      }
-      return this.fallback.consume(keyId, limit);
-    }
+    }, () => this.fallback.consume(keyId, limit));
   }
 
   async close(): Promise<void> {

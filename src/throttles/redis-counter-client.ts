@@ -1,4 +1,5 @@
 import Redis from "ioredis";
+import type { Logger } from "../logger";
 
 const CONNECT_TIMEOUT_MS = 1000;
 
@@ -21,4 +22,34 @@ export function counterClient(url: string, keyPrefix: string): { redis: Redis; r
     redis.once("end", done);
   });
   return { redis, ready };
+}
+
+/**
+ * Runs a shared counter's Redis command, or its count in this process while Redis cannot be
+ * reached. The outage is logged once when it starts and once when it ends, not per command or
+ * reconnect; the first command that succeeds returns the counter to Redis. `counting` names what is
+ * counted, with its verb: "rate limits are", "sign-in throttling is".
+ */
+export class RedisOrLocal {
+  private degraded = false;
+
+  constructor(private readonly counting: string, private readonly logger: Logger, private readonly ready?: Promise<void>) {}
+
+  async attempt<T>(work: () => Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
+    if (this.ready) await this.ready;
+    try {
+      const result = await work();
+      if (this.degraded) {
+        this.degraded = false;
+        this.logger.info(`${this.counting} shared through Redis again`);
+      }
+      return result;
+    } catch (error) {
+      if (!this.degraded) {
+        this.degraded = true;
+        this.logger.warn({ err: error }, `Redis unreachable: ${this.counting} counted per instance until it returns`);
+      }
+      return fallback();
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type Redis from "ioredis";
-import { counterClient } from "./redis-counter-client";
+import { counterClient, RedisOrLocal } from "./redis-counter-client";
 import type { Logger } from "../logger";
 import type { Clock } from "../common/clock";
 import { FailureStore, MemoryFailureStore, SignInThrottle, SignInThrottleOptions, Slot } from "./sign-in-throttle";
@@ -53,19 +53,20 @@ type Scripts = {
 export class RedisFailureStore implements FailureStore {
   private readonly redis: Redis;
   private readonly fallback: MemoryFailureStore;
-  private readonly ready: Promise<void>;
-  private degraded = false;
+  private readonly outage: RedisOrLocal;
 
-  constructor(url: string, private readonly windowMs: number, private readonly lockMs: number, private readonly logger: Logger, keyPrefix = "") {
-    ({ redis: this.redis, ready: this.ready } = counterClient(url, keyPrefix));
-    this.redis.on("error", () => undefined); // reported once per outage by attempt(), not per reconnect
+  constructor(url: string, private readonly windowMs: number, private readonly lockMs: number, logger: Logger, keyPrefix = "") {
+    const { redis, ready } = counterClient(url, keyPrefix);
+    this.redis = redis;
+    this.outage = new RedisOrLocal("sign-in throttling is", logger, ready);
+    this.redis.on("error", () => undefined); // reported once per outage by the outage guard, not per reconnect
     this.redis.defineCommand("grantqlSignInReserve", { lua: RESERVE_SCRIPT });
     this.redis.defineCommand("grantqlSignInRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.fallback = new MemoryFailureStore(windowMs, lockMs);
   }
 
   reserve(slots: readonly Slot[], now: number): Promise<number> {
-    return this.attempt(async () => {
+    return this.outage.attempt(async () => {
       const keys = slots.map((slot) => this.slot(slot.key));
       const limits = slots.flatMap((slot) => [slot.limits.slowdownAfter, slot.limits.lockAfter]);
       // Without numberOfKeys, ioredis takes the key count as the first argument.
@@ -74,11 +75,11 @@ export class RedisFailureStore implements FailureStore {
   }
 
   release(key: string): Promise<void> {
-    return this.attempt(async () => void (await this.scripts.grantqlSignInRelease(this.slot(key))), () => this.fallback.release(key));
+    return this.outage.attempt(async () => void (await this.scripts.grantqlSignInRelease(this.slot(key))), () => this.fallback.release(key));
   }
 
   delete(key: string): Promise<void> {
-    return this.attempt(async () => void (await this.redis.del(this.slot(key))), () => this.fallback.delete(key));
+    return this.outage.attempt(async () => void (await this.redis.del(this.slot(key))), () => this.fallback.delete(key));
   }
 
   async close(): Promise<void> {
@@ -91,24 +92,6 @@ export class RedisFailureStore implements FailureStore {
 
   private slot(key: string): string {
     return `grantql:signin:${createHash("sha256").update(key).digest("hex")}`;
-  }
-
-  private async attempt<T>(work: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
-    await this.ready;
-    try {
-      const result = await work();
-      if (this.degraded) {
-        this.degraded = false;
-        this.logger.info("sign-in throttling is shared through Redis again");
-      }
-      return result;
-    } catch (error) {
-      if (!this.degraded) {
-        this.degraded = true;
-        this.logger.warn({ err: error }, "Redis unreachable: sign-in throttling is counted per instance until it returns");
-      }
-      return fallback();
-    }
   }
 }
 

@@ -3,7 +3,7 @@ import type Redis from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../common/clock";
 import type { Logger } from "../logger";
-import { counterClient } from "./redis-counter-client";
+import { counterClient, RedisOrLocal } from "./redis-counter-client";
 import { GuessStore, MemoryGuessStore, TokenGuessOptions, TokenGuessThrottle } from "./token-guess-throttle";
 
 /**
@@ -35,14 +35,15 @@ type Scripts = { grantqlTokenMiss(lock: string, misses: string, ...args: (string
  */
 export class RedisGuessStore implements GuessStore {
   private readonly redis: Redis;
-  private readonly ready: Promise<void>;
   private readonly fallback: MemoryGuessStore;
   private readonly knownLocks = new LRUCache<string, number>({ max: 100_000 });
-  private degraded = false;
+  private readonly outage: RedisOrLocal;
 
-  constructor(url: string, private readonly options: TokenGuessOptions, private readonly logger: Logger, keyPrefix = "") {
-    ({ redis: this.redis, ready: this.ready } = counterClient(url, keyPrefix));
-    this.redis.on("error", () => undefined); // reported once per outage by attempt(), not per reconnect
+  constructor(url: string, private readonly options: TokenGuessOptions, logger: Logger, keyPrefix = "") {
+    const { redis, ready } = counterClient(url, keyPrefix);
+    this.redis = redis;
+    this.outage = new RedisOrLocal("token-guess throttling is", logger, ready);
+    this.redis.on("error", () => undefined); // reported once per outage by the outage guard, not per reconnect
     this.redis.defineCommand("grantqlTokenMiss", { numberOfKeys: 2, lua: MISS_SCRIPT });
     this.fallback = new MemoryGuessStore(options);
   }
@@ -50,11 +51,11 @@ export class RedisGuessStore implements GuessStore {
   async lockedFor(address: string, now: number): Promise<number> {
     const known = (this.knownLocks.get(address) ?? 0) - now;
     if (known > 0) return known;
-    return this.attempt(async () => this.remember(address, Number((await this.redis.get(this.slot(address, "lock"))) ?? 0), now), () => this.fallback.lockedFor(address, now));
+    return this.outage.attempt(async () => this.remember(address, Number((await this.redis.get(this.slot(address, "lock"))) ?? 0), now), () => this.fallback.lockedFor(address, now));
   }
 
   async miss(address: string, now: number): Promise<number> {
-    return this.attempt(async () => {
+    return this.outage.attempt(async () => {
       const scripts = this.redis as unknown as Scripts;
       const { windowSeconds, limit, lockSeconds } = this.options;
       const locked = Number(await scripts.grantqlTokenMiss(this.slot(address, "lock"), this.slot(address, "misses"), now, windowSeconds * 1000, limit, lockSeconds * 1000, randomUUID()));
@@ -74,24 +75,6 @@ export class RedisGuessStore implements GuessStore {
   /** Both keys of an address share a hash tag, so the script's keys sit in one cluster slot. */
   private slot(address: string, part: "lock" | "misses"): string {
     return `grantql:tokens:{${address}}:${part}`;
-  }
-
-  private async attempt<T>(work: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
-    await this.ready;
-    try {
-      const result = await work();
-      if (this.degraded) {
-        this.degraded = false;
-        this.logger.info("token-guess throttling is shared through Redis again");
-      }
-      return result;
-    } catch (error) {
-      if (!this.degraded) {
-        this.degraded = true;
-        this.logger.warn({ err: error }, "Redis unreachable: token-guess throttling is counted per instance until it returns");
-      }
-      return fallback();
-    }
   }
 }
 

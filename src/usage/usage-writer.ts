@@ -2,6 +2,15 @@ import type { DataSource } from "typeorm";
 import { addressBucket, displayAddress } from "../keys/ip-allowlist";
 import { UsageEventRecord, UsageOutcome } from "./usage-event";
 
+/** One rollup's upsert: the counted events per key and UTC minute or hour, requests and refusals. */
+const rollup = (unit: "minute" | "hour") => `
+  INSERT INTO usage_${unit} (api_key_id, ${unit}, count, forbidden)
+  SELECT api_key_id, date_trunc('${unit}', occurred_at, 'UTC'), count(*), count(*) FILTER (WHERE outcome = '${UsageOutcome.FORBIDDEN}')
+  FROM counted GROUP BY 1, 2 ORDER BY 1, 2
+  ON CONFLICT (api_key_id, ${unit}) DO UPDATE SET count = usage_${unit}.count + EXCLUDED.count, forbidden = usage_${unit}.forbidden + EXCLUDED.forbidden
+  RETURNING 1
+`;
+
 /**
  * Writes one batch as a single statement, so a flush is atomic without an explicit transaction:
  * the events are inserted, and only the rows actually inserted feed the per-minute and per-hour
@@ -26,20 +35,8 @@ counted AS (
   SELECT input.api_key_id, input.occurred_at, input.outcome, input.client_address, input.bucket
   FROM inserted JOIN input ON input.id = inserted.id WHERE input.outcome <> '${UsageOutcome.REJECTED}'
 ),
-minutes AS (
-  INSERT INTO usage_minute (api_key_id, minute, count, forbidden)
-  SELECT api_key_id, date_trunc('minute', occurred_at, 'UTC'), count(*), count(*) FILTER (WHERE outcome = '${UsageOutcome.FORBIDDEN}')
-  FROM counted GROUP BY 1, 2 ORDER BY 1, 2
-  ON CONFLICT (api_key_id, minute) DO UPDATE SET count = usage_minute.count + EXCLUDED.count, forbidden = usage_minute.forbidden + EXCLUDED.forbidden
-  RETURNING 1
-),
-hours AS (
-  INSERT INTO usage_hour (api_key_id, hour, count, forbidden)
-  SELECT api_key_id, date_trunc('hour', occurred_at, 'UTC'), count(*), count(*) FILTER (WHERE outcome = '${UsageOutcome.FORBIDDEN}')
-  FROM counted GROUP BY 1, 2 ORDER BY 1, 2
-  ON CONFLICT (api_key_id, hour) DO UPDATE SET count = usage_hour.count + EXCLUDED.count, forbidden = usage_hour.forbidden + EXCLUDED.forbidden
-  RETURNING 1
-),
+minutes AS (${rollup("minute")}),
+hours AS (${rollup("hour")}),
 last_used AS (
   UPDATE api_key SET last_used_at = latest.at, last_used_from = latest.address
   FROM (SELECT DISTINCT ON (api_key_id) api_key_id, occurred_at AS at, client_address AS address FROM counted ORDER BY api_key_id, occurred_at DESC) AS latest

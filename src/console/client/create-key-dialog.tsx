@@ -1,5 +1,5 @@
 import { FormEvent, useState } from "react";
-import { ApiError, FieldError } from "./api";
+import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import { useSession } from "./session";
 import { Dialog, FieldMessage, messageFor } from "./ui";
 
@@ -24,32 +24,22 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
   const [name, setName] = useState("");
   const [expiry, setExpiry] = useState("");
   const [grants, setGrants] = useState<Grants>({});
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, failure, busy, run } = useSubmit();
 
   const toggle = (resource: string, access: "read" | "write", on: boolean) =>
     setGrants((before) => ({ ...before, [resource]: { ...(before[resource] ?? { read: false, write: false }), [access]: on } }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setErrors([]);
-    setFailure(null);
-    // Every grant as ticked, none implied: write never adds read. The API checks the rules.
-    const permissions = Object.entries(grants)
-      .filter(([, g]) => g.read || g.write)
-      .map(([resource, g]) => ({ resource, read: g.read, write: g.write }));
-    const input = { name, permissions, ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}) };
-    try {
+    await run(async () => {
+      // Every grant as ticked, none implied: write never adds read. The API checks the rules.
+      const permissions = Object.entries(grants)
+        .filter(([, g]) => g.read || g.write)
+        .map(([resource, g]) => ({ resource, read: g.read, write: g.write }));
+      const input = { name, permissions, ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}) };
       const { createApiKey } = await call<{ createApiKey: { secret: string } }>(CREATE, { input });
       onCreated(createApiKey.secret);
-    } catch (error) {
-      const apiError = error as ApiError;
-      if (apiError.fields?.length) setErrors(apiError.fields);
-      else setFailure(apiError.message);
-      setBusy(false);
-    }
+    });
   }
 
   const nameError = messageFor(errors, "input.name");
@@ -93,19 +83,8 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
           <PermissionGrid grants={grants} onToggle={toggle} />
           <FieldMessage id="key-permissions-error" label="Permissions" message={permissionsError} />
         </fieldset>
-        {failure && (
-          <p className="field-error" role="alert">
-            {failure}
-          </p>
-        )}
-        <div className="dialog-buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            Create key
-          </button>
-        </div>
+        <Failure message={failure} />
+        <DialogButtons onClose={onClose} label="Create key" busy={busy} />
       </form>
     </Dialog>
   );

@@ -1,5 +1,5 @@
 import { FormEvent, useState } from "react";
-import { ApiError, FieldError } from "./api";
+import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import type { KeyRow } from "./key-table";
 import { useSession } from "./session";
 import { Dialog, FieldMessage, messageFor } from "./ui";
@@ -13,35 +13,6 @@ export const GRACE_PERIODS: [string, number][] = [
   ["24 hours", 86_400],
   ["7 days", 604_800],
 ];
-
-/** Runs a mutation for a dialog: field errors beside their fields, anything else as one message. */
-function useSubmit() {
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function run(action: () => Promise<void>) {
-    setBusy(true);
-    setErrors([]);
-    setFailure(null);
-    try {
-      await action();
-    } catch (error) {
-      const apiError = error as ApiError;
-      if (apiError.fields?.length) setErrors(apiError.fields);
-      else setFailure(apiError.message);
-      setBusy(false);
-    }
-  }
-  return { errors, failure, busy, run };
-}
-
-function Failure({ message }: { message: string | null }) {
-  return message ? (
-    <p className="field-error" role="alert">
-      {message}
-    </p>
-  ) : null;
-}
 
 export function RevokeDialog({ apiKey, onClose, onDone }: { apiKey: KeyRow; onClose: () => void; onDone: () => void }) {
   const { call } = useSession();
@@ -65,14 +36,7 @@ export function RevokeDialog({ apiKey, onClose, onDone }: { apiKey: KeyRow; onCl
         <textarea id="revoke-reason" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} aria-describedby={reasonError ? "revoke-reason-error" : undefined} />
         <FieldMessage id="revoke-reason-error" label="Reason" message={reasonError} />
         <Failure message={failure} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={busy}>
-            Revoke key
-          </button>
-        </div>
+        <DialogButtons onClose={onClose} label="Revoke key" kind="danger" busy={busy} />
       </form>
     </Dialog>
   );
@@ -106,14 +70,7 @@ export function RotateDialog({ apiKey, onClose, onRotated }: { apiKey: KeyRow; o
         </select>
         <FieldMessage id="rotate-grace-error" label="Grace period" message={graceError} />
         <Failure message={failure} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            Rotate key
-          </button>
-        </div>
+        <DialogButtons onClose={onClose} label="Rotate key" busy={busy} />
       </form>
     </Dialog>
   );

@@ -1,5 +1,5 @@
 import { FormEvent, useState } from "react";
-import { ApiError, FieldError } from "./api";
+import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import { useSession } from "./session";
 import { Dialog, EmptyState, ErrorState, FieldMessage, formatDate, Loading, LoadMore, messageFor } from "./ui";
 import { Connection, usePages } from "./use-pages";
@@ -67,20 +67,14 @@ function AddMemberDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState("SECURITY");
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [failure, setFailure] = useState<string | null>(null);
+  // The button stays enabled while adding, as it always has: `busy` is not passed on.
+  const { errors, failure, run } = useSubmit();
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setErrors([]);
-    setFailure(null);
-    try {
+    await run(async () => {
       await call(CREATE, { input: { email, password, role } });
       onAdded();
-    } catch (error) {
-      const apiError = error as ApiError;
-      if (apiError.fields?.length) setErrors(apiError.fields);
-      else setFailure(apiError.message);
-    }
+    });
   }
   const emailError = messageFor(errors, "input.email");
   const passwordError = messageFor(errors, "input.password");
@@ -98,19 +92,8 @@ function AddMemberDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (
           <option value="SECURITY">SECURITY — watches usage, revokes keys</option>
           <option value="ADMIN">ADMIN — manages keys and members</option>
         </select>
-        {failure && (
-          <p className="field-error" role="alert">
-            {failure}
-          </p>
-        )}
-        <div className="dialog-buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary">
-            Create member
-          </button>
-        </div>
+        <Failure message={failure} />
+        <DialogButtons onClose={onClose} label="Create member" />
       </form>
     </Dialog>
   );

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Query, Resolver, Root, Subscription } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
 import type { SecurityAlertMessage } from "../../usage/bus-messages";
-import { readPageArgs } from "../../common/pagination";
+import { MEMBER_LIST_PAGE_SIZE, readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { SecurityAlertKind } from "../../entities/security-alert.entity";
 import { GraphQLContext, memberOf } from "../common/context";
@@ -24,11 +24,11 @@ export class SecurityAlertResolver {
   securityAlerts(
     @Ctx() ctx: GraphQLContext,
     @Arg("kinds", () => [SecurityAlertKind], { nullable: true }) kinds: SecurityAlertKind[] | null,
-    @Arg("first", () => Int, { defaultValue: 50, nullable: true }) first: number | null,
+    @Arg("first", () => Int, { defaultValue: MEMBER_LIST_PAGE_SIZE, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
     const errors = new FieldErrors();
-    const page = readPageArgs(first, after, errors, 50);
+    const page = readPageArgs(first, after, errors, MEMBER_LIST_PAGE_SIZE);
     errors.check(!kinds || kinds.length > 0, "kinds", "must name at least one kind, or be left out for all");
     errors.throwIfAny();
     return ctx.services.alerts.service.list(memberOf(ctx).workspaceId, kinds, page);

@@ -1,7 +1,6 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
-import { decodeSeqCursor, readPageArgs } from "../../common/pagination";
-import { FieldErrors } from "../../common/validation";
+import { checkedPageArgs, decodeSeqCursor, MEMBER_LIST_PAGE_SIZE } from "../../common/pagination";
 import { AuditEntryEntity } from "../../entities/audit-entry.entity";
 import { GraphQLContext, memberOf } from "../common/context";
 import { Member } from "../members/member.types";
@@ -13,12 +12,10 @@ export class AuditResolver {
   @Directive(membersOnly("ADMIN", "SECURITY"))
   auditLog(
     @Ctx() ctx: GraphQLContext,
-    @Arg("first", () => Int, { defaultValue: 50, nullable: true }) first: number | null,
+    @Arg("first", () => Int, { defaultValue: MEMBER_LIST_PAGE_SIZE, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
-    const errors = new FieldErrors();
-    const page = readPageArgs(first, after, errors, 50, decodeSeqCursor);
-    errors.throwIfAny();
+    const page = checkedPageArgs(first, after, MEMBER_LIST_PAGE_SIZE, decodeSeqCursor);
     return ctx.services.audit.list(memberOf(ctx).workspaceId, page);
   }
 

@@ -1,8 +1,7 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
 import { RESOURCES } from "../../auth/resource";
-import { readPageArgs } from "../../common/pagination";
-import { FieldErrors } from "../../common/validation";
+import { checkedPageArgs, MEMBER_LIST_PAGE_SIZE } from "../../common/pagination";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
 import { apiKeyStatus, ApiKeyStatus, rateLimitOf } from "../../keys/api-key-rules";
 import { GraphQLContext, memberOf } from "../common/context";
@@ -18,12 +17,10 @@ export class ApiKeyResolver {
   async apiKeys(
     @Ctx() ctx: GraphQLContext,
     @Arg("status", () => [ApiKeyStatus], { nullable: true }) status: ApiKeyStatus[] | null,
-    @Arg("first", () => Int, { defaultValue: 50, nullable: true }) first: number | null,
+    @Arg("first", () => Int, { defaultValue: MEMBER_LIST_PAGE_SIZE, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
-    const errors = new FieldErrors();
-    const page = readPageArgs(first, after, errors, 50);
-    errors.throwIfAny();
+    const page = checkedPageArgs(first, after, MEMBER_LIST_PAGE_SIZE);
     return ctx.services.apiKeys.list(memberOf(ctx).workspaceId, status, page);
   }
 

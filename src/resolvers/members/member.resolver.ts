@@ -1,7 +1,6 @@
 import { Arg, Ctx, Directive, Int, Mutation, Query, Resolver } from "type-graphql";
 import { membersOnly, publicOperation } from "../../auth/access-directives";
-import { readPageArgs } from "../../common/pagination";
-import { FieldErrors } from "../../common/validation";
+import { checkedPageArgs, MEMBER_LIST_PAGE_SIZE } from "../../common/pagination";
 import { GraphQLContext, memberOf } from "../common/context";
 import { CreateMemberInput, Member, MemberConnection, Session, SignUpInput } from "./member.types";
 
@@ -11,12 +10,10 @@ export class MemberResolver {
   @Directive(membersOnly("ADMIN", "SECURITY"))
   members(
     @Ctx() ctx: GraphQLContext,
-    @Arg("first", () => Int, { defaultValue: 50, nullable: true }) first: number | null,
+    @Arg("first", () => Int, { defaultValue: MEMBER_LIST_PAGE_SIZE, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
-    const errors = new FieldErrors();
-    const page = readPageArgs(first, after, errors, 50);
-    errors.throwIfAny();
+    const page = checkedPageArgs(first, after, MEMBER_LIST_PAGE_SIZE);
     return ctx.services.members.list(memberOf(ctx).workspaceId, page);
   }
 

@@ -1,10 +1,10 @@
-import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Args, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { AgentEntity } from "../../entities/agent.entity";
 import { GraphQLContext } from "../common/context";
 import { Agent, AgentConnection, AgentFilter, CreateAgentInput, UpdateAgentInput } from "./agent.types";
 import { CallConnection } from "./call.types";
-import { readCallPage } from "./call-page.args";
+import { CallPageArgs, callsOf } from "./call-page.args";
 import { KnowledgeBaseDocument } from "./knowledge-base-document.types";
 import { createResourceResolver } from "./resource-resolver.factory";
 
@@ -28,12 +28,7 @@ export class AgentResolver extends createResourceResolver({
 
   @FieldResolver(() => CallConnection, { description: "Calls this agent handled, newest first." })
   @Directive(permission("CALLS", "READ"))
-  calls(
-    @Root() agent: AgentEntity,
-    @Ctx() ctx: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-  ) {
-    return ctx.loaders.resources.callsOf("agent_id", readCallPage(first, after)).load(agent.id);
+  calls(@Root() agent: AgentEntity, @Ctx() ctx: GraphQLContext, @Args() page: CallPageArgs) {
+    return callsOf(ctx, "agent_id", agent.id, page);
   }
 }

@@ -4,6 +4,8 @@ import { AgentStatus } from "./resource-enums";
 import { Connection } from "../common/connection";
 import { LanguageTag, LongText, SearchText, ShortText } from "../../resources/resource-rules";
 import { CONTAINS_DESCRIPTION, CreatedRangeFilter } from "./created-range.filter";
+import { agentResource } from "../../resources/agent.resource";
+import { CreateField } from "./create-field";
 
 @ObjectType({ description: "A voice agent. Every field but `id` needs agents:read." })
 @Directive(permission("AGENTS", "READ"))
@@ -61,13 +63,13 @@ export class UpdateAgentInput {
 /** The update's fields and rules; only what a new agent must have, and its defaults, are redeclared. */
 @InputType()
 export class CreateAgentInput extends UpdateAgentInput {
-  @Field({ description: "1–200 characters." })
+  @CreateField(agentResource, "name", () => String, { description: "1–200 characters." })
   declare name: string;
 
-  @Field(() => String, { nullable: true, defaultValue: "en-US" })
+  @CreateField(agentResource, "language", () => String)
   declare language?: string | null;
 
-  @Field(() => AgentStatus, { nullable: true, description: "ACTIVE when not given." })
+  @CreateField(agentResource, "status", () => AgentStatus, { defaultIn: "description" })
   declare status?: AgentStatus | null;
 }
 

@@ -4,6 +4,8 @@ import { LongText, PhoneNumber } from "../../resources/resource-rules";
 import { Connection } from "../common/connection";
 import { CreatedRangeFilter } from "./created-range.filter";
 import { CallDirection, CallStatus } from "./resource-enums";
+import { callResource } from "../../resources/call.resource";
+import { CreateField } from "./create-field";
 
 @ObjectType({ description: "One phone call. Every field but `id` needs calls:read." })
 @Directive(permission("CALLS", "READ"))
@@ -84,19 +86,19 @@ export class UpdateCallInput {
 /** The update's fields and rules; only what a new call must have, and its defaults, are redeclared. */
 @InputType()
 export class CreateCallInput extends UpdateCallInput {
-  @Field(() => ID, { description: "An agent of your workspace." })
+  @CreateField(callResource, "agentId", () => ID, { description: "An agent of your workspace." })
   declare agentId: string;
 
-  @Field(() => CallDirection)
+  @CreateField(callResource, "direction", () => CallDirection)
   declare direction: CallDirection;
 
-  @Field({ description: "E.164, e.g. +14155550123." })
+  @CreateField(callResource, "fromNumber", () => String, { description: "E.164, e.g. +14155550123." })
   declare fromNumber: string;
 
-  @Field({ description: "E.164, e.g. +14155550123." })
+  @CreateField(callResource, "toNumber", () => String, { description: "E.164, e.g. +14155550123." })
   declare toNumber: string;
 
-  @Field(() => CallStatus, { nullable: true, defaultValue: CallStatus.QUEUED })
+  @CreateField(callResource, "status", () => CallStatus)
   declare status?: CallStatus | null;
 }
 

@@ -1,9 +1,9 @@
-import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Args, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { ContactEntity } from "../../entities/contact.entity";
 import { GraphQLContext } from "../common/context";
 import { CallConnection } from "./call.types";
-import { readCallPage } from "./call-page.args";
+import { CallPageArgs, callsOf } from "./call-page.args";
 import { Contact, ContactConnection, ContactFilter, CreateContactInput, UpdateContactInput } from "./contact.types";
 import { Lead } from "./lead.types";
 import { createResourceResolver } from "./resource-resolver.factory";
@@ -28,12 +28,7 @@ export class ContactResolver extends createResourceResolver({
 
   @FieldResolver(() => CallConnection, { description: "Calls with this contact, newest first." })
   @Directive(permission("CALLS", "READ"))
-  calls(
-    @Root() contact: ContactEntity,
-    @Ctx() ctx: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-  ) {
-    return ctx.loaders.resources.callsOf("contact_id", readCallPage(first, after)).load(contact.id);
+  calls(@Root() contact: ContactEntity, @Ctx() ctx: GraphQLContext, @Args() page: CallPageArgs) {
+    return callsOf(ctx, "contact_id", contact.id, page);
   }
 }

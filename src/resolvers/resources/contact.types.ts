@@ -3,6 +3,8 @@ import { permission } from "../../auth/access-directives";
 import { Email, PhoneNumber, SearchText, ShortText } from "../../resources/resource-rules";
 import { Connection } from "../common/connection";
 import { CONTAINS_DESCRIPTION, CreatedRangeFilter } from "./created-range.filter";
+import { contactResource } from "../../resources/contact.resource";
+import { CreateField } from "./create-field";
 
 @ObjectType({ description: "A person the workspace talks to. Every field but `id` needs contacts:read." })
 @Directive(permission("CONTACTS", "READ"))
@@ -61,7 +63,7 @@ export class UpdateContactInput {
 /** The update's fields and rules; only what a new contact must have is redeclared. */
 @InputType()
 export class CreateContactInput extends UpdateContactInput {
-  @Field({ description: "1–100 characters." })
+  @CreateField(contactResource, "firstName", () => String, { description: "1–100 characters." })
   declare firstName: string;
 }
 

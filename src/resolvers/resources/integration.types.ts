@@ -5,6 +5,8 @@ import { Connection } from "../common/connection";
 import { JSONScalar } from "../common/scalars";
 import { CONTAINS_DESCRIPTION, CreatedRangeFilter } from "./created-range.filter";
 import { IntegrationProvider } from "./resource-enums";
+import { integrationResource } from "../../resources/integration.resource";
+import { CreateField } from "./create-field";
 
 const CONFIG_DESCRIPTION =
   'A JSON object (at most 16 KiB). Values under keys named like secret, token, password or apiKey (any case, any depth) are write-only: they read back as "********", and sending "********" back keeps the stored value.';
@@ -56,13 +58,13 @@ export class UpdateIntegrationInput {
 /** The update's fields and rules; only what a new integration must have, and its default, are redeclared. */
 @InputType()
 export class CreateIntegrationInput extends UpdateIntegrationInput {
-  @Field(() => IntegrationProvider)
+  @CreateField(integrationResource, "provider", () => IntegrationProvider)
   declare provider: IntegrationProvider;
 
-  @Field({ description: "1–100 characters." })
+  @CreateField(integrationResource, "name", () => String, { description: "1–100 characters." })
   declare name: string;
 
-  @Field(() => Boolean, { nullable: true, defaultValue: true })
+  @CreateField(integrationResource, "enabled", () => Boolean)
   declare enabled?: boolean | null;
 }
 

@@ -3,6 +3,8 @@ import { permission } from "../../auth/access-directives";
 import { IdList, LongText, SearchText, ShortText, WebUrl } from "../../resources/resource-rules";
 import { Connection } from "../common/connection";
 import { CONTAINS_DESCRIPTION, CreatedRangeFilter } from "./created-range.filter";
+import { knowledgeBaseDocumentResource } from "../../resources/knowledge-base-document.resource";
+import { CreateField } from "./create-field";
 
 @ObjectType({ description: "A document agents answer from. Every field but `id` needs knowledge_base:read." })
 @Directive(permission("KNOWLEDGE_BASE", "READ"))
@@ -51,10 +53,10 @@ export class UpdateKnowledgeBaseDocumentInput {
 /** The update's fields and rules; only what a new document must have is redeclared. */
 @InputType()
 export class CreateKnowledgeBaseDocumentInput extends UpdateKnowledgeBaseDocumentInput {
-  @Field({ description: "1–300 characters." })
+  @CreateField(knowledgeBaseDocumentResource, "title", () => String, { description: "1–300 characters." })
   declare title: string;
 
-  @Field({ description: "At most 100,000 characters." })
+  @CreateField(knowledgeBaseDocumentResource, "content", () => String, { description: "At most 100,000 characters." })
   declare content: string;
 }
 

@@ -1,9 +1,9 @@
-import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Args, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { LeadEntity } from "../../entities/lead.entity";
 import { GraphQLContext } from "../common/context";
 import { CallConnection } from "./call.types";
-import { readCallPage } from "./call-page.args";
+import { CallPageArgs, callsOf } from "./call-page.args";
 import { Contact } from "./contact.types";
 import { CreateLeadInput, Lead, LeadConnection, LeadFilter, UpdateLeadInput } from "./lead.types";
 import { createResourceResolver } from "./resource-resolver.factory";
@@ -28,12 +28,7 @@ export class LeadResolver extends createResourceResolver({
 
   @FieldResolver(() => CallConnection, { description: "Calls about this lead, newest first." })
   @Directive(permission("CALLS", "READ"))
-  calls(
-    @Root() lead: LeadEntity,
-    @Ctx() ctx: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-  ) {
-    return ctx.loaders.resources.callsOf("lead_id", readCallPage(first, after)).load(lead.id);
+  calls(@Root() lead: LeadEntity, @Ctx() ctx: GraphQLContext, @Args() page: CallPageArgs) {
+    return callsOf(ctx, "lead_id", lead.id, page);
   }
 }

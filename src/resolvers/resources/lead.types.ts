@@ -4,6 +4,8 @@ import { Email, LongText, PhoneNumber, Score, SearchText, ShortText } from "../.
 import { Connection } from "../common/connection";
 import { CONTAINS_DESCRIPTION, CreatedRangeFilter } from "./created-range.filter";
 import { LeadStatus } from "./resource-enums";
+import { leadResource } from "../../resources/lead.resource";
+import { CreateField } from "./create-field";
 
 @ObjectType({ description: "A sales opportunity. Every field but `id` needs leads:read." })
 @Directive(permission("LEADS", "READ"))
@@ -78,10 +80,10 @@ export class UpdateLeadInput {
 /** The update's fields and rules; only what a new lead must have, and its defaults, are redeclared. */
 @InputType()
 export class CreateLeadInput extends UpdateLeadInput {
-  @Field({ description: "1–200 characters." })
+  @CreateField(leadResource, "name", () => String, { description: "1–200 characters." })
   declare name: string;
 
-  @Field(() => LeadStatus, { nullable: true, defaultValue: LeadStatus.NEW })
+  @CreateField(leadResource, "status", () => LeadStatus)
   declare status?: LeadStatus | null;
 }
 

@@ -4,7 +4,7 @@ import { permission } from "../../auth/access-directives";
 import { ResourceRecord } from "../../resources/resource-definition";
 import { NOT_PLANNED } from "../../resources/read-path";
 import { ResourceServices } from "../../resources/resource-services";
-import { ResourceService } from "../../resources/resource.service";
+import { DEFAULT_PAGE_SIZE, ResourceService } from "../../resources/resource.service";
 import { GraphQLContext, principalOf } from "../common/context";
 
 /** The GraphQL names and types of one resource (docs/API.md, "Resources"). */
@@ -41,7 +41,7 @@ export function createResourceResolver(s: ResourceSchema) {
     @Directive(permission(s.resource, "READ"))
     async list(
       @Ctx() ctx: GraphQLContext,
-      @Arg("first", () => Int, { nullable: true, defaultValue: 20, description: "0–100." }) first: number | null,
+      @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: "0–100." }) first: number | null,
       @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
       @Arg("filter", () => s.filter, { nullable: true }) filter: object | null,
       @Info() info: GraphQLResolveInfo,

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Directive, ID, Int, Query, Resolver } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
-import { readPageArgs } from "../../common/pagination";
+import { MEMBER_LIST_PAGE_SIZE, readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { GraphQLContext, memberOf } from "../common/context";
 import { UsageOutcome } from "../../usage/usage-event";
@@ -18,13 +18,13 @@ export class UsageEventLogResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg("apiKeyId", () => ID, { nullable: true }) apiKeyId: string | null,
     @Arg("outcomes", () => [UsageOutcome], { nullable: true }) outcomes: UsageOutcome[] | null,
-    @Arg("first", () => Int, { defaultValue: 50, nullable: true }) first: number | null,
+    @Arg("first", () => Int, { defaultValue: MEMBER_LIST_PAGE_SIZE, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
     const member = memberOf(ctx);
     const errors = new FieldErrors();
     errors.check(!outcomes || outcomes.length > 0, "outcomes", "must name at least one outcome, or be left out for all");
-    const page = readPageArgs(first, after, errors, 50);
+    const page = readPageArgs(first, after, errors, MEMBER_LIST_PAGE_SIZE);
     // Malformed is bad input; a key of another workspace reads like an unknown one (NOT_FOUND).
     const keyId = await checkedKey(ctx.services, member, apiKeyId, errors);
     errors.throwIfAny();
