@@ -13,7 +13,19 @@ import { usageCounts } from "./scenarios/usage-counts";
 import { usageWriter } from "./scenarios/usage-writer";
 import { seed } from "./seed";
 
-const SCENARIOS: Scenario[] = [authOverhead, allowlistOverhead, meteringOverhead, usageWriter, usageCounts, subscribersUnderLoad, crossInstanceRevocation, malformedKeys, peerList, peerNested, peerWrite];
+const SCENARIOS: Scenario[] = [
+  authOverhead,
+  allowlistOverhead,
+  meteringOverhead,
+  usageWriter,
+  usageCounts,
+  subscribersUnderLoad,
+  crossInstanceRevocation,
+  malformedKeys,
+  peerList,
+  peerNested,
+  peerWrite,
+];
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 
@@ -23,7 +35,9 @@ const env = (name: string, fallback: string) => process.env[name] || fallback;
  */
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => /^\d+[a-z]?$/.test(a));
-  const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.id) || wanted.includes(String(parseInt(s.id, 10)))) : SCENARIOS;
+  const scenarios = wanted.length
+    ? SCENARIOS.filter((s) => wanted.includes(s.id) || wanted.includes(String(parseInt(s.id, 10))))
+    : SCENARIOS;
   if (scenarios.length === 0) throw new Error(`no such scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
   const admin = env("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres");
   const dbName = `grantql_bench_${Date.now()}`;
@@ -52,10 +66,17 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       console.log(`scenario ${scenario.id}: ${scenario.title}`);
       const result = await scenario.run(ctx);
-      for (const f of result) console.log(`  ${f.name}: median ${f.summary.median} ${f.unit}${f.target ? ` (target ${f.target}: ${f.met ? "met" : "MISSED"})` : ""}`);
+      for (const f of result)
+        console.log(
+          `  ${f.name}: median ${f.summary.median} ${f.unit}${f.target ? ` (target ${f.target}: ${f.met ? "met" : "MISSED"})` : ""}`,
+        );
       figures.push(...result);
     }
-    const path = writeResults({ startedAt, postgres, rounds: ctx.rounds, durationSeconds: ctx.durationSeconds, connections: ctx.connections, loadAverage }, figures, scenarios.map((s) => s.id));
+    const path = writeResults(
+      { startedAt, postgres, rounds: ctx.rounds, durationSeconds: ctx.durationSeconds, connections: ctx.connections, loadAverage },
+      figures,
+      scenarios.map((s) => s.id),
+    );
     console.log(`wrote ${path}`);
   } finally {
     await adminClient.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

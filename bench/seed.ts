@@ -38,17 +38,23 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
     await db.query(
       `INSERT INTO agent (workspace_id, name, language, status, created_at, updated_at)
        SELECT $1, 'Agent ' || g, 'en-US', CASE WHEN g % 5 = 0 THEN 'PAUSED' ELSE 'ACTIVE' END, now() - g * interval '1 minute', now()
-       FROM generate_series(1, ${SEED_SIZES.agents}) g`, ws);
+       FROM generate_series(1, ${SEED_SIZES.agents}) g`,
+      ws,
+    );
     await db.query(
       `INSERT INTO contact (workspace_id, first_name, last_name, email, phone, company, created_at, updated_at)
        SELECT $1, 'First' || g, 'Last' || g, 'c' || g || '@example.test', '+1555' || lpad(g::text, 7, '0'), 'Company ' || (g % 300), now() - g * interval '1 second', now()
-       FROM generate_series(1, ${SEED_SIZES.contacts}) g`, ws);
+       FROM generate_series(1, ${SEED_SIZES.contacts}) g`,
+      ws,
+    );
     await db.query(
       `WITH c AS (SELECT array_agg(id) AS ids FROM contact WHERE workspace_id = $1)
        INSERT INTO lead (workspace_id, name, status, score, source, contact_id, created_at, updated_at)
        SELECT $1, 'Lead ' || g, (ARRAY['NEW','CONTACTED','QUALIFIED','CONVERTED','LOST'])[1 + g % 5], g % 101, 'web', c.ids[1 + g % ${SEED_SIZES.contacts}],
               now() - g * interval '1 minute', now()
-       FROM generate_series(1, ${SEED_SIZES.leads}) g, c`, ws);
+       FROM generate_series(1, ${SEED_SIZES.leads}) g, c`,
+      ws,
+    );
     await db.query(
       `WITH a AS (SELECT array_agg(id) AS ids FROM agent WHERE workspace_id = $1),
             c AS (SELECT array_agg(id) AS ids FROM contact WHERE workspace_id = $1),
@@ -60,11 +66,15 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
               '+1555' || lpad((g % 10000000)::text, 7, '0'), '+1666' || lpad((g % 10000000)::text, 7, '0'),
               now() - g * interval '20 seconds', now() - g * interval '20 seconds' + (g % 600) * interval '1 second',
               now() - g * interval '20 seconds', now()
-       FROM generate_series(1, ${SEED_SIZES.calls}) g, a, c, l`, ws);
+       FROM generate_series(1, ${SEED_SIZES.calls}) g, a, c, l`,
+      ws,
+    );
     await db.query(
       `INSERT INTO knowledge_base_document (workspace_id, title, content, created_at, updated_at)
        SELECT $1, 'Document ' || g, repeat('Knowledge. ', 50), now() - g * interval '1 hour', now()
-       FROM generate_series(1, ${SEED_SIZES.documents}) g`, ws);
+       FROM generate_series(1, ${SEED_SIZES.documents}) g`,
+      ws,
+    );
     await db.query("ANALYZE");
   } finally {
     await db.end();

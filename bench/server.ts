@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config, logger);
   const services = createServices(database.dataSource, config, systemClock, logger);
-  const app = await createApp({ config, schema: await buildAppSchema(), services, logger, composition: benchComposition(disabled, services) });
+  const app = await createApp({
+    config,
+    schema: await buildAppSchema(),
+    services,
+    logger,
+    composition: benchComposition(disabled, services),
+  });
   const port = await app.listen(config.port, config.host);
   logger.warn({ port, disabled: [...disabled] }, "benchmark server listening with request-path features off; never use it in production");
   const stop = async () => {

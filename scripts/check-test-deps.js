@@ -17,7 +17,13 @@ function checkNode() {
 
 async function checkRedis() {
   const url = process.env.REDIS_URL || "redis://127.0.0.1:6379";
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   let cause;
   redis.on("error", (error) => (cause ??= error));
   try {
@@ -60,7 +66,9 @@ async function checkDatabase() {
     return null;
   } catch (error) {
     // A missing database is fine: the test setup creates it.
-    return error.code === "3D000" ? null : `PostgreSQL at ${redact(url)} (${error.code || error.message}; or unset DATABASE_URL to use the embedded one)`;
+    return error.code === "3D000"
+      ? null
+      : `PostgreSQL at ${redact(url)} (${error.code || error.message}; or unset DATABASE_URL to use the embedded one)`;
   } finally {
     await client.end().catch(() => undefined);
   }

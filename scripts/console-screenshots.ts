@@ -39,7 +39,10 @@ async function startServer(port: number, dataDir: string): Promise<ChildProcess>
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return child;
     if (Date.now() > deadline) throw new Error("the server did not become ready in 60 s");
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -51,22 +54,43 @@ const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $inpu
 /** A workspace with a few keys, some traffic, a revoked key and a SECURITY member. */
 async function seed(base: string): Promise<{ email: string; keyId: string }> {
   const email = "admin@acme.example";
-  const { data } = await gql(base, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, { input: { workspaceName: "Acme Voice", email, password: PASSWORD } });
+  const { data } = await gql(base, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, {
+    input: { workspaceName: "Acme Voice", email, password: PASSWORD },
+  });
   const admin = data.signUp.token as string;
-  await gql(base, `mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }`, { input: { email: "security@acme.example", password: PASSWORD, role: "SECURITY" } }, admin);
-  const create = async (name: string, permissions: object[], extra: object = {}) => (await gql(base, CREATE, { input: { name, permissions, ...extra } }, admin)).data.createApiKey;
+  await gql(
+    base,
+    `mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }`,
+    { input: { email: "security@acme.example", password: PASSWORD, role: "SECURITY" } },
+    admin,
+  );
+  const create = async (name: string, permissions: object[], extra: object = {}) =>
+    (await gql(base, CREATE, { input: { name, permissions, ...extra } }, admin)).data.createApiKey;
   const old = await create("Legacy Zapier", [{ resource: "LEADS", read: true, write: true }]);
-  await gql(base, `mutation($id: ID!) { revokeApiKey(id: $id, reason: "Replaced by CRM Integration") { id } }`, { id: old.apiKey.id }, admin);
+  await gql(
+    base,
+    `mutation($id: ID!) { revokeApiKey(id: $id, reason: "Replaced by CRM Integration") { id } }`,
+    { id: old.apiKey.id },
+    admin,
+  );
   await create("Reporting", [{ resource: "ANALYTICS", read: true }], { expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
-  const crm = await create("CRM Integration", [{ resource: "CONTACTS", read: true, write: true }, { resource: "LEADS", read: true, write: true }]);
-  const backend = await create("Production Backend", [{ resource: "CALLS", read: true, write: true }, { resource: "AGENTS", read: true }, { resource: "ANALYTICS", read: true }]);
+  const crm = await create("CRM Integration", [
+    { resource: "CONTACTS", read: true, write: true },
+    { resource: "LEADS", read: true, write: true },
+  ]);
+  const backend = await create("Production Backend", [
+    { resource: "CALLS", read: true, write: true },
+    { resource: "AGENTS", read: true },
+    { resource: "ANALYTICS", read: true },
+  ]);
   for (let i = 0; i < 9; i++) await gql(base, `query SyncContacts { contacts(first: 5) { totalCount } }`, {}, crm.secret);
   for (let i = 0; i < 24; i++) await gql(base, `query RecentCalls { calls(first: 10) { totalCount } }`, {}, backend.secret);
   for (let i = 0; i < 3; i++) await gql(base, `query ListLeads { leads { totalCount } }`, {}, backend.secret);
   await gql(base, `query { viewer { kind } }`, {}, old.secret);
   // Counted once the recorder has flushed (about a second): wait until the counters show it.
   for (let tries = 0; tries < 50; tries++) {
-    const usage = (await gql(base, `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`, { id: backend.apiKey.id }, admin)).data.apiKey.usage.last24h;
+    const usage = (await gql(base, `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`, { id: backend.apiKey.id }, admin)).data
+      .apiKey.usage.last24h;
     if (usage >= 27) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -107,7 +131,10 @@ async function main(): Promise<void> {
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.goto(`${base}/console#/keys/${keyId}`);
     await page.getByText("Live", { exact: true }).waitFor();
-    await page.getByRole("cell", { name: /ListLeads/ }).first().waitFor();
+    await page
+      .getByRole("cell", { name: /ListLeads/ })
+      .first()
+      .waitFor();
     await shoot(page, "console-key.png");
   } finally {
     await browser.close();

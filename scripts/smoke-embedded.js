@@ -43,7 +43,10 @@ async function main() {
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+      const ready = await fetch(`${base}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ready) break;
       if (Date.now() > deadline) throw new Error("the server did not become ready within 60 s");
       await new Promise((r) => setTimeout(r, 250));
@@ -53,18 +56,26 @@ async function main() {
     });
     const created = await gql(
       base,
-      "mutation { createApiKey(input: { name: \"Smoke\", permissions: [{ resource: CALLS, read: true }] }) { secret apiKey { id } } }",
+      'mutation { createApiKey(input: { name: "Smoke", permissions: [{ resource: CALLS, read: true }] }) { secret apiKey { id } } }',
       {},
       session.signUp.token,
     );
     const viewer = await gql(base, "{ viewer { kind } }", {}, created.createApiKey.secret);
     if (viewer.viewer.kind !== "API_KEY") throw new Error(`unexpected viewer ${JSON.stringify(viewer)}`);
-    if (output.includes(created.createApiKey.secret) || output.includes(session.signUp.token)) throw new Error("a secret appeared in the server's log");
+    if (output.includes(created.createApiKey.secret) || output.includes(session.signUp.token))
+      throw new Error("a secret appeared in the server's log");
     child.kill("SIGTERM");
     const { code, signal } = await exited;
     if (code !== 0) throw new Error(`the server exited with ${code ?? signal} after SIGTERM`);
-    if (existsSync(join(dataDir, "postgres", "postmaster.pid"))) throw new Error("the embedded PostgreSQL is still running after the server stopped");
-    if (await fetch(`${base}/healthz`).then(() => true, () => false)) throw new Error("something still answers on the server's port");
+    if (existsSync(join(dataDir, "postgres", "postmaster.pid")))
+      throw new Error("the embedded PostgreSQL is still running after the server stopped");
+    if (
+      await fetch(`${base}/healthz`).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new Error("something still answers on the server's port");
     console.log("embedded smoke: 1 passed, 0 failed");
   } catch (error) {
     child.kill("SIGKILL");

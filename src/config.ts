@@ -80,7 +80,11 @@ function leakReportSecret(env: Env): string | undefined {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, rule: string, value: string) {
+  constructor(
+    readonly variable: string,
+    rule: string,
+    value: string,
+  ) {
     super(`${variable} ${rule} (got ${JSON.stringify(value)})`);
     this.name = "ConfigError";
   }
@@ -141,18 +145,22 @@ function origins(env: Env, name: string): string[] {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return [];
   if (raw.trim() === "*") return ["*"];
-  return raw.split(",").map((part) => part.trim()).filter(Boolean).map((part) => {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(part);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== part.replace(/\/$/, "")) {
-      throw new ConfigError(name, "must be * or a comma-separated list of origins like https://app.example.com (no path)", raw);
-    }
-    return parsed.origin;
-  });
+  return raw
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(part);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== part.replace(/\/$/, "")) {
+        throw new ConfigError(name, "must be * or a comma-separated list of origins like https://app.example.com (no path)", raw);
+      }
+      return parsed.origin;
+    });
 }
 
 /** `TRUST_PROXY`: true/false, a hop count, or addresses/subnets/names as Express accepts (loopback, 10.0.0.0/8, …). */
@@ -161,7 +169,8 @@ function trustProxy(env: Env, name: string): boolean | number | string {
   if (raw === undefined || raw === "") return false;
   if (/^\d+$/.test(raw)) return Number(raw);
   if (["true", "false"].includes(raw.toLowerCase())) return raw.toLowerCase() === "true";
-  if (!/^[0-9A-Za-z.:/, ]+$/.test(raw)) throw new ConfigError(name, "must be true, false, a hop count, or comma-separated addresses/subnets", raw);
+  if (!/^[0-9A-Za-z.:/, ]+$/.test(raw))
+    throw new ConfigError(name, "must be true, false, a hop count, or comma-separated addresses/subnets", raw);
   return raw;
 }
 

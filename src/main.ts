@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const app = await createApp({ config, schema: await buildAppSchema(), services, logger });
   const port = await app.listen(config.port, config.host);
   // Prometheus on its own port keeps operational figures off the public listener.
-  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(app.metrics, config.metricsPort, config.host);
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : await startMetricsServer(app.metrics, config.metricsPort, config.host);
   if (metricsServer) logger.info({ port: metricsServer.port }, `metrics on http://localhost:${metricsServer.port}/metrics`);
   logger.info({ port, host: config.host, embedded: database.embedded }, `grantql listening on http://localhost:${port}/graphql`);
 
@@ -49,7 +50,10 @@ async function main(): Promise<void> {
     const recorder = services.usage.recorder;
     await Promise.race([recorder.flushAll(flushMs), new Promise((resolve) => setTimeout(resolve, flushMs))]);
     const lost = recorder.stats().bufferDepth;
-    logger.error({ timeoutSeconds, usageEventsLost: lost }, `shutdown did not finish within SHUTDOWN_TIMEOUT (${timeoutSeconds} s); wrote the usage it could (${lost} events lost); exiting 1`);
+    logger.error(
+      { timeoutSeconds, usageEventsLost: lost },
+      `shutdown did not finish within SHUTDOWN_TIMEOUT (${timeoutSeconds} s); wrote the usage it could (${lost} events lost); exiting 1`,
+    );
     await flushLogger(logger);
     process.exit(1);
   };

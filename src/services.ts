@@ -52,12 +52,18 @@ export interface Services {
 export function createServices(db: DataSource, config: Config, clock: Clock, logger: Logger = createLogger("silent")): Services {
   const audit = new AuditService(db, clock);
   const signInThrottle = createSignInThrottle(config.signInThrottle, config.redisUrl, clock, logger, config.redisKeyPrefix);
-  const members = new MembersService(db, audit, clock, {
-    signupEnabled: config.signupEnabled,
-    sessionTtlSeconds: config.sessionTtlSeconds,
-    scryptCost: config.scryptCost,
-    logger,
-  }, signInThrottle);
+  const members = new MembersService(
+    db,
+    audit,
+    clock,
+    {
+      signupEnabled: config.signupEnabled,
+      sessionTtlSeconds: config.sessionTtlSeconds,
+      scryptCost: config.scryptCost,
+      logger,
+    },
+    signInThrottle,
+  );
   const keyChanged = new Set<(keyId: string) => void>();
   const apiKeys = new ApiKeyService(db, audit, clock, (keyId) => keyChanged.forEach((listener) => listener(keyId)));
   const keyCache = new KeyCache((digest) => apiKeys.findVerifiable(digest), config.keyCacheTtlMs);
@@ -68,12 +74,34 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
   // With Redis, a key change committed here evicts the key on every other instance too.
   usage.bus.relayKeyChanges(keyChanged, (keyId) => keyCache.invalidate(keyId));
   const usageSnapshots = new UsageSnapshots(async (workspaceId, apiKeyId) => {
-    const [apiKey, counts, lastUsed] = await Promise.all([apiKeys.get(workspaceId, apiKeyId), usage.countsFor([apiKeyId]), usage.lastUsedFor([apiKeyId])]);
+    const [apiKey, counts, lastUsed] = await Promise.all([
+      apiKeys.get(workspaceId, apiKeyId),
+      usage.countsFor([apiKeyId]),
+      usage.lastUsedFor([apiKeyId]),
+    ]);
     return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
   });
   const alerts = new SecurityAlerts(db, usage, clock, logger, config.alertScanIntervalMs);
   const leaks = new LeakReportService(db, apiKeys, alerts.service, clock, config.leakReportSecret);
-  return { clock, db, audit, members, apiKeys, keyCache, verifier, usage, usageSnapshots, keyChanged, resources: createResourceServices(db, clock), analytics: new AnalyticsService(db), rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix), signInThrottle, tokenGuessThrottle, alerts, leaks };
+  return {
+    clock,
+    db,
+    audit,
+    members,
+    apiKeys,
+    keyCache,
+    verifier,
+    usage,
+    usageSnapshots,
+    keyChanged,
+    resources: createResourceServices(db, clock),
+    analytics: new AnalyticsService(db),
+    rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix),
+    signInThrottle,
+    tokenGuessThrottle,
+    alerts,
+    leaks,
+  };
 }
 
 /**

@@ -9,9 +9,13 @@ export type BenchFeature = (typeof BENCH_FEATURES)[number];
 
 /** `BENCH_DISABLE=auth,permissions,metering`, read by the benchmark's entry point only. */
 export function parseBenchDisable(raw: string | undefined): Set<BenchFeature> {
-  const parts = (raw ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = (raw ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const part of parts) {
-    if (!(BENCH_FEATURES as readonly string[]).includes(part)) throw new Error(`BENCH_DISABLE must list only ${BENCH_FEATURES.join(", ")} (got ${JSON.stringify(raw)})`);
+    if (!(BENCH_FEATURES as readonly string[]).includes(part))
+      throw new Error(`BENCH_DISABLE must list only ${BENCH_FEATURES.join(", ")} (got ${JSON.stringify(raw)})`);
   }
   return new Set(parts as BenchFeature[]);
 }

@@ -25,10 +25,14 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const args = [
     require.resolve("autocannon/autocannon.js"),
     "--json",
-    "-c", String(options.connections ?? 16),
-    "-d", String(options.durationSeconds ?? 10),
-    "-m", "POST",
-    "-b", options.body,
+    "-c",
+    String(options.connections ?? 16),
+    "-d",
+    String(options.durationSeconds ?? 10),
+    "-m",
+    "POST",
+    "-b",
+    options.body,
     ...Object.entries({ "content-type": "application/json", ...options.headers }).flatMap(([k, v]) => ["-H", `${k}=${v}`]),
     options.url,
   ];

@@ -12,7 +12,11 @@ export interface Side {
 
 /** POSTs a GraphQL request and returns its data, failing on any error. */
 export async function post(side: Pick<Side, "url" | "headers">, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const response = await fetch(side.url, { method: "POST", headers: { "content-type": "application/json", ...side.headers }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(side.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...side.headers },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
   if (!response.ok || body.errors) throw new Error(`${side.url}: ${response.status} ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
   return body.data;
@@ -23,7 +27,8 @@ export async function post(side: Pick<Side, "url" | "headers">, query: string, v
  * swapping the order every round, so drift on the shared machine falls on both alike.
  */
 export async function interleaved(ctx: BenchContext, a: Side, b: Side): Promise<{ a: LoadResult; b: LoadResult }[]> {
-  const load = (side: Side, seconds = ctx.durationSeconds) => runLoad({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
+  const load = (side: Side, seconds = ctx.durationSeconds) =>
+    runLoad({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
   await load(a, 3);
   await load(b, 3);
   const rounds: { a: LoadResult; b: LoadResult }[] = [];
@@ -34,20 +39,44 @@ export async function interleaved(ctx: BenchContext, a: Side, b: Side): Promise<
     const result = aFirst ? { a: first, b: second } : { a: second, b: first };
     for (const x of [result.a, result.b]) if (x.non2xx || x.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify(x)}`);
     rounds.push(result);
-    console.log(`  round ${r + 1}: ${a.name} ${round(result.a.requestsPerSecond, 0)} req/s p99 ${result.a.p99} ms; ${b.name} ${round(result.b.requestsPerSecond, 0)} req/s p99 ${result.b.p99} ms`);
+    console.log(
+      `  round ${r + 1}: ${a.name} ${round(result.a.requestsPerSecond, 0)} req/s p99 ${result.a.p99} ms; ${b.name} ${round(result.b.requestsPerSecond, 0)} req/s p99 ${result.b.p99} ms`,
+    );
   }
   return rounds;
 }
 
 /** The ratio figures of a grantql ÷ peer comparison, and both sides' absolute figures. */
-export function peerFigures(scenario: string, label: string, rounds: { a: LoadResult; b: LoadResult }[], rpsTarget: number, p99Target?: number, note?: string): Figure[] {
+export function peerFigures(
+  scenario: string,
+  label: string,
+  rounds: { a: LoadResult; b: LoadResult }[],
+  rpsTarget: number,
+  p99Target?: number,
+  note?: string,
+): Figure[] {
   const rps = summarize(rounds.map((r) => r.a.requestsPerSecond / r.b.requestsPerSecond));
   const p99 = summarize(rounds.map((r) => r.a.p99 / Math.max(r.b.p99, 1)));
   const rpsMet = rps.median >= rpsTarget;
   const p99Met = p99Target ? p99.median <= p99Target : undefined;
   return [
-    { scenario, name: `${label}: requests/s, grantql ÷ PostGraphile`, unit: "×", summary: rps, target: `≥ ${rpsTarget.toFixed(2)}`, met: rpsMet, ...(rpsMet ? {} : { note }) },
-    { scenario, name: `${label}: p99 latency, grantql ÷ PostGraphile`, unit: "×", summary: p99, ...(p99Target ? { target: `≤ ${p99Target.toFixed(2)}`, met: p99Met } : {}), ...(p99Met === false ? { note: rpsMet ? note : "the same as for requests/s, above" } : {}) },
+    {
+      scenario,
+      name: `${label}: requests/s, grantql ÷ PostGraphile`,
+      unit: "×",
+      summary: rps,
+      target: `≥ ${rpsTarget.toFixed(2)}`,
+      met: rpsMet,
+      ...(rpsMet ? {} : { note }),
+    },
+    {
+      scenario,
+      name: `${label}: p99 latency, grantql ÷ PostGraphile`,
+      unit: "×",
+      summary: p99,
+      ...(p99Target ? { target: `≤ ${p99Target.toFixed(2)}`, met: p99Met } : {}),
+      ...(p99Met === false ? { note: rpsMet ? note : "the same as for requests/s, above" } : {}),
+    },
     { scenario, name: `${label}: grantql requests/s`, unit: "req/s", summary: summarize(rounds.map((r) => r.a.requestsPerSecond)) },
     { scenario, name: `${label}: PostGraphile requests/s`, unit: "req/s", summary: summarize(rounds.map((r) => r.b.requestsPerSecond)) },
     { scenario, name: `${label}: grantql p99`, unit: "ms", summary: summarize(rounds.map((r) => r.a.p99)) },

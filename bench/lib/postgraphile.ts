@@ -21,14 +21,21 @@ function ensureInstalled(): void {
 export async function startPostGraphile(databaseUrl: string): Promise<ServerProcess> {
   ensureInstalled();
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, "-c", databaseUrl, "--schema", "public", "--port", String(port), "--host", "127.0.0.1", "--disable-query-log"], {
-    env: { ...process.env, NODE_ENV: "production" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "-c", databaseUrl, "--schema", "public", "--port", String(port), "--host", "127.0.0.1", "--disable-query-log"],
+    {
+      env: { ...process.env, NODE_ENV: "production" },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
   const url = `http://127.0.0.1:${port}/graphql`;
   const ready = () =>
-    fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' }).then((r) => r.ok, () => false);
+    fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' }).then(
+      (r) => r.ok,
+      () => false,
+    );
   const deadline = Date.now() + 60_000;
   while (!(await ready())) {
     if (child.exitCode !== null) throw new Error(`PostGraphile exited with ${child.exitCode} during start`);

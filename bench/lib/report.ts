@@ -29,12 +29,18 @@ function versionOf(pkg: string): string {
 export function writeResults(info: RunInfo, figures: Figure[], ran: string[]): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const latestPath = resolve(RESULTS_DIR, "latest.json");
-  const previous: { figures: (Figure & { runAt?: string })[] } = existsSync(latestPath) ? JSON.parse(readFileSync(latestPath, "utf8")) : { figures: [] };
+  const previous: { figures: (Figure & { runAt?: string })[] } = existsSync(latestPath)
+    ? JSON.parse(readFileSync(latestPath, "utf8"))
+    : { figures: [] };
   const kept = previous.figures.filter((f) => !ran.includes(f.scenario));
-  const all = [...kept, ...figures.map((f) => ({ ...f, runAt: info.startedAt }))].sort((a, b) => parseInt(a.scenario, 10) - parseInt(b.scenario, 10) || a.scenario.localeCompare(b.scenario));
+  const all = [...kept, ...figures.map((f) => ({ ...f, runAt: info.startedAt }))].sort(
+    (a, b) => parseInt(a.scenario, 10) - parseInt(b.scenario, 10) || a.scenario.localeCompare(b.scenario),
+  );
   const machine = { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
   writeFileSync(latestPath, JSON.stringify({ info, machine, figures: all }, null, 2));
-  const versions = ["@apollo/server", "graphql", "type-graphql", "typeorm", "pg", "graphql-ws", "ioredis", "autocannon"].map((p) => `${p} ${versionOf(p)}`).join(", ");
+  const versions = ["@apollo/server", "graphql", "type-graphql", "typeorm", "pg", "graphql-ws", "ioredis", "autocannon"]
+    .map((p) => `${p} ${versionOf(p)}`)
+    .join(", ");
   const rows = all.map((f) => {
     const s = f.summary;
     const fmt = (v: number) => (Math.abs(v) >= 100 ? round(v, 0) : round(v, 3));

@@ -45,9 +45,30 @@ export const malformedKeys: Scenario = {
       }
       const control = proxy.statements;
       return [
-        { scenario: "7", name: "control: SQL statements for 10 valid-key viewer requests (same counter)", unit: "statements", summary: summarize([control]), target: "> 0", met: control > 0 },
-        { scenario: "7", name: `SQL statements for ${REQUESTS} malformed-key requests (counted on the wire)`, unit: "statements", summary: summarize([statements]), target: "0", met: statements === 0 },
-        { scenario: "7", name: "of which refused with 401", unit: "requests", summary: summarize([refused]), target: String(REQUESTS), met: refused === REQUESTS },
+        {
+          scenario: "7",
+          name: "control: SQL statements for 10 valid-key viewer requests (same counter)",
+          unit: "statements",
+          summary: summarize([control]),
+          target: "> 0",
+          met: control > 0,
+        },
+        {
+          scenario: "7",
+          name: `SQL statements for ${REQUESTS} malformed-key requests (counted on the wire)`,
+          unit: "statements",
+          summary: summarize([statements]),
+          target: "0",
+          met: statements === 0,
+        },
+        {
+          scenario: "7",
+          name: "of which refused with 401",
+          unit: "requests",
+          summary: summarize([refused]),
+          target: String(REQUESTS),
+          met: refused === REQUESTS,
+        },
       ];
     } finally {
       await server.stop();

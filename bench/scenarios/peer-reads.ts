@@ -9,7 +9,8 @@ const NEWEST = "orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]";
 export const QUERY_8A = "{ calls(first: 20) { nodes { id status durationSeconds agent { name } contact { firstName } } } }";
 const twin8a = (ws: string) =>
   `{ allCalls(first: 20, condition: { workspaceId: "${ws}" }, ${NEWEST}) { nodes { id status startedAt endedAt agentByWorkspaceIdAndAgentId { name } contactByWorkspaceIdAndContactId { firstName } } } }`;
-export const query8b = (agents: number, calls = 10) => `{ agents(first: ${agents}) { nodes { name calls(first: ${calls}) { nodes { id status contact { firstName } } } } } }`;
+export const query8b = (agents: number, calls = 10) =>
+  `{ agents(first: ${agents}) { nodes { name calls(first: ${calls}) { nodes { id status contact { firstName } } } } } }`;
 const twin8b = (ws: string, agents: number, calls = 10) =>
   `{ allAgents(first: ${agents}, condition: { workspaceId: "${ws}" }, ${NEWEST}) { nodes { name callsByWorkspaceIdAndAgentId(first: ${calls}, ${NEWEST}) { nodes { id status contactByWorkspaceIdAndContactId { firstName } } } } } }`;
 
@@ -21,19 +22,39 @@ const seconds = (from: string | null, to: string | null) => (from && to ? Math.f
 
 /** Both answers reduced to the same shape, to assert the same rows before anything is measured. */
 const rows8a = {
-  grantql: (d: any) => d.calls.nodes.map((c: any) => [c.id, c.status, c.durationSeconds, c.agent?.name ?? null, c.contact?.firstName ?? null]),
-  peer: (d: any) => d.allCalls.nodes.map((c: any) => [c.id, c.status, seconds(c.startedAt, c.endedAt), c.agentByWorkspaceIdAndAgentId?.name ?? null, c.contactByWorkspaceIdAndContactId?.firstName ?? null]),
+  grantql: (d: any) =>
+    d.calls.nodes.map((c: any) => [c.id, c.status, c.durationSeconds, c.agent?.name ?? null, c.contact?.firstName ?? null]),
+  peer: (d: any) =>
+    d.allCalls.nodes.map((c: any) => [
+      c.id,
+      c.status,
+      seconds(c.startedAt, c.endedAt),
+      c.agentByWorkspaceIdAndAgentId?.name ?? null,
+      c.contactByWorkspaceIdAndContactId?.firstName ?? null,
+    ]),
 };
 const rows8b = {
-  grantql: (d: any) => d.agents.nodes.map((a: any) => [a.name, a.calls.nodes.map((c: any) => [c.id, c.status, c.contact?.firstName ?? null])]),
-  peer: (d: any) => d.allAgents.nodes.map((a: any) => [a.name, a.callsByWorkspaceIdAndAgentId.nodes.map((c: any) => [c.id, c.status, c.contactByWorkspaceIdAndContactId?.firstName ?? null])]),
+  grantql: (d: any) =>
+    d.agents.nodes.map((a: any) => [a.name, a.calls.nodes.map((c: any) => [c.id, c.status, c.contact?.firstName ?? null])]),
+  peer: (d: any) =>
+    d.allAgents.nodes.map((a: any) => [
+      a.name,
+      a.callsByWorkspaceIdAndAgentId.nodes.map((c: any) => [c.id, c.status, c.contactByWorkspaceIdAndContactId?.firstName ?? null]),
+    ]),
 };
 
-async function sameRows(grantql: Side, peer: Side, reduce: { grantql: (d: any) => unknown[]; peer: (d: any) => unknown[] }, expected: number): Promise<void> {
+async function sameRows(
+  grantql: Side,
+  peer: Side,
+  reduce: { grantql: (d: any) => unknown[]; peer: (d: any) => unknown[] },
+  expected: number,
+): Promise<void> {
   const mine = reduce.grantql(await post(grantql, JSON.parse(grantql.body).query));
   const theirs = reduce.peer(await post(peer, JSON.parse(peer.body).query));
   if (mine.length !== expected || JSON.stringify(mine) !== JSON.stringify(theirs)) {
-    throw new Error(`the two servers return different rows: ${JSON.stringify(mine).slice(0, 300)} vs ${JSON.stringify(theirs).slice(0, 300)}`);
+    throw new Error(
+      `the two servers return different rows: ${JSON.stringify(mine).slice(0, 300)} vs ${JSON.stringify(theirs).slice(0, 300)}`,
+    );
   }
 }
 
@@ -71,7 +92,14 @@ async function statementsPerRequest(ctx: BenchContext, scenario: string, label: 
       counts.push(counted.length);
     }
     const summary = summarize(counts);
-    return { scenario, name: `${label}: SQL statements per request (counted on the wire)`, unit: "statements", summary, target: "= 1", met: summary.max === 1 };
+    return {
+      scenario,
+      name: `${label}: SQL statements per request (counted on the wire)`,
+      unit: "statements",
+      summary,
+      target: "= 1",
+      met: summary.max === 1,
+    };
   } finally {
     await server.stop();
     await proxy.stop();
@@ -80,7 +108,12 @@ async function statementsPerRequest(ctx: BenchContext, scenario: string, label: 
 
 function sides(ctx: BenchContext, grantql: ServerProcess, peer: ServerProcess, mine: string, theirs: string): [Side, Side] {
   return [
-    { name: "grantql", url: grantql.url, body: JSON.stringify({ query: mine }), headers: { authorization: `Bearer ${ctx.seed.keySecret}` } },
+    {
+      name: "grantql",
+      url: grantql.url,
+      body: JSON.stringify({ query: mine }),
+      headers: { authorization: `Bearer ${ctx.seed.keySecret}` },
+    },
     { name: "PostGraphile", url: peer.url, body: JSON.stringify({ query: theirs }), headers: {} },
   ];
 }
@@ -103,7 +136,10 @@ export const peerNested: Scenario = {
   run: (ctx) =>
     withBoth(ctx, async (grantql, peer) => {
       const figures: Figure[] = [];
-      for (const [agents, calls] of [[10, 10], [100, 10]]) {
+      for (const [agents, calls] of [
+        [10, 10],
+        [100, 10],
+      ]) {
         const label = `agents(first: ${agents}) × calls(first: ${calls})`;
         const [a, b] = sides(ctx, grantql, peer, query8b(agents, calls), twin8b(ctx.seed.workspaceId, agents, calls));
         await sameRows(a, b, rows8b, agents);

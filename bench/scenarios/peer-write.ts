@@ -24,17 +24,36 @@ export const peerWrite: Scenario = {
     const peer = await startPostGraphile(ctx.databaseUrl);
     try {
       const ws = ctx.seed.workspaceId;
-      const { rows } = await db.query(`SELECT agent_id, contact_id FROM call WHERE workspace_id = $1 AND contact_id IS NOT NULL LIMIT 1`, [ws]);
+      const { rows } = await db.query(`SELECT agent_id, contact_id FROM call WHERE workspace_id = $1 AND contact_id IS NOT NULL LIMIT 1`, [
+        ws,
+      ]);
       const { agent_id: agentId, contact_id: contactId } = rows[0];
       const admin = { url: grantql.url, headers: { authorization: `Bearer ${ctx.seed.adminToken}` } };
-      const key = await post(admin, `mutation { createApiKey(input: { name: "Bench writes", permissions: [{ resource: CALLS, read: true, write: true }] }) { secret } }`);
+      const key = await post(
+        admin,
+        `mutation { createApiKey(input: { name: "Bench writes", permissions: [{ resource: CALLS, read: true, write: true }] }) { secret } }`,
+      );
       const input = { agentId, contactId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" };
-      const call = { ...input, workspaceId: ws, status: "QUEUED", createdAt: "2020-01-01T00:00:00.000Z", updatedAt: "2020-01-01T00:00:00.000Z" };
-      const a: Side = { name: "grantql", url: grantql.url, body: JSON.stringify({ query: CREATE, variables: { i: input } }), headers: { authorization: `Bearer ${key.createApiKey.secret}` } };
+      const call = {
+        ...input,
+        workspaceId: ws,
+        status: "QUEUED",
+        createdAt: "2020-01-01T00:00:00.000Z",
+        updatedAt: "2020-01-01T00:00:00.000Z",
+      };
+      const a: Side = {
+        name: "grantql",
+        url: grantql.url,
+        body: JSON.stringify({ query: CREATE, variables: { i: input } }),
+        headers: { authorization: `Bearer ${key.createApiKey.secret}` },
+      };
       const b: Side = { name: "PostGraphile", url: peer.url, body: JSON.stringify({ query: TWIN, variables: { c: call } }), headers: {} };
       // Both write the same row before anything is measured.
       const ids = [(await post(a, CREATE, { i: input })).createCall.id, (await post(b, TWIN, { c: call })).createCall.call.id];
-      const written = await db.query(`SELECT DISTINCT workspace_id, agent_id, contact_id, direction, from_number, to_number, status FROM call WHERE id = ANY($1)`, [ids]);
+      const written = await db.query(
+        `SELECT DISTINCT workspace_id, agent_id, contact_id, direction, from_number, to_number, status FROM call WHERE id = ANY($1)`,
+        [ids],
+      );
       if (written.rowCount !== 1) throw new Error(`the two writes differ: ${JSON.stringify(written.rows)}`);
       return peerFigures("8c", "createCall", await interleaved(ctx, a, b), 0.8, undefined, WRITE_NOTE);
     } finally {

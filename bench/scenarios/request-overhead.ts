@@ -12,7 +12,8 @@ export const SCENARIO_1_QUERY = "{ calls(first: 20) { nodes { id status duration
 async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: ServerProcess, keySecret = ctx.seed.keySecret) {
   const body = JSON.stringify({ query: SCENARIO_1_QUERY });
   const headers = { authorization: `Bearer ${keySecret}` };
-  const load = (server: ServerProcess, seconds = ctx.durationSeconds) => runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: seconds });
+  const load = (server: ServerProcess, seconds = ctx.durationSeconds) =>
+    runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: seconds });
   await load(baseline, 3);
   await load(measured, 3);
   const rounds: { base: LoadResult; feature: LoadResult }[] = [];
@@ -22,14 +23,22 @@ async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: Se
     const b = await load(first === baseline ? measured : baseline);
     const base = first === baseline ? a : b;
     const feature = first === baseline ? b : a;
-    for (const result of [base, feature]) if (result.non2xx || result.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify(result)}`);
+    for (const result of [base, feature])
+      if (result.non2xx || result.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify(result)}`);
     rounds.push({ base, feature });
-    console.log(`  round ${r + 1}: baseline ${round(base.requestsPerSecond, 0)} req/s p99 ${base.p99} ms; measured ${round(feature.requestsPerSecond, 0)} req/s p99 ${feature.p99} ms`);
+    console.log(
+      `  round ${r + 1}: baseline ${round(base.requestsPerSecond, 0)} req/s p99 ${base.p99} ms; measured ${round(feature.requestsPerSecond, 0)} req/s p99 ${feature.p99} ms`,
+    );
   }
   return rounds;
 }
 
-async function withServers<T>(ctx: BenchContext, baselineEnv: Record<string, string>, measuredEnv: Record<string, string>, work: (b: ServerProcess, m: ServerProcess) => Promise<T>): Promise<T> {
+async function withServers<T>(
+  ctx: BenchContext,
+  baselineEnv: Record<string, string>,
+  measuredEnv: Record<string, string>,
+  work: (b: ServerProcess, m: ServerProcess) => Promise<T>,
+): Promise<T> {
   const env = { DATABASE_URL: ctx.databaseUrl, REDIS_URL: "" };
   const baseline = await startServer({ ...env, ...baselineEnv });
   const measured = await startServer({ ...env, ...measuredEnv });
@@ -52,7 +61,12 @@ export const authOverhead: Scenario = {
       const figures: Figure[] = [
         { scenario: "1", name: "requests/s, on ÷ off", unit: "×", summary: rps, target: "≥ 0.95", met: rps.median >= 0.95 },
         { scenario: "1", name: "p99 latency, on ÷ off", unit: "×", summary: p99, target: "≤ 1.10", met: p99.median <= 1.1 },
-        { scenario: "1", name: "absolute requests/s (all on)", unit: "req/s", summary: summarize(rounds.map((r) => r.feature.requestsPerSecond)) },
+        {
+          scenario: "1",
+          name: "absolute requests/s (all on)",
+          unit: "req/s",
+          summary: summarize(rounds.map((r) => r.feature.requestsPerSecond)),
+        },
         { scenario: "1", name: "absolute p50 latency (all on)", unit: "ms", summary: summarize(rounds.map((r) => r.feature.p50)) },
         { scenario: "1", name: "absolute p99 latency (all on)", unit: "ms", summary: summarize(rounds.map((r) => r.feature.p99)) },
         { scenario: "1", name: "server memory after load (all on)", unit: "MiB", summary: summarize([measured.rssMiB()]) },
@@ -85,7 +99,13 @@ export const allowlistOverhead: Scenario = {
         headers: { "content-type": "application/json", authorization: `Bearer ${ctx.seed.adminToken}` },
         body: JSON.stringify({
           query: `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`,
-          variables: { input: { name: "Bench allowlisted", allowedCidrs: FIFTY_ENTRY_ALLOWLIST, permissions: ["CALLS", "AGENTS", "CONTACTS"].map((resource) => ({ resource, read: true })) } },
+          variables: {
+            input: {
+              name: "Bench allowlisted",
+              allowedCidrs: FIFTY_ENTRY_ALLOWLIST,
+              permissions: ["CALLS", "AGENTS", "CONTACTS"].map((resource) => ({ resource, read: true })),
+            },
+          },
         }),
       });
       const secret = ((await created.json()) as { data?: { createApiKey: { secret: string } } }).data?.createApiKey.secret;
@@ -95,9 +115,28 @@ export const allowlistOverhead: Scenario = {
       const p99 = summarize(rounds.map((r) => r.feature.p99 / Math.max(r.base.p99, 1)));
       const run = `${ctx.rounds} × ${ctx.durationSeconds} s`;
       return [
-        { scenario: "1b", name: `requests/s, on with a 50-entry allowlist ÷ off (${run})`, unit: "×", summary: rps, target: "≥ 0.95", met: rps.median >= 0.95 },
-        { scenario: "1b", name: `p99 latency, on with a 50-entry allowlist ÷ off (${run})`, unit: "×", summary: p99, target: "≤ 1.10", met: p99.median <= 1.1 },
-        { scenario: "1b", name: "absolute requests/s (allowlisted key)", unit: "req/s", summary: summarize(rounds.map((r) => r.feature.requestsPerSecond)) },
+        {
+          scenario: "1b",
+          name: `requests/s, on with a 50-entry allowlist ÷ off (${run})`,
+          unit: "×",
+          summary: rps,
+          target: "≥ 0.95",
+          met: rps.median >= 0.95,
+        },
+        {
+          scenario: "1b",
+          name: `p99 latency, on with a 50-entry allowlist ÷ off (${run})`,
+          unit: "×",
+          summary: p99,
+          target: "≤ 1.10",
+          met: p99.median <= 1.1,
+        },
+        {
+          scenario: "1b",
+          name: "absolute requests/s (allowlisted key)",
+          unit: "req/s",
+          summary: summarize(rounds.map((r) => r.feature.requestsPerSecond)),
+        },
       ];
     }),
 };

@@ -33,12 +33,27 @@ export const usageWriter: Scenario = {
   async run(ctx) {
     const db = createDataSource({ url: ctx.databaseUrl, poolMax: 4 });
     await db.initialize();
-    const recorder = new UsageRecorder((events) => writeUsageBatch(db, events), systemClock, pino({ level: "silent" }), () => undefined, {
-      flushIntervalMs: 1000,
-      bufferMax: 2_000_000,
-    });
-    const event = { workspaceId: ctx.seed.workspaceId, apiKeyId: ctx.seed.keyId, operationType: "query", operationName: "Bench", resources: [], outcome: UsageOutcome.ALLOWED, durationMs: 3 };
-    const stored = async () => Number((await db.query("SELECT count(*) AS n FROM usage_event WHERE api_key_id = $1", [ctx.seed.keyId]))[0].n);
+    const recorder = new UsageRecorder(
+      (events) => writeUsageBatch(db, events),
+      systemClock,
+      pino({ level: "silent" }),
+      () => undefined,
+      {
+        flushIntervalMs: 1000,
+        bufferMax: 2_000_000,
+      },
+    );
+    const event = {
+      workspaceId: ctx.seed.workspaceId,
+      apiKeyId: ctx.seed.keyId,
+      operationType: "query",
+      operationName: "Bench",
+      resources: [],
+      outcome: UsageOutcome.ALLOWED,
+      durationMs: 3,
+    };
+    const stored = async () =>
+      Number((await db.query("SELECT count(*) AS n FROM usage_event WHERE api_key_id = $1", [ctx.seed.keyId]))[0].n);
     const figures: Figure[] = [];
     try {
       const throughput: number[] = [];
@@ -71,9 +86,30 @@ export const usageWriter: Scenario = {
       const lost = offered - ((await stored()) - before);
       const sustained = summarize(throughput);
       figures.push(
-        { scenario: "3", name: `writer throughput (bursts of ${BURST})`, unit: "events/s", summary: sustained, target: `≥ ${Math.round(target)} (20× scenario 1)`, met: sustained.median >= target },
-        { scenario: "3", name: `flush lag at ${rate} events/s for ${seconds} s (max of samples)`, unit: "ms", summary: summarize([Math.max(...lags)]), target: "≤ 1000", met: Math.max(...lags) <= 1000 },
-        { scenario: "3", name: `events lost of ${offered} offered`, unit: "events", summary: summarize([lost]), target: "0", met: lost === 0 },
+        {
+          scenario: "3",
+          name: `writer throughput (bursts of ${BURST})`,
+          unit: "events/s",
+          summary: sustained,
+          target: `≥ ${Math.round(target)} (20× scenario 1)`,
+          met: sustained.median >= target,
+        },
+        {
+          scenario: "3",
+          name: `flush lag at ${rate} events/s for ${seconds} s (max of samples)`,
+          unit: "ms",
+          summary: summarize([Math.max(...lags)]),
+          target: "≤ 1000",
+          met: Math.max(...lags) <= 1000,
+        },
+        {
+          scenario: "3",
+          name: `events lost of ${offered} offered`,
+          unit: "events",
+          summary: summarize([lost]),
+          target: "0",
+          met: lost === 0,
+        },
       );
       console.log(`  burst throughput ${throughput.map((t) => round(t, 0)).join(", ")} events/s`);
     } finally {

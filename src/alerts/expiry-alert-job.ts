@@ -64,13 +64,18 @@ export class ExpiryAlertJob {
     const now = this.clock.now();
     try {
       const raised = await this.db.transaction(async (manager) => {
-        const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('grantql.alerts.expiry', 0)) AS locked`);
+        const [{ locked }] = await manager.query(
+          `SELECT pg_try_advisory_xact_lock(hashtextextended('grantql.alerts.expiry', 0)) AS locked`,
+        );
         if (!locked) return [] as SecurityAlertMessage[];
         const due: { id: string; workspace_id: string; expires_at: Date }[] = await manager.query(DUE_SQL, [
           new Date(now.getTime() + EXPIRING_WITHIN_MS),
           new Date(now.getTime() - EXPIRED_LOOKBACK_MS),
         ]);
-        const inserted = await this.alerts.insert(manager, due.map((key) => this.candidate(key, now)));
+        const inserted = await this.alerts.insert(
+          manager,
+          due.map((key) => this.candidate(key, now)),
+        );
         await this.purge(manager, now);
         return inserted;
       });
@@ -101,7 +106,11 @@ export class ExpiryAlertJob {
   private async purge(manager: EntityManager, now: Date): Promise<void> {
     if (now.getTime() - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now.getTime();
-    await manager.query(`DELETE FROM security_alert WHERE id IN (SELECT id FROM security_alert WHERE occurred_at < $1 LIMIT 5000)`, [new Date(now.getTime() - ALERT_RETENTION_DAYS * DAY_MS)]);
-    await manager.query(`DELETE FROM key_address WHERE ctid IN (SELECT ctid FROM key_address WHERE last_seen_at < $1 LIMIT 5000)`, [new Date(now.getTime() - ADDRESS_RETENTION_DAYS * DAY_MS)]);
+    await manager.query(`DELETE FROM security_alert WHERE id IN (SELECT id FROM security_alert WHERE occurred_at < $1 LIMIT 5000)`, [
+      new Date(now.getTime() - ALERT_RETENTION_DAYS * DAY_MS),
+    ]);
+    await manager.query(`DELETE FROM key_address WHERE ctid IN (SELECT ctid FROM key_address WHERE last_seen_at < $1 LIMIT 5000)`, [
+      new Date(now.getTime() - ADDRESS_RETENTION_DAYS * DAY_MS),
+    ]);
   }
 }

@@ -45,17 +45,28 @@ RETURNING id, workspace_id, api_key_id, kind, occurred_at, message, details`;
  * (only what this instance inserted, after commit) on the workspace's topic.
  */
 export class SecurityAlertService {
-  constructor(private readonly db: DataSource, private readonly bus: UsageBus, private readonly logger: Logger) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly bus: UsageBus,
+    private readonly logger: Logger,
+  ) {}
 
   /** Stores what is new in the caller's transaction; the caller publishes the result after commit. */
   async insert(manager: EntityManager, candidates: readonly AlertCandidate[]): Promise<SecurityAlertMessage[]> {
     if (candidates.length === 0) return [];
     const ids = [...new Set(candidates.map((c) => c.apiKeyId))];
     const names = new Map<string, string>(
-      ((await manager.query(`SELECT id::text AS id, name FROM api_key WHERE id = ANY($1::uuid[])`, [ids])) as { id: string; name: string }[]).map((r) => [r.id, r.name]),
+      (
+        (await manager.query(`SELECT id::text AS id, name FROM api_key WHERE id = ANY($1::uuid[])`, [ids])) as {
+          id: string;
+          name: string;
+        }[]
+      ).map((r) => [r.id, r.name]),
     );
     // Cooldowns are checked under a lock per (kind, key, subject), so two instances cannot both pass.
-    const locks = [...new Set(candidates.filter((c) => c.cooldownMs).map((c) => `grantql.alert:${c.kind}:${c.apiKeyId}:${c.subject ?? ""}`))].sort();
+    const locks = [
+      ...new Set(candidates.filter((c) => c.cooldownMs).map((c) => `grantql.alert:${c.kind}:${c.apiKeyId}:${c.subject ?? ""}`)),
+    ].sort();
     for (const lock of locks) await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [lock]);
     const rows: Record<string, unknown>[] = await manager.query(INSERT_SQL, [
       candidates.map((c) => c.workspaceId),
@@ -98,7 +109,10 @@ export class SecurityAlertService {
 
   /** Newest first; `kinds` absent means every kind. */
   async list(workspaceId: string, kinds: SecurityAlertKind[] | null | undefined, page: PageArgs): Promise<Page<SecurityAlertEntity>> {
-    const query = this.db.getRepository(SecurityAlertEntity).createQueryBuilder("a").where("a.workspace_id = :workspaceId", { workspaceId });
+    const query = this.db
+      .getRepository(SecurityAlertEntity)
+      .createQueryBuilder("a")
+      .where("a.workspace_id = :workspaceId", { workspaceId });
     if (kinds && kinds.length > 0) query.andWhere("a.kind IN (:...kinds)", { kinds });
     return keysetPage(query, page, "occurredAt");
   }

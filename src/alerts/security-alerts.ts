@@ -12,10 +12,21 @@ export class SecurityAlerts {
   readonly detector: UsageAlertDetector;
   readonly expiryJob: ExpiryAlertJob;
 
-  constructor(db: DataSource, usage: Pick<UsageService, "bus" | "countsFor" | "committed" | "freshAddresses">, clock: Clock, logger: Logger, scanIntervalMs: number) {
+  constructor(
+    db: DataSource,
+    usage: Pick<UsageService, "bus" | "countsFor" | "committed" | "freshAddresses">,
+    clock: Clock,
+    logger: Logger,
+    scanIntervalMs: number,
+  ) {
     this.service = new SecurityAlertService(db, usage.bus, logger);
     const raise = this.service.raise.bind(this.service);
-    this.detector = new UsageAlertDetector(usage.bus, raise, async (apiKeyId) => (await usage.countsFor([apiKeyId])).get(apiKeyId)?.last24h ?? 0, logger);
+    this.detector = new UsageAlertDetector(
+      usage.bus,
+      raise,
+      async (apiKeyId) => (await usage.countsFor([apiKeyId])).get(apiKeyId)?.last24h ?? 0,
+      logger,
+    );
     usage.committed.add((events) => this.detector.committed(events));
     usage.freshAddresses.add((fresh, events) => {
       const workspaces = new Map(events.map((e) => [e.apiKeyId, e.workspaceId]));

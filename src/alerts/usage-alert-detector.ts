@@ -7,7 +7,6 @@ import { countsAsUsage, UsageEventRecord, UsageOutcome } from "../usage/usage-ev
 import type { FreshAddress } from "../usage/usage-writer";
 import type { AlertCandidate } from "./security-alert.service";
 
-
 export const WINDOW_SECONDS = 60;
 export const SPIKE_FLOOR = 100;
 export const BURST_THRESHOLD = 20;
@@ -133,14 +132,28 @@ export class UsageAlertDetector {
     if (!window) this.windows.set(entry.k, (window = new KeyWindow()));
     const { counted, refused: refusedCount } = window.add(entry);
     if (refusedCount >= BURST_THRESHOLD && this.due(SecurityAlertKind.FORBIDDEN_BURST, entry, BURST_COOLDOWN_MS)) {
-      await this.raise([this.candidate(entry, SecurityAlertKind.FORBIDDEN_BURST, BURST_COOLDOWN_MS, { refused: refusedCount, windowSeconds: WINDOW_SECONDS },
-        (name) => `Key "${name}" was refused ${refusedCount} times within 60 s`)]);
+      await this.raise([
+        this.candidate(
+          entry,
+          SecurityAlertKind.FORBIDDEN_BURST,
+          BURST_COOLDOWN_MS,
+          { refused: refusedCount, windowSeconds: WINDOW_SECONDS },
+          (name) => `Key "${name}" was refused ${refusedCount} times within 60 s`,
+        ),
+      ]);
     }
     if (counted > SPIKE_FLOOR && !this.quiet(SecurityAlertKind.USAGE_SPIKE, entry)) {
       const threshold = await this.spikeThreshold(entry.k, counted);
       if (counted > threshold && this.due(SecurityAlertKind.USAGE_SPIKE, entry, SPIKE_COOLDOWN_MS)) {
-        await this.raise([this.candidate(entry, SecurityAlertKind.USAGE_SPIKE, SPIKE_COOLDOWN_MS, { requests: counted, windowSeconds: WINDOW_SECONDS, threshold },
-          (name) => `Key "${name}" made ${counted} requests within 60 s (threshold ${threshold})`)]);
+        await this.raise([
+          this.candidate(
+            entry,
+            SecurityAlertKind.USAGE_SPIKE,
+            SPIKE_COOLDOWN_MS,
+            { requests: counted, windowSeconds: WINDOW_SECONDS, threshold },
+            (name) => `Key "${name}" made ${counted} requests within 60 s (threshold ${threshold})`,
+          ),
+        ]);
       }
     }
   }
@@ -164,7 +177,22 @@ export class UsageAlertDetector {
     return true;
   }
 
-  private candidate(entry: UsageDigestEntry, kind: SecurityAlertKind, cooldownMs: number, details: Record<string, unknown>, message: (name: string) => string): AlertCandidate {
-    return { workspaceId: entry.w, apiKeyId: entry.k, kind, occurredAt: new Date(entry.t), message, details, dedupeKey: String(entry.t), cooldownMs };
+  private candidate(
+    entry: UsageDigestEntry,
+    kind: SecurityAlertKind,
+    cooldownMs: number,
+    details: Record<string, unknown>,
+    message: (name: string) => string,
+  ): AlertCandidate {
+    return {
+      workspaceId: entry.w,
+      apiKeyId: entry.k,
+      kind,
+      occurredAt: new Date(entry.t),
+      message,
+      details,
+      dedupeKey: String(entry.t),
+      cooldownMs,
+    };
   }
 }

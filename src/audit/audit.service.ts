@@ -13,7 +13,10 @@ export interface AuditRecord {
 
 /** The trail of who did what to members and keys. Entries are written in the same transaction as the change. */
 export class AuditService {
-  constructor(private readonly db: DataSource, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   async record(manager: EntityManager, entry: AuditRecord): Promise<void> {
     const row = manager.create(AuditEntryEntity, { ...entry, details: entry.details ?? null, occurredAt: this.clock.now() });
@@ -22,10 +25,7 @@ export class AuditService {
 
   /** Newest first, in insertion order. */
   async list(workspaceId: string, page: PageArgs<string>): Promise<Page<AuditEntryEntity>> {
-    const query = this.db
-      .getRepository(AuditEntryEntity)
-      .createQueryBuilder("a")
-      .where("a.workspace_id = :workspaceId", { workspaceId });
+    const query = this.db.getRepository(AuditEntryEntity).createQueryBuilder("a").where("a.workspace_id = :workspaceId", { workspaceId });
     return keysetPage(query, page, "seq");
   }
 }

@@ -70,7 +70,12 @@ export class OperationAnalyzer {
       cached = { conditionVariables: conditionVariables(document), byConditions: new Map() };
       perDocument.set(operation, cached);
     }
-    const key = cached.conditionVariables.length === 0 ? "" : variables === null ? "*" : JSON.stringify(cached.conditionVariables.map((v) => (v in variables ? [variables[v]] : [])));
+    const key =
+      cached.conditionVariables.length === 0
+        ? ""
+        : variables === null
+          ? "*"
+          : JSON.stringify(cached.conditionVariables.map((v) => (v in variables ? [variables[v]] : [])));
     let analysis = cached.byConditions.get(key);
     if (!analysis) {
       analysis = this.walk(document, operation, variables);
@@ -111,7 +116,13 @@ export class OperationAnalyzer {
       }
     };
 
-    const visitField = (type: GraphQLCompositeType, name: string, set: SelectionSetNode | undefined, isRoot: boolean, seen: Set<string>): void => {
+    const visitField = (
+      type: GraphQLCompositeType,
+      name: string,
+      set: SelectionSetNode | undefined,
+      isRoot: boolean,
+      seen: Set<string>,
+    ): void => {
       if (name === "__typename") return;
       if (isRoot && (name === "__schema" || name === "__type")) return; // introspection needs no grant
       if (!isObjectType(type) && !isInterfaceType(type)) return;

@@ -1,21 +1,10 @@
-import {
-  ConstDirectiveNode,
-  GraphQLEnumType,
-  GraphQLField,
-  GraphQLObjectType,
-  GraphQLSchema,
-  isObjectType,
-  Kind,
-} from "graphql";
+import { ConstDirectiveNode, GraphQLEnumType, GraphQLField, GraphQLObjectType, GraphQLSchema, isObjectType, Kind } from "graphql";
 import { MemberRole } from "./member-role";
 import { MEMBERS, PERMISSION, PUBLIC } from "./access-directives";
 import { Access, grantBit, GrantMask, Resource } from "./resource";
 
 /** Who may run a root field, beyond the grants its selection needs. */
-export type RootRule =
-  | { kind: "public" }
-  | { kind: "authenticated" }
-  | { kind: "members"; roles: ReadonlySet<MemberRole> };
+export type RootRule = { kind: "public" } | { kind: "authenticated" } | { kind: "members"; roles: ReadonlySet<MemberRole> };
 
 export interface FieldPermission {
   /** Grants needed to select this field: the field's own `@permission`s plus its type's (except on `id`). */
@@ -35,7 +24,9 @@ export class PermissionMap {
   constructor(readonly schema: GraphQLSchema) {
     this.resourceValues = enumValues<Resource>(schema, "Resource");
     this.accessValues = enumValues<Access>(schema, "Access");
-    const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
+    const roots = new Set(
+      [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name),
+    );
     for (const type of Object.values(schema.getTypeMap())) {
       if (!isObjectType(type) || type.name.startsWith("__")) continue;
       this.fields.set(type.name, this.compileType(type, roots.has(type.name)));
@@ -68,7 +59,10 @@ export class PermissionMap {
       if (d.name.value !== PERMISSION) continue;
       const resource = this.resourceValues.get(argument(d, "resource"));
       const access = this.accessValues.get(argument(d, "access"));
-      if (!resource || !access) throw new Error(`@permission with an unknown resource or access: ${JSON.stringify(d.loc?.source.body.slice(d.loc.start, d.loc.end))}`);
+      if (!resource || !access)
+        throw new Error(
+          `@permission with an unknown resource or access: ${JSON.stringify(d.loc?.source.body.slice(d.loc.start, d.loc.end))}`,
+        );
       mask |= grantBit(resource, access);
     }
     return mask;

@@ -74,11 +74,7 @@ export function isWellFormedSession(token: string): boolean {
   return typeof token === "string" && SESSION_PATTERN.test(token);
 }
 
-export type BearerToken =
-  | { kind: "none" }
-  | { kind: "malformed" }
-  | { kind: "apiKey"; token: string }
-  | { kind: "session"; token: string };
+export type BearerToken = { kind: "none" } | { kind: "malformed" } | { kind: "apiKey"; token: string } | { kind: "session"; token: string };
 
 /**
  * Reads an `Authorization` header value. An absent header, or a bare `Bearer ` with nothing after

@@ -83,7 +83,15 @@ export class Verifier {
     if (key.expiresAt !== null && key.expiresAt <= this.clock.now().getTime()) return { ok: false, reason: "EXPIRED", apiKey };
     return {
       ok: true,
-      principal: { kind: "API_KEY", workspaceId: key.workspaceId, apiKeyId: key.id, prefix: key.prefix, grants: key.grants, rateLimit: key.rateLimit, allowlist: key.allowlist },
+      principal: {
+        kind: "API_KEY",
+        workspaceId: key.workspaceId,
+        apiKeyId: key.id,
+        prefix: key.prefix,
+        grants: key.grants,
+        rateLimit: key.rateLimit,
+        allowlist: key.allowlist,
+      },
     };
   }
 

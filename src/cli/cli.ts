@@ -38,24 +38,35 @@ type Command = (services: Services, positionals: string[], values: Record<string
 const commands: Record<string, Command> = {
   "create-workspace": async (services, _args, values) => {
     if (!values.name || !values.email) throw new UsageError("create-workspace needs --name and --email");
-    const { workspace, member } = await services.members.createWorkspace(
-      { workspaceName: values.name, email: values.email, password: await readPassword() },
+    const { workspace, member } = await services.members.createWorkspace({
+      workspaceName: values.name,
+      email: values.email,
+      password: await readPassword(),
+    });
+    console.log(
+      `created workspace ${workspace.id} (${workspace.name}) with ADMIN ${member.id} <${member.email}>; sign in with signIn to get a session`,
     );
-    console.log(`created workspace ${workspace.id} (${workspace.name}) with ADMIN ${member.id} <${member.email}>; sign in with signIn to get a session`);
   },
   "revoke-key": async (services, args, values) => {
     if (args.length !== 1) throw new UsageError("revoke-key needs exactly one key id");
     const key = await services.apiKeys.revokeByOperator(args[0], values.reason);
-    console.log(`key ${key.id} (${key.prefix}, "${key.name}") is revoked since ${key.revokedAt?.toISOString()}${key.revocationReason ? `: ${key.revocationReason}` : ""}`);
+    console.log(
+      `key ${key.id} (${key.prefix}, "${key.name}") is revoked since ${key.revokedAt?.toISOString()}${key.revocationReason ? `: ${key.revocationReason}` : ""}`,
+    );
   },
   "list-keys": async (services, _args, values) => {
     if (!values.workspace || !isUuid(values.workspace)) throw new UsageError("list-keys needs --workspace with a workspace id (a UUID)");
     let after = null;
     const now = systemClock.now();
     do {
-      const page: Awaited<ReturnType<Services["apiKeys"]["list"]>> = await services.apiKeys.list(values.workspace, null, { first: 100, after });
+      const page: Awaited<ReturnType<Services["apiKeys"]["list"]>> = await services.apiKeys.list(values.workspace, null, {
+        first: 100,
+        after,
+      });
       for (const key of page.nodes) console.log(`${key.id}  ${key.prefix}  ${apiKeyStatus(key, now).padEnd(7)}  ${key.name}`);
-      after = page.pageInfo.hasNextPage ? { at: page.nodes[page.nodes.length - 1].createdAt, id: page.nodes[page.nodes.length - 1].id } : null;
+      after = page.pageInfo.hasNextPage
+        ? { at: page.nodes[page.nodes.length - 1].createdAt, id: page.nodes[page.nodes.length - 1].id }
+        : null;
     } while (after);
   },
 };
@@ -74,7 +85,13 @@ export async function runCli(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, email: { type: "string" }, reason: { type: "string" }, workspace: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      name: { type: "string" },
+      email: { type: "string" },
+      reason: { type: "string" },
+      workspace: { type: "string" },
+      help: { type: "boolean" },
+    },
   });
   const [name, ...args] = positionals;
   const command = name ? commands[name] : undefined;

@@ -19,6 +19,9 @@ export function workspaceLoaders(workspaceId: string | null) {
     mapLoader(async (ids) => (workspaceId ? load(workspaceId, ids) : new Map<string, T>()), empty);
   /** One record per id, null where it is not one of the workspace's. */
   const byId = <T extends { id: string }>(load: WorkspaceLoad<T[]>): DataLoader<string, T | null> =>
-    grouped<T | null>(async (ws, ids) => new Map((await load(ws, ids)).map((row) => [row.id, row])), () => null);
+    grouped<T | null>(
+      async (ws, ids) => new Map((await load(ws, ids)).map((row) => [row.id, row])),
+      () => null,
+    );
   return { grouped, byId };
 }

@@ -93,7 +93,12 @@ export function decodeSeqCursor(raw: string): string | null {
  * Builds a page from up to `first + 1` rows fetched in order: the extra row only says there is more.
  * `count` runs at most once, and only if `totalCount` is read (GraphQL reads it only when selected).
  */
-export function toPage<T extends { id: string }>(rows: T[], first: number, count: () => Promise<number>, cursorOf: (row: T) => Date | string): Page<T> {
+export function toPage<T extends { id: string }>(
+  rows: T[],
+  first: number,
+  count: () => Promise<number>,
+  cursorOf: (row: T) => Date | string,
+): Page<T> {
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => {
     const position = cursorOf(node);
@@ -128,9 +133,17 @@ export async function keysetPage<T extends { id: string }>(
   if (page.after) {
     const values = typeof page.after === "string" ? [page.after] : [page.after.at, page.after.id];
     const names = values.map((_, i) => `keyset${i}`);
-    query.andWhere(`(${columns.join(", ")}) < (${names.map((n) => `:${n}`).join(", ")})`, Object.fromEntries(names.map((n, i) => [n, values[i]])));
+    query.andWhere(
+      `(${columns.join(", ")}) < (${names.map((n) => `:${n}`).join(", ")})`,
+      Object.fromEntries(names.map((n, i) => [n, values[i]])),
+    );
   }
   columns.forEach((column, i) => (i === 0 ? query.orderBy(column, "DESC") : query.addOrderBy(column, "DESC")));
   const rows = await query.limit(page.first + 1).getMany();
-  return toPage(rows, page.first, () => counter.getCount(), (row) => row[key] as Date | string);
+  return toPage(
+    rows,
+    page.first,
+    () => counter.getCount(),
+    (row) => row[key] as Date | string,
+  );
 }

@@ -18,7 +18,12 @@ export const CONSOLE_CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join("; ");
 
-const HEADERS = { "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
+const HEADERS = {
+  "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY,
+  "Cache-Control": "no-cache",
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+};
 
 /**
  * The key console on `GET /console` and its bundled assets under `/console/assets/`, mounted at

@@ -47,10 +47,12 @@ function binaries(): Binaries {
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer().once("error", reject).listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    const server = createServer()
+      .once("error", reject)
+      .listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
   });
 }
 
@@ -112,11 +114,17 @@ export class EmbeddedCluster {
       const port = await freePort();
       const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
       try {
-        await run(pg_ctl, ["start", "-D", this.pgDir, "-w", "-t", "60", "-s", "-l", join(this.pgDir, "postgresql.log"), "-o", settings], { ...this.runAs, cwd: this.pgDir });
+        await run(pg_ctl, ["start", "-D", this.pgDir, "-w", "-t", "60", "-s", "-l", join(this.pgDir, "postgresql.log"), "-o", settings], {
+          ...this.runAs,
+          cwd: this.pgDir,
+        });
         return port;
       } catch (error) {
         // Another process may take the port between our probe and PostgreSQL's bind.
-        if (attempt >= 3) throw new Error(`the embedded PostgreSQL did not start (see ${join(this.pgDir, "postgresql.log")}): ${(error as Error).message.trim()}`);
+        if (attempt >= 3)
+          throw new Error(
+            `the embedded PostgreSQL did not start (see ${join(this.pgDir, "postgresql.log")}): ${(error as Error).message.trim()}`,
+          );
       }
     }
   }

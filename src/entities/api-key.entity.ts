@@ -61,6 +61,10 @@ export class ApiKeyEntity {
   @Column({ name: "last_used_from", type: "varchar", length: 64, nullable: true, insert: false, update: false })
   lastUsedFrom: string | null;
 
-  @OneToMany(() => ApiKeyGrantEntity, (grant) => grant.apiKey, { cascade: ["insert"] })
+  @OneToMany(
+    () => ApiKeyGrantEntity,
+    (grant) => grant.apiKey,
+    { cascade: ["insert"] },
+  )
   grants: ApiKeyGrantEntity[];
 }

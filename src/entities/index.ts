@@ -14,5 +14,19 @@ import { LeadEntity } from "./lead.entity";
 import { SecurityAlertEntity } from "./security-alert.entity";
 
 /** Every entity the DataSource knows; new entities are added here and in a migration. */
-export const entities = [WorkspaceEntity, MemberEntity, MemberSessionEntity, ApiKeyEntity, ApiKeyGrantEntity, AuditEntryEntity,
-  AgentEntity, ContactEntity, LeadEntity, CallEntity, KnowledgeBaseDocumentEntity, KnowledgeBaseDocumentAgentEntity, IntegrationEntity, SecurityAlertEntity];
+export const entities = [
+  WorkspaceEntity,
+  MemberEntity,
+  MemberSessionEntity,
+  ApiKeyEntity,
+  ApiKeyGrantEntity,
+  AuditEntryEntity,
+  AgentEntity,
+  ContactEntity,
+  LeadEntity,
+  CallEntity,
+  KnowledgeBaseDocumentEntity,
+  KnowledgeBaseDocumentAgentEntity,
+  IntegrationEntity,
+  SecurityAlertEntity,
+];

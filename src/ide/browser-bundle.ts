@@ -8,7 +8,12 @@ import { packageRoot } from "./ide-paths";
  * folder the server serves itself, with its `index.html`: the page references nothing outside the
  * server, so it works with no internet access.
  */
-export async function buildBrowserBundle(outDir: string, entryPoints: Record<string, string>, page: string, extra: Pick<BuildOptions, "loader"> = {}): Promise<void> {
+export async function buildBrowserBundle(
+  outDir: string,
+  entryPoints: Record<string, string>,
+  page: string,
+  extra: Pick<BuildOptions, "loader"> = {},
+): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   await build({
     absWorkingDir: packageRoot(),

@@ -16,7 +16,9 @@ export async function buildIde(outDir: string = ideBundleDir()): Promise<void> {
     "graphql.worker": require.resolve("monaco-graphql/esm/graphql.worker.js", { paths: [root] }),
   };
   // Fonts referenced from CSS become files beside the bundle instead of URLs elsewhere.
-  return buildBrowserBundle(outDir, entryPoints, IDE_PAGE, { loader: { ".ttf": "file", ".woff": "file", ".woff2": "file", ".svg": "file", ".png": "file" } });
+  return buildBrowserBundle(outDir, entryPoints, IDE_PAGE, {
+    loader: { ".ttf": "file", ".woff": "file", ".woff2": "file", ".svg": "file", ".png": "file" },
+  });
 }
 
 // Relative asset URLs: the page is served at /graphql, its files under /ide/.

@@ -38,14 +38,24 @@ export function ideRoutes(logger: Logger, bundleDir: string = ideBundleDir()): R
   });
   router.get("/graphql", (req, res, next) => {
     if (!prefersHtml(req)) return next();
-    sendPage(res, { "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", Vary: "Accept" });
+    sendPage(res, {
+      "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY,
+      "Cache-Control": "no-cache",
+      "X-Content-Type-Options": "nosniff",
+      Vary: "Accept",
+    });
   });
   // Fixed file names, so revalidate each load (cheap with ETag) rather than cache for ever.
   router.use(
     "/ide",
     express.static(bundleDir, {
       index: false,
-      setHeaders: (res) => res.set({ "Cache-Control": "no-cache", "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff" }),
+      setHeaders: (res) =>
+        res.set({
+          "Cache-Control": "no-cache",
+          "Content-Security-Policy": IDE_CONTENT_SECURITY_POLICY,
+          "X-Content-Type-Options": "nosniff",
+        }),
     }),
   );
   return router;

@@ -41,7 +41,12 @@ export function readExpiry(errors: FieldErrors, field: string, expiresAt: Date |
  * A key rotated out with a grace period ends when that period does: its expiry may be brought
  * forward but not removed or moved later, or the old secret could be kept alive for good.
  */
-export function checkGraceExpiry(errors: FieldErrors, field: string, key: { rotatedToId: string | null; expiresAt: Date | null }, expiresAt: Date | null | undefined): void {
+export function checkGraceExpiry(
+  errors: FieldErrors,
+  field: string,
+  key: { rotatedToId: string | null; expiresAt: Date | null },
+  expiresAt: Date | null | undefined,
+): void {
   if (expiresAt === undefined || key.rotatedToId === null || key.expiresAt === null) return;
   errors.check(
     expiresAt !== null && expiresAt.getTime() <= key.expiresAt.getTime(),
@@ -86,7 +91,11 @@ export function readReason(errors: FieldErrors, field: string, raw: string | nul
 
 export function readGracePeriod(errors: FieldErrors, field: string, seconds: number | null | undefined): number {
   const value = seconds ?? 0;
-  errors.check(Number.isInteger(value) && value >= 0 && value <= MAX_GRACE_PERIOD_SECONDS, field, `must be from 0 to ${MAX_GRACE_PERIOD_SECONDS} seconds (7 days)`);
+  errors.check(
+    Number.isInteger(value) && value >= 0 && value <= MAX_GRACE_PERIOD_SECONDS,
+    field,
+    `must be from 0 to ${MAX_GRACE_PERIOD_SECONDS} seconds (7 days)`,
+  );
   return value;
 }
 
@@ -96,7 +105,11 @@ export const MAX_RATE_LIMIT_WINDOW_SECONDS = 86_400;
 /** Limit 1–1,000,000 requests, window 1–86,400 s, both whole numbers; null means no limit. */
 export function readRateLimit(errors: FieldErrors, field: string, raw: RateLimitValue | null | undefined): RateLimitValue | null {
   if (raw === null || raw === undefined) return null;
-  errors.check(Number.isInteger(raw.limit) && raw.limit >= 1 && raw.limit <= MAX_RATE_LIMIT, `${field}.limit`, `must be an integer from 1 to ${MAX_RATE_LIMIT}`);
+  errors.check(
+    Number.isInteger(raw.limit) && raw.limit >= 1 && raw.limit <= MAX_RATE_LIMIT,
+    `${field}.limit`,
+    `must be an integer from 1 to ${MAX_RATE_LIMIT}`,
+  );
   errors.check(
     Number.isInteger(raw.windowSeconds) && raw.windowSeconds >= 1 && raw.windowSeconds <= MAX_RATE_LIMIT_WINDOW_SECONDS,
     `${field}.windowSeconds`,
@@ -107,5 +120,7 @@ export function readRateLimit(errors: FieldErrors, field: string, raw: RateLimit
 
 /** The stored pair as a value, or null when the key has no limit. */
 export function rateLimitOf(key: { rateLimitMax: number | null; rateLimitWindowSeconds: number | null }): RateLimitValue | null {
-  return key.rateLimitMax !== null && key.rateLimitWindowSeconds !== null ? { limit: key.rateLimitMax, windowSeconds: key.rateLimitWindowSeconds } : null;
+  return key.rateLimitMax !== null && key.rateLimitWindowSeconds !== null
+    ? { limit: key.rateLimitMax, windowSeconds: key.rateLimitWindowSeconds }
+    : null;
 }

@@ -82,7 +82,14 @@ export class ApiKeyService {
         action: AuditAction.API_KEY_CREATED,
         actorId: actor.memberId,
         targetId: created.apiKey.id,
-        details: { name, prefix: created.apiKey.prefix, expiresAt: expiresAt?.toISOString() ?? null, permissions: describeGrants(grants), rateLimit, allowedCidrs },
+        details: {
+          name,
+          prefix: created.apiKey.prefix,
+          expiresAt: expiresAt?.toISOString() ?? null,
+          permissions: describeGrants(grants),
+          rateLimit,
+          allowedCidrs,
+        },
       });
       return created;
     });
@@ -93,7 +100,10 @@ export class ApiKeyService {
     const now = this.clock.now();
     const name = input.name === undefined || input.name === null ? undefined : readName(errors, "input.name", input.name);
     const expiresAt = input.expiresAt === undefined ? undefined : readExpiry(errors, "input.expiresAt", input.expiresAt, now);
-    const grants = input.permissions === undefined || input.permissions === null ? undefined : readPermissions(errors, "input.permissions", input.permissions);
+    const grants =
+      input.permissions === undefined || input.permissions === null
+        ? undefined
+        : readPermissions(errors, "input.permissions", input.permissions);
     if (input.name === null) errors.add("input.name", "cannot be null: a key always has a name");
     if (input.permissions === null) errors.add("input.permissions", "cannot be null: a key always has at least one grant");
     const rateLimit = input.rateLimit === undefined ? undefined : readRateLimit(errors, "input.rateLimit", input.rateLimit);
@@ -124,15 +134,34 @@ export class ApiKeyService {
         changes.allowedCidrs = { from: key.allowedCidrs, to: allowedCidrs };
         key.allowedCidrs = allowedCidrs;
       }
-      await manager.update(ApiKeyEntity, { id: key.id }, { name: key.name, expiresAt: key.expiresAt, rateLimitMax: key.rateLimitMax, rateLimitWindowSeconds: key.rateLimitWindowSeconds, allowedCidrs: key.allowedCidrs });
+      await manager.update(
+        ApiKeyEntity,
+        { id: key.id },
+        {
+          name: key.name,
+          expiresAt: key.expiresAt,
+          rateLimitMax: key.rateLimitMax,
+          rateLimitWindowSeconds: key.rateLimitWindowSeconds,
+          allowedCidrs: key.allowedCidrs,
+        },
+      );
       if (grants !== undefined && maskOf(grants) !== maskOf(key.grants)) {
         changes.permissions = { from: describeGrants(key.grants), to: describeGrants(grants) };
         await manager.delete(ApiKeyGrantEntity, { apiKeyId: key.id });
-        await manager.insert(ApiKeyGrantEntity, grants.map((g) => ({ ...g, apiKeyId: key.id })));
+        await manager.insert(
+          ApiKeyGrantEntity,
+          grants.map((g) => ({ ...g, apiKeyId: key.id })),
+        );
         key.grants = grants.map((g) => Object.assign(new ApiKeyGrantEntity(), { ...g, apiKeyId: key.id }));
       }
       if (Object.keys(changes).length > 0) {
-        await this.audit.record(manager, { workspaceId: actor.workspaceId, action: AuditAction.API_KEY_UPDATED, actorId: actor.memberId, targetId: key.id, details: { changes } });
+        await this.audit.record(manager, {
+          workspaceId: actor.workspaceId,
+          action: AuditAction.API_KEY_UPDATED,
+          actorId: actor.memberId,
+          targetId: key.id,
+          details: { changes },
+        });
       }
       return key;
     });
@@ -163,7 +192,12 @@ export class ApiKeyService {
     return this.revokeAs({ workspaceId, memberId: null }, id, reason, "leak-report");
   }
 
-  private async revokeAs(actor: { workspaceId: string; memberId: string | null }, id: string, reason?: string | null, via = "operator-cli"): Promise<ApiKeyEntity> {
+  private async revokeAs(
+    actor: { workspaceId: string; memberId: string | null },
+    id: string,
+    reason?: string | null,
+    via = "operator-cli",
+  ): Promise<ApiKeyEntity> {
     const errors = new FieldErrors();
     const why = readReason(errors, "reason", reason);
     errors.throwIfAny();
@@ -201,7 +235,14 @@ export class ApiKeyService {
       refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be rotated`) &&
         refusal.check(old.rotatedToId === null, "id", "the key was already rotated; rotate its replacement instead");
       refusal.throwIfAny();
-      const created = await this.insertKey(manager, actor, { name: old.name, expiresAt: old.expiresAt, grants: old.grants, rateLimit: rateLimitOf(old), allowedCidrs: old.allowedCidrs, rotatedFromId: old.id });
+      const created = await this.insertKey(manager, actor, {
+        name: old.name,
+        expiresAt: old.expiresAt,
+        grants: old.grants,
+        rateLimit: rateLimitOf(old),
+        allowedCidrs: old.allowedCidrs,
+        rotatedFromId: old.id,
+      });
       const change: Partial<ApiKeyEntity> = { rotatedToId: created.apiKey.id };
       if (grace === 0) {
         Object.assign(change, { revokedAt: now, revokedById: actor.memberId, revocationReason: "rotated" });
@@ -215,7 +256,13 @@ export class ApiKeyService {
         action: AuditAction.API_KEY_ROTATED,
         actorId: actor.memberId,
         targetId: old.id,
-        details: { name: old.name, oldPrefix: old.prefix, newKeyId: created.apiKey.id, newPrefix: created.apiKey.prefix, gracePeriodSeconds: grace },
+        details: {
+          name: old.name,
+          oldPrefix: old.prefix,
+          newKeyId: created.apiKey.id,
+          newPrefix: created.apiKey.prefix,
+          gracePeriodSeconds: grace,
+        },
       });
       return created;
     });
@@ -280,7 +327,14 @@ export class ApiKeyService {
   private async insertKey(
     manager: EntityManager,
     actor: MemberPrincipal,
-    data: { name: string; expiresAt: Date | null; grants: readonly GrantRow[]; rateLimit: RateLimitValue | null; allowedCidrs: string[] | null; rotatedFromId: string | null },
+    data: {
+      name: string;
+      expiresAt: Date | null;
+      grants: readonly GrantRow[];
+      rateLimit: RateLimitValue | null;
+      allowedCidrs: string[] | null;
+      rotatedFromId: string | null;
+    },
   ): Promise<CreatedKey> {
     const { secret, prefix, digest } = issueApiKeySecret();
     const key = manager.create(ApiKeyEntity, {
@@ -301,7 +355,9 @@ export class ApiKeyService {
       allowedCidrs: data.allowedCidrs,
     });
     await manager.insert(ApiKeyEntity, key);
-    const grants = data.grants.map((g) => Object.assign(new ApiKeyGrantEntity(), { apiKeyId: key.id, resource: g.resource, read: g.read, write: g.write }));
+    const grants = data.grants.map((g) =>
+      Object.assign(new ApiKeyGrantEntity(), { apiKeyId: key.id, resource: g.resource, read: g.read, write: g.write }),
+    );
     await manager.insert(ApiKeyGrantEntity, grants);
     key.grants = grants;
     return { apiKey: key, secret };

@@ -28,12 +28,16 @@ function parseEntry(entry: string): { block: Block; written: string } | { error:
   const width = address.kind() === "ipv4" ? 32 : 128;
   const prefix = bits === undefined ? width : Number(bits);
   if (prefix > width) return { error: `has a prefix length over ${width}` };
-  const network = address.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(`${host}/${prefix}`) : ipaddr.IPv6.networkAddressFromCIDR(`${host}/${prefix}`);
+  const network =
+    address.kind() === "ipv4"
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${host}/${prefix}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${host}/${prefix}`);
   if (network.toString() !== address.toString()) return { error: `has host bits set (the block is ${network.toString()}/${prefix})` };
   // Entries read back as written; IPv6 in its canonical lower-case form (RFC 5952, which writes
   // an IPv4-mapped address with its IPv4 part dotted).
   const isMapped = address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress();
-  const text = address.kind() === "ipv4" ? host : isMapped ? `::ffff:${unmapped(address).toString()}` : (address as ipaddr.IPv6).toRFC5952String();
+  const text =
+    address.kind() === "ipv4" ? host : isMapped ? `::ffff:${unmapped(address).toString()}` : (address as ipaddr.IPv6).toRFC5952String();
   const written = bits === undefined ? text : `${text}/${prefix}`;
   const mapped = isMapped && prefix >= 96;
   return { block: mapped ? [unmapped(address), prefix - 96] : [address, prefix], written };

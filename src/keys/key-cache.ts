@@ -14,7 +14,11 @@ type Entry = VerifiableKey | typeof UNKNOWN;
 export class KeyCache {
   private readonly cache: LRUCache<string, Entry> | null;
 
-  constructor(private readonly load: (digest: string) => Promise<VerifiableKey | null>, ttlMs: number, max = 50_000) {
+  constructor(
+    private readonly load: (digest: string) => Promise<VerifiableKey | null>,
+    ttlMs: number,
+    max = 50_000,
+  ) {
     this.cache =
       ttlMs > 0
         ? new LRUCache<string, Entry>({

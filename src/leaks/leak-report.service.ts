@@ -27,7 +27,8 @@ interface ReportedKey {
 }
 
 const CONTROL = /[\u0000-\u001f\u007f]/g;
-const text = (value: unknown, max: number): string | null => (typeof value === "string" && value.trim() !== "" ? value.replace(CONTROL, "").trim().slice(0, max) : null);
+const text = (value: unknown, max: number): string | null =>
+  typeof value === "string" && value.trim() !== "" ? value.replace(CONTROL, "").trim().slice(0, max) : null;
 
 /**
  * Leak reports: every reported key that exists is a true positive whatever its status; an ACTIVE
@@ -49,7 +50,10 @@ export class LeakReportService {
     const hashes = entries.map((e) => sha256(e.token));
     const candidates = [...new Set(hashes.filter((_, i) => isWellFormedApiKey(entries[i].token)))];
     const found: ReportedKey[] = candidates.length
-      ? await this.db.query(`SELECT id::text AS id, workspace_id::text AS workspace_id, digest, prefix FROM api_key WHERE digest = ANY($1::bpchar[])`, [candidates])
+      ? await this.db.query(
+          `SELECT id::text AS id, workspace_id::text AS workspace_id, digest, prefix FROM api_key WHERE digest = ANY($1::bpchar[])`,
+          [candidates],
+        )
       : [];
     const byDigest = new Map(found.map((k) => [k.digest.trim(), k]));
     const handled = new Set<string>();
@@ -74,6 +78,10 @@ export class LeakReportService {
       });
     }
     await this.alerts.raise(alerts);
-    return hashes.map((hash) => ({ token_hash: hash, token_type: "grantql_api_key", label: byDigest.has(hash) ? "true_positive" : "false_positive" }));
+    return hashes.map((hash) => ({
+      token_hash: hash,
+      token_type: "grantql_api_key",
+      label: byDigest.has(hash) ? "true_positive" : "false_positive",
+    }));
   }
 }

@@ -24,7 +24,9 @@ export function readLeakReport(body: Buffer): LeakReportEntry[] | null {
     return null;
   }
   if (!Array.isArray(value) || value.length < 1 || value.length > MAX_LEAK_TOKENS) return null;
-  const ok = value.every((e) => typeof e === "object" && e !== null && !Array.isArray(e) && typeof (e as { token?: unknown }).token === "string");
+  const ok = value.every(
+    (e) => typeof e === "object" && e !== null && !Array.isArray(e) && typeof (e as { token?: unknown }).token === "string",
+  );
   return ok ? (value as LeakReportEntry[]) : null;
 }
 
@@ -42,7 +44,8 @@ export function leakRoutes(leaks: LeakReportService, logger: Logger): Router {
     express.raw({ type: () => true, limit: MAX_LEAK_BODY_BYTES }),
     async (req: Request, res: Response) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (!signatureMatches(leaks.secret!, body, req.headers["x-leak-report-signature"])) return fail(res, 401, "Missing or wrong X-Leak-Report-Signature");
+      if (!signatureMatches(leaks.secret!, body, req.headers["x-leak-report-signature"]))
+        return fail(res, 401, "Missing or wrong X-Leak-Report-Signature");
       const entries = readLeakReport(body);
       if (!entries) return fail(res, 400, `Body must be a JSON array of 1 to ${MAX_LEAK_TOKENS} objects, each with a string "token"`);
       try {

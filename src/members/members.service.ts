@@ -115,7 +115,9 @@ export class MembersService {
     errors.throwIfAny();
     const passwordHash = await hashPassword(input.password, this.options.scryptCost);
     return this.uniqueEmail("input.email", () =>
-      this.db.transaction((manager) => this.insertMember(manager, actor.workspaceId, input.email, passwordHash, input.role, actor.memberId)),
+      this.db.transaction((manager) =>
+        this.insertMember(manager, actor.workspaceId, input.email, passwordHash, input.role, actor.memberId),
+      ),
     );
   }
 
@@ -176,16 +178,29 @@ export class MembersService {
 
   /** One statement: the session with its member's role, for verification. */
   async findSession(digest: string): Promise<SessionRecord | null> {
-    const rows: { session_id: string; member_id: string; workspace_id: string; role: MemberRole; expires_at: Date; ended_at: Date | null }[] =
-      await this.db.query(
-        `SELECT s.id AS session_id, m.id AS member_id, m.workspace_id, m.role, s.expires_at, s.ended_at
+    const rows: {
+      session_id: string;
+      member_id: string;
+      workspace_id: string;
+      role: MemberRole;
+      expires_at: Date;
+      ended_at: Date | null;
+    }[] = await this.db.query(
+      `SELECT s.id AS session_id, m.id AS member_id, m.workspace_id, m.role, s.expires_at, s.ended_at
            FROM member_session s JOIN member m ON m.id = s.member_id
           WHERE s.digest = $1`,
-        [digest],
-      );
+      [digest],
+    );
     const row = rows[0];
     if (!row) return null;
-    return { sessionId: row.session_id, memberId: row.member_id, workspaceId: row.workspace_id, role: row.role, expiresAt: row.expires_at, endedAt: row.ended_at };
+    return {
+      sessionId: row.session_id,
+      memberId: row.member_id,
+      workspaceId: row.workspace_id,
+      role: row.role,
+      expiresAt: row.expires_at,
+      endedAt: row.ended_at,
+    };
   }
 
   /** Newest first, keyset-paginated on (createdAt, id) like the keys. */
@@ -211,7 +226,14 @@ export class MembersService {
     actorId: string | null,
   ): Promise<MemberEntity> {
     const member = await manager.save(
-      manager.create(MemberEntity, { workspaceId, email: email.trim(), emailKey: emailKey(email), passwordHash, role, createdAt: this.clock.now() }),
+      manager.create(MemberEntity, {
+        workspaceId,
+        email: email.trim(),
+        emailKey: emailKey(email),
+        passwordHash,
+        role,
+        createdAt: this.clock.now(),
+      }),
     );
     await this.audit.record(manager, {
       workspaceId,
@@ -233,7 +255,10 @@ export class MembersService {
 
   /** Which of these member sessions are still open (not signed out); expiry is checked by the caller. */
   async openSessionsIn(sessionIds: string[]): Promise<Set<string>> {
-    const rows: { id: string }[] = await this.db.query(`SELECT id::text AS id FROM member_session WHERE id = ANY($1::uuid[]) AND ended_at IS NULL`, [sessionIds]);
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id::text AS id FROM member_session WHERE id = ANY($1::uuid[]) AND ended_at IS NULL`,
+      [sessionIds],
+    );
     return new Set(rows.map((r) => r.id));
   }
 

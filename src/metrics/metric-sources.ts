@@ -48,7 +48,9 @@ type RedisState = "disabled" | "ready" | "down";
  * connections reports status "ready", else "down". Prefers a public `redisState()` on the bus.
  */
 export function readRedisState(sources: MetricSources): RedisState {
-  const bus = (sources.usage as { bus?: { distributed?: boolean; redisState?: () => RedisState; clients?: { status?: string }[] } } | undefined)?.bus;
+  const bus = (
+    sources.usage as { bus?: { distributed?: boolean; redisState?: () => RedisState; clients?: { status?: string }[] } } | undefined
+  )?.bus;
   if (!bus) return "disabled";
   if (typeof bus.redisState === "function") return bus.redisState();
   if (!bus.distributed) return "disabled";

@@ -18,7 +18,11 @@ export function metricsHandler(metrics: Metrics): RequestHandler {
  * A second listener that serves only `GET /metrics` (METRICS_PORT), so Prometheus can scrape on
  * an internal port while the public one never exposes operational figures.
  */
-export async function startMetricsServer(metrics: Metrics, port: number, host?: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startMetricsServer(
+  metrics: Metrics,
+  port: number,
+  host?: string,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {

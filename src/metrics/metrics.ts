@@ -6,8 +6,17 @@ export type Transport = "http" | "ws";
 
 /** Error codes become outcome labels as they are; anything else is "error", so labels stay few. */
 const KNOWN_CODES = new Set([
-  "UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT", "NOT_FOUND", "RATE_LIMITED", "GRAPHQL_VALIDATION_FAILED",
-  "GRAPHQL_PARSE_FAILED", "SERVICE_UNAVAILABLE", "BAD_REQUEST", "PERSISTED_QUERY_NOT_FOUND", "INTERNAL_SERVER_ERROR",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "RATE_LIMITED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "GRAPHQL_PARSE_FAILED",
+  "SERVICE_UNAVAILABLE",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "INTERNAL_SERVER_ERROR",
 ]);
 const OPERATION_TYPES = new Set(["query", "mutation", "subscription"]);
 const AUTH_REASONS = new Set(["MISSING", "MALFORMED", "INVALID", "EXPIRED", "REVOKED"]);
@@ -54,7 +63,12 @@ export class Metrics {
       labelNames: ["transport", "reason"],
       registers,
     });
-    this.wsRefused = new Counter({ name: "grantql_websocket_refused_total", help: "WebSocket connections closed at connection_init, by close code", labelNames: ["code"], registers });
+    this.wsRefused = new Counter({
+      name: "grantql_websocket_refused_total",
+      help: "WebSocket connections closed at connection_init, by close code",
+      labelNames: ["code"],
+      registers,
+    });
     this.connections = new Gauge({ name: "grantql_websocket_connections", help: "Open WebSocket connections", registers });
     this.subscriptions = new Gauge({ name: "grantql_subscriptions_active", help: "Running GraphQL subscriptions", registers });
     registerSourceGauges(this.registry, sources);
@@ -106,7 +120,14 @@ function registerSourceGauges(registry: Registry, sources: MetricSources): void 
       this.set({ state: "waiting" }, pool.waitingCount);
     },
   });
-  new Gauge({ name: "grantql_db_pool_max", help: "Most connections the database pool opens (DB_POOL_MAX)", registers, collect() { this.set(sources.poolMax ?? 0); } });
+  new Gauge({
+    name: "grantql_db_pool_max",
+    help: "Most connections the database pool opens (DB_POOL_MAX)",
+    registers,
+    collect() {
+      this.set(sources.poolMax ?? 0);
+    },
+  });
   new Gauge({
     name: "grantql_redis_configured",
     help: "1 when REDIS_URL is set (live events and revocations fan out through Redis), else 0",
@@ -136,9 +157,21 @@ function registerSourceGauges(registry: Registry, sources: MetricSources): void 
   // The recorder keeps these totals itself; mirroring them at scrape time keeps one source of truth.
   const usageCounter = (name: string, help: string, read: (s: Stats) => number) =>
     new Counter({ name, help, registers, collect: fromUsage<Counter>((counter, stats) => counter.inc(Math.max(0, read(stats)))) });
-  usageGauge("grantql_usage_buffer_depth", "Usage events waiting in memory for the next flush (lost if the process crashes)", (s) => s.bufferDepth);
-  usageGauge("grantql_usage_flush_lag_seconds", "Last successful usage flush: from its oldest event being recorded to its commit", (s) => s.lastFlushLagMs / 1000);
+  usageGauge(
+    "grantql_usage_buffer_depth",
+    "Usage events waiting in memory for the next flush (lost if the process crashes)",
+    (s) => s.bufferDepth,
+  );
+  usageGauge(
+    "grantql_usage_flush_lag_seconds",
+    "Last successful usage flush: from its oldest event being recorded to its commit",
+    (s) => s.lastFlushLagMs / 1000,
+  );
   usageCounter("grantql_usage_events_written_total", "Usage events written to the database since start", (s) => s.eventsWritten);
-  usageCounter("grantql_usage_events_dropped_total", "Usage events dropped because the buffer was full, since start", (s) => s.eventsDropped);
+  usageCounter(
+    "grantql_usage_events_dropped_total",
+    "Usage events dropped because the buffer was full, since start",
+    (s) => s.eventsDropped,
+  );
   usageCounter("grantql_usage_flush_failures_total", "Failed usage flushes (retried with backoff) since start", (s) => s.flushFailures);
 }

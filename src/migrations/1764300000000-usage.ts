@@ -24,7 +24,10 @@ export class Usage1764300000000 implements MigrationInterface {
     await q.query(`CREATE INDEX usage_event_key_time_idx ON usage_event (api_key_id, occurred_at DESC)`);
     // Retention deletes the oldest rows first, in bounded batches.
     await q.query(`CREATE INDEX usage_event_time_idx ON usage_event (occurred_at)`);
-    for (const [table, column] of [["usage_minute", "minute"], ["usage_hour", "hour"]]) {
+    for (const [table, column] of [
+      ["usage_minute", "minute"],
+      ["usage_hour", "hour"],
+    ]) {
       await q.query(`
         CREATE TABLE ${table} (
           api_key_id uuid NOT NULL,

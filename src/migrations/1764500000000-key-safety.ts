@@ -11,7 +11,9 @@ export class KeySafety1764500000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE api_key ADD COLUMN allowed_cidrs text[], ADD COLUMN last_used_from varchar(64)`);
-    await q.query(`ALTER TABLE api_key ADD CONSTRAINT api_key_allowed_cidrs_ck CHECK (allowed_cidrs IS NULL OR cardinality(allowed_cidrs) BETWEEN 1 AND 50)`);
+    await q.query(
+      `ALTER TABLE api_key ADD CONSTRAINT api_key_allowed_cidrs_ck CHECK (allowed_cidrs IS NULL OR cardinality(allowed_cidrs) BETWEEN 1 AND 50)`,
+    );
     await q.query(`ALTER TABLE usage_event DROP CONSTRAINT usage_event_outcome_check`);
     await q.query(`
       ALTER TABLE usage_event ADD CONSTRAINT usage_event_outcome_check

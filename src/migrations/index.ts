@@ -6,4 +6,11 @@ import { KeySafety1764500000000 } from "./1764500000000-key-safety";
 import { AuditRetention1764510000000 } from "./1764510000000-audit-retention";
 
 /** Every migration in order. Landed migrations are never edited; a change is a new one. */
-export const migrations = [Foundation1764100000000, Resources1764200000000, Usage1764300000000, RateLimits1764400000000, KeySafety1764500000000, AuditRetention1764510000000];
+export const migrations = [
+  Foundation1764100000000,
+  Resources1764200000000,
+  Usage1764300000000,
+  RateLimits1764400000000,
+  KeySafety1764500000000,
+  AuditRetention1764510000000,
+];

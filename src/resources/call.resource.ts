@@ -31,12 +31,17 @@ export const callResource: ResourceDefinition<CallEntity> = {
   async prepare(tx, workspaceId, next, _current, input, errors) {
     const references: ReferenceCheck[] = [];
     if (input.agentId !== undefined) references.push({ field: "input.agentId", target: AgentEntity, label: "agent", ids: [next.agentId] });
-    if (input.contactId !== undefined) references.push({ field: "input.contactId", target: ContactEntity, label: "contact", ids: [next.contactId] });
+    if (input.contactId !== undefined)
+      references.push({ field: "input.contactId", target: ContactEntity, label: "contact", ids: [next.contactId] });
     if (input.leadId !== undefined) references.push({ field: "input.leadId", target: LeadEntity, label: "lead", ids: [next.leadId] });
     await checkAllReferences(tx, errors, workspaceId, references);
     // Checked on the record as it will be, so an update of one end cannot cross the other.
     if (next.startedAt && next.endedAt && !errors.has("input.endedAt")) {
-      errors.check(next.endedAt >= next.startedAt, input.endedAt !== undefined ? "input.endedAt" : "input.startedAt", "the call cannot end before it starts");
+      errors.check(
+        next.endedAt >= next.startedAt,
+        input.endedAt !== undefined ? "input.endedAt" : "input.startedAt",
+        "the call cannot end before it starts",
+      );
     }
   },
 };

@@ -19,7 +19,9 @@ const isObject = (value: unknown): value is Record<string, Json> => typeof value
 export function maskConfig(config: unknown): unknown {
   if (Array.isArray(config)) return config.map(maskConfig);
   if (!isObject(config)) return config;
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, isSecretKey(key) && value !== null ? SECRET_MASK : maskConfig(value)]));
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [key, isSecretKey(key) && value !== null ? SECRET_MASK : maskConfig(value)]),
+  );
 }
 
 /**
@@ -42,13 +44,21 @@ function resolve(errors: FieldErrors, path: string, value: Json, stored: unknown
     errors.add(path, `must not nest deeper than ${MAX_DEPTH} levels`);
     return null;
   }
-  if (Array.isArray(value)) return value.map((item, i) => resolve(errors, `${path}.${i}`, item, Array.isArray(stored) ? stored[i] : undefined, depth + 1));
+  if (Array.isArray(value))
+    return value.map((item, i) => resolve(errors, `${path}.${i}`, item, Array.isArray(stored) ? stored[i] : undefined, depth + 1));
   if (!isObject(value)) return value;
   const result: Record<string, Json> = {};
   for (const [key, item] of Object.entries(value)) {
     const before: Json | undefined = isObject(stored) ? stored[key] : undefined;
     if (isSecretKey(key) && item === SECRET_MASK) {
-      if (errors.check(before !== undefined && before !== null, `${path}.${key}`, "is the mask of a secret that is not stored; send the secret itself")) result[key] = before as Json;
+      if (
+        errors.check(
+          before !== undefined && before !== null,
+          `${path}.${key}`,
+          "is the mask of a secret that is not stored; send the secret itself",
+        )
+      )
+        result[key] = before as Json;
       continue;
     }
     result[key] = resolve(errors, `${path}.${key}`, item, before, depth + 1);

@@ -23,6 +23,7 @@ export const leadResource: ResourceDefinition<LeadEntity> = {
     nameContains: { kind: "contains", expression: "$.name" },
   },
   async prepare(tx, workspaceId, next, _current, input, errors) {
-    if (input.contactId !== undefined) await checkReferences(tx, errors, "input.contactId", ContactEntity, "contact", workspaceId, [next.contactId]);
+    if (input.contactId !== undefined)
+      await checkReferences(tx, errors, "input.contactId", ContactEntity, "contact", workspaceId, [next.contactId]);
   },
 };

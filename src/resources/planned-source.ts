@@ -14,7 +14,10 @@ export function servePlannedValues(schema: GraphQLSchema, typeNames: ReadonlySet
     if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const resolve: GraphQLFieldResolver<any, unknown> = field.resolve ?? defaultFieldResolver;
-      field.resolve = (source, args, context, info) => (source !== null && typeof source === "object" && source[PLANNED] === true ? source[info.path.key] : resolve(source, args, context, info));
+      field.resolve = (source, args, context, info) =>
+        source !== null && typeof source === "object" && source[PLANNED] === true
+          ? source[info.path.key]
+          : resolve(source, args, context, info);
     }
   }
   return schema;

@@ -66,7 +66,11 @@ export class ReadPath {
         return [`${alias}.workspace_id = $1`, ...filterConditions(alias, rules, filter, () => `$${++n}`)];
       };
       const connection = getNamedType(info.returnType) as GraphQLObjectType;
-      const compiled = compiler.connection(connection, info.fieldNodes, this.catalog.table(type), where, () => ({ first: "$2", at: "$3", id: "$4" }));
+      const compiled = compiler.connection(connection, info.fieldNodes, this.catalog.table(type), where, () => ({
+        first: "$2",
+        at: "$3",
+        id: "$4",
+      }));
       // Only totalCount selected: the page's placeholders are still sent, so they are typed here (always true).
       const typed = compiled.pageRead ? "" : " WHERE ($2::int, $3::timestamptz, $4::uuid) IS NOT NULL";
       return { sql: `SELECT ${compiled.sql} AS r${typed}`, groups: compiler.groups, post: compiled.post };
@@ -81,7 +85,11 @@ export class ReadPath {
     const plan = this.plan(info, "", () => {
       const compiler = new PlanCompiler(info, this.catalog, 3);
       const node = compiler.node(getNamedType(info.returnType) as GraphQLObjectType, info.fieldNodes, "x");
-      return { sql: `SELECT ${node.sql} AS r FROM ${this.catalog.table(type)} x WHERE x.workspace_id = $1 AND x.id = $2`, groups: compiler.groups, post: node.post };
+      return {
+        sql: `SELECT ${node.sql} AS r FROM ${this.catalog.table(type)} x WHERE x.workspace_id = $1 AND x.id = $2`,
+        groups: compiler.groups,
+        post: node.post,
+      };
     });
     return plan ? this.run(plan, [workspaceId, id], info) : NOT_PLANNED;
   }
@@ -93,7 +101,9 @@ export class ReadPath {
       cached = { conditionVariables: conditionVariables(document), plans: new Map() };
       this.cache.set(info.operation, cached);
     }
-    const conditions = cached.conditionVariables.length ? JSON.stringify(cached.conditionVariables.map((v) => info.variableValues[v] ?? null)) : "";
+    const conditions = cached.conditionVariables.length
+      ? JSON.stringify(cached.conditionVariables.map((v) => info.variableValues[v] ?? null))
+      : "";
     const key = `${info.path.key}\u0000${conditions}\u0000${shape}`;
     let plan = cached.plans.get(key);
     if (plan === undefined) {

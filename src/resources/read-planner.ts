@@ -38,13 +38,20 @@ export const NO_CURSOR = ["infinity", "ffffffff-ffff-ffff-ffff-ffffffffffff"] as
 /** The DateTime scalar's output (`Date.prototype.toISOString`), built by PostgreSQL. */
 export const isoText = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /** `encodeCursor` of the row's (createdAt, id): base64url of `["<iso>","<id>"]`, unpadded. */
-const cursorText = (a: string) => `translate(encode(convert_to('["' || ${isoText(`${a}.created_at`)} || '","' || ${a}.id || '"]', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+const cursorText = (a: string) =>
+  `translate(encode(convert_to('["' || ${isoText(`${a}.created_at`)} || '","' || ${a}.id || '"]', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
 const NEWEST_FIRST = (a: string) => `${a}.created_at DESC, ${a}.id DESC`;
 /** json_build_object takes at most 100 arguments: the marker and 49 fields. */
 const MAX_KEYS = 49;
 
-const each = (post: Post): Post => (list: any[]) => list.forEach(post);
-const ifSet = (post: Post): Post => (value) => value !== null && value !== undefined && post(value);
+const each =
+  (post: Post): Post =>
+  (list: any[]) =>
+    list.forEach(post);
+const ifSet =
+  (post: Post): Post =>
+  (value) =>
+    value !== null && value !== undefined && post(value);
 
 /**
  * Compiles one root field's selection into one SQL expression that builds the response in
@@ -109,7 +116,13 @@ export class PlanCompiler {
    * selected. Aggregates take the rows in the subquery's order (newest first), as PostgreSQL
    * feeds an ordered subquery to them.
    */
-  connection(connection: GraphQLObjectType, fieldNodes: readonly FieldNode[], table: string, where: (alias: string) => string[], pagePlaceholders: () => PagePlaceholders): Compiled & { pageRead: boolean } {
+  connection(
+    connection: GraphQLObjectType,
+    fieldNodes: readonly FieldNode[],
+    table: string,
+    where: (alias: string) => string[],
+    pagePlaceholders: () => PagePlaceholders,
+  ): Compiled & { pageRead: boolean } {
     const fields = this.subfields(connection, fieldNodes);
     const pageRead = [...fields.values()].some((nodes) => ["nodes", "edges", "pageInfo"].includes(nodes[0].name.value));
     const page = pageRead ? pagePlaceholders() : { first: "", at: "", id: "" };
@@ -190,14 +203,20 @@ export class PlanCompiler {
     const node = this.node(type, nodes, r);
     const table = this.catalog.table(relation.type);
     if (relation.kind === "one") {
-      return { sql: `(SELECT ${node.sql} FROM ${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.id = ${a}.${relation.column})`, post: node.post && ifSet(node.post) };
+      return {
+        sql: `(SELECT ${node.sql} FROM ${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.id = ${a}.${relation.column})`,
+        post: node.post && ifSet(node.post),
+      };
     }
     const from =
       relation.kind === "children"
         ? `${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.${relation.column} = ${a}.id`
         : `knowledge_base_document_agent l${r} JOIN ${table} ${r} ON ${r}.workspace_id = l${r}.workspace_id AND ${r}.id = l${r}.${relation.theirs}
            WHERE l${r}.workspace_id = $1 AND l${r}.${relation.mine} = ${a}.id`;
-    return { sql: `coalesce((SELECT json_agg(${node.sql} ORDER BY ${NEWEST_FIRST(r)}) FROM ${from}), '[]'::json)`, post: node.post && each(node.post) };
+    return {
+      sql: `coalesce((SELECT json_agg(${node.sql} ORDER BY ${NEWEST_FIRST(r)}) FROM ${from}), '[]'::json)`,
+      post: node.post && each(node.post),
+    };
   }
 
   private column(type: string, field: string, a: string): string {

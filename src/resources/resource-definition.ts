@@ -47,7 +47,14 @@ export interface ResourceDefinition<E extends ResourceRecord> {
    * (`next`) and as it was (`current`, null on create): checks references and cross-field rules
    * into `errors`, may complete `next` (e.g. keep masked secrets). Must not write.
    */
-  prepare?(tx: EntityManager, workspaceId: string, next: E, current: E | null, input: Record<string, unknown>, errors: FieldErrors): Promise<void>;
+  prepare?(
+    tx: EntityManager,
+    workspaceId: string,
+    next: E,
+    current: E | null,
+    input: Record<string, unknown>,
+    errors: FieldErrors,
+  ): Promise<void>;
   /** Runs after the row was written, in the same transaction: link tables. */
   afterWrite?(tx: EntityManager, workspaceId: string, record: E, input: Record<string, unknown>, created: boolean): Promise<void>;
 }

@@ -50,7 +50,8 @@ export function filterConditions(
         conditions.push(isUuid(value) ? `${alias}.${rule.column} = ${bind(value)}` : "false");
         break;
       case "contains":
-        if (typeof value === "string" && value.trim() !== "") conditions.push(`${rule.expression.replace(/\$/g, alias)} ILIKE ${bind(likePattern(value.trim()))}`);
+        if (typeof value === "string" && value.trim() !== "")
+          conditions.push(`${rule.expression.replace(/\$/g, alias)} ILIKE ${bind(likePattern(value.trim()))}`);
         break;
       case "sql":
         conditions.push(rule.id && !isUuid(value) ? "false" : rule.build(alias, bind(value)));

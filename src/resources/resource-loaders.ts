@@ -33,9 +33,18 @@ export function createResourceLoaders(resources: ResourceServices, workspaceId: 
     agent: byId((ws, ids) => resources.agents.byIds(ws, ids)),
     contact: byId((ws, ids) => resources.contacts.byIds(ws, ids)),
     lead: byId((ws, ids) => resources.leads.byIds(ws, ids)),
-    documentsOfAgent: grouped((ws, ids) => resources.relations.documentsOfAgents(ws, ids), () => []),
-    agentsOfDocument: grouped((ws, ids) => resources.relations.agentsOfDocuments(ws, ids), () => []),
-    leadsOfContact: grouped((ws, ids) => resources.relations.leadsOfContacts(ws, ids), () => []),
+    documentsOfAgent: grouped(
+      (ws, ids) => resources.relations.documentsOfAgents(ws, ids),
+      () => [],
+    ),
+    agentsOfDocument: grouped(
+      (ws, ids) => resources.relations.agentsOfDocuments(ws, ids),
+      () => [],
+    ),
+    leadsOfContact: grouped(
+      (ws, ids) => resources.relations.leadsOfContacts(ws, ids),
+      () => [],
+    ),
     callsOf(parent, page) {
       const key = `${parent}|${page.first}|${page.after ? encodeCursor(page.after) : ""}`;
       let loader = callLoaders.get(key);

@@ -24,15 +24,33 @@ export class ResourceRelations {
   /** Documents linked to each agent, newest first. Two statements: the links, then the documents. */
   async documentsOfAgents(workspaceId: string, agentIds: readonly string[]): Promise<Map<string, KnowledgeBaseDocumentEntity[]>> {
     const links = await this.links(workspaceId, "agentId", agentIds);
-    const documents = await this.rowsByIds(KnowledgeBaseDocumentEntity, workspaceId, links.map((l) => l.documentId));
-    return group(agentIds, links, (l) => l.agentId, (l) => documents.get(l.documentId));
+    const documents = await this.rowsByIds(
+      KnowledgeBaseDocumentEntity,
+      workspaceId,
+      links.map((l) => l.documentId),
+    );
+    return group(
+      agentIds,
+      links,
+      (l) => l.agentId,
+      (l) => documents.get(l.documentId),
+    );
   }
 
   /** Agents each document is linked to, newest first. */
   async agentsOfDocuments(workspaceId: string, documentIds: readonly string[]): Promise<Map<string, AgentEntity[]>> {
     const links = await this.links(workspaceId, "documentId", documentIds);
-    const agents = await this.rowsByIds(AgentEntity, workspaceId, links.map((l) => l.agentId));
-    return group(documentIds, links, (l) => l.documentId, (l) => agents.get(l.agentId));
+    const agents = await this.rowsByIds(
+      AgentEntity,
+      workspaceId,
+      links.map((l) => l.agentId),
+    );
+    return group(
+      documentIds,
+      links,
+      (l) => l.documentId,
+      (l) => agents.get(l.agentId),
+    );
   }
 
   /** Leads of each contact, newest first, in one statement. */
@@ -44,7 +62,12 @@ export class ResourceRelations {
       .orderBy("ld.created_at", "DESC")
       .addOrderBy("ld.id", "DESC")
       .getMany();
-    return group(contactIds, leads, (l) => l.contactId as string, (l) => l);
+    return group(
+      contactIds,
+      leads,
+      (l) => l.contactId as string,
+      (l) => l,
+    );
   }
 
   /**
@@ -53,7 +76,12 @@ export class ResourceRelations {
    * `LIMIT`, then the calls. The totals are counted, for all parents at once, only if some
    * `totalCount` is read.
    */
-  async callPages(workspaceId: string, parent: CallParent, parentIds: readonly string[], page: PageArgs): Promise<Map<string, Page<CallEntity>>> {
+  async callPages(
+    workspaceId: string,
+    parent: CallParent,
+    parentIds: readonly string[],
+    page: PageArgs,
+  ): Promise<Map<string, Page<CallEntity>>> {
     const ids = [...new Set(parentIds)];
     const ranked: { id: string }[] = await this.db.query(
       `SELECT c.id FROM unnest($2::uuid[]) AS p(id) CROSS JOIN LATERAL (
@@ -61,17 +89,39 @@ export class ResourceRelations {
          ORDER BY created_at DESC, id DESC LIMIT $3) c`,
       [workspaceId, ids, page.first + 1, page.after?.at ?? NO_CURSOR[0], page.after?.id ?? NO_CURSOR[1]],
     );
-    const calls = await this.rowsByIds(CallEntity, workspaceId, ranked.map((r) => r.id));
+    const calls = await this.rowsByIds(
+      CallEntity,
+      workspaceId,
+      ranked.map((r) => r.id),
+    );
     let totals: Promise<Map<string, number>> | undefined;
     const count = async (id: string) => {
       totals ??= this.db
-        .query(`SELECT ${parent} AS parent, count(*)::int AS count FROM call WHERE workspace_id = $1 AND ${parent} = ANY($2::uuid[]) GROUP BY ${parent}`, [workspaceId, ids])
+        .query(
+          `SELECT ${parent} AS parent, count(*)::int AS count FROM call WHERE workspace_id = $1 AND ${parent} = ANY($2::uuid[]) GROUP BY ${parent}`,
+          [workspaceId, ids],
+        )
         .then((rows: { parent: string; count: number }[]) => new Map(rows.map((c) => [c.parent, c.count])));
       return (await totals).get(id) ?? 0;
     };
     const key = { agent_id: "agentId", contact_id: "contactId", lead_id: "leadId" } as const;
-    const byParent = group(parentIds, [...calls.values()], (c) => c[key[parent]] as string, (c) => c);
-    return new Map(parentIds.map((id) => [id, toPage((byParent.get(id) ?? []).sort(newestFirst), page.first, () => count(id), (c) => c.createdAt)]));
+    const byParent = group(
+      parentIds,
+      [...calls.values()],
+      (c) => c[key[parent]] as string,
+      (c) => c,
+    );
+    return new Map(
+      parentIds.map((id) => [
+        id,
+        toPage(
+          (byParent.get(id) ?? []).sort(newestFirst),
+          page.first,
+          () => count(id),
+          (c) => c.createdAt,
+        ),
+      ]),
+    );
   }
 
   private links(workspaceId: string, by: "agentId" | "documentId", ids: readonly string[]): Promise<KnowledgeBaseDocumentAgentEntity[]> {

@@ -10,7 +10,10 @@ import { atMost, EMAIL, Follows, longText, Rule, searchText, shortText } from ".
  */
 type PropertyRule = (target: object, property: string) => void;
 
-const compose = (...rules: PropertyRule[]): PropertyRule => (target, property) => rules.forEach((rule) => rule(target, property));
+const compose =
+  (...rules: PropertyRule[]): PropertyRule =>
+  (target, property) =>
+    rules.forEach((rule) => rule(target, property));
 
 /** Absent or null passes; a given string must follow every rule, in order. */
 const optional = (rules: readonly Rule[], ...more: PropertyRule[]): PropertyRule => compose(IsOptional(), ...rules.map(Follows), ...more);
@@ -30,9 +33,15 @@ export const PhoneNumber = (): PropertyRule =>
   compose(IsOptional(), Matches(E164, { message: "must be an E.164 phone number such as +14155550123" }));
 
 export const Score = (): PropertyRule =>
-  compose(IsOptional(), IsInt({ message: "must be an integer" }), Min(0, { message: "must be from 0 to 100" }), Max(100, { message: "must be from 0 to 100" }));
+  compose(
+    IsOptional(),
+    IsInt({ message: "must be an integer" }),
+    Min(0, { message: "must be from 0 to 100" }),
+    Max(100, { message: "must be from 0 to 100" }),
+  );
 
-export const LanguageTag = (): PropertyRule => optional([atMost(35)], Matches(LANGUAGE_TAG, { message: "must be a language tag such as en-US" }));
+export const LanguageTag = (): PropertyRule =>
+  optional([atMost(35)], Matches(LANGUAGE_TAG, { message: "must be a language tag such as en-US" }));
 
 export const WebUrl = (): PropertyRule =>
   optional([atMost(2048)], IsUrl({ protocols: ["http", "https"], require_protocol: true }, { message: "must be an http or https URL" }));

@@ -55,7 +55,10 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
   /** The list through TypeORM, the path for whatever the read planner does not plan. */
   async listChecked(workspaceId: string, { page, filter }: CheckedListArgs): Promise<Page<E>> {
     const { alias, filters } = this.definition;
-    const query = this.db.getRepository(this.definition.entity).createQueryBuilder(alias).where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
+    const query = this.db
+      .getRepository(this.definition.entity)
+      .createQueryBuilder(alias)
+      .where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
     applyFilters(query, alias, filters, filter);
     return keysetPage(query, page, "createdAt");
   }
@@ -63,7 +66,11 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
   /** Null when the id is not one of this workspace's records, or not an id at all. */
   async get(workspaceId: string, id: string): Promise<E | null> {
     if (!isUuid(id)) return null;
-    return this.db.getRepository(this.definition.entity).createQueryBuilder(this.definition.alias).where(this.byId(), { workspaceId, id }).getOne();
+    return this.db
+      .getRepository(this.definition.entity)
+      .createQueryBuilder(this.definition.alias)
+      .where(this.byId(), { workspaceId, id })
+      .getOne();
   }
 
   /** Many records in one statement, for the per-request loaders. */
@@ -122,7 +129,12 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
   /** The row, locked until the transaction ends; NOT_FOUND when it is not in this workspace. */
   private async lock(tx: EntityManager, workspaceId: string, id: string): Promise<E> {
     if (!isUuid(id)) throw notFound(this.definition.label);
-    const row = await tx.getRepository(this.definition.entity).createQueryBuilder(this.definition.alias).where(this.byId(), { workspaceId, id }).setLock("pessimistic_write").getOne();
+    const row = await tx
+      .getRepository(this.definition.entity)
+      .createQueryBuilder(this.definition.alias)
+      .where(this.byId(), { workspaceId, id })
+      .setLock("pessimistic_write")
+      .getOne();
     if (!row) throw notFound(this.definition.label);
     return row;
   }

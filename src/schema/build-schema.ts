@@ -18,7 +18,17 @@ import { servePlannedValues } from "../resources/planned-source";
 import { PLANNED_TYPE_NAMES } from "../resources/read-catalog";
 
 // biome-ignore lint/complexity/noBannedTypes: type-graphql's buildSchema takes resolver classes as NonEmptyArray<Function>
-export const resolvers: NonEmptyArray<Function> = [ViewerResolver, MemberResolver, ApiKeyResolver, AuditResolver, ...resourceResolvers, UsageSeriesResolver, UsageStreamResolver, UsageEventLogResolver, SecurityAlertResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  ViewerResolver,
+  MemberResolver,
+  ApiKeyResolver,
+  AuditResolver,
+  ...resourceResolvers,
+  UsageSeriesResolver,
+  UsageStreamResolver,
+  UsageEventLogResolver,
+  SecurityAlertResolver,
+];
 
 /**
  * The executable schema, with the access directives declared so that their applications are

@@ -74,7 +74,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   const metrics = new Metrics({ db: services.db, usage: services.usage, poolMax: config.dbPoolMax });
   metrics.watch(wsServer);
   const pipeline = createPipeline(options, metrics, (error) => formatThrown(formatError, error));
-  const ws = attachWebSocket(wsServer, { schema, services, pipeline, logger, limits, trustProxy, development, observer: webSocketObserver(metrics) });
+  const ws = attachWebSocket(wsServer, {
+    schema,
+    services,
+    pipeline,
+    logger,
+    limits,
+    trustProxy,
+    development,
+    observer: webSocketObserver(metrics),
+  });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -94,7 +103,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await ws.dispose();
+            },
+          };
+        },
+      },
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       httpSubscriptionGuardPlugin(),
@@ -111,7 +128,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     // A usage buffer near its bound means the database cannot keep up: take this instance out of rotation.
     const usage = services.usage.recorder.overloaded() ? "overloaded" : "ok";
     const ready = database && usage === "ok";
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", database: database ? "up" : "down", usage, usageBufferDepth: services.usage.recorder.stats().bufferDepth });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? "ready" : "unavailable",
+      database: database ? "up" : "down",
+      usage,
+      usageBufferDepth: services.usage.recorder.stats().bufferDepth,
+    });
   });
   if (config.metricsPublic) app.get("/metrics", metricsHandler(metrics));
   app.use(leakRoutes(services.leaks, logger));
@@ -177,7 +199,13 @@ function bodyErrorHandler(logger: Logger) {
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) logger.error({ err: error }, "unhandled error in the HTTP layer");
     const message =
-      status === 413 ? "Request body is larger than 1 MiB" : status === 400 ? `Request body is not valid JSON` : status === 500 ? "Internal server error" : error.message ?? "Bad request";
+      status === 413
+        ? "Request body is larger than 1 MiB"
+        : status === 400
+          ? `Request body is not valid JSON`
+          : status === 500
+            ? "Internal server error"
+            : (error.message ?? "Bad request");
     const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   };

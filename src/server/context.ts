@@ -20,8 +20,14 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
       const rows = await services.apiKeys.grantsOf(keyIds);
       return keyIds.map((id) => rows.filter((g) => g.apiKeyId === id));
     }),
-    usage: mapLoader((keyIds) => services.usage.countsFor(keyIds), () => ({ last24h: 0, last7d: 0, last30d: 0 })),
-    lastUsedAt: mapLoader<Date | null>((keyIds) => services.usage.lastUsedFor(keyIds), () => null),
+    usage: mapLoader(
+      (keyIds) => services.usage.countsFor(keyIds),
+      () => ({ last24h: 0, last7d: 0, last30d: 0 }),
+    ),
+    lastUsedAt: mapLoader<Date | null>(
+      (keyIds) => services.usage.lastUsedFor(keyIds),
+      () => null,
+    ),
   };
 }
 

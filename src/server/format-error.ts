@@ -17,9 +17,12 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   // graphql-js wraps a value that is not an Error of its own realm (as happens under jest's VM) in
   // NonErrorThrown; a driver may chain the socket error as `cause`; a GraphQLError keeps it as
   // `originalError`. Look through all three.
-  for (const inner of [e.thrownValue, e.cause, e.originalError]) if (inner !== undefined && inner !== e && isDatabaseUnavailable(inner, depth + 1)) return true;
+  for (const inner of [e.thrownValue, e.cause, e.originalError])
+    if (inner !== undefined && inner !== e && isDatabaseUnavailable(inner, depth + 1)) return true;
   if (typeof e.code === "string" && (CONNECTION_FAILURES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(e.message ?? "");
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    e.message ?? "",
+  );
 }
 
 /** A thrown value as a GraphQLError, so a transport can send it (the formatter decides what the client sees). */
@@ -53,7 +56,11 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean): 
     const code = formatted.extensions?.code as string | undefined;
     const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
     if (isDatabaseUnavailable(original)) {
-      return { message: "The service is temporarily unavailable; try again shortly", path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      return {
+        message: "The service is temporarily unavailable; try again shortly",
+        path: formatted.path,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      };
     }
     if (!code || code === ErrorCode.INTERNAL_SERVER_ERROR) {
       // An error this formatter already masked (refused while its context was built) is logged once.

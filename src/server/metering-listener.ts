@@ -55,7 +55,10 @@ export function guessOperationType(query: string | undefined): string {
 export function requestOperation(req: { body?: unknown; url?: string }): { query?: string; operationName?: string } {
   const body = req.body as { query?: unknown; operationName?: unknown } | undefined;
   if (body && typeof body === "object") {
-    return { query: typeof body.query === "string" ? body.query : undefined, operationName: typeof body.operationName === "string" ? body.operationName : undefined };
+    return {
+      query: typeof body.query === "string" ? body.query : undefined,
+      operationName: typeof body.operationName === "string" ? body.operationName : undefined,
+    };
   }
   const params = new URL(req.url ?? "/", "http://localhost").searchParams;
   return { query: params.get("query") ?? undefined, operationName: params.get("operationName") ?? undefined };

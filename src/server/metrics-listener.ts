@@ -9,7 +9,12 @@ import { outcomeLabel } from "../metrics/metrics";
 export function metricsListener(metrics: Metrics): OutcomeListener {
   return (request) => {
     const { outcome } = request;
-    metrics.requestFinished(request.transport, request.operation?.type ?? request.raw.operationType, outcomeLabel(outcome.codes[0]), request.durationMs / 1000);
+    metrics.requestFinished(
+      request.transport,
+      request.operation?.type ?? request.raw.operationType,
+      outcomeLabel(outcome.codes[0]),
+      request.durationMs / 1000,
+    );
     if (outcome.authFailure !== undefined) metrics.authFailed(request.transport, outcome.authFailure);
   };
 }

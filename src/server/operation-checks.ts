@@ -22,9 +22,18 @@ function inputRefusal(fields: FieldError[]): GraphQLError {
  * one is BAD_USER_INPUT naming it), its cost with those values fits, and the principal may run it. Throws the refusal; returns the analysis that metering reads.
  */
 export class OperationChecks {
-  constructor(private readonly schema: GraphQLSchema, private readonly analyzer: OperationAnalyzer, private readonly authorize: Authorize) {}
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly analyzer: OperationAnalyzer,
+    private readonly authorize: Authorize,
+  ) {}
 
-  check(principal: Principal | null, document: DocumentNode, operation: OperationDefinitionNode, raw: Record<string, unknown> | null | undefined): OperationAnalysis {
+  check(
+    principal: Principal | null,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    raw: Record<string, unknown> | null | undefined,
+  ): OperationAnalysis {
     // First: the scan walks without recursion, so a hostile nesting is refused before anything recurses into it.
     const unsafe = unsafeTextFields(document, operation, raw ?? {});
     if (unsafe.length > 0) throw inputRefusal(unsafe);
@@ -43,15 +52,22 @@ export class OperationChecks {
   }
 
   /** The values execution will run with, or the refusal of a value of the wrong type (never left for execution). */
-  private coerce(document: DocumentNode, operation: OperationDefinitionNode, raw: Record<string, unknown>): Record<string, unknown> | GraphQLError {
+  private coerce(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    raw: Record<string, unknown>,
+  ): Record<string, unknown> | GraphQLError {
     const result = getVariableValues(this.schema, operation.variableDefinitions ?? [], raw, { maxErrors: 25 });
     if (result.errors) {
-      return inputRefusal(result.errors.map((e) => fieldsOfVariableError(e.message)?.[0] ?? { field: variableNamed(e.message), message: e.message }));
+      return inputRefusal(
+        result.errors.map((e) => fieldsOfVariableError(e.message)?.[0] ?? { field: variableNamed(e.message), message: e.message }),
+      );
     }
     const declared = new Set((operation.variableDefinitions ?? []).map((d) => d.variable.name.value));
     // `$v: Boolean = true` admits an explicit null, which `@skip(if:)`/`@include(if:)` cannot take.
     const nulls = conditionVariables(document).filter((name) => declared.has(name) && result.coerced[name] === null);
-    if (nulls.length > 0) return inputRefusal(nulls.map((field) => ({ field, message: "must be true or false: it decides @skip/@include" })));
+    if (nulls.length > 0)
+      return inputRefusal(nulls.map((field) => ({ field, message: "must be true or false: it decides @skip/@include" })));
     return result.coerced;
   }
 }

@@ -31,5 +31,7 @@ export function requestLogListener(logger: Logger): OutcomeListener {
 /** Who called, as logs may show it: member id, or key id and prefix. Never a token. */
 export function describePrincipal(p: Principal | null | undefined) {
   if (!p) return null;
-  return p.kind === "MEMBER" ? { kind: p.kind, memberId: p.memberId, role: p.role } : { kind: p.kind, apiKeyId: p.apiKeyId, prefix: p.prefix };
+  return p.kind === "MEMBER"
+    ? { kind: p.kind, memberId: p.memberId, role: p.role }
+    : { kind: p.kind, apiKeyId: p.apiKeyId, prefix: p.prefix };
 }

@@ -16,7 +16,15 @@ export interface RequestOutcome {
   authFailure?: string;
 }
 
-const INVALID_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT", "BAD_REQUEST", "OPERATION_RESOLUTION_FAILURE", "PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_NOT_SUPPORTED"]);
+const INVALID_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
 // Answers to a correct request (an id that is not there) are not faults.
 const ALLOWED_CODES = new Set(["NOT_FOUND"]);
 
@@ -67,7 +75,10 @@ export function requestOutcome(errors: readonly GraphQLFormattedError[] | undefi
     status: statusOf(codes, answeredStatus),
     codes,
     code: first === undefined ? "OK" : first === ErrorCode.INTERNAL_SERVER_ERROR ? "ERROR" : first,
-    usage: usageOf(codes, (errors ?? []).map((e) => e.extensions?.reason)),
+    usage: usageOf(
+      codes,
+      (errors ?? []).map((e) => e.extensions?.reason),
+    ),
     ...(reason !== undefined ? { authFailure: String(reason) } : {}),
   };
 }

@@ -92,7 +92,12 @@ export class RequestPipeline {
   }
 
   /** The checks before execution; the analysis stays on the request for metering. Throws the refusal. */
-  checkOperation(request: RequestState, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): OperationAnalysis {
+  checkOperation(
+    request: RequestState,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown> | null | undefined,
+  ): OperationAnalysis {
     request.operation = { type: operation.operation, name: operation.name?.value ?? null };
     request.analysis = this.checks.check(request.principal, document, operation, variables);
     return request.analysis;

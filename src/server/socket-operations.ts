@@ -1,5 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { DocumentNode, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, getOperationAST, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, parse, specifiedRules, validate } from "graphql";
+import {
+  DocumentNode,
+  execute,
+  ExecutionArgs,
+  ExecutionResult,
+  FormattedExecutionResult,
+  getOperationAST,
+  GraphQLError,
+  GraphQLFormattedError,
+  GraphQLSchema,
+  OperationDefinitionNode,
+  parse,
+  specifiedRules,
+  validate,
+} from "graphql";
 import type { SubscribePayload } from "graphql-ws";
 import { LRUCache } from "lru-cache";
 import type { WebSocket } from "ws";
@@ -36,7 +50,13 @@ export class SocketOperations {
   // Each list of errors goes through the formatter once (it logs internal errors).
   private readonly formatted = new WeakMap<readonly GraphQLError[], GraphQLFormattedError[]>();
 
-  constructor(private readonly schema: GraphQLSchema, private readonly services: Services, private readonly pipeline: RequestPipeline, private readonly limits: QueryLimits, private readonly development: boolean) {
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly services: Services,
+    private readonly pipeline: RequestPipeline,
+    private readonly limits: QueryLimits,
+    private readonly development: boolean,
+  ) {
     this.rules = [...specifiedRules, ...limits.validationRules];
   }
 
@@ -45,21 +65,32 @@ export class SocketOperations {
 
   /** graphql-ws `onSubscribe`: the arguments to run, or the refusal to send as an `error` message. */
   async subscribe(socket: SocketState, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    const request = this.pipeline.start("ws", { requestId: randomUUID(), ip: socket.ip }, { query: payload.query, operationName: payload.operationName ?? undefined });
+    const request = this.pipeline.start(
+      "ws",
+      { requestId: randomUUID(), ip: socket.ip },
+      { query: payload.query, operationName: payload.operationName ?? undefined },
+    );
     (socket.requests ??= new Map()).set(id, request);
     try {
       // Authenticated again at each operation: the session may have ended since the socket opened.
       await this.pipeline.admit(request, socket.authorization);
     } catch (error) {
       const refusal = asGraphQLError(error);
-      if (refusal.extensions?.code === ErrorCode.UNAUTHENTICATED) socket.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${String(refusal.extensions.reason)}`);
+      if (refusal.extensions?.code === ErrorCode.UNAUTHENTICATED)
+        socket.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${String(refusal.extensions.reason)}`);
       return [refusal];
     }
     try {
       const source = this.operation(payload);
       if (Array.isArray(source)) return source;
       this.pipeline.checkOperation(request, source.document, source.operation, payload.variables);
-      const args = { schema: this.schema, document: source.document, operationName: payload.operationName, variableValues: payload.variables, contextValue: buildContext(request, this.services) };
+      const args = {
+        schema: this.schema,
+        document: source.document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: buildContext(request, this.services),
+      };
       if (source.operation.operation === "subscription") return args;
       const result = await execute(args);
       if (result.errors && statusOf(result.errors, this.formatOnce(result.errors), 200) >= 400) return result.errors;
@@ -121,7 +152,8 @@ export class SocketOperations {
       this.documents.set(payload.query, document);
     }
     const operation = getOperationAST(document, payload.operationName);
-    if (!operation) return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+    if (!operation)
+      return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
     return { document, operation };
   }
 }

@@ -102,7 +102,10 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
 function closeFor(error: GraphQLFormattedError): [number, string] {
   switch (error.extensions?.code) {
     case ErrorCode.UNAUTHENTICATED:
-      return [WS_UNAUTHORIZED, error.extensions?.reason === "MISSING" ? "Unauthorized: missing token" : `Unauthorized: ${String(error.extensions?.reason)}`];
+      return [
+        WS_UNAUTHORIZED,
+        error.extensions?.reason === "MISSING" ? "Unauthorized: missing token" : `Unauthorized: ${String(error.extensions?.reason)}`,
+      ];
     case ErrorCode.FORBIDDEN:
       return [WS_FORBIDDEN, "Forbidden: API keys cannot subscribe"];
     case ErrorCode.SERVICE_UNAVAILABLE:

@@ -78,7 +78,13 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly redis: Redis;
   private readonly outage: RedisOrLocal;
 
-  constructor(url: string, private readonly clock: Clock, private readonly fallback: RateLimiter, logger: Logger, keyPrefix = "") {
+  constructor(
+    url: string,
+    private readonly clock: Clock,
+    private readonly fallback: RateLimiter,
+    logger: Logger,
+    keyPrefix = "",
+  ) {
     // Not waiting for the first connection: until it is up, requests are counted in this process.
     ({ redis: this.redis } = counterClient(url, keyPrefix));
     this.outage = new RedisOrLocal("rate limits are", logger);
@@ -90,11 +96,19 @@ export class RedisRateLimiter implements RateLimiter {
     const now = this.clock.now().getTime();
     const length = limit.windowSeconds * 1000;
     const start = now - (now % length);
-    return this.outage.attempt(async () => {
-      const slot = `grantql:rl:${keyId}:${limit.limit}:${limit.windowSeconds}:${start}`;
-      const count = Number(await (this.redis as unknown as { grantqlConsume(key: string, ttlMs: number): Promise<number> }).grantqlConsume(slot, length + 1000));
-      return decide(count, limit, start + length - now);
-    }, () => this.fallback.consume(keyId, limit));
+    return this.outage.attempt(
+      async () => {
+        const slot = `grantql:rl:${keyId}:${limit.limit}:${limit.windowSeconds}:${start}`;
+        const count = Number(
+          await (this.redis as unknown as { grantqlConsume(key: string, ttlMs: number): Promise<number> }).grantqlConsume(
+            slot,
+            length + 1000,
+          ),
+        );
+        return decide(count, limit, start + length - now);
+      },
+      () => this.fallback.consume(keyId, limit),
+    );
   }
 
   async close(): Promise<void> {

@@ -33,7 +33,11 @@ export function counterClient(url: string, keyPrefix: string): { redis: Redis; r
 export class RedisOrLocal {
   private degraded = false;
 
-  constructor(private readonly counting: string, private readonly logger: Logger, private readonly ready?: Promise<void>) {}
+  constructor(
+    private readonly counting: string,
+    private readonly logger: Logger,
+    private readonly ready?: Promise<void>,
+  ) {}
 
   async attempt<T>(work: () => Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
     if (this.ready) await this.ready;

@@ -55,7 +55,13 @@ export class RedisFailureStore implements FailureStore {
   private readonly fallback: MemoryFailureStore;
   private readonly outage: RedisOrLocal;
 
-  constructor(url: string, private readonly windowMs: number, private readonly lockMs: number, logger: Logger, keyPrefix = "") {
+  constructor(
+    url: string,
+    private readonly windowMs: number,
+    private readonly lockMs: number,
+    logger: Logger,
+    keyPrefix = "",
+  ) {
     const { redis, ready } = counterClient(url, keyPrefix);
     this.redis = redis;
     this.outage = new RedisOrLocal("sign-in throttling is", logger, ready);
@@ -66,20 +72,29 @@ export class RedisFailureStore implements FailureStore {
   }
 
   reserve(slots: readonly Slot[], now: number): Promise<number> {
-    return this.outage.attempt(async () => {
-      const keys = slots.map((slot) => this.slot(slot.key));
-      const limits = slots.flatMap((slot) => [slot.limits.slowdownAfter, slot.limits.lockAfter]);
-      // Without numberOfKeys, ioredis takes the key count as the first argument.
-      return Number(await this.scripts.grantqlSignInReserve(keys.length, ...keys, now, this.windowMs, this.lockMs, ...limits));
-    }, () => this.fallback.reserve(slots, now));
+    return this.outage.attempt(
+      async () => {
+        const keys = slots.map((slot) => this.slot(slot.key));
+        const limits = slots.flatMap((slot) => [slot.limits.slowdownAfter, slot.limits.lockAfter]);
+        // Without numberOfKeys, ioredis takes the key count as the first argument.
+        return Number(await this.scripts.grantqlSignInReserve(keys.length, ...keys, now, this.windowMs, this.lockMs, ...limits));
+      },
+      () => this.fallback.reserve(slots, now),
+    );
   }
 
   release(key: string): Promise<void> {
-    return this.outage.attempt(async () => void (await this.scripts.grantqlSignInRelease(this.slot(key))), () => this.fallback.release(key));
+    return this.outage.attempt(
+      async () => void (await this.scripts.grantqlSignInRelease(this.slot(key))),
+      () => this.fallback.release(key),
+    );
   }
 
   delete(key: string): Promise<void> {
-    return this.outage.attempt(async () => void (await this.redis.del(this.slot(key))), () => this.fallback.delete(key));
+    return this.outage.attempt(
+      async () => void (await this.redis.del(this.slot(key))),
+      () => this.fallback.delete(key),
+    );
   }
 
   async close(): Promise<void> {
@@ -96,7 +111,15 @@ export class RedisFailureStore implements FailureStore {
 }
 
 /** Shared through Redis when `REDIS_URL` is set, else counted in this process. */
-export function createSignInThrottle(options: SignInThrottleOptions, redisUrl: string | undefined, clock: Clock, logger: Logger, keyPrefix = ""): SignInThrottle {
-  const store = redisUrl ? new RedisFailureStore(redisUrl, options.windowSeconds * 1000, options.lockSeconds * 1000, logger, keyPrefix) : undefined;
+export function createSignInThrottle(
+  options: SignInThrottleOptions,
+  redisUrl: string | undefined,
+  clock: Clock,
+  logger: Logger,
+  keyPrefix = "",
+): SignInThrottle {
+  const store = redisUrl
+    ? new RedisFailureStore(redisUrl, options.windowSeconds * 1000, options.lockSeconds * 1000, logger, keyPrefix)
+    : undefined;
   return new SignInThrottle(options, clock, store);
 }

@@ -74,7 +74,10 @@ export function afterFailure(entry: Failures | undefined, limits: Limits, now: n
 export class MemoryFailureStore implements FailureStore {
   private readonly entries = new LRUCache<string, Failures>({ max: 100_000 });
 
-  constructor(private readonly windowMs: number, private readonly lockMs: number) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly lockMs: number,
+  ) {}
 
   // No await between the check and the count: in one process this is atomic.
   async reserve(slots: readonly Slot[], now: number): Promise<number> {
@@ -112,9 +115,16 @@ export class SignInThrottle {
   private readonly emailLimits: Limits;
   private readonly addressLimits: Limits;
 
-  constructor(options: SignInThrottleOptions, private readonly clock: Clock, private readonly store: FailureStore = new MemoryFailureStore(options.windowSeconds * 1000, options.lockSeconds * 1000)) {
+  constructor(
+    options: SignInThrottleOptions,
+    private readonly clock: Clock,
+    private readonly store: FailureStore = new MemoryFailureStore(options.windowSeconds * 1000, options.lockSeconds * 1000),
+  ) {
     this.emailLimits = { slowdownAfter: options.slowdownAfter, lockAfter: options.lockAfter };
-    this.addressLimits = { slowdownAfter: Math.max(options.slowdownAfter, Math.floor(options.ipLockAfter / 2)), lockAfter: options.ipLockAfter };
+    this.addressLimits = {
+      slowdownAfter: Math.max(options.slowdownAfter, Math.floor(options.ipLockAfter / 2)),
+      lockAfter: options.ipLockAfter,
+    };
   }
 
   /**

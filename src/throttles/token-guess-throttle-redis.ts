@@ -39,7 +39,12 @@ export class RedisGuessStore implements GuessStore {
   private readonly knownLocks = new LRUCache<string, number>({ max: 100_000 });
   private readonly outage: RedisOrLocal;
 
-  constructor(url: string, private readonly options: TokenGuessOptions, logger: Logger, keyPrefix = "") {
+  constructor(
+    url: string,
+    private readonly options: TokenGuessOptions,
+    logger: Logger,
+    keyPrefix = "",
+  ) {
     const { redis, ready } = counterClient(url, keyPrefix);
     this.redis = redis;
     this.outage = new RedisOrLocal("token-guess throttling is", logger, ready);
@@ -51,16 +56,32 @@ export class RedisGuessStore implements GuessStore {
   async lockedFor(address: string, now: number): Promise<number> {
     const known = (this.knownLocks.get(address) ?? 0) - now;
     if (known > 0) return known;
-    return this.outage.attempt(async () => this.remember(address, Number((await this.redis.get(this.slot(address, "lock"))) ?? 0), now), () => this.fallback.lockedFor(address, now));
+    return this.outage.attempt(
+      async () => this.remember(address, Number((await this.redis.get(this.slot(address, "lock"))) ?? 0), now),
+      () => this.fallback.lockedFor(address, now),
+    );
   }
 
   async miss(address: string, now: number): Promise<number> {
-    return this.outage.attempt(async () => {
-      const scripts = this.redis as unknown as Scripts;
-      const { windowSeconds, limit, lockSeconds } = this.options;
-      const locked = Number(await scripts.grantqlTokenMiss(this.slot(address, "lock"), this.slot(address, "misses"), now, windowSeconds * 1000, limit, lockSeconds * 1000, randomUUID()));
-      return this.remember(address, locked > 0 ? now + locked : 0, now);
-    }, () => this.fallback.miss(address, now));
+    return this.outage.attempt(
+      async () => {
+        const scripts = this.redis as unknown as Scripts;
+        const { windowSeconds, limit, lockSeconds } = this.options;
+        const locked = Number(
+          await scripts.grantqlTokenMiss(
+            this.slot(address, "lock"),
+            this.slot(address, "misses"),
+            now,
+            windowSeconds * 1000,
+            limit,
+            lockSeconds * 1000,
+            randomUUID(),
+          ),
+        );
+        return this.remember(address, locked > 0 ? now + locked : 0, now);
+      },
+      () => this.fallback.miss(address, now),
+    );
   }
 
   async close(): Promise<void> {
@@ -79,7 +100,13 @@ export class RedisGuessStore implements GuessStore {
 }
 
 /** Shared through Redis when `REDIS_URL` is set, else counted in this process. */
-export function createTokenGuessThrottle(options: TokenGuessOptions, redisUrl: string | undefined, clock: Clock, logger: Logger, keyPrefix = ""): TokenGuessThrottle {
+export function createTokenGuessThrottle(
+  options: TokenGuessOptions,
+  redisUrl: string | undefined,
+  clock: Clock,
+  logger: Logger,
+  keyPrefix = "",
+): TokenGuessThrottle {
   const store = redisUrl ? new RedisGuessStore(redisUrl, options, logger, keyPrefix) : new MemoryGuessStore(options);
   return new TokenGuessThrottle(clock, store);
 }

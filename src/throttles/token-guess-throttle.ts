@@ -83,7 +83,10 @@ export class TokenGuessThrottle {
   /** Digest → when this instance last verified it as valid; bounded. */
   private readonly verified = new LRUCache<string, number>({ max: 100_000 });
 
-  constructor(private readonly clock: Clock, private readonly store: GuessStore) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: GuessStore,
+  ) {}
 
   /** Whole seconds the token must wait before it may be looked up; 0 when it may go ahead. */
   async admit(digest: string, clientAddress: string | undefined): Promise<number> {

@@ -27,7 +27,11 @@ export function coalesceKeyChanges(
           if (!accept(id) || pending.has(id)) continue;
           const wait = (lastSent.get(id) ?? -Infinity) + gapMs - performance.now();
           if (wait <= 0) send(id);
-          else pending.set(id, setTimeout(() => send(id), wait));
+          else
+            pending.set(
+              id,
+              setTimeout(() => send(id), wait),
+            );
         }
       }
     })();

@@ -44,7 +44,11 @@ export class UsageBus {
    * `channelPrefix` (REDIS_KEY_PREFIX) is put before every pub/sub channel, as before every key: two
    * deployments on one Redis (or two test runs) never hear each other's digests, alerts or events.
    */
-  constructor(redisUrl: string | undefined, private readonly logger: Logger, private readonly channelPrefix = "") {
+  constructor(
+    redisUrl: string | undefined,
+    private readonly logger: Logger,
+    private readonly channelPrefix = "",
+  ) {
     if (!redisUrl) {
       // One listener per subscriber on a topic: a thousand watchers of one key is expected, not a leak.
       const eventTarget = new EventTarget();
@@ -60,7 +64,10 @@ export class UsageBus {
         publishClient.publish(this.channelPrefix + channel, message).catch((error: Error) => this.redisError(error, "publish")),
     };
     this.pubSub = createPubSub<BusTopics>({
-      eventTarget: createRedisEventTarget<never>({ publishClient: publisher as unknown as Redis, subscribeClient: this.resilient(subscribeClient) }),
+      eventTarget: createRedisEventTarget<never>({
+        publishClient: publisher as unknown as Redis,
+        subscribeClient: this.resilient(subscribeClient),
+      }),
       repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER),
     });
   }
@@ -84,7 +91,9 @@ export class UsageBus {
       byWorkspace.set(event.workspaceId, list);
     }
     for (const [workspaceId, list] of byWorkspace) {
-      this.pubSub.publish("grantql.usage.events", workspaceId, { events: list.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })) });
+      this.pubSub.publish("grantql.usage.events", workspaceId, {
+        events: list.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })),
+      });
       const apiKeyIds = [...new Set(list.filter(counted).map((e) => e.apiKeyId))];
       if (apiKeyIds.length > 0) this.pubSub.publish("grantql.usage.changed", workspaceId, { apiKeyIds });
     }
@@ -162,6 +171,9 @@ export class UsageBus {
     // Reconnection attempts fail every few hundred ms while Redis is away; one line per 10 s is enough.
     if (now - this.lastErrorLog < 10_000) return;
     this.lastErrorLog = now;
-    this.logger.error({ err: { message: error.message }, during }, "redis unavailable: live events pause across instances; requests are still served");
+    this.logger.error(
+      { err: { message: error.message }, during },
+      "redis unavailable: live events pause across instances; requests are still served",
+    );
   }
 }

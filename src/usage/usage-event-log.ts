@@ -27,7 +27,11 @@ interface Row {
  * Keyset pagination on (occurred_at, id); with a key, the (api_key_id, occurred_at) index serves it.
  */
 export class UsageEventLog {
-  constructor(private readonly db: DataSource, private readonly retentionDays: number, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly retentionDays: number,
+    private readonly clock: Clock,
+  ) {}
 
   async list(workspaceId: string, filter: UsageEventLogFilter, page: PageArgs): Promise<Page<UsageEventRecord>> {
     const since = new Date(this.clock.now().getTime() - this.retentionDays * 86_400_000);
@@ -43,7 +47,8 @@ export class UsageEventLog {
        FROM usage_event WHERE ${where.join(" AND ")} ORDER BY occurred_at DESC, id DESC LIMIT $${params.push(page.first + 1)}`,
       params,
     );
-    const count = async () => Number((await this.db.query(`SELECT count(*)::int AS n FROM usage_event WHERE ${countWhere.join(" AND ")}`, countParams))[0].n);
+    const count = async () =>
+      Number((await this.db.query(`SELECT count(*)::int AS n FROM usage_event WHERE ${countWhere.join(" AND ")}`, countParams))[0].n);
     return toPage(rows.map(toRecord), page.first, count, (event) => event.occurredAt);
   }
 }

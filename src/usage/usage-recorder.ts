@@ -168,7 +168,10 @@ export class UsageRecorder {
       } catch (error) {
         this.failuresInARow += 1;
         this.counters.flushFailures += 1;
-        this.logger.warn({ err: error, bufferDepth: this.buffer.length, failuresInARow: this.failuresInARow }, "usage flush failed; events kept for retry");
+        this.logger.warn(
+          { err: error, bufferDepth: this.buffer.length, failuresInARow: this.failuresInARow },
+          "usage flush failed; events kept for retry",
+        );
       }
       this.flushing = null;
       if (this.buffer.length > 0 && !this.closed) this.schedule(ok ? undefined : this.backoff());

@@ -21,7 +21,12 @@ export const USAGE_UPDATE_GAP_MS = 1000;
  * The key a stream is narrowed to, checked before anything is sent: malformed is bad input, and a
  * key of another workspace reads exactly like an unknown one (NOT_FOUND).
  */
-export async function checkedKey(services: StreamSources, member: MemberPrincipal, apiKeyId: string | null | undefined, errors: FieldErrors): Promise<string | undefined> {
+export async function checkedKey(
+  services: StreamSources,
+  member: MemberPrincipal,
+  apiKeyId: string | null | undefined,
+  errors: FieldErrors,
+): Promise<string | undefined> {
   if (apiKeyId == null) return undefined;
   errors.check(isUuid(apiKeyId), "apiKeyId", "must be the id of an API key");
   errors.throwIfAny();
@@ -33,7 +38,11 @@ export async function checkedKey(services: StreamSources, member: MemberPrincipa
  * `apiKeyUsage`: ids of keys whose counters changed, only of the member's workspace (the topic is
  * routed by workspace), at most one per key per second; for a named key, that key first.
  */
-export async function apiKeyUsageStream(services: StreamSources, member: MemberPrincipal, apiKeyId: string | null | undefined): Promise<AsyncIterable<string>> {
+export async function apiKeyUsageStream(
+  services: StreamSources,
+  member: MemberPrincipal,
+  apiKeyId: string | null | undefined,
+): Promise<AsyncIterable<string>> {
   const errors = new FieldErrors();
   const keyId = await checkedKey(services, member, apiKeyId, errors);
   const changes = services.usage.bus.pubSub.subscribe("grantql.usage.changed", member.workspaceId);

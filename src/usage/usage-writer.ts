@@ -78,7 +78,11 @@ export interface FreshAddress {
  * Inserts a batch of events with their rollups; returns how many were new. Addresses are
  * normalized here, off the request path; `onFresh` hears of new addresses once the batch committed.
  */
-export async function writeUsageBatch(db: DataSource, events: readonly UsageEventRecord[], onFresh?: (fresh: FreshAddress[]) => void): Promise<number> {
+export async function writeUsageBatch(
+  db: DataSource,
+  events: readonly UsageEventRecord[],
+  onFresh?: (fresh: FreshAddress[]) => void,
+): Promise<number> {
   if (events.length === 0) return 0;
   const normalized = new Map<string, [string | null, string | null]>();
   const addressOf = (raw: string | null | undefined) => {

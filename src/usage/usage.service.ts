@@ -29,7 +29,12 @@ export class UsageService {
   readonly freshAddresses = new Set<(fresh: FreshAddress[], events: readonly UsageEventRecord[]) => void>();
   private closing: Promise<void> | null = null;
 
-  constructor(db: DataSource, config: Config, private readonly clock: Clock, logger: Logger) {
+  constructor(
+    db: DataSource,
+    config: Config,
+    private readonly clock: Clock,
+    logger: Logger,
+  ) {
     this.bus = new UsageBus(config.redisUrl, logger, config.redisKeyPrefix);
     this.reader = new UsageReader(db);
     this.eventLog = new UsageEventLog(db, config.usageRetentionDays, clock);
@@ -43,7 +48,10 @@ export class UsageService {
       },
       { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
     );
-    this.retention = new RetentionJob(db, clock, logger, { retentionDays: config.usageRetentionDays, auditRetentionDays: config.auditRetentionDays });
+    this.retention = new RetentionJob(db, clock, logger, {
+      retentionDays: config.usageRetentionDays,
+      auditRetentionDays: config.auditRetentionDays,
+    });
     this.retention.start();
   }
 

@@ -48,7 +48,10 @@ export async function liveCountAbove(page: Page, than: number, timeout = 10_000)
 
 /** The table row of a key in a section of the keys page (`Active`, `Revoked / Expired`). */
 export function keyRow(page: Page, section: string, name: string): Locator {
-  return page.getByRole("region", { name: new RegExp(`^${section.replace(/[/]/g, "\\/")}`) }).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+  return page
+    .getByRole("region", { name: new RegExp(`^${section.replace(/[/]/g, "\\/")}`) })
+    .getByRole("row")
+    .filter({ has: page.getByRole("link", { name, exact: true }) });
 }
 
 const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -62,7 +65,9 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   const violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] = await page.evaluate(
     `axe.run(document, { resultTypes: ["violations"] }).then((result) => result.violations)`,
   );
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
 
 /** Every value in the page's localStorage and every cookie of its context, as one string. */

@@ -3,7 +3,16 @@ import { dataOf, gql } from "../support/client";
 import { createMember, signUp, SignedUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { artifactPath, CHROMIUM, openOfflineBrowser, OfflineBrowser } from "../ide/browser";
-import { buildConsoleOnce, consoleUrl, keyRow, liveCount, liveCountAbove, persistentStorage, seriousViolations, signInThroughForm } from "./console-support";
+import {
+  buildConsoleOnce,
+  consoleUrl,
+  keyRow,
+  liveCount,
+  liveCountAbove,
+  persistentStorage,
+  seriousViolations,
+  signInThroughForm,
+} from "./console-support";
 
 let server: TestServer;
 let browser: OfflineBrowser;
@@ -19,7 +28,10 @@ beforeAll(async () => {
 
 afterEach(async () => {
   // What the page showed when a test failed is the first thing to look at.
-  const name = expect.getState().currentTestName?.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+  const name = expect
+    .getState()
+    .currentTestName?.replace(/[^a-z0-9]+/gi, "-")
+    .slice(0, 60);
   await browser.page.screenshot({ path: artifactPath(`console-${name}.png`) }).catch(() => undefined);
 });
 
@@ -38,7 +50,8 @@ describe("GET /console", () => {
     expect(csp).not.toContain("unsafe");
     const html = await response.text();
     expect(html).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/i);
-    for (const file of ["console.js", "console.css"]) expect([file, (await fetch(`${consoleUrl(server.port)}/assets/${file}`)).status]).toEqual([file, 200]);
+    for (const file of ["console.js", "console.css"])
+      expect([file, (await fetch(`${consoleUrl(server.port)}/assets/${file}`)).status]).toEqual([file, 200]);
     expect((await fetch(`${consoleUrl(server.port)}/assets/nothing.js`)).status).toBe(404);
   });
 });
@@ -52,7 +65,10 @@ describe("the key console in a browser with no internet", () => {
     await page.goto(consoleUrl(server.port));
     expect(await seriousViolations(page)).toEqual([]);
     await signInThroughForm(page, server.port, admin.email);
-    await page.getByRole("region", { name: /^Active/ }).getByText("No active keys yet").waitFor();
+    await page
+      .getByRole("region", { name: /^Active/ })
+      .getByText("No active keys yet")
+      .waitFor();
     expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByRole("button", { name: "Create API key" }).click();
@@ -92,7 +108,10 @@ describe("the key console in a browser with no internet", () => {
     expect(Date.now() - sent).toBeLessThan(2000);
     expect(after).toBe(before + 1);
     // The live events table shows the same request.
-    await page.getByRole("table", { name: "Requests made with this key" }).getByRole("cell", { name: /FromTheTest/ }).waitFor();
+    await page
+      .getByRole("table", { name: "Requests made with this key" })
+      .getByRole("cell", { name: /FromTheTest/ })
+      .waitFor();
   }, 30_000);
 
   it("revokes the key with a reason: it moves to Revoked / Expired and the key gets 401", async () => {
@@ -122,7 +141,14 @@ describe("the key console in a browser with no internet", () => {
 
   it("rotates a key with a grace period: the new secret is shown once and both keys work during the grace", async () => {
     const { page } = browser;
-    const old = dataOf(await gql(server.url, `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { name: "Nightly export", permissions: [{ resource: "CALLS", read: true }] } }, admin.token)).createApiKey.secret;
+    const old = dataOf(
+      await gql(
+        server.url,
+        `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`,
+        { input: { name: "Nightly export", permissions: [{ resource: "CALLS", read: true }] } },
+        admin.token,
+      ),
+    ).createApiKey.secret;
     await page.reload();
     await keyRow(page, "Active", "Nightly export").getByRole("button", { name: "Rotate" }).click();
     const dialog = page.getByRole("dialog", { name: "Rotate API key" });
@@ -185,7 +211,14 @@ describe("the key console in a browser with no internet", () => {
   it("shows a SECURITY member live counts and no Create API key, Rotate or Members, and lets them revoke", async () => {
     const { page } = browser;
     const security = await createMember(server.url, admin.token, "SECURITY");
-    const watched = dataOf(await gql(server.url, `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { name: "Watched", permissions: [{ resource: "LEADS", read: true }] } }, admin.token)).createApiKey.secret;
+    const watched = dataOf(
+      await gql(
+        server.url,
+        `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`,
+        { input: { name: "Watched", permissions: [{ resource: "LEADS", read: true }] } },
+        admin.token,
+      ),
+    ).createApiKey.secret;
     await signInThroughForm(page, server.port, security.email);
     const row = keyRow(page, "Active", "Watched");
     await row.getByRole("button", { name: "Revoke" }).waitFor();
@@ -195,7 +228,10 @@ describe("the key console in a browser with no internet", () => {
     expect(await last24h.textContent()).toBe("0");
     for (let i = 0; i < 10 && (await last24h.textContent()) === "0"; i++) {
       dataOf(await gql(server.url, "{ viewer { kind } }", {}, watched));
-      await last24h.filter({ hasNotText: /^0$/ }).waitFor({ timeout: 2000 }).catch(() => undefined);
+      await last24h
+        .filter({ hasNotText: /^0$/ })
+        .waitFor({ timeout: 2000 })
+        .catch(() => undefined);
     }
     expect(Number(await last24h.textContent())).toBeGreaterThan(0);
     expect(await page.getByRole("button", { name: "Create API key" }).count()).toBe(0);

@@ -22,17 +22,38 @@ const LIST = `query($status: [ApiKeyStatus!], $first: Int, $after: String) { api
 const VIEWER = "{ viewer { kind apiKey { id } } }";
 const later = (ms: number) => new Date(server.clock.now().getTime() + ms).toISOString();
 // Scoped to this file's admin workspace: other test files write keys to the same database at the same time.
-const keyRows = async () => Number((await server.dataSource.query("SELECT count(*) AS n FROM api_key WHERE workspace_id = $1", [admin.workspaceId]))[0].n);
+const keyRows = async () =>
+  Number((await server.dataSource.query("SELECT count(*) AS n FROM api_key WHERE workspace_id = $1", [admin.workspaceId]))[0].n);
 const grantRows = async () =>
-  Number((await server.dataSource.query("SELECT count(*) AS n FROM api_key_grant g JOIN api_key k ON k.id = g.api_key_id WHERE k.workspace_id = $1", [admin.workspaceId]))[0].n);
+  Number(
+    (
+      await server.dataSource.query(
+        "SELECT count(*) AS n FROM api_key_grant g JOIN api_key k ON k.id = g.api_key_id WHERE k.workspace_id = $1",
+        [admin.workspaceId],
+      )
+    )[0].n,
+  );
 
 describe("createApiKey", () => {
   it("creates a key with name, expiry and grants, returns the secret once, and stores only its SHA-256", async () => {
     const expiresAt = later(86400_000);
     const data = dataOf(
-      await gql(server.url, CREATE, {
-        input: { name: "  Production Backend  ", expiresAt, permissions: [{ resource: "LEADS", write: true }, { resource: "CALLS", read: true, write: true }, { resource: "ANALYTICS", read: true }] },
-      }, admin.token),
+      await gql(
+        server.url,
+        CREATE,
+        {
+          input: {
+            name: "  Production Backend  ",
+            expiresAt,
+            permissions: [
+              { resource: "LEADS", write: true },
+              { resource: "CALLS", read: true, write: true },
+              { resource: "ANALYTICS", read: true },
+            ],
+          },
+        },
+        admin.token,
+      ),
     );
     const { secret, apiKey } = data.createApiKey;
     expect(secret).toMatch(/^gqk_[0-9A-Za-z]{38}$/);
@@ -66,9 +87,22 @@ describe("createApiKey", () => {
     ["an expiry in the past", { expiresAt: "2000-01-01T00:00:00Z" }, ["input.expiresAt"]],
     ["no grant", { permissions: [] }, ["input.permissions"]],
     ["a grant of nothing", { permissions: [{ resource: "CALLS" }] }, ["input.permissions"]],
-    ["a resource twice", { permissions: [{ resource: "CALLS", read: true }, { resource: "CALLS", write: true }] }, ["input.permissions"]],
+    [
+      "a resource twice",
+      {
+        permissions: [
+          { resource: "CALLS", read: true },
+          { resource: "CALLS", write: true },
+        ],
+      },
+      ["input.permissions"],
+    ],
     ["write on analytics", { permissions: [{ resource: "ANALYTICS", read: true, write: true }] }, ["input.permissions"]],
-    ["several bad fields at once", { name: "", expiresAt: "1999-12-31T23:59:59Z", permissions: [] }, ["input.name", "input.expiresAt", "input.permissions"]],
+    [
+      "several bad fields at once",
+      { name: "", expiresAt: "1999-12-31T23:59:59Z", permissions: [] },
+      ["input.name", "input.expiresAt", "input.permissions"],
+    ],
   ])("refuses %s with BAD_USER_INPUT naming the field, and writes nothing", async (_case, override, fields) => {
     const before = [await keyRows(), await grantRows()];
     const input = { name: "Valid", permissions: [{ resource: "CALLS", read: true }], ...override };
@@ -77,14 +111,29 @@ describe("createApiKey", () => {
   });
 
   it("says analytics is read-only when write is asked for it", async () => {
-    const response = await gql(server.url, CREATE, { input: { name: "A", permissions: [{ resource: "ANALYTICS", write: true }] } }, admin.token);
+    const response = await gql(
+      server.url,
+      CREATE,
+      { input: { name: "A", permissions: [{ resource: "ANALYTICS", write: true }] } },
+      admin.token,
+    );
     expect(response.body.errors?.[0].extensions?.fields[0].message).toMatch(/analytics is read-only/);
   });
 
   it("refuses an unknown resource or a malformed date before anything runs", async () => {
     const before = await keyRows();
-    const badEnum = await gql(server.url, CREATE, { input: { name: "A", permissions: [{ resource: "BILLING", read: true }] } }, admin.token);
-    const badDate = await gql(server.url, CREATE, { input: { name: "A", expiresAt: "tomorrow", permissions: [{ resource: "CALLS", read: true }] } }, admin.token);
+    const badEnum = await gql(
+      server.url,
+      CREATE,
+      { input: { name: "A", permissions: [{ resource: "BILLING", read: true }] } },
+      admin.token,
+    );
+    const badDate = await gql(
+      server.url,
+      CREATE,
+      { input: { name: "A", expiresAt: "tomorrow", permissions: [{ resource: "CALLS", read: true }] } },
+      admin.token,
+    );
     for (const response of [badEnum, badDate]) {
       expect(response.status).toBe(400);
       expect(response.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
@@ -113,7 +162,11 @@ describe("authentication with a key", () => {
     const last = key.secret[41] === "0" ? "1" : "0";
     const tampered = key.secret.slice(0, 41) + last;
     let statements = 0;
-    const pool = (server.dataSource.driver as unknown as { master: { on: (event: string, listener: () => void) => void; off: (event: string, listener: () => void) => void } }).master;
+    const pool = (
+      server.dataSource.driver as unknown as {
+        master: { on: (event: string, listener: () => void) => void; off: (event: string, listener: () => void) => void };
+      }
+    ).master;
     const count = () => statements++;
     pool.on("acquire", count);
     try {
@@ -174,9 +227,17 @@ describe("updateApiKey", () => {
     const renamed = dataOf(await gql(server.url, UPDATE, { id: key.id, input: { name: "Renamed" } }, admin.token)).updateApiKey;
     expect(renamed).toMatchObject({ name: "Renamed", permissions: [{ resource: "CALLS", read: true, write: false }] });
     expect(renamed.expiresAt).not.toBeNull();
-    const regranted = dataOf(await gql(server.url, UPDATE, { id: key.id, input: { permissions: [{ resource: "AGENTS", write: true }], expiresAt: null } }, admin.token)).updateApiKey;
+    const regranted = dataOf(
+      await gql(
+        server.url,
+        UPDATE,
+        { id: key.id, input: { permissions: [{ resource: "AGENTS", write: true }], expiresAt: null } },
+        admin.token,
+      ),
+    ).updateApiKey;
     expect(regranted).toMatchObject({ name: "Renamed", expiresAt: null, permissions: [{ resource: "AGENTS", read: false, write: true }] });
-    const log = dataOf(await gql(server.url, "{ auditLog(first: 1) { nodes { action targetId details } } }", {}, admin.token)).auditLog.nodes[0];
+    const log = dataOf(await gql(server.url, "{ auditLog(first: 1) { nodes { action targetId details } } }", {}, admin.token)).auditLog
+      .nodes[0];
     expect(log).toMatchObject({ action: "API_KEY_UPDATED", targetId: key.id });
     expect(log.details.changes.permissions.to).toEqual([{ resource: "agents", read: false, write: true }]);
   });
@@ -192,7 +253,12 @@ describe("updateApiKey", () => {
     const key = await createKey(server.url, admin.token);
     const before = await server.dataSource.query("SELECT name, expires_at FROM api_key WHERE id = $1", [key.id]);
     expectBadInput(
-      await gql(server.url, UPDATE, { id: key.id, input: { name: "", expiresAt: "2001-01-01T00:00:00Z", permissions: [{ resource: "ANALYTICS", write: true }] } }, admin.token),
+      await gql(
+        server.url,
+        UPDATE,
+        { id: key.id, input: { name: "", expiresAt: "2001-01-01T00:00:00Z", permissions: [{ resource: "ANALYTICS", write: true }] } },
+        admin.token,
+      ),
       ["input.name", "input.expiresAt", "input.permissions"],
     );
     expectBadInput(await gql(server.url, UPDATE, { id: key.id, input: { permissions: null } }, admin.token), ["input.permissions"]);
@@ -227,9 +293,16 @@ describe("revokeApiKey", () => {
     expect(first).toMatchObject({ status: "REVOKED", revokedBy: { id: security.memberId }, revocationReason: "laptop lost" });
     server.clock.advance(5000);
     const second = dataOf(await gql(server.url, REVOKE, { id: key.id, reason: "other" }, admin.token)).revokeApiKey;
-    expect(second).toMatchObject({ status: "REVOKED", revokedAt: first.revokedAt, revokedBy: { id: security.memberId }, revocationReason: "laptop lost" });
+    expect(second).toMatchObject({
+      status: "REVOKED",
+      revokedAt: first.revokedAt,
+      revokedBy: { id: security.memberId },
+      revocationReason: "laptop lost",
+    });
     const entries = dataOf(await gql(server.url, "{ auditLog(first: 50) { nodes { action targetId } } }", {}, admin.token)).auditLog.nodes;
-    expect(entries.filter((e: { action: string; targetId: string }) => e.action === "API_KEY_REVOKED" && e.targetId === key.id)).toHaveLength(1);
+    expect(
+      entries.filter((e: { action: string; targetId: string }) => e.action === "API_KEY_REVOKED" && e.targetId === key.id),
+    ).toHaveLength(1);
   });
 
   it("refuses a reason over 500 characters and writes nothing", async () => {
@@ -252,7 +325,13 @@ describe("rotateApiKey", () => {
     const old = await createKey(server.url, admin.token, [{ resource: "LEADS", read: true, write: true }], { expiresAt });
     const rotated = dataOf(await gql(server.url, ROTATE, { id: old.id }, admin.token)).rotateApiKey;
     expect(rotated.secret).not.toBe(old.secret);
-    expect(rotated.apiKey).toMatchObject({ name: "Test key", expiresAt, status: "ACTIVE", rotatedFromId: old.id, permissions: [{ resource: "LEADS", read: true, write: true }] });
+    expect(rotated.apiKey).toMatchObject({
+      name: "Test key",
+      expiresAt,
+      status: "ACTIVE",
+      rotatedFromId: old.id,
+      permissions: [{ resource: "LEADS", read: true, write: true }],
+    });
     expectUnauthenticated(await gql(server.url, VIEWER, {}, old.secret), "REVOKED");
     expect(dataOf(await gql(server.url, VIEWER, {}, rotated.secret)).viewer.apiKey.id).toBe(rotated.apiKey.id);
     const oldNow = dataOf(await gql(server.url, GET, { id: old.id }, admin.token)).apiKey;
@@ -288,7 +367,9 @@ describe("rotateApiKey", () => {
     const old = await createKey(server.url, admin.token);
     dataOf(await gql(server.url, ROTATE, { id: old.id, grace: 3600 }, admin.token));
     const sooner = later(600_000);
-    expect(dataOf(await gql(server.url, UPDATE, { id: old.id, input: { expiresAt: sooner } }, admin.token)).updateApiKey.expiresAt).toBe(sooner);
+    expect(dataOf(await gql(server.url, UPDATE, { id: old.id, input: { expiresAt: sooner } }, admin.token)).updateApiKey.expiresAt).toBe(
+      sooner,
+    );
     server.clock.advance(600_000);
     expectUnauthenticated(await gql(server.url, VIEWER, {}, old.secret), "EXPIRED");
   });
@@ -296,8 +377,13 @@ describe("rotateApiKey", () => {
   it("is audited with both prefixes and never the secret", async () => {
     const old = await createKey(server.url, admin.token);
     const rotated = dataOf(await gql(server.url, ROTATE, { id: old.id, grace: 60 }, admin.token)).rotateApiKey;
-    const entry = dataOf(await gql(server.url, "{ auditLog(first: 1) { nodes { action targetId details } } }", {}, admin.token)).auditLog.nodes[0];
-    expect(entry).toMatchObject({ action: "API_KEY_ROTATED", targetId: old.id, details: { newKeyId: rotated.apiKey.id, gracePeriodSeconds: 60, oldPrefix: old.prefix } });
+    const entry = dataOf(await gql(server.url, "{ auditLog(first: 1) { nodes { action targetId details } } }", {}, admin.token)).auditLog
+      .nodes[0];
+    expect(entry).toMatchObject({
+      action: "API_KEY_ROTATED",
+      targetId: old.id,
+      details: { newKeyId: rotated.apiKey.id, gracePeriodSeconds: 60, oldPrefix: old.prefix },
+    });
     expect(JSON.stringify(entry)).not.toContain(rotated.secret);
   });
 
@@ -333,7 +419,9 @@ describe("apiKeys and apiKey", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       server.clock.advance(1000);
-      ids.push((await createKey(server.url, owner.token, [{ resource: "CALLS", read: true }], i === 4 ? { expiresAt: later(500) } : {})).id);
+      ids.push(
+        (await createKey(server.url, owner.token, [{ resource: "CALLS", read: true }], i === 4 ? { expiresAt: later(500) } : {})).id,
+      );
     }
     dataOf(await gql(server.url, REVOKE, { id: ids[1] }, owner.token));
     server.clock.advance(1000); // ids[4] is now expired
@@ -343,7 +431,10 @@ describe("apiKeys and apiKey", () => {
     const live = dataOf(await gql(server.url, LIST, { status: ["ACTIVE"] }, owner.token)).apiKeys;
     expect(live.nodes.map((n: { id: string }) => n.id)).toEqual([ids[3], ids[2], ids[0]]);
     const dead = dataOf(await gql(server.url, LIST, { status: ["REVOKED", "EXPIRED"] }, owner.token)).apiKeys;
-    expect(dead.edges.map((e: { node: { id: string; status: string } }) => [e.node.id, e.node.status])).toEqual([[ids[4], "EXPIRED"], [ids[1], "REVOKED"]]);
+    expect(dead.edges.map((e: { node: { id: string; status: string } }) => [e.node.id, e.node.status])).toEqual([
+      [ids[4], "EXPIRED"],
+      [ids[1], "REVOKED"],
+    ]);
     const page1 = dataOf(await gql(server.url, LIST, { first: 2 }, owner.token)).apiKeys;
     expect(page1.pageInfo.hasNextPage).toBe(true);
     const page2 = dataOf(await gql(server.url, LIST, { first: 2, after: page1.pageInfo.endCursor }, owner.token)).apiKeys;

@@ -6,7 +6,8 @@ import { startTestServer } from "../support/server";
 
 // The benchmark baselines are only honest if the benchmark's own entry point (bench/server.ts)
 // really removes the feature BENCH_DISABLE names; the shipped server ignores it (shipped-server.test.ts).
-const benchServer = (disable: string) => startTestServer({ composition: (services) => benchComposition(parseBenchDisable(disable), services) });
+const benchServer = (disable: string) =>
+  startTestServer({ composition: (services) => benchComposition(parseBenchDisable(disable), services) });
 
 describe("the benchmark server's composition", () => {
   it("permissions off: a key reads a field it holds no grant for, which the shipped server refuses", async () => {

@@ -19,7 +19,13 @@ const EVENT_LOG = `query($apiKeyId: ID, $outcomes: [UsageOutcome!], $first: Int,
 const DAY_MS = 86_400_000;
 
 /** Records one event per outcome given, `stepMs` apart and ending now, and waits for them to be stored. */
-async function record(workspaceId: string, apiKeyId: string, outcomes: UsageOutcome[], stepMs = 1000, endAt = server.clock.now()): Promise<void> {
+async function record(
+  workspaceId: string,
+  apiKeyId: string,
+  outcomes: UsageOutcome[],
+  stepMs = 1000,
+  endAt = server.clock.now(),
+): Promise<void> {
   outcomes.forEach((outcome, i) =>
     server.services.usage.recorder.record({
       workspaceId,
@@ -81,7 +87,9 @@ describe("usageEventLog", () => {
     expect(page1.totalCount).toBe(4);
     expect(page1.nodes.map((e: { operationName: string }) => e.operationName)).toEqual(["Op3", "Op2", "Op1"]);
     expect(page1.nodes[0]).toMatchObject({ apiKeyId: key.id, outcome: "REJECTED", resources: [] });
-    const page2 = dataOf(await gql(server.url, EVENT_LOG, { apiKeyId: key.id, first: 3, after: page1.pageInfo.endCursor }, security.token)).usageEventLog;
+    const page2 = dataOf(
+      await gql(server.url, EVENT_LOG, { apiKeyId: key.id, first: 3, after: page1.pageInfo.endCursor }, security.token),
+    ).usageEventLog;
     expect(page2.nodes.map((e: { operationName: string }) => e.operationName)).toEqual(["Op0"]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
     const allowed = dataOf(await gql(server.url, EVENT_LOG, { apiKeyId: key.id, outcomes: ["ALLOWED"] }, admin.token)).usageEventLog;

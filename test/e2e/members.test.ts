@@ -34,20 +34,26 @@ describe("signUp", () => {
     expectBadInput(response, ["input.workspaceName", "input.email", "input.password"]);
     expect(await membersWithEmail(badEmail)).toBe(0);
     const name = `Refused ${uniqueEmail()}`;
-    expectBadInput(await gql(server.url, SIGN_UP, { input: { workspaceName: name, email: uniqueEmail(), password: "short" } }), ["input.password"]);
+    expectBadInput(await gql(server.url, SIGN_UP, { input: { workspaceName: name, email: uniqueEmail(), password: "short" } }), [
+      "input.password",
+    ]);
     expect(await workspacesNamed(name)).toBe(0);
   });
 
   it("refuses a workspace name with a control character, as it refuses a key name, and writes nothing", async () => {
     const name = `Bell\u0007 ${uniqueEmail()}`;
-    expectBadInput(await gql(server.url, SIGN_UP, { input: { workspaceName: name, email: uniqueEmail(), password: PASSWORD } }), ["input.workspaceName"]);
+    expectBadInput(await gql(server.url, SIGN_UP, { input: { workspaceName: name, email: uniqueEmail(), password: PASSWORD } }), [
+      "input.workspaceName",
+    ]);
     expect(await workspacesNamed(name)).toBe(0);
   });
 
   it("refuses an e-mail already registered, in any letter case, and writes nothing", async () => {
     const first = await signUp(server.url);
     const name = `Duplicate ${first.email}`;
-    const response = await gql(server.url, SIGN_UP, { input: { workspaceName: name, email: first.email.toUpperCase(), password: PASSWORD } });
+    const response = await gql(server.url, SIGN_UP, {
+      input: { workspaceName: name, email: first.email.toUpperCase(), password: PASSWORD },
+    });
     expectBadInput(response, ["input.email"]);
     expect(await workspacesNamed(name)).toBe(0);
     expect(await membersWithEmail(first.email)).toBe(1);
@@ -123,13 +129,24 @@ describe("createMember", () => {
     const session = dataOf(await gql(server.url, SIGN_IN, { e: email, p: PASSWORD }));
     expect(session.signIn.workspace.id).toBe(admin.workspaceId);
     const log = dataOf(await gql(server.url, "{ auditLog(first: 5) { nodes { action actor { id } targetId details } } }", {}, admin.token));
-    expect(log.auditLog.nodes).toContainEqual({ action: "MEMBER_CREATED", actor: { id: admin.memberId }, targetId: data.createMember.id, details: { email, role: "SECURITY" } });
+    expect(log.auditLog.nodes).toContainEqual({
+      action: "MEMBER_CREATED",
+      actor: { id: admin.memberId },
+      targetId: data.createMember.id,
+      details: { email, role: "SECURITY" },
+    });
   });
 
   it("refuses bad input naming each field, and writes nothing", async () => {
     const admin = await signUp(server.url);
-    expectBadInput(await gql(server.url, CREATE_MEMBER, { input: { email: "x@", password: "short", role: "ADMIN" } }, admin.token), ["input.email", "input.password"]);
-    expectBadInput(await gql(server.url, CREATE_MEMBER, { input: { email: admin.email, password: PASSWORD, role: "ADMIN" } }, admin.token), ["input.email"]);
+    expectBadInput(await gql(server.url, CREATE_MEMBER, { input: { email: "x@", password: "short", role: "ADMIN" } }, admin.token), [
+      "input.email",
+      "input.password",
+    ]);
+    expectBadInput(
+      await gql(server.url, CREATE_MEMBER, { input: { email: admin.email, password: PASSWORD, role: "ADMIN" } }, admin.token),
+      ["input.email"],
+    );
     expect(await membersIn(admin.workspaceId)).toBe(1);
   });
 
@@ -147,8 +164,15 @@ describe("createMember", () => {
 describe("viewer", () => {
   it("tells a member who they are and in which workspace", async () => {
     const admin = await signUp(server.url, "Viewer Co");
-    const data = dataOf(await gql(server.url, "{ viewer { kind workspace { id name } member { id role } apiKey { id } } }", {}, admin.token));
-    expect(data.viewer).toEqual({ kind: "MEMBER", workspace: { id: admin.workspaceId, name: "Viewer Co" }, member: { id: admin.memberId, role: "ADMIN" }, apiKey: null });
+    const data = dataOf(
+      await gql(server.url, "{ viewer { kind workspace { id name } member { id role } apiKey { id } } }", {}, admin.token),
+    );
+    expect(data.viewer).toEqual({
+      kind: "MEMBER",
+      workspace: { id: admin.workspaceId, name: "Viewer Co" },
+      member: { id: admin.memberId, role: "ADMIN" },
+      apiKey: null,
+    });
   });
 
   it("needs a credential", async () => {

@@ -22,7 +22,10 @@ it.each([
 
 it("GET /graphql itself is not redirected", async () => {
   // Apollo's CSRF prevention wants a preflight-forcing header on a GET.
-  const response = await fetch(`${origin}/graphql?query=%7B__typename%7D`, { redirect: "manual", headers: { accept: "application/json", "apollo-require-preflight": "1" } });
+  const response = await fetch(`${origin}/graphql?query=%7B__typename%7D`, {
+    redirect: "manual",
+    headers: { accept: "application/json", "apollo-require-preflight": "1" },
+  });
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({ data: { __typename: "Query" } });
 });

@@ -15,7 +15,12 @@ const clients: Client[] = [];
 beforeAll(async () => {
   db = await createThrowawayDatabase();
   // Every test signs in from 127.0.0.1: the per-address lock is raised, as the in-process test server does.
-  server = await startServerProcess({ DATABASE_URL: db.url, BENCH_DISABLE: "auth,permissions,metering", NODE_ENV: "", SIGNIN_IP_LOCK_AFTER: "100000" });
+  server = await startServerProcess({
+    DATABASE_URL: db.url,
+    BENCH_DISABLE: "auth,permissions,metering",
+    NODE_ENV: "",
+    SIGNIN_IP_LOCK_AFTER: "100000",
+  });
   admin = await signUp(server.url);
 }, 60_000);
 afterAll(async () => {
@@ -29,7 +34,12 @@ describe("BENCH_DISABLE set on the shipped server changes nothing", () => {
     const writeOnly = await createKey(server.url, admin.token, [{ resource: "LEADS", write: true }]);
     expectForbidden(await gql(server.url, "{ leads { totalCount } }", {}, writeOnly.secret), ["leads:read"]);
     const security = await createMember(server.url, admin.token, "SECURITY");
-    const escalation = await gql(server.url, `mutation { createMember(input: { email: "boss-${Date.now()}@example.test", password: "correct horse battery staple", role: ADMIN }) { id } }`, {}, security.token);
+    const escalation = await gql(
+      server.url,
+      `mutation { createMember(input: { email: "boss-${Date.now()}@example.test", password: "correct horse battery staple", role: ADMIN }) { id } }`,
+      {},
+      security.token,
+    );
     expectForbidden(escalation);
   });
 
@@ -44,7 +54,9 @@ describe("BENCH_DISABLE set on the shipped server changes nothing", () => {
     const key = await createKey(server.url, admin.token);
     const client = wsClient(server.url.replace(/^http/, "ws"), admin.token);
     clients.push(client);
-    const usage = new SubscriptionQueue(client, `subscription($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } } }`, { id: key.id });
+    const usage = new SubscriptionQueue(client, `subscription($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } } }`, {
+      id: key.id,
+    });
     expect((await usage.data()).apiKeyUsage.usage.last24h).toBe(0);
     dataOf(await gql(server.url, "{ viewer { kind } }", {}, key.secret));
     expect((await usage.data()).apiKeyUsage.usage.last24h).toBe(1);

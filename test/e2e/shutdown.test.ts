@@ -39,7 +39,9 @@ async function freePort(): Promise<number> {
  * The real entry point with a stdout pipe that nobody ever reads — a log reader that went away
  * while the pipe stayed open: once the pipe is full, every write to stdout would block.
  */
-async function startServerNobodyReads(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
+async function startServerNobodyReads(
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
   const port = await freePort();
   const root = join(__dirname, "..", "..");
   const child = spawn(process.execPath, ["-r", join(root, "test", "usage", "ts-register.js"), join(root, "src", "main.ts")], {
@@ -50,7 +52,17 @@ async function startServerNobodyReads(env: Record<string, string>): Promise<{ ur
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   // No log line can say it listens (nobody reads them): wait for the health endpoint instead.
-  expect(await eventually(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), (ok) => ok, 60_000)).toBe(true);
+  expect(
+    await eventually(
+      () =>
+        fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      (ok) => ok,
+      60_000,
+    ),
+  ).toBe(true);
   return { url: `${url}/graphql`, child, exited };
 }
 

@@ -1,9 +1,16 @@
 import { startTestServer, TestServer } from "../support/server";
 
 const preflight = (url: string, origin: string) =>
-  fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" } });
+  fetch(url, {
+    method: "OPTIONS",
+    headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" },
+  });
 const post = (url: string, origin: string) =>
-  fetch(url, { method: "POST", headers: { origin, "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+  fetch(url, {
+    method: "POST",
+    headers: { origin, "content-type": "application/json" },
+    body: JSON.stringify({ query: "{ __typename }" }),
+  });
 
 describe("CORS", () => {
   let server: TestServer;

@@ -53,12 +53,21 @@ describe("the database goes away while the server runs", () => {
     };
     for (const [name, run] of Object.entries(cases)) {
       const { result, ms } = await timed(run);
-      expect({ name, status: result.status, code: errorOf(result).extensions?.code, retryAfter: result.headers.get("retry-after") }).toEqual({ name, status: 503, code: "SERVICE_UNAVAILABLE", retryAfter: "5" });
+      expect({
+        name,
+        status: result.status,
+        code: errorOf(result).extensions?.code,
+        retryAfter: result.headers.get("retry-after"),
+      }).toEqual({ name, status: 503, code: "SERVICE_UNAVAILABLE", retryAfter: "5" });
       expect(ms).toBeLessThan(5000);
       expect(JSON.stringify(result.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/);
     }
 
-    const socket = await wsExchange(server.wsUrl, [JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${admin.token}` } })], () => false);
+    const socket = await wsExchange(
+      server.wsUrl,
+      [JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${admin.token}` } })],
+      () => false,
+    );
     expect({ code: socket.closeCode, reason: socket.closeReason }).toEqual({ code: 1013, reason: "Service unavailable" });
 
     await proxy.restore();
@@ -68,7 +77,8 @@ describe("the database goes away while the server runs", () => {
   });
 
   it("under concurrent load every request gets an answer (200 or 503), none hangs, and the process keeps serving", async () => {
-    const load = () => Promise.all(Array.from({ length: 20 }, () => gql(server.url, "{ viewer { kind } apiKeys { totalCount } }", {}, admin.token)));
+    const load = () =>
+      Promise.all(Array.from({ length: 20 }, () => gql(server.url, "{ viewer { kind } apiKeys { totalCount } }", {}, admin.token)));
     const during = load();
     await proxy.cut();
     const after = await load();

@@ -32,16 +32,29 @@ it("a database refusing connections is 503 SERVICE_UNAVAILABLE with Retry-After 
   const cases = {
     memberQuery: () => gql(server.url, "{ apiKeys { totalCount } }", {}, admin.token),
     signIn: () => gql(server.url, `mutation { signIn(email: "${admin.email}", password: "${PASSWORD}") { token } }`),
-    signUp: () => gql(server.url, `mutation { signUp(input: { workspaceName: "W", email: "new-${Date.now()}@example.test", password: "${PASSWORD}" }) { token } }`),
+    signUp: () =>
+      gql(
+        server.url,
+        `mutation { signUp(input: { workspaceName: "W", email: "new-${Date.now()}@example.test", password: "${PASSWORD}" }) { token } }`,
+      ),
   };
   for (const [name, run] of Object.entries(cases)) {
     const response = await run();
-    expect({ name, status: response.status, code: errorOf(response).extensions?.code, retryAfter: response.headers.get("retry-after") }).toEqual({ name, status: 503, code: "SERVICE_UNAVAILABLE", retryAfter: "5" });
+    expect({
+      name,
+      status: response.status,
+      code: errorOf(response).extensions?.code,
+      retryAfter: response.headers.get("retry-after"),
+    }).toEqual({ name, status: 503, code: "SERVICE_UNAVAILABLE", retryAfter: "5" });
     expect(response.body.data ?? null).toBeNull();
     expect(JSON.stringify(response.body)).not.toMatch(/not currently accepting|terminating connection|55000|57P01/);
   }
 
-  const refused = await wsExchange(server.wsUrl, [JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${admin.token}` } })], () => false);
+  const refused = await wsExchange(
+    server.wsUrl,
+    [JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${admin.token}` } })],
+    () => false,
+  );
   expect({ code: refused.closeCode, reason: refused.closeReason }).toEqual({ code: 1013, reason: "Service unavailable" });
 
   const during = await open.run("{ apiKeys { totalCount } }");

@@ -22,7 +22,12 @@ beforeAll(async () => {
   dataOf(await gql(server.url, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: revoked.id }, admin.token));
   const other = await signUp(server.url, "Another workspace");
   const otherKey = await createKey(server.url, other.token);
-  const session = dataOf(await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: admin.email, p: PASSWORD })).signIn.token;
+  const session = dataOf(
+    await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, {
+      e: admin.email,
+      p: PASSWORD,
+    }),
+  ).signIn.token;
   dataOf(await gql(server.url, "mutation { signOut }", {}, session));
   ctx = {
     url: server.url,
@@ -43,42 +48,48 @@ afterAll(() => server?.stop());
 const httpCases: Case[] = [...transportCases(), ...inputCases(), ...resourceCases()];
 
 describe("hostile input over HTTP", () => {
-  it.each(httpCases.map((c) => [c.name, c] as const))("%s → a 4xx or a clear code, never a 5xx; a refused write changes nothing", async (_name, c) => {
-    const prepared = await c.prepare?.(ctx);
-    const before = c.write ? await fingerprint(server.dataSource, ctx.admin.workspaceId, ctx.tag) : null;
-    const answer = await c.run(ctx, prepared);
-    expect(answer.status).toBeGreaterThanOrEqual(200);
-    expect(answer.status).toBeLessThan(500);
-    const errors = answer.json?.errors ?? [];
-    for (const error of errors) expect(CLEAR_CODES).toContain(error.extensions?.code);
-    const refused = answer.status >= 400 || errors.length > 0;
-    if (!refused) {
-      expect({ case: c.name, succeeded: true, allowed: !!c.expect?.success }).toEqual({ case: c.name, succeeded: true, allowed: true });
-      c.expect!.success!(answer.json?.data);
-      return;
-    }
-    const expected = c.expect ?? {};
-    if (expected.status !== undefined) expect([expected.status].flat()).toContain(answer.status);
-    if (expected.codes && errors.length > 0) expect(expected.codes).toContain(errors[0].extensions?.code);
-    if (expected.fields && errors[0]?.extensions?.code === "BAD_USER_INPUT") {
-      expect((errors[0].extensions!.fields as { field: string }[]).map((f) => f.field)).toEqual(expect.arrayContaining(expected.fields));
-    }
-    if (c.write) expect(await fingerprint(server.dataSource, ctx.admin.workspaceId, ctx.tag)).toBe(before);
-  });
+  it.each(httpCases.map((c) => [c.name, c] as const))(
+    "%s → a 4xx or a clear code, never a 5xx; a refused write changes nothing",
+    async (_name, c) => {
+      const prepared = await c.prepare?.(ctx);
+      const before = c.write ? await fingerprint(server.dataSource, ctx.admin.workspaceId, ctx.tag) : null;
+      const answer = await c.run(ctx, prepared);
+      expect(answer.status).toBeGreaterThanOrEqual(200);
+      expect(answer.status).toBeLessThan(500);
+      const errors = answer.json?.errors ?? [];
+      for (const error of errors) expect(CLEAR_CODES).toContain(error.extensions?.code);
+      const refused = answer.status >= 400 || errors.length > 0;
+      if (!refused) {
+        expect({ case: c.name, succeeded: true, allowed: !!c.expect?.success }).toEqual({ case: c.name, succeeded: true, allowed: true });
+        c.expect!.success!(answer.json?.data);
+        return;
+      }
+      const expected = c.expect ?? {};
+      if (expected.status !== undefined) expect([expected.status].flat()).toContain(answer.status);
+      if (expected.codes && errors.length > 0) expect(expected.codes).toContain(errors[0].extensions?.code);
+      if (expected.fields && errors[0]?.extensions?.code === "BAD_USER_INPUT") {
+        expect((errors[0].extensions!.fields as { field: string }[]).map((f) => f.field)).toEqual(expect.arrayContaining(expected.fields));
+      }
+      if (c.write) expect(await fingerprint(server.dataSource, ctx.admin.workspaceId, ctx.tag)).toBe(before);
+    },
+  );
 });
 
 describe("hostile input over WebSocket", () => {
-  it.each(wsCases().map((c) => [c.name, c] as const))("%s → closed with a 44xx code or answered with a clear error, never 1011", async (_name, c) => {
-    const outcome = await c.run(ctx);
-    expect(outcome.closeCode).not.toBe(1011);
-    if (c.expect.closeCodes) expect(c.expect.closeCodes).toContain(outcome.closeCode);
-    if (c.expect.errorCode) {
-      const error = outcome.messages.find((m) => m.type === "error");
-      expect(error).toBeDefined();
-      expect(c.expect.errorCode).toContain(error!.payload[0]?.extensions?.code);
-      expect(JSON.stringify(error!.payload)).not.toMatch(/did you mean/i);
-    }
-  });
+  it.each(wsCases().map((c) => [c.name, c] as const))(
+    "%s → closed with a 44xx code or answered with a clear error, never 1011",
+    async (_name, c) => {
+      const outcome = await c.run(ctx);
+      expect(outcome.closeCode).not.toBe(1011);
+      if (c.expect.closeCodes) expect(c.expect.closeCodes).toContain(outcome.closeCode);
+      if (c.expect.errorCode) {
+        const error = outcome.messages.find((m) => m.type === "error");
+        expect(error).toBeDefined();
+        expect(c.expect.errorCode).toContain(error!.payload[0]?.extensions?.code);
+        expect(JSON.stringify(error!.payload)).not.toMatch(/did you mean/i);
+      }
+    },
+  );
 });
 
 it("the server still serves normally after the whole corpus", async () => {

@@ -81,49 +81,208 @@ const authorizationHeaders: [string, () => string][] = [
 export function transportCases(): Case[] {
   const cases: Case[] = [];
   for (const [label, body] of malformedJson) cases.push({ name: `malformed JSON: ${label}`, run: json(body), expect: { status: 400 } });
-  for (const [label, body] of notAnOperation) cases.push({ name: `body is not one operation: ${label}`, run: json(body), expect: { status: 400 } });
+  for (const [label, body] of notAnOperation)
+    cases.push({ name: `body is not one operation: ${label}`, run: json(body), expect: { status: 400 } });
   for (const [label, type] of contentTypes) {
     cases.push({ name: `content type ${label}`, run: json(JSON.stringify({ query: VIEWER }), type), expect: { status: [400, 415] } });
   }
   cases.push(
-    { name: "an automatic persisted query (switched off)", run: json('{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}'), expect: { status: [200, 400], codes: ["PERSISTED_QUERY_NOT_SUPPORTED"] } },
-    { name: "no content type", run: (ctx) => send(ctx.url, { method: "POST", body: JSON.stringify({ query: VIEWER }) }), expect: { status: [400, 415] } },
+    {
+      name: "an automatic persisted query (switched off)",
+      run: json('{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}'),
+      expect: { status: [200, 400], codes: ["PERSISTED_QUERY_NOT_SUPPORTED"] },
+    },
+    {
+      name: "no content type",
+      run: (ctx) => send(ctx.url, { method: "POST", body: JSON.stringify({ query: VIEWER }) }),
+      expect: { status: [400, 415] },
+    },
     { name: "empty body", run: json(""), expect: { status: 400 } },
-    { name: "body of 1.5 MiB", run: json(JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(1.5 * 1024 * 1024) } })), expect: { status: 413, codes: ["PAYLOAD_TOO_LARGE"] } },
-    { name: "a 900 KB query of one field", run: (ctx) => post(ctx.url, `{ ${"__typename ".repeat(75_000)} }`), expect: { status: 400, codes: ["GRAPHQL_PARSE_FAILED"] } },
-    { name: "a 900 KB unused variable", run: (ctx) => post(ctx.url, "{ __typename }", { pad: "x".repeat(900_000) }), expect: { success: (d) => expect(d.__typename).toBe("Query") } },
-    { name: "invalid UTF-8 in a variable", run: json(Buffer.concat([Buffer.from('{"query":"{ __typename }","variables":{"a":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('"}}')])), expect: { success: () => undefined } },
-    { name: "invalid UTF-8 in the query", run: json(Buffer.concat([Buffer.from('{"query":"{ '), Buffer.from([0xc0, 0xaf]), Buffer.from(' }"}')])), expect: { status: 400 } },
-    { name: "a NUL byte in the query", run: (ctx) => post(ctx.url, "{ viewer\u0000 { kind } }"), expect: { status: 400, codes: ["GRAPHQL_PARSE_FAILED"] } },
-    { name: "a byte-order mark before the JSON", run: json(`\uFEFF${JSON.stringify({ query: "{ __typename }" })}`), expect: { status: [200, 400], success: () => undefined } },
-    { name: "gzip encoding that is not gzip", run: json("not gzip", "application/json", { "content-encoding": "gzip" }), expect: { status: 400 } },
-    { name: "an unknown content encoding", run: json("{}", "application/json", { "content-encoding": "klingon" }), expect: { status: 415 } },
-    { name: "GET without the CSRF preflight header", run: (ctx) => send(`${ctx.url}?query=${encodeURIComponent("{ __typename }")}`, { method: "GET" }), expect: { status: 400 } },
-    { name: "GET with a mutation", run: (ctx) => send(`${ctx.url}?query=${encodeURIComponent("mutation { signOut }")}`, { method: "GET", headers: { "apollo-require-preflight": "1" } }), expect: { status: 405 } },
-    { name: "GET with no query", run: (ctx) => send(ctx.url, { method: "GET", headers: { "apollo-require-preflight": "1", accept: "application/json" } }), expect: { status: 400 } },
-    { name: "PUT", run: (ctx) => send(ctx.url, { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" }), expect: { status: [400, 404, 405] } },
+    {
+      name: "body of 1.5 MiB",
+      run: json(JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(1.5 * 1024 * 1024) } })),
+      expect: { status: 413, codes: ["PAYLOAD_TOO_LARGE"] },
+    },
+    {
+      name: "a 900 KB query of one field",
+      run: (ctx) => post(ctx.url, `{ ${"__typename ".repeat(75_000)} }`),
+      expect: { status: 400, codes: ["GRAPHQL_PARSE_FAILED"] },
+    },
+    {
+      name: "a 900 KB unused variable",
+      run: (ctx) => post(ctx.url, "{ __typename }", { pad: "x".repeat(900_000) }),
+      expect: { success: (d) => expect(d.__typename).toBe("Query") },
+    },
+    {
+      name: "invalid UTF-8 in a variable",
+      run: json(
+        Buffer.concat([
+          Buffer.from('{"query":"{ __typename }","variables":{"a":"'),
+          Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+          Buffer.from('"}}'),
+        ]),
+      ),
+      expect: { success: () => undefined },
+    },
+    {
+      name: "invalid UTF-8 in the query",
+      run: json(Buffer.concat([Buffer.from('{"query":"{ '), Buffer.from([0xc0, 0xaf]), Buffer.from(' }"}')])),
+      expect: { status: 400 },
+    },
+    {
+      name: "a NUL byte in the query",
+      run: (ctx) => post(ctx.url, "{ viewer\u0000 { kind } }"),
+      expect: { status: 400, codes: ["GRAPHQL_PARSE_FAILED"] },
+    },
+    {
+      name: "a byte-order mark before the JSON",
+      run: json(`\uFEFF${JSON.stringify({ query: "{ __typename }" })}`),
+      expect: { status: [200, 400], success: () => undefined },
+    },
+    {
+      name: "gzip encoding that is not gzip",
+      run: json("not gzip", "application/json", { "content-encoding": "gzip" }),
+      expect: { status: 400 },
+    },
+    {
+      name: "an unknown content encoding",
+      run: json("{}", "application/json", { "content-encoding": "klingon" }),
+      expect: { status: 415 },
+    },
+    {
+      name: "GET without the CSRF preflight header",
+      run: (ctx) => send(`${ctx.url}?query=${encodeURIComponent("{ __typename }")}`, { method: "GET" }),
+      expect: { status: 400 },
+    },
+    {
+      name: "GET with a mutation",
+      run: (ctx) =>
+        send(`${ctx.url}?query=${encodeURIComponent("mutation { signOut }")}`, {
+          method: "GET",
+          headers: { "apollo-require-preflight": "1" },
+        }),
+      expect: { status: 405 },
+    },
+    {
+      name: "GET with no query",
+      run: (ctx) => send(ctx.url, { method: "GET", headers: { "apollo-require-preflight": "1", accept: "application/json" } }),
+      expect: { status: 400 },
+    },
+    {
+      name: "PUT",
+      run: (ctx) => send(ctx.url, { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" }),
+      expect: { status: [400, 404, 405] },
+    },
     { name: "DELETE", run: (ctx) => send(ctx.url, { method: "DELETE" }), expect: { status: [400, 404, 405] } },
-    { name: "Authorization: non-ASCII bytes (raw)", run: (ctx) => rawHttp(ctx.port, Buffer.from(`POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer gqk_ключ🔑\r\nContent-Type: application/json\r\nContent-Length: 31\r\nConnection: close\r\n\r\n{"query":"{ viewer { kind } }"}`)), expect: { status: [400, 401] } },
-    { name: "a NUL byte in a header (raw)", run: (ctx) => rawHttp(ctx.port, `POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\u0000b\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`), expect: { status: 400 } },
-    { name: "a 20 KB header (raw)", run: (ctx) => rawHttp(ctx.port, `POST /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`), expect: { status: 431 } },
-    { name: "two Content-Length headers (raw)", run: (ctx) => rawHttp(ctx.port, `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 30\r\nConnection: close\r\n\r\n{}`), expect: { status: 400 } },
+    {
+      name: "Authorization: non-ASCII bytes (raw)",
+      run: (ctx) =>
+        rawHttp(
+          ctx.port,
+          Buffer.from(
+            `POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer gqk_ключ🔑\r\nContent-Type: application/json\r\nContent-Length: 31\r\nConnection: close\r\n\r\n{"query":"{ viewer { kind } }"}`,
+          ),
+        ),
+      expect: { status: [400, 401] },
+    },
+    {
+      name: "a NUL byte in a header (raw)",
+      run: (ctx) =>
+        rawHttp(
+          ctx.port,
+          `POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\u0000b\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+        ),
+      expect: { status: 400 },
+    },
+    {
+      name: "a 20 KB header (raw)",
+      run: (ctx) =>
+        rawHttp(
+          ctx.port,
+          `POST /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+        ),
+      expect: { status: 431 },
+    },
+    {
+      name: "two Content-Length headers (raw)",
+      run: (ctx) =>
+        rawHttp(
+          ctx.port,
+          `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 30\r\nConnection: close\r\n\r\n{}`,
+        ),
+      expect: { status: 400 },
+    },
     { name: "a request line that is not HTTP (raw)", run: (ctx) => rawHttp(ctx.port, "HELLO WORLD\r\n\r\n"), expect: { status: 400 } },
   );
   for (const [label, header] of authorizationHeaders) {
     cases.push({
       name: `Authorization: ${label}`,
-      run: (ctx) => send(ctx.url, { method: "POST", headers: { "content-type": "application/json", authorization: header() }, body: JSON.stringify({ query: VIEWER }) }),
+      run: (ctx) =>
+        send(ctx.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: header() },
+          body: JSON.stringify({ query: VIEWER }),
+        }),
       expect: { status: 401, codes: ["UNAUTHENTICATED"] },
     });
   }
   cases.push(
-    { name: "Authorization: a revoked key", run: (ctx) => post(ctx.url, VIEWER, {}, ctx.revokedKeySecret), expect: { status: 401, codes: ["UNAUTHENTICATED"] } },
-    { name: "Authorization: a signed-out session", run: (ctx) => post(ctx.url, VIEWER, {}, ctx.signedOutToken), expect: { status: 401, codes: ["UNAUTHENTICATED"] } },
-    { name: "Authorization: malformed on a public mutation", write: true, run: (ctx) => post(ctx.url, `mutation { signUp(input: {workspaceName: "${ctx.tag}", email: "${ctx.tag}@example.test", password: "long enough password"}) { token } }`, {}, "not-a-token"), expect: { status: 401, codes: ["UNAUTHENTICATED"] } },
-    { name: "no credential on a member query", run: (ctx) => post(ctx.url, "{ apiKeys { totalCount } }"), expect: { status: 401, codes: ["UNAUTHENTICATED"] } },
-    { name: "an API key creating a key", write: true, run: (ctx) => post(ctx.url, `mutation { createApiKey(input: {name: "x", permissions: [{resource: CALLS, read: true}]}) { secret } }`, {}, ctx.key.secret), expect: { status: 403, codes: ["FORBIDDEN"] } },
-    { name: "a SECURITY member creating a key", write: true, run: (ctx) => post(ctx.url, `mutation { createApiKey(input: {name: "x", permissions: [{resource: CALLS, read: true}]}) { secret } }`, {}, ctx.security.token), expect: { status: 403, codes: ["FORBIDDEN"] } },
-    { name: "an API key reading the audit log", run: (ctx) => post(ctx.url, "{ auditLog { totalCount } }", {}, ctx.key.secret), expect: { status: 403, codes: ["FORBIDDEN"] } },
+    {
+      name: "Authorization: a revoked key",
+      run: (ctx) => post(ctx.url, VIEWER, {}, ctx.revokedKeySecret),
+      expect: { status: 401, codes: ["UNAUTHENTICATED"] },
+    },
+    {
+      name: "Authorization: a signed-out session",
+      run: (ctx) => post(ctx.url, VIEWER, {}, ctx.signedOutToken),
+      expect: { status: 401, codes: ["UNAUTHENTICATED"] },
+    },
+    {
+      name: "Authorization: malformed on a public mutation",
+      write: true,
+      run: (ctx) =>
+        post(
+          ctx.url,
+          `mutation { signUp(input: {workspaceName: "${ctx.tag}", email: "${ctx.tag}@example.test", password: "long enough password"}) { token } }`,
+          {},
+          "not-a-token",
+        ),
+      expect: { status: 401, codes: ["UNAUTHENTICATED"] },
+    },
+    {
+      name: "no credential on a member query",
+      run: (ctx) => post(ctx.url, "{ apiKeys { totalCount } }"),
+      expect: { status: 401, codes: ["UNAUTHENTICATED"] },
+    },
+    {
+      name: "an API key creating a key",
+      write: true,
+      run: (ctx) =>
+        post(
+          ctx.url,
+          `mutation { createApiKey(input: {name: "x", permissions: [{resource: CALLS, read: true}]}) { secret } }`,
+          {},
+          ctx.key.secret,
+        ),
+      expect: { status: 403, codes: ["FORBIDDEN"] },
+    },
+    {
+      name: "a SECURITY member creating a key",
+      write: true,
+      run: (ctx) =>
+        post(
+          ctx.url,
+          `mutation { createApiKey(input: {name: "x", permissions: [{resource: CALLS, read: true}]}) { secret } }`,
+          {},
+          ctx.security.token,
+        ),
+      expect: { status: 403, codes: ["FORBIDDEN"] },
+    },
+    {
+      name: "an API key reading the audit log",
+      run: (ctx) => post(ctx.url, "{ auditLog { totalCount } }", {}, ctx.key.secret),
+      expect: { status: 403, codes: ["FORBIDDEN"] },
+    },
   );
   return cases;
 }

@@ -82,7 +82,12 @@ export interface WsOptions {
  * Opens a graphql-ws socket, sends `frames`, and resolves on the first close or on the first
  * message that `done` accepts (no timers: both are events).
  */
-export function wsExchange(url: string, frames: (string | Buffer)[], done: (m: WsOutcome["messages"][number]) => boolean, options: WsOptions = {}): Promise<WsOutcome> {
+export function wsExchange(
+  url: string,
+  frames: (string | Buffer)[],
+  done: (m: WsOutcome["messages"][number]) => boolean,
+  options: WsOptions = {},
+): Promise<WsOutcome> {
   const { protocol = "graphql-transport-ws", afterAck = false } = options;
   return new Promise((resolve) => {
     const socket = protocol === null ? new WebSocket(url) : new WebSocket(url, protocol);
@@ -132,6 +137,9 @@ export async function fingerprint(db: DataSource, workspaceId: string, tag: stri
   parts.push(`SELECT 'grant' || row_to_json(g)::text FROM api_key_grant g JOIN api_key k ON k.id = g.api_key_id WHERE k.workspace_id = $1`);
   parts.push(`SELECT 'workspaces' || count(*)::text FROM workspace WHERE name LIKE $2`);
   parts.push(`SELECT 'members' || count(*)::text FROM member WHERE email_key LIKE $2`);
-  const [row] = await db.query(`SELECT md5(coalesce(string_agg(x, '|' ORDER BY x), '')) AS digest FROM (${parts.join(" UNION ALL ")}) rows`, [workspaceId, `%${tag.toLowerCase()}%`]);
+  const [row] = await db.query(
+    `SELECT md5(coalesce(string_agg(x, '|' ORDER BY x), '')) AS digest FROM (${parts.join(" UNION ALL ")}) rows`,
+    [workspaceId, `%${tag.toLowerCase()}%`],
+  );
   return row.digest;
 }

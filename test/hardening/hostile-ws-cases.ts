@@ -9,8 +9,10 @@ export interface WsCase {
   expect: { closeCodes?: number[]; errorCode?: string[] };
 }
 
-const init = (payload?: unknown) => JSON.stringify(payload === undefined ? { type: "connection_init" } : { type: "connection_init", payload });
-const subscribe = (query: unknown, id: unknown = "1", variables?: unknown) => JSON.stringify({ type: "subscribe", id, payload: { query, variables } });
+const init = (payload?: unknown) =>
+  JSON.stringify(payload === undefined ? { type: "connection_init" } : { type: "connection_init", payload });
+const subscribe = (query: unknown, id: unknown = "1", variables?: unknown) =>
+  JSON.stringify({ type: "subscribe", id, payload: { query, variables } });
 const closesOrErrors = (m: { type: string }) => m.type === "error" || m.type === "complete" || m.type === "next";
 const ackOnly = (m: { type: string }) => m.type === "connection_ack";
 
@@ -60,7 +62,11 @@ export function wsCases(): WsCase[] {
   const operations: [string, string, string[]][] = [
     ["a syntax error", "subscription { usageEvents { id }", ["GRAPHQL_PARSE_FAILED"]],
     ["31 aliases", `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(" ")} }`, ["GRAPHQL_VALIDATION_FAILED"]],
-    ["depth 11", `{ __type(name: "Query") { fields { type { ${"ofType { ".repeat(7)}name${" }".repeat(7)} } } } }`, ["GRAPHQL_VALIDATION_FAILED"]],
+    [
+      "depth 11",
+      `{ __type(name: "Query") { fields { type { ${"ofType { ".repeat(7)}name${" }".repeat(7)} } } } }`,
+      ["GRAPHQL_VALIDATION_FAILED"],
+    ],
     ["3000 tokens", `{ ${"__typename ".repeat(3000)} }`, ["GRAPHQL_PARSE_FAILED"]],
     ["60 directives", `{ __typename ${"@include(if: true) ".repeat(60)} }`, ["GRAPHQL_VALIDATION_FAILED"]],
     ["a misspelt field (no suggestion)", "{ viewr { kind } }", ["GRAPHQL_VALIDATION_FAILED"]],
@@ -71,11 +77,29 @@ export function wsCases(): WsCase[] {
     cases.push({
       name: `subscribe with ${label}`,
       run: (ctx) =>
-        wsExchange(ctx.wsUrl, [member(ctx), label.startsWith("an unknown operation") ? JSON.stringify({ type: "subscribe", id: "1", payload: { query, operationName: "B" } }) : subscribe(query)], closesOrErrors, { afterAck: true }),
+        wsExchange(
+          ctx.wsUrl,
+          [
+            member(ctx),
+            label.startsWith("an unknown operation")
+              ? JSON.stringify({ type: "subscribe", id: "1", payload: { query, operationName: "B" } })
+              : subscribe(query),
+          ],
+          closesOrErrors,
+          { afterAck: true },
+        ),
       expect: { errorCode: codes },
     });
   }
-  cases.push({ name: "a legacy subprotocol", run: (ctx) => wsExchange(ctx.wsUrl, [], () => false, { protocol: "graphql-ws" }), expect: { closeCodes: [4406, 1002, -1] } });
-  cases.push({ name: "no subprotocol", run: (ctx) => wsExchange(ctx.wsUrl, [], () => false, { protocol: null }), expect: { closeCodes: [4406, 1002, -1] } });
+  cases.push({
+    name: "a legacy subprotocol",
+    run: (ctx) => wsExchange(ctx.wsUrl, [], () => false, { protocol: "graphql-ws" }),
+    expect: { closeCodes: [4406, 1002, -1] },
+  });
+  cases.push({
+    name: "no subprotocol",
+    run: (ctx) => wsExchange(ctx.wsUrl, [], () => false, { protocol: null }),
+    expect: { closeCodes: [4406, 1002, -1] },
+  });
   return cases;
 }

@@ -27,12 +27,22 @@ async function memberSocket(token = admin.token, headers: Record<string, string>
 type Answer = { code?: string; fields?: string[]; message: string; missingPermissions?: string[] };
 function fromHttp(response: Awaited<ReturnType<typeof gql>>): Answer {
   const e = errorOf(response);
-  return { code: e.extensions?.code, fields: e.extensions?.fields?.map((f: { field: string }) => f.field), message: e.message, missingPermissions: e.extensions?.missingPermissions };
+  return {
+    code: e.extensions?.code,
+    fields: e.extensions?.fields?.map((f: { field: string }) => f.field),
+    message: e.message,
+    missingPermissions: e.extensions?.missingPermissions,
+  };
 }
 function fromWs(message: WsMessage | null): Answer {
   expect(message?.type).toBe("error");
   const e = message!.payload[0];
-  return { code: e.extensions?.code, fields: e.extensions?.fields?.map((f: { field: string }) => f.field), message: e.message, missingPermissions: e.extensions?.missingPermissions };
+  return {
+    code: e.extensions?.code,
+    fields: e.extensions?.fields?.map((f: { field: string }) => f.field),
+    message: e.message,
+    missingPermissions: e.extensions?.missingPermissions,
+  };
 }
 
 const SIGN_IN = `mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { token } }`;
@@ -83,9 +93,21 @@ describe("one context, one outcome", () => {
     dataOf(await gql(server.url, "query OverHttp { viewer { kind } }", {}, admin.token, forwarded));
     const socket = await memberSocket(admin.token, forwarded);
     expect((await socket.run("query OverSocket { viewer { kind } }"))?.type).toBe("next");
-    const lines = server.logs().split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.msg === "graphql request");
+    const lines = server
+      .logs()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === "graphql request");
     const line = (name: string) => lines.find((l) => l.operationName === name);
-    expect(line("OverSocket")).toMatchObject({ transport: "ws", ip: "203.0.113.7", operationType: "query", outcome: "OK", status: 200, principal: { kind: "MEMBER", memberId: admin.memberId } });
+    expect(line("OverSocket")).toMatchObject({
+      transport: "ws",
+      ip: "203.0.113.7",
+      operationType: "query",
+      outcome: "OK",
+      status: 200,
+      principal: { kind: "MEMBER", memberId: admin.memberId },
+    });
     expect(line("OverHttp")).toMatchObject({ transport: "http", ip: "203.0.113.7", operationType: "query", outcome: "OK", status: 200 });
     expect(Object.keys(line("OverSocket")).sort()).toEqual(Object.keys(line("OverHttp")).sort());
   });
@@ -94,12 +116,17 @@ describe("one context, one outcome", () => {
     const other = await createMember(server.url, admin.token, "SECURITY");
     const socket = await memberSocket(admin.token, { "x-forwarded-for": "198.51.100.23" });
     expect((await socket.run(SIGN_IN, { email: other.email, password: PASSWORD }))?.type).toBe("next");
-    const rows = await server.dataSource.query(`SELECT details FROM audit_entry WHERE action = 'SIGNED_IN' AND actor_id = $1 ORDER BY seq DESC LIMIT 1`, [other.memberId]);
+    const rows = await server.dataSource.query(
+      `SELECT details FROM audit_entry WHERE action = 'SIGNED_IN' AND actor_id = $1 ORDER BY seq DESC LIMIT 1`,
+      [other.memberId],
+    );
     expect(rows[0].details).toEqual({ ip: "198.51.100.23" });
   });
 
   it("the per-address sign-in lock applies to socket sign-ins too, refused as an `error` message RATE_LIMITED (HTTP: 429)", async () => {
-    const locked = await startTestServer({ env: { SIGNIN_IP_LOCK_AFTER: "2", TRUST_PROXY: "1", REDIS_KEY_PREFIX: `one-pipeline-lock-${process.pid}-${Date.now()}:` } });
+    const locked = await startTestServer({
+      env: { SIGNIN_IP_LOCK_AFTER: "2", TRUST_PROXY: "1", REDIS_KEY_PREFIX: `one-pipeline-lock-${process.pid}-${Date.now()}:` },
+    });
     try {
       const owner = await signUp(locked.url);
       const socket = await WsSession.open(locked.wsUrl, owner.token, { "x-forwarded-for": "192.0.2.99" });
@@ -107,7 +134,9 @@ describe("one context, one outcome", () => {
       expect((await socket.next())?.type).toBe("connection_ack");
       for (let i = 0; i < 2; i++) await socket.run(SIGN_IN, { email: uniqueEmail(), password: "wrong password" });
       expect(fromWs(await socket.run(SIGN_IN, { email: owner.email, password: PASSWORD })).code).toBe("RATE_LIMITED");
-      const http = await gql(locked.url, SIGN_IN, { email: owner.email, password: PASSWORD }, undefined, { "x-forwarded-for": "192.0.2.99" });
+      const http = await gql(locked.url, SIGN_IN, { email: owner.email, password: PASSWORD }, undefined, {
+        "x-forwarded-for": "192.0.2.99",
+      });
       expect([http.status, fromHttp(http).code]).toEqual([429, "RATE_LIMITED"]);
     } finally {
       await locked.stop();
@@ -125,7 +154,9 @@ describe("one context, one outcome", () => {
     expect(await refused.next()).toBeNull();
     expect(refused.closeCode).toBe(4403);
     await server.services.usage.recorder.flushAll();
-    const rows = await server.dataSource.query(`SELECT api_key_id, operation_type, outcome FROM usage_event WHERE workspace_id = $1`, [owner.workspaceId]);
+    const rows = await server.dataSource.query(`SELECT api_key_id, operation_type, outcome FROM usage_event WHERE workspace_id = $1`, [
+      owner.workspaceId,
+    ]);
     expect(rows).toEqual([{ api_key_id: key.id, operation_type: "subscription", outcome: "FORBIDDEN" }]);
   });
 });

@@ -1,5 +1,14 @@
 import fc from "fast-check";
-import { buildSchema, GraphQLEnumType, isCompositeType, getNamedType, GraphQLObjectType, parse, getOperationAST, ConstDirectiveNode } from "graphql";
+import {
+  buildSchema,
+  GraphQLEnumType,
+  isCompositeType,
+  getNamedType,
+  GraphQLObjectType,
+  parse,
+  getOperationAST,
+  ConstDirectiveNode,
+} from "graphql";
 import { authorize } from "../../src/auth/authorize";
 import { OperationAnalyzer } from "../../src/auth/operation-analysis";
 import { PermissionMap } from "../../src/auth/permission-map";
@@ -38,7 +47,8 @@ type Mutation {
 
 const schema = buildSchema(SDL);
 // SDL enums carry their names as values; the app's enums carry the lower-case Resource/Access values.
-for (const value of (schema.getType("Resource") as GraphQLEnumType).getValues()) value.value = Resource[value.name as keyof typeof Resource];
+for (const value of (schema.getType("Resource") as GraphQLEnumType).getValues())
+  value.value = Resource[value.name as keyof typeof Resource];
 for (const value of (schema.getType("Access") as GraphQLEnumType).getValues()) value.value = Access[value.name as keyof typeof Access];
 const analyzer = new OperationAnalyzer(new PermissionMap(schema));
 
@@ -64,7 +74,11 @@ function selectionOn(type: GraphQLObjectType, depth: number): fc.Arbitrary<Selec
   const one = fc.constantFrom(...fields).chain((field) => {
     const named = getNamedType(field.type);
     const own = directiveMask(field.astNode?.directives) | (field.name === "id" ? 0 : directiveMask(type.astNode?.directives));
-    const child = isCompositeType(named) ? (depth > 0 ? selectionOn(named as GraphQLObjectType, depth - 1) : fc.constant({ text: "__typename", needed: 0 })) : fc.constant(null);
+    const child = isCompositeType(named)
+      ? depth > 0
+        ? selectionOn(named as GraphQLObjectType, depth - 1)
+        : fc.constant({ text: "__typename", needed: 0 })
+      : fc.constant(null);
     return fc.tuple(child, fc.constantFrom("plain", "alias", "fragment", "skipped", "included")).map(([sub, form]): Selected => {
       const body = `${field.name}${sub ? ` { ${sub.text} }` : ""}`;
       const needed = own | (sub?.needed ?? 0);
@@ -82,7 +96,9 @@ function selectionOn(type: GraphQLObjectType, depth: number): fc.Arbitrary<Selec
       }
     });
   });
-  return fc.array(one, { minLength: 1, maxLength: 4 }).map((parts) => ({ text: parts.map((p) => p.text).join(" "), needed: parts.reduce((m, p) => m | p.needed, 0) }));
+  return fc
+    .array(one, { minLength: 1, maxLength: 4 })
+    .map((parts) => ({ text: parts.map((p) => p.text).join(" "), needed: parts.reduce((m, p) => m | p.needed, 0) }));
 }
 
 const operation = fc.oneof(
@@ -90,7 +106,15 @@ const operation = fc.oneof(
   selectionOn(schema.getMutationType()!, 2).map((s) => ({ ...s, text: `mutation { ${s.text} }` })),
 );
 const grants = fc.integer({ min: 0, max: ALL_GRANTS }).map((g) => g & ALL_GRANTS);
-const key = (mask: number): ApiKeyPrincipal => ({ kind: "API_KEY", workspaceId: "w", apiKeyId: "k", prefix: "p", grants: mask, rateLimit: null, allowlist: null });
+const key = (mask: number): ApiKeyPrincipal => ({
+  kind: "API_KEY",
+  workspaceId: "w",
+  apiKeyId: "k",
+  prefix: "p",
+  grants: mask,
+  rateLimit: null,
+  allowlist: null,
+});
 
 function decide(text: string, mask: number) {
   // The analysis runs on any parsed operation; whether it would also pass validation does not matter here.
@@ -110,7 +134,10 @@ describe("permission analysis (fast-check)", () => {
         const refusal = decide(op.text, mask);
         const missing = op.needed & ~mask;
         if (missing === 0) return refusal === null;
-        return refusal?.extensions.code === "FORBIDDEN" && JSON.stringify(refusal.extensions.missingPermissions) === JSON.stringify(names(missing));
+        return (
+          refusal?.extensions.code === "FORBIDDEN" &&
+          JSON.stringify(refusal.extensions.missingPermissions) === JSON.stringify(names(missing))
+        );
       }),
       { numRuns: 500 },
     );
@@ -188,7 +215,10 @@ describe("token parsing (fast-check)", () => {
   });
 
   it("a checksum is always 6 base62 characters", () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...BASE62.split("")), minLength: 32, maxLength: 32 }), (random) => /^[0-9A-Za-z]{6}$/.test(checksumOf(random))));
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...BASE62.split("")), minLength: 32, maxLength: 32 }), (random) =>
+        /^[0-9A-Za-z]{6}$/.test(checksumOf(random)),
+      ),
+    );
   });
 });
-

@@ -11,9 +11,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const BENCH_READ = (agents: number) => `{ agents(first: ${agents}) { nodes { id name calls(first: 10) { nodes { id status durationSeconds contact { firstName } } } } } }`;
+const BENCH_READ = (agents: number) =>
+  `{ agents(first: ${agents}) { nodes { id name calls(first: 10) { nodes { id status durationSeconds contact { firstName } } } } } }`;
 // Contact.leads is a plain list (it takes no `first`); Lead.calls is a page.
-const NESTED = (n: string) => `agents(first: ${n}) { nodes { calls(first: ${n}) { nodes { contact { leads { calls(first: ${n}) { nodes { id } } } } } } } }`;
+const NESTED = (n: string) =>
+  `agents(first: ${n}) { nodes { calls(first: ${n}) { nodes { contact { leads { calls(first: ${n}) { nodes { id } } } } } } } }`;
 
 const refusedForCost = (response: Awaited<ReturnType<typeof gql>>) => {
   expect(response.status).toBe(400);

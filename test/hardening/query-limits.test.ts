@@ -41,7 +41,10 @@ describe("operations over a limit are refused before execution", () => {
   });
 
   it("a depth bomb hidden in fragments is refused too", async () => {
-    const fragments = Array.from({ length: 12 }, (_, i) => `fragment F${i} on Query { viewer { kind } ${i < 11 ? `... on Query { ...F${i + 1} }` : ""} }`).join("\n");
+    const fragments = Array.from(
+      { length: 12 },
+      (_, i) => `fragment F${i} on Query { viewer { kind } ${i < 11 ? `... on Query { ...F${i + 1} }` : ""} }`,
+    ).join("\n");
     const response = await gql(server.url, `query { ...F0 }\n${fragments}`, {}, admin.token);
     expect(response.status).toBe(400);
     expect(errorOf(response).extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
@@ -60,7 +63,11 @@ describe("operations over a limit are refused before execution", () => {
   });
 
   it("an operation over the cost limit is refused", async () => {
-    const body = Array.from({ length: 30 }, (_, i) => `k${i}: apiKeys(first: 100) { nodes { id name prefix status createdAt permissions { resource read write } usage { last24h last7d last30d } createdBy { id email role createdAt } revokedBy { id email role } } }`).join(" ");
+    const body = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `k${i}: apiKeys(first: 100) { nodes { id name prefix status createdAt permissions { resource read write } usage { last24h last7d last30d } createdBy { id email role createdAt } revokedBy { id email role } } }`,
+    ).join(" ");
     const response = await gql(server.url, `{ ${body} }`, {}, admin.token);
     expect(response.status).toBe(400);
     expect(errorOf(response).extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
@@ -68,7 +75,10 @@ describe("operations over a limit are refused before execution", () => {
   });
 
   it("the IDE's full introspection query still runs", async () => {
-    const response = await gql(server.url, getIntrospectionQuery({ descriptions: true, directiveIsRepeatable: true, specifiedByUrl: true, inputValueDeprecation: true }));
+    const response = await gql(
+      server.url,
+      getIntrospectionQuery({ descriptions: true, directiveIsRepeatable: true, specifiedByUrl: true, inputValueDeprecation: true }),
+    );
     expect(dataOf(response).__schema.queryType.name).toBe("Query");
   });
 });

@@ -10,7 +10,14 @@ const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $inpu
 const viewer = (server: TestServer, secret: string) => gql(server.url, "{ viewer { kind } }", {}, secret);
 
 async function limitedKey(server: TestServer, token: string, limit: number): Promise<string> {
-  return dataOf(await gql(server.url, CREATE, { input: { name: "Shared", permissions: [{ resource: "CALLS", read: true }], rateLimit: { limit, windowSeconds: 3600 } } }, token)).createApiKey.secret;
+  return dataOf(
+    await gql(
+      server.url,
+      CREATE,
+      { input: { name: "Shared", permissions: [{ resource: "CALLS", read: true }], rateLimit: { limit, windowSeconds: 3600 } } },
+      token,
+    ),
+  ).createApiKey.secret;
 }
 
 describe("with REDIS_URL the limit is shared by every instance", () => {
@@ -29,7 +36,13 @@ describe("with REDIS_URL the limit is shared by every instance", () => {
   it("requests to two instances draw on one window: the fourth of a limit of 3 is refused wherever it lands", async () => {
     const admin = await signUp(a.url);
     const secret = await limitedKey(a, admin.token, 3);
-    const answers = [await viewer(a, secret), await viewer(b, secret), await viewer(a, secret), await viewer(b, secret), await viewer(a, secret)];
+    const answers = [
+      await viewer(a, secret),
+      await viewer(b, secret),
+      await viewer(a, secret),
+      await viewer(b, secret),
+      await viewer(a, secret),
+    ];
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 429, 429]);
     expect(answers.map((r) => r.headers.get("ratelimit-remaining"))).toEqual(["2", "1", "0", "0", "0"]);
   });

@@ -17,7 +17,9 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 async function limitedKey(limit: number, windowSeconds = 60) {
-  const data = dataOf(await gql(server.url, CREATE, { input: { name: "Limited", permissions: READ, rateLimit: { limit, windowSeconds } } }, admin.token)).createApiKey;
+  const data = dataOf(
+    await gql(server.url, CREATE, { input: { name: "Limited", permissions: READ, rateLimit: { limit, windowSeconds } } }, admin.token),
+  ).createApiKey;
   return { id: data.apiKey.id as string, secret: data.secret as string, rateLimit: data.apiKey.rateLimit };
 }
 const viewer = (secret: string) => gql(server.url, "query Who { viewer { kind } }", {}, secret);
@@ -31,7 +33,11 @@ describe("per-key rate limits", () => {
   it("createApiKey stores a limit and ApiKey.rateLimit reads it back", async () => {
     const key = await limitedKey(5, 30);
     expect(key.rateLimit).toEqual({ limit: 5, windowSeconds: 30 });
-    expect(dataOf(await gql(server.url, `query($id: ID!) { apiKey(id: $id) { rateLimit { limit windowSeconds } } }`, { id: key.id }, admin.token)).apiKey.rateLimit).toEqual({ limit: 5, windowSeconds: 30 });
+    expect(
+      dataOf(
+        await gql(server.url, `query($id: ID!) { apiKey(id: $id) { rateLimit { limit windowSeconds } } }`, { id: key.id }, admin.token),
+      ).apiKey.rateLimit,
+    ).toEqual({ limit: 5, windowSeconds: 30 });
   });
 
   it("every response to a limited key carries RateLimit headers; over the limit it is 429 RATE_LIMITED with Retry-After until the window resets", async () => {
@@ -105,11 +111,19 @@ describe("per-key rate limits", () => {
 
   it("a refused request counts in usage and is published on usageEvents as RATE_LIMITED", async () => {
     const key = await limitedKey(1, 3600);
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin.token}` }, lazy: false });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${admin.token}` },
+      lazy: false,
+    });
     const events: { outcome: string; operationName: string | null }[] = [];
     const published = new Promise<void>((resolve, reject) => {
       const stop = client.subscribe<{ usageEvents: { outcome: string; operationName: string | null } }>(
-        { query: `subscription($id: ID) { usageEvents(apiKeyId: $id, outcomes: [RATE_LIMITED]) { outcome operationName } }`, variables: { id: key.id } },
+        {
+          query: `subscription($id: ID) { usageEvents(apiKeyId: $id, outcomes: [RATE_LIMITED]) { outcome operationName } }`,
+          variables: { id: key.id },
+        },
         {
           next: ({ data }) => {
             events.push(data!.usageEvents);
@@ -128,7 +142,8 @@ describe("per-key rate limits", () => {
     await published;
     await client.dispose();
     expect(events).toEqual([{ outcome: "RATE_LIMITED", operationName: "Who" }]);
-    const usage = dataOf(await gql(server.url, `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`, { id: key.id }, admin.token)).apiKey.usage;
+    const usage = dataOf(await gql(server.url, `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`, { id: key.id }, admin.token))
+      .apiKey.usage;
     expect(usage.last24h).toBe(2);
   });
 });

@@ -42,7 +42,9 @@ it("no issued key secret, session token or password appears in the logs or in th
   secrets.push(security.token);
   const key = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
   secrets.push(key.secret);
-  const rotated = dataOf(await gql(server.url, `mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 60) { secret } }`, { id: key.id }, admin.token));
+  const rotated = dataOf(
+    await gql(server.url, `mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 60) { secret } }`, { id: key.id }, admin.token),
+  );
   secrets.push(rotated.rotateApiKey.secret);
   const wrongPassword = "not the password but long";
   secrets.push(wrongPassword);
@@ -51,8 +53,14 @@ it("no issued key secret, session token or password appears in the logs or in th
   await gql(server.url, "{ viewer { kind } }", {}, key.secret);
   await gql(server.url, "{ apiKeys { totalCount } }", {}, key.secret);
   await gql(server.url, "{ viewer { kind } }", {}, rotated.rotateApiKey.secret);
-  await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: admin.email, p: wrongPassword });
-  await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: admin.email, p: `${PASSWORD}\u0000` });
+  await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, {
+    e: admin.email,
+    p: wrongPassword,
+  });
+  await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, {
+    e: admin.email,
+    p: `${PASSWORD}\u0000`,
+  });
   await gql(server.url, `mutation { signIn(email: "${admin.email}", password: "${wrongPassword}") { token } }`);
   await gql(server.url, "{ viewer { kind } }", {}, `${key.secret}x`);
   await gql(server.url, "{ nope }", {}, admin.token);
@@ -79,12 +87,27 @@ it("each request is logged once as JSON with its id, principal (id and prefix), 
   await gql(server.url, "query Mine { viewer { kind } }", {}, key.secret, { "x-request-id": "req-log-test-1" });
   await gql(server.url, "query Theirs { auditLog { totalCount } }", {}, key.secret, { "x-request-id": "req-log-test-2" });
   await gql(server.url, "{ viewer { kind } }", {}, "garbage", { "x-request-id": "req-log-test-3" });
-  const lines = server.logs().slice(before).trim().split("\n").map((line) => JSON.parse(line));
+  const lines = server
+    .logs()
+    .slice(before)
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
   const byId = (id: string) => lines.filter((l) => l.requestId === id);
   expect(byId("req-log-test-1")).toEqual([
-    expect.objectContaining({ level: 30, principal: { kind: "API_KEY", apiKeyId: key.id, prefix: key.prefix }, operationType: "query", operationName: "Mine", outcome: "OK", status: 200, durationMs: expect.any(Number) }),
+    expect.objectContaining({
+      level: 30,
+      principal: { kind: "API_KEY", apiKeyId: key.id, prefix: key.prefix },
+      operationType: "query",
+      operationName: "Mine",
+      outcome: "OK",
+      status: 200,
+      durationMs: expect.any(Number),
+    }),
   ]);
-  expect(byId("req-log-test-2")).toEqual([expect.objectContaining({ operationName: "Theirs", outcome: "FORBIDDEN", status: 403, errors: ["FORBIDDEN"] })]);
+  expect(byId("req-log-test-2")).toEqual([
+    expect.objectContaining({ operationName: "Theirs", outcome: "FORBIDDEN", status: 403, errors: ["FORBIDDEN"] }),
+  ]);
   expect(byId("req-log-test-3")).toEqual([expect.objectContaining({ outcome: "UNAUTHENTICATED", reason: "MALFORMED", status: 401 })]);
   const refused = await gql(server.url, "{ viewer { kind } }", {}, "garbage");
   const echoed = refused.headers.get("x-request-id");
@@ -96,8 +119,26 @@ it("a credential that reaches the logger by mistake is redacted wherever it sits
   const { Writable } = await import("node:stream");
   const { createLogger } = await import("../../src/logger");
   const chunks: string[] = [];
-  const logger = createLogger("info", new Writable({ write(chunk, _e, done) { chunks.push(String(chunk)); done(); } }));
-  logger.info({ authorization: "Bearer gqk_a", req: { headers: { authorization: "Bearer gqk_b", cookie: "s=gqs_c" } }, input: { password: "pw-d" }, secret: "gqk_e", token: "gqs_f", variables: { any: "gqk_g" } }, "oops");
+  const logger = createLogger(
+    "info",
+    new Writable({
+      write(chunk, _e, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  logger.info(
+    {
+      authorization: "Bearer gqk_a",
+      req: { headers: { authorization: "Bearer gqk_b", cookie: "s=gqs_c" } },
+      input: { password: "pw-d" },
+      secret: "gqk_e",
+      token: "gqs_f",
+      variables: { any: "gqk_g" },
+    },
+    "oops",
+  );
   logger.flush();
   const line = chunks.join("");
   for (const leaked of ["gqk_a", "gqk_b", "gqs_c", "pw-d", "gqk_e", "gqs_f", "gqk_g"]) expect(line).not.toContain(leaked);

@@ -9,7 +9,10 @@ const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password
 
 /** Wrong passwords checked for this member: each one is audited as SIGN_IN_FAILED. */
 async function checkedFailures(server: TestServer, member: SignedUp): Promise<number> {
-  const [row] = await server.dataSource.query(`SELECT count(*)::int AS n FROM audit_entry WHERE action = 'SIGN_IN_FAILED' AND target_id = $1`, [member.memberId]);
+  const [row] = await server.dataSource.query(
+    `SELECT count(*)::int AS n FROM audit_entry WHERE action = 'SIGN_IN_FAILED' AND target_id = $1`,
+    [member.memberId],
+  );
   return row.n;
 }
 

@@ -8,7 +8,13 @@ import { TcpProxy } from "../support/tcp-proxy";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`;
 // Its own Redis key prefix, shared by this file's two instances and by no other test file.
-const ENV = { SIGNIN_SLOWDOWN_AFTER: "100", SIGNIN_LOCK_AFTER: "4", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000", REDIS_KEY_PREFIX: `throttle-redis-${randomUUID()}:` };
+const ENV = {
+  SIGNIN_SLOWDOWN_AFTER: "100",
+  SIGNIN_LOCK_AFTER: "4",
+  SIGNIN_LOCK: "10m",
+  SIGNIN_IP_LOCK_AFTER: "1000",
+  REDIS_KEY_PREFIX: `throttle-redis-${randomUUID()}:`,
+};
 
 describe("with REDIS_URL sign-in failures are counted across instances", () => {
   const clock = new ManualClock(new Date());
@@ -50,7 +56,10 @@ describe("Redis goes away", () => {
     await proxy.cut();
     for (let i = 0; i < 4; i++) expect((await gql(server.url, SIGN_IN, { e: admin.email, p: "wrong password 123" })).status).toBe(401);
     expect((await gql(server.url, SIGN_IN, { e: admin.email, p: PASSWORD })).status).toBe(429);
-    const warnings = server.logs().split("\n").filter((line) => line.includes("sign-in throttling is counted per instance"));
+    const warnings = server
+      .logs()
+      .split("\n")
+      .filter((line) => line.includes("sign-in throttling is counted per instance"));
     expect(warnings).toHaveLength(1);
   });
 });

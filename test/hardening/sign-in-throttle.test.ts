@@ -6,7 +6,13 @@ import { startTestServer, TestServer } from "../support/server";
 const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`;
 // Its own Redis key prefix: these servers lock 127.0.0.1, which every other test file shares.
 // A new one per server: counters in Redis outlive the server, and each test starts from none.
-const throttleEnv = () => ({ SIGNIN_SLOWDOWN_AFTER: "3", SIGNIN_LOCK_AFTER: "5", SIGNIN_LOCK: "10m", SIGNIN_IP_LOCK_AFTER: "1000", REDIS_KEY_PREFIX: `throttle-${randomUUID()}:` });
+const throttleEnv = () => ({
+  SIGNIN_SLOWDOWN_AFTER: "3",
+  SIGNIN_LOCK_AFTER: "5",
+  SIGNIN_LOCK: "10m",
+  SIGNIN_IP_LOCK_AFTER: "1000",
+  REDIS_KEY_PREFIX: `throttle-${randomUUID()}:`,
+});
 
 let server: TestServer;
 beforeEach(async () => {
@@ -20,7 +26,12 @@ const signIn = (email: string, password: string) => gql(server.url, SIGN_IN, { e
 /** What a client can observe of an answer: status, code, message, Retry-After. */
 function shape(response: GqlResponse) {
   const error = response.body.errors?.[0];
-  return { status: response.status, code: error?.extensions?.code, message: error?.message, retryAfter: response.headers.get("retry-after") };
+  return {
+    status: response.status,
+    code: error?.extensions?.code,
+    message: error?.message,
+    retryAfter: response.headers.get("retry-after"),
+  };
 }
 
 it("after 3 failures the next attempt must wait, answered 429 RATE_LIMITED with Retry-After, and may try again once it has", async () => {
@@ -124,7 +135,9 @@ it("a bad sign-in input is BAD_USER_INPUT or the same invalid-credentials answer
 describe("the client address behind a proxy", () => {
   const spray = async (forwardedFor: (i: number) => string) => {
     for (let i = 0; i < 6; i++) {
-      await gql(server.url, SIGN_IN, { e: uniqueEmail("spray"), p: "wrong password 123" }, undefined, { "x-forwarded-for": forwardedFor(i) });
+      await gql(server.url, SIGN_IN, { e: uniqueEmail("spray"), p: "wrong password 123" }, undefined, {
+        "x-forwarded-for": forwardedFor(i),
+      });
       server.clock.advance(60_000);
     }
   };
@@ -133,7 +146,9 @@ describe("the client address behind a proxy", () => {
     await server.stop();
     server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6" } });
     await spray((i) => `203.0.113.${i}`);
-    const refused = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "198.51.100.7" });
+    const refused = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, {
+      "x-forwarded-for": "198.51.100.7",
+    });
     expect(refused.status).toBe(429);
   });
 
@@ -141,13 +156,21 @@ describe("the client address behind a proxy", () => {
     await server.stop();
     server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6", TRUST_PROXY: "loopback" } });
     await spray(() => "203.0.113.9");
-    const other = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "198.51.100.7" });
+    const other = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, {
+      "x-forwarded-for": "198.51.100.7",
+    });
     expect(errorOf(other).extensions?.code).toBe("UNAUTHENTICATED");
-    const same = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, { "x-forwarded-for": "203.0.113.9" });
+    const same = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, {
+      "x-forwarded-for": "203.0.113.9",
+    });
     expect(same.status).toBe(429);
   });
 
-  it.each([["SIGNIN_LOCK_AFTER", "0"], ["SIGNIN_LOCK", "forever"], ["TRUST_PROXY", "$(whoami)"]])("%s=%s is a configuration error", async (name, value) => {
+  it.each([
+    ["SIGNIN_LOCK_AFTER", "0"],
+    ["SIGNIN_LOCK", "forever"],
+    ["TRUST_PROXY", "$(whoami)"],
+  ])("%s=%s is a configuration error", async (name, value) => {
     const { loadConfig, ConfigError } = await import("../../src/config");
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
   });

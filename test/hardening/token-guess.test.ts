@@ -10,7 +10,13 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const TYPENAME = `{ __typename }`;
 const VIEWER = `{ viewer { kind } }`;
 // The documented defaults, spelled out; each server its own Redis prefix, so no other test's guesses count.
-const guessEnv = (redisUrl: string) => ({ TOKEN_GUESS_LIMIT: "100", TOKEN_GUESS_WINDOW: "60", TOKEN_GUESS_LOCK: "60", REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `guess-${randomUUID()}:` });
+const guessEnv = (redisUrl: string) => ({
+  TOKEN_GUESS_LIMIT: "100",
+  TOKEN_GUESS_WINDOW: "60",
+  TOKEN_GUESS_LOCK: "60",
+  REDIS_URL: redisUrl,
+  REDIS_KEY_PREFIX: `guess-${randomUUID()}:`,
+});
 
 /** A token of the right shape and checksum that no one holds: half API keys, half session tokens. */
 const unknownToken = (i: number) => (i % 2 === 0 ? issueApiKeySecret() : issueSessionSecret()).secret;
@@ -79,7 +85,9 @@ describe("token guessing from one address, counted in this process", () => {
   it("a locked address gets close code 4429 at connection_init over the WebSocket", async () => {
     await guess(server, 100);
     const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${unknownToken(1)}` } })));
+    socket.on("open", () =>
+      socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${unknownToken(1)}` } })),
+    );
     const [code, reason] = await new Promise<[number, string]>((resolve) => socket.on("close", (c, r) => resolve([c, String(r)])));
     expect(code).toBe(4429);
     expect(reason).toMatch(/^Rate limited: retry after \d+ s$/);

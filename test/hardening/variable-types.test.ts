@@ -12,7 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const unexpectedErrors = () => server.logs().split("\n").filter((line) => line.includes("unexpected error"));
+const unexpectedErrors = () =>
+  server
+    .logs()
+    .split("\n")
+    .filter((line) => line.includes("unexpected error"));
 
 describe("a wrongly typed variable is 400 BAD_USER_INPUT naming it, never a 500", () => {
   it.each([
@@ -24,13 +28,17 @@ describe("a wrongly typed variable is 400 BAD_USER_INPUT naming it, never a 500"
     const before = unexpectedErrors().length;
     const response = await gql(server.url, query, variables, admin.token);
     expect(response.status).toBe(400);
-    expect(response.body.errors?.map((e) => [e.extensions?.code, e.extensions?.fields?.map((f: { field: string }) => f.field)])).toEqual([["BAD_USER_INPUT", [field]]]);
+    expect(response.body.errors?.map((e) => [e.extensions?.code, e.extensions?.fields?.map((f: { field: string }) => f.field)])).toEqual([
+      ["BAD_USER_INPUT", [field]],
+    ]);
     const socket = await WsSession.open(server.wsUrl, admin.token);
     try {
       expect((await socket.next())?.type).toBe("connection_ack");
       const message = await socket.run(query, variables);
       expect(message?.type).toBe("error");
-      expect(message?.payload.map((e: any) => [e.extensions?.code, e.extensions?.fields?.map((f: { field: string }) => f.field)])).toEqual([["BAD_USER_INPUT", [field]]]);
+      expect(message?.payload.map((e: any) => [e.extensions?.code, e.extensions?.fields?.map((f: { field: string }) => f.field)])).toEqual([
+        ["BAD_USER_INPUT", [field]],
+      ]);
     } finally {
       await socket.close();
     }
@@ -46,7 +54,14 @@ it("the permission decision follows the values that run: an absent variable and 
   expectForbidden(await gql(server.url, query, { v: null }, key.secret), ["leads:read"]);
   expectForbidden(await gql(server.url, query, { v: true }, key.secret), ["leads:read"]);
   expect(dataOf(await gql(server.url, query, { v: false }, key.secret))).toEqual({ calls: { totalCount: 0 } });
-  const both = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }, { resource: "LEADS", read: true }]);
+  const both = await createKey(server.url, admin.token, [
+    { resource: "CALLS", read: true },
+    { resource: "LEADS", read: true },
+  ]);
   const explicitNull = await gql(server.url, query, { v: null }, both.secret);
-  expect([explicitNull.status, explicitNull.body.errors?.[0].extensions?.code, explicitNull.body.errors?.[0].extensions?.fields?.[0].field]).toEqual([400, "BAD_USER_INPUT", "v"]);
+  expect([
+    explicitNull.status,
+    explicitNull.body.errors?.[0].extensions?.code,
+    explicitNull.body.errors?.[0].extensions?.fields?.[0].field,
+  ]).toEqual([400, "BAD_USER_INPUT", "v"]);
 });

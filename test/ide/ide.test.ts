@@ -114,14 +114,22 @@ async function tour(browser: OfflineBrowser): Promise<void> {
 
   // 1. Sign up with no credential (the headers editor's bare "Bearer ").
   const email = uniqueEmail("ide");
-  await replaceEditorText(page, ".graphiql-query-editor", `mutation IdeSignUp { signUp(input: {workspaceName: "IDE", email: "${email}", password: "${PASSWORD}"}) { token } }`);
+  await replaceEditorText(
+    page,
+    ".graphiql-query-editor",
+    `mutation IdeSignUp { signUp(input: {workspaceName: "IDE", email: "${email}", password: "${PASSWORD}"}) { token } }`,
+  );
   const session = (await run(page, "IdeSignUp")).data.signUp.token as string;
   expect(session).toMatch(/^gqs_/);
   await page.locator(".graphiql-response").getByText(session).waitFor();
 
   // 2. Create a key as that admin.
   await replaceEditorText(page, ".graphiql-editor-tool", JSON.stringify({ Authorization: `Bearer ${session}` }));
-  await replaceEditorText(page, ".graphiql-query-editor", `mutation IdeCreateKey { createApiKey(input: {name: "From the IDE", permissions: [{resource: CALLS, read: true}]}) { secret apiKey { id } } }`);
+  await replaceEditorText(
+    page,
+    ".graphiql-query-editor",
+    `mutation IdeCreateKey { createApiKey(input: {name: "From the IDE", permissions: [{resource: CALLS, read: true}]}) { secret apiKey { id } } }`,
+  );
   const created = (await run(page, "IdeCreateKey")).data.createApiKey;
   expect(created.secret).toMatch(/^gqk_[0-9A-Za-z]{38}$/);
 
@@ -135,13 +143,19 @@ async function tour(browser: OfflineBrowser): Promise<void> {
   await replaceEditorText(page, ".graphiql-editor-tool", JSON.stringify({ id: created.apiKey.id }));
   await page.getByRole("button", { name: "Headers" }).click();
   await replaceEditorText(page, ".graphiql-editor-tool", JSON.stringify({ Authorization: `Bearer ${session}` }));
-  await replaceEditorText(page, ".graphiql-query-editor", "subscription KeyUsage($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } } }");
+  await replaceEditorText(
+    page,
+    ".graphiql-query-editor",
+    "subscription KeyUsage($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } } }",
+  );
   const first = browser.nextSocketMessage((m) => m.type === "next").then((m) => m.payload);
   await execute(page, "KeyUsage");
   const initial = (await first).data.apiKeyUsage.usage.last24h as number;
 
   // A request with the key moves its counters; the IDE shows the update arrive.
-  const update = browser.nextSocketMessage((m) => m.type === "next" && m.payload.data?.apiKeyUsage?.usage?.last24h > initial).then((m) => m.payload);
+  const update = browser
+    .nextSocketMessage((m) => m.type === "next" && m.payload.data?.apiKeyUsage?.usage?.last24h > initial)
+    .then((m) => m.payload);
   dataOf(await gql(server.url, "{ viewer { kind } }", {}, created.secret));
   const updated = (await update).data.apiKeyUsage.usage.last24h as number;
   expect(updated).toBeGreaterThan(initial);

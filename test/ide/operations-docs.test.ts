@@ -9,7 +9,9 @@ import { PASSWORD, uniqueEmail } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 
 const DIR = join(__dirname, "..", "..", "docs", "operations");
-const FILES = readdirSync(DIR).filter((f) => f.endsWith(".graphql")).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith(".graphql"))
+  .sort();
 
 /** The document of `file` and the names of its operations. */
 function load(file: string): { text: string; names: string[] } {
@@ -63,48 +65,102 @@ describe("docs/operations run as written", () => {
     await run("03-create-member.graphql", "CreateMember", { input: { email: securityEmail, password: PASSWORD, role: "SECURITY" } }, admin);
     const security = (await run("02-sign-in.graphql", "SignIn", { email: securityEmail, password: PASSWORD })).signIn.token;
 
-    const created = (await run("04-create-api-key.graphql", "CreateApiKey", {
-      input: { name: "Reporting backend", permissions: [{ resource: "CALLS", read: true }, { resource: "ANALYTICS", read: true }] },
-    }, admin)).createApiKey;
+    const created = (
+      await run(
+        "04-create-api-key.graphql",
+        "CreateApiKey",
+        {
+          input: {
+            name: "Reporting backend",
+            permissions: [
+              { resource: "CALLS", read: true },
+              { resource: "ANALYTICS", read: true },
+            ],
+          },
+        },
+        admin,
+      )
+    ).createApiKey;
     const id = created.apiKey.id;
     dataOf(await gql(server.url, "{ viewer { kind } }", {}, created.secret));
 
-    expect((await run("05-list-active-keys.graphql", "ActiveKeys", {}, security)).apiKeys.nodes.map((k: { id: string }) => k.id)).toContain(id);
+    expect((await run("05-list-active-keys.graphql", "ActiveKeys", {}, security)).apiKeys.nodes.map((k: { id: string }) => k.id)).toContain(
+      id,
+    );
     expect((await run("05-list-active-keys.graphql", "OneKey", { id }, security)).apiKey.id).toBe(id);
     await run("07-update-api-key.graphql", "UpdateApiKey", { id, input: { name: "Reporting backend (EU)" } }, admin);
     const rotated = (await run("08-rotate-api-key.graphql", "RotateApiKey", { id, gracePeriodSeconds: 3600 }, admin)).rotateApiKey;
     expect(rotated.secret).toMatch(/^gqk_/);
-    const revoked = (await run("09-revoke-api-key.graphql", "RevokeApiKey", { id: rotated.apiKey.id, reason: "docs test" }, security)).revokeApiKey;
+    const revoked = (await run("09-revoke-api-key.graphql", "RevokeApiKey", { id: rotated.apiKey.id, reason: "docs test" }, security))
+      .revokeApiKey;
     expect(revoked.status).toBe("REVOKED");
-    const ids = (await run("06-revoked-and-expired-keys.graphql", "RevokedAndExpiredKeys", {}, security)).apiKeys.nodes.map((k: { id: string }) => k.id);
+    const ids = (await run("06-revoked-and-expired-keys.graphql", "RevokedAndExpiredKeys", {}, security)).apiKeys.nodes.map(
+      (k: { id: string }) => k.id,
+    );
     expect(ids).toContain(rotated.apiKey.id);
     expect((await run("10-audit-log.graphql", "AuditLog", { first: 20 }, security)).auditLog.totalCount).toBeGreaterThan(0);
-    expect((await run("18-members.graphql", "Members", {}, security)).members.nodes.map((m: { email: string }) => m.email).sort()).toEqual([securityEmail, email].sort());
+    expect((await run("18-members.graphql", "Members", {}, security)).members.nodes.map((m: { email: string }) => m.email).sort()).toEqual(
+      [securityEmail, email].sort(),
+    );
     await server.services.usage.recorder.flushAll();
-    expect((await run("19-usage-event-log.graphql", "UsageEventLog", { apiKeyId: id }, security)).usageEventLog.totalCount).toBeGreaterThan(0);
-    expect((await run("11-key-usage.graphql", "KeyUsage", { id }, security)).apiKey.usage).toEqual({ last24h: expect.any(Number), last7d: expect.any(Number), last30d: expect.any(Number) });
-    expect(Array.isArray((await run("12-usage-series.graphql", "UsageSeries", { id, granularity: "HOUR" }, security)).apiKey.usageSeries)).toBe(true);
-    const restricted = (await run("15-restrict-key-addresses.graphql", "RestrictKeyAddresses", { id: created.apiKey.id, cidrs: ["203.0.113.0/24", "2001:DB8::/32"] }, admin)).updateApiKey;
+    expect((await run("19-usage-event-log.graphql", "UsageEventLog", { apiKeyId: id }, security)).usageEventLog.totalCount).toBeGreaterThan(
+      0,
+    );
+    expect((await run("11-key-usage.graphql", "KeyUsage", { id }, security)).apiKey.usage).toEqual({
+      last24h: expect.any(Number),
+      last7d: expect.any(Number),
+      last30d: expect.any(Number),
+    });
+    expect(
+      Array.isArray((await run("12-usage-series.graphql", "UsageSeries", { id, granularity: "HOUR" }, security)).apiKey.usageSeries),
+    ).toBe(true);
+    const restricted = (
+      await run(
+        "15-restrict-key-addresses.graphql",
+        "RestrictKeyAddresses",
+        { id: created.apiKey.id, cidrs: ["203.0.113.0/24", "2001:DB8::/32"] },
+        admin,
+      )
+    ).updateApiKey;
     expect(restricted.allowedCidrs).toEqual(["203.0.113.0/24", "2001:db8::/32"]);
-    expect(Array.isArray((await run("16-security-alerts.graphql", "SecurityAlerts", { first: 20 }, security)).securityAlerts.nodes)).toBe(true);
+    expect(Array.isArray((await run("16-security-alerts.graphql", "SecurityAlerts", { first: 20 }, security)).securityAlerts.nodes)).toBe(
+      true,
+    );
     await run("02-sign-in.graphql", "SignOut", {}, admin);
   });
 
   it("17-subscribe-security-alerts.graphql delivers a leaked key's alert to a SECURITY member", async () => {
     const adminEmail = uniqueEmail("docs");
-    const admin = (await run("01-sign-up.graphql", "SignUp", { input: { workspaceName: "Docs", email: adminEmail, password: PASSWORD } })).signUp.token;
+    const admin = (await run("01-sign-up.graphql", "SignUp", { input: { workspaceName: "Docs", email: adminEmail, password: PASSWORD } }))
+      .signUp.token;
     const securityEmail = uniqueEmail("security");
     await run("03-create-member.graphql", "CreateMember", { input: { email: securityEmail, password: PASSWORD, role: "SECURITY" } }, admin);
     const security = (await run("02-sign-in.graphql", "SignIn", { email: securityEmail, password: PASSWORD })).signIn.token;
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${security}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${security}` },
+      retryAttempts: 0,
+    });
     try {
-      const subscription = client.iterate({ query: load("17-subscribe-security-alerts.graphql").text, operationName: "WatchSecurityAlerts", variables: { kinds: ["KEY_LEAKED"] } });
+      const subscription = client.iterate({
+        query: load("17-subscribe-security-alerts.graphql").text,
+        operationName: "WatchSecurityAlerts",
+        variables: { kinds: ["KEY_LEAKED"] },
+      });
       const first = subscription.next();
       // As for usageEvents, nothing announces that the subscription started: leak a fresh key until one alert arrives.
       let delivered = false;
       void first.then(() => (delivered = true));
       for (let attempt = 0; !delivered && attempt < 20; attempt++) {
-        const key = (await run("04-create-api-key.graphql", "CreateApiKey", { input: { name: "Leaked", permissions: [{ resource: "CALLS", read: true }] } }, admin)).createApiKey;
+        const key = (
+          await run(
+            "04-create-api-key.graphql",
+            "CreateApiKey",
+            { input: { name: "Leaked", permissions: [{ resource: "CALLS", read: true }] } },
+            admin,
+          )
+        ).createApiKey;
         await server.services.leaks.report([{ token: key.secret, url: "https://example.test/leak" }]);
         await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 250))]);
       }
@@ -122,13 +178,26 @@ describe("docs/operations run as written", () => {
     ["14-subscribe-usage-events.graphql", "WatchUsageEvents", (id: string) => ({ apiKeyId: id, outcomes: ["ALLOWED"] }), "usageEvents"],
   ])("%s delivers to a SECURITY member", async (file, name, variables, field) => {
     const adminEmail = uniqueEmail("docs");
-    const admin = (await run("01-sign-up.graphql", "SignUp", { input: { workspaceName: "Docs", email: adminEmail, password: PASSWORD } })).signUp.token;
+    const admin = (await run("01-sign-up.graphql", "SignUp", { input: { workspaceName: "Docs", email: adminEmail, password: PASSWORD } }))
+      .signUp.token;
     const securityEmail = uniqueEmail("security");
     await run("03-create-member.graphql", "CreateMember", { input: { email: securityEmail, password: PASSWORD, role: "SECURITY" } }, admin);
     const security = (await run("02-sign-in.graphql", "SignIn", { email: securityEmail, password: PASSWORD })).signIn.token;
-    const key = (await run("04-create-api-key.graphql", "CreateApiKey", { input: { name: "Watched", permissions: [{ resource: "CALLS", read: true }] } }, admin)).createApiKey;
+    const key = (
+      await run(
+        "04-create-api-key.graphql",
+        "CreateApiKey",
+        { input: { name: "Watched", permissions: [{ resource: "CALLS", read: true }] } },
+        admin,
+      )
+    ).createApiKey;
 
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${security}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${security}` },
+      retryAttempts: 0,
+    });
     try {
       const subscription = client.iterate({ query: load(file).text, operationName: name, variables: variables(key.apiKey.id) });
       const first = subscription.next();

@@ -14,7 +14,10 @@ beforeAll(async () => {
 afterAll(() => db.destroy());
 
 async function auditAt(marker: string, iso: string): Promise<void> {
-  await db.query(`INSERT INTO audit_entry (workspace_id, occurred_at, action, details) VALUES (NULL, $1, 'SIGN_IN_FAILED', $2)`, [new Date(iso), { marker }]);
+  await db.query(`INSERT INTO audit_entry (workspace_id, occurred_at, action, details) VALUES (NULL, $1, 'SIGN_IN_FAILED', $2)`, [
+    new Date(iso),
+    { marker },
+  ]);
 }
 
 it("AUDIT_RETENTION_DAYS defaults to 365 days", () => {
@@ -32,6 +35,9 @@ it("deletes audit entries older than AUDIT_RETENTION_DAYS in bounded batches and
   const job = new RetentionJob(db, clock, createLogger("silent"), { retentionDays: 3650, auditRetentionDays: 365, batchSize: 2 });
   await job.runOnce();
   const left = await db.query(`SELECT occurred_at FROM audit_entry WHERE details->>'marker' = $1 ORDER BY occurred_at`, [marker]);
-  expect(left.map((r: { occurred_at: Date }) => new Date(r.occurred_at).toISOString())).toEqual(["2018-03-11T00:00:00.000Z", "2019-03-09T23:59:00.000Z"]);
+  expect(left.map((r: { occurred_at: Date }) => new Date(r.occurred_at).toISOString())).toEqual([
+    "2018-03-11T00:00:00.000Z",
+    "2019-03-09T23:59:00.000Z",
+  ]);
   await job.stop();
 });

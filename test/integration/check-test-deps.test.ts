@@ -32,5 +32,7 @@ it("names everything missing on one line and fails: Redis unreachable, no Chromi
 it("names an unreachable DATABASE_URL without its password", async () => {
   const { code, stderr } = await check({ DATABASE_URL: "postgres://app:hunter2@127.0.0.1:1/grantql" });
   expect(code).toBe(1);
-  expect(stderr.trim()).toBe("npm test needs PostgreSQL at postgres://app:****@127.0.0.1:1/grantql (ECONNREFUSED; or unset DATABASE_URL to use the embedded one)");
+  expect(stderr.trim()).toBe(
+    "npm test needs PostgreSQL at postgres://app:****@127.0.0.1:1/grantql (ECONNREFUSED; or unset DATABASE_URL to use the embedded one)",
+  );
 });

@@ -27,7 +27,13 @@ it("create-workspace makes a workspace and an ADMIN who can sign in, and prints 
   }
   expect(printed.join("\n")).toMatch(/created workspace [0-9a-f-]{36} \(From CLI\)/);
   expect(printed.join("\n")).not.toContain("operator chosen password");
-  const session = dataOf(await gql(server.url, `mutation($e: String!) { signIn(email: $e, password: "operator chosen password") { member { role } workspace { name } } }`, { e: email }));
+  const session = dataOf(
+    await gql(
+      server.url,
+      `mutation($e: String!) { signIn(email: $e, password: "operator chosen password") { member { role } workspace { name } } }`,
+      { e: email },
+    ),
+  );
   expect(session.signIn).toEqual({ member: { role: "ADMIN" }, workspace: { name: "From CLI" } });
 });
 
@@ -41,8 +47,14 @@ it("revoke-key is a break-glass revocation the running server honours within a s
   let response = await gql(server.url, "{ viewer { kind } }", {}, key.secret);
   while (response.status === 200 && Date.now() < deadline) response = await gql(server.url, "{ viewer { kind } }", {}, key.secret);
   expectUnauthenticated(response, "REVOKED");
-  const entry = dataOf(await gql(server.url, "{ auditLog(first: 1) { nodes { action actor { id } targetId details } } }", {}, admin.token)).auditLog.nodes[0];
-  expect(entry).toMatchObject({ action: "API_KEY_REVOKED", actor: null, targetId: key.id, details: { reason: "leaked in a public repo", via: "operator-cli" } });
+  const entry = dataOf(await gql(server.url, "{ auditLog(first: 1) { nodes { action actor { id } targetId details } } }", {}, admin.token))
+    .auditLog.nodes[0];
+  expect(entry).toMatchObject({
+    action: "API_KEY_REVOKED",
+    actor: null,
+    targetId: key.id,
+    details: { reason: "leaked in a public repo", via: "operator-cli" },
+  });
 });
 
 it("revoke-key with an unknown id fails with a clear message", async () => {

@@ -33,10 +33,14 @@ it("two servers and the CLI share one embedded DATA_DIR: each joins the running 
   const signIn = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { workspace { id } } }`;
   expect(dataOf(await gql(b.url, signIn, { e: admin.email, p: PASSWORD })).signIn.workspace.id).toBe(admin.workspaceId);
 
-  const cli = await run(process.execPath, ["-r", REGISTER, join(ROOT, "src", "cli", "cli.ts"), "list-keys", "--workspace", admin.workspaceId], {
-    cwd: ROOT,
-    env: { ...process.env, ...embeddedEnv(dataDir) },
-  });
+  const cli = await run(
+    process.execPath,
+    ["-r", REGISTER, join(ROOT, "src", "cli", "cli.ts"), "list-keys", "--workspace", admin.workspaceId],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...embeddedEnv(dataDir) },
+    },
+  );
   expect(cli.stdout).toContain(key.id);
 
   expect(await a.stop()).toBe(0);
@@ -52,7 +56,10 @@ it("a DATA_DIR holding the earlier PGlite database is refused at start with one 
     cwd: ROOT,
     env: { ...process.env, ...embeddedEnv(dataDir), PORT: "0", HOST: "127.0.0.1" },
   });
-  const failed = (await started.then(() => null, (error) => error)) as { code: number; stdout: string; stderr: string } | null;
+  const failed = (await started.then(
+    () => null,
+    (error) => error,
+  )) as { code: number; stdout: string; stderr: string } | null;
   expect(failed?.code).toBe(1);
   expect(failed!.stderr.trimEnd().split("\n")).toEqual([
     `grantql: DATA_DIR ${dataDir} holds a database of the earlier embedded engine (PGlite), which this version cannot open; ` +

@@ -85,7 +85,9 @@ describe("metrics with METRICS_PUBLIC=true", () => {
     expect(delta({ transport: "http", operation_type: "mutation", outcome: "success" })).toBe(2);
     expect(delta({ transport: "http", operation_type: "query", outcome: "success" })).toBe(1);
     expect(delta({ transport: "http", operation_type: "query", outcome: "forbidden" })).toBe(1);
-    expect(sample(after, "grantql_graphql_request_duration_seconds_count", { transport: "http", operation_type: "query" })).toBeGreaterThanOrEqual(2);
+    expect(
+      sample(after, "grantql_graphql_request_duration_seconds_count", { transport: "http", operation_type: "query" }),
+    ).toBeGreaterThanOrEqual(2);
     expect(after).toContain('grantql_graphql_request_duration_seconds_bucket{le="0.005",transport="http",operation_type="query"}');
   });
 
@@ -107,7 +109,13 @@ describe("metrics with METRICS_PUBLIC=true", () => {
     expect(sample(text, "grantql_db_pool_connections", { state: "idle" })).toBeGreaterThanOrEqual(0);
     expect(sample(text, "grantql_db_pool_connections", { state: "waiting" })).toBe(0);
     expect(sample(text, "grantql_db_pool_max")).toBe(server.config.dbPoolMax);
-    for (const name of ["grantql_usage_buffer_depth", "grantql_usage_flush_lag_seconds", "grantql_usage_events_written_total", "grantql_usage_events_dropped_total", "grantql_usage_flush_failures_total"]) {
+    for (const name of [
+      "grantql_usage_buffer_depth",
+      "grantql_usage_flush_lag_seconds",
+      "grantql_usage_events_written_total",
+      "grantql_usage_events_dropped_total",
+      "grantql_usage_flush_failures_total",
+    ]) {
       expect(sample(text, name)).toBeGreaterThanOrEqual(0);
     }
     expect(text).toContain("grantql_process_cpu_seconds_total");
@@ -125,7 +133,12 @@ describe("metrics with METRICS_PUBLIC=true", () => {
   it("gauges open WebSockets and running subscriptions, back to zero when the socket closes", async () => {
     const admin = await signUp(server.url);
     const key = await createKey(server.url, admin.token);
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin.token}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${admin.token}` },
+      retryAttempts: 0,
+    });
     const first = new Promise<unknown>((resolve, reject) => {
       client.subscribe(
         { query: "subscription($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } } }", variables: { id: key.id } },
@@ -139,7 +152,10 @@ describe("metrics with METRICS_PUBLIC=true", () => {
     expect(sample(open, "grantql_graphql_requests_total", { transport: "ws", operation_type: "subscription", outcome: "success" })).toBe(1);
 
     await client.dispose();
-    const closed = await scrapeUntil(metricsUrl, (t) => sample(t, "grantql_websocket_connections") === 0 && sample(t, "grantql_subscriptions_active") === 0);
+    const closed = await scrapeUntil(
+      metricsUrl,
+      (t) => sample(t, "grantql_websocket_connections") === 0 && sample(t, "grantql_subscriptions_active") === 0,
+    );
     expect(sample(closed, "grantql_websocket_connections")).toBe(0);
     expect(sample(closed, "grantql_subscriptions_active")).toBe(0);
   });

@@ -18,7 +18,13 @@ const FIGURES = `totalCalls completedCalls averageCallDurationSeconds callsPerDa
 const ANALYTICS = `query($from: DateTime, $to: DateTime) { analytics(from: $from, to: $to) { ${FIGURES} } }`;
 
 async function call(agentId: string, input: Record<string, unknown>): Promise<void> {
-  await createRecord(server.url, admin.token, "Call", { agentId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101", ...input });
+  await createRecord(server.url, admin.token, "Call", {
+    agentId,
+    direction: "INBOUND",
+    fromNumber: "+14155550100",
+    toNumber: "+14155550101",
+    ...input,
+  });
 }
 
 beforeAll(async () => {
@@ -31,17 +37,25 @@ beforeAll(async () => {
   await call(ava, { status: "COMPLETED", startedAt: "2026-03-01T23:59:59.000Z", endedAt: "2026-03-02T00:00:29.900Z" }); // 30 s, counted on Mar 1
   await call(bob, { status: "FAILED", startedAt: "2026-03-03T00:00:00.000Z" }); // no end: no duration
   await call(bob, { status: "COMPLETED", startedAt: "2026-01-05T09:00:00.000Z", endedAt: "2026-01-05T09:10:00.000Z" }); // outside
-  for (const status of ["NEW", "CONVERTED", "CONVERTED", "LOST"]) await createRecord(server.url, admin.token, "Lead", { name: `Lead ${status}`, status });
+  for (const status of ["NEW", "CONVERTED", "CONVERTED", "LOST"])
+    await createRecord(server.url, admin.token, "Lead", { name: `Lead ${status}`, status });
   clock.set(NOW);
   // Eight days on, the first session has expired: sign in again.
-  const session = dataOf(await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: admin.email, p: PASSWORD }));
+  const session = dataOf(
+    await gql(server.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, {
+      e: admin.email,
+      p: PASSWORD,
+    }),
+  );
   admin = { ...admin, token: session.signIn.token };
   await call(bob, { status: "QUEUED" }); // never started: counts at createdAt, Mar 10
 });
 afterAll(() => server.stop());
 
 it("computes every figure over a range from the known data set, empty days as 0", async () => {
-  const data = dataOf(await gql(server.url, ANALYTICS, { from: "2026-03-01T00:00:00.000Z", to: "2026-03-04T23:59:59.999Z" }, admin.token)).analytics;
+  const data = dataOf(
+    await gql(server.url, ANALYTICS, { from: "2026-03-01T00:00:00.000Z", to: "2026-03-04T23:59:59.999Z" }, admin.token),
+  ).analytics;
   expect(data).toEqual({
     totalCalls: 3,
     completedCalls: 2,
@@ -77,7 +91,9 @@ it("defaults to the last 30 days from the server's clock, counting a call that n
 });
 
 it("answers an empty range with zeros, nulls and no agents", async () => {
-  const data = dataOf(await gql(server.url, ANALYTICS, { from: "2025-06-01T00:00:00.000Z", to: "2025-06-03T10:00:00.000Z" }, admin.token)).analytics;
+  const data = dataOf(
+    await gql(server.url, ANALYTICS, { from: "2025-06-01T00:00:00.000Z", to: "2025-06-03T10:00:00.000Z" }, admin.token),
+  ).analytics;
   expect(data).toMatchObject({ totalCalls: 0, completedCalls: 0, averageCallDurationSeconds: null, conversionRate: null, agentStats: [] });
   expect(data.callsPerDay.map((d: { count: number }) => d.count)).toEqual([0, 0, 0]);
   expect(data.leadsByStatus.every((s: { count: number }) => s.count === 0)).toBe(true);
@@ -95,13 +111,21 @@ it.each([
 it("needs a credential (401) and analytics:read (403), and agents:read for agentStats.agent", async () => {
   expect((await gql(server.url, `{ analytics { totalCalls } }`)).status).toBe(401);
   const callsOnly = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
-  expect(errorOf(await gql(server.url, `{ analytics { totalCalls } }`, {}, callsOnly.secret)).extensions).toEqual({ code: "FORBIDDEN", missingPermissions: ["analytics:read"] });
+  expect(errorOf(await gql(server.url, `{ analytics { totalCalls } }`, {}, callsOnly.secret)).extensions).toEqual({
+    code: "FORBIDDEN",
+    missingPermissions: ["analytics:read"],
+  });
   const analyticsOnly = await createKey(server.url, admin.token, [{ resource: "ANALYTICS", read: true }]);
-  expect(dataOf(await gql(server.url, `{ analytics { totalCalls agentStats { agentId calls } } }`, {}, analyticsOnly.secret)).analytics.totalCalls).toBe(4);
+  expect(
+    dataOf(await gql(server.url, `{ analytics { totalCalls agentStats { agentId calls } } }`, {}, analyticsOnly.secret)).analytics
+      .totalCalls,
+  ).toBe(4);
   const withAgent = await gql(server.url, `{ analytics { agentStats { agent { name } } } }`, {}, analyticsOnly.secret);
   expect([withAgent.status, errorOf(withAgent).extensions?.missingPermissions]).toEqual([403, ["agents:read"]]);
   const security = await createMember(server.url, admin.token, "SECURITY");
-  expect(errorOf(await gql(server.url, `{ analytics { totalCalls } }`, {}, security.token)).extensions?.missingPermissions).toEqual(["analytics:read"]);
+  expect(errorOf(await gql(server.url, `{ analytics { totalCalls } }`, {}, security.token)).extensions?.missingPermissions).toEqual([
+    "analytics:read",
+  ]);
 });
 
 it("counts only the caller's workspace", async () => {

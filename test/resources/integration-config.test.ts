@@ -33,16 +33,37 @@ async function stored(id: string): Promise<unknown> {
 }
 
 async function create(config: unknown): Promise<string> {
-  return dataOf(await gql(server.url, `mutation($c: JSON) { createIntegration(input: { provider: SLACK, name: "Slack", config: $c }) { id } }`, { c: config }, admin.token)).createIntegration.id;
+  return dataOf(
+    await gql(
+      server.url,
+      `mutation($c: JSON) { createIntegration(input: { provider: SLACK, name: "Slack", config: $c }) { id } }`,
+      { c: config },
+      admin.token,
+    ),
+  ).createIntegration.id;
 }
 
 const UPDATE = `mutation($id: ID!, $c: JSON) { updateIntegration(id: $id, input: { config: $c }) { config } }`;
 
 it("masks secret-looking keys at any depth and in any case on every read, by anyone, while storing the values", async () => {
-  const created = dataOf(await gql(server.url, `mutation($c: JSON) { createIntegration(input: { provider: SLACK, name: "Slack", config: $c }) { id config } }`, { c: CONFIG }, admin.token)).createIntegration;
+  const created = dataOf(
+    await gql(
+      server.url,
+      `mutation($c: JSON) { createIntegration(input: { provider: SLACK, name: "Slack", config: $c }) { id config } }`,
+      { c: CONFIG },
+      admin.token,
+    ),
+  ).createIntegration;
   expect(created.config).toEqual(MASKED);
   const reader = await createKey(server.url, admin.token, [{ resource: "INTEGRATIONS", read: true }]);
-  const read = dataOf(await gql(server.url, `query($id: ID!) { integration(id: $id) { config } integrations { nodes { config } } }`, { id: created.id }, reader.secret));
+  const read = dataOf(
+    await gql(
+      server.url,
+      `query($id: ID!) { integration(id: $id) { config } integrations { nodes { config } } }`,
+      { id: created.id },
+      reader.secret,
+    ),
+  );
   expect(read.integration.config).toEqual(MASKED);
   expect(read.integrations.nodes[0].config).toEqual(MASKED);
   expect(await stored(created.id)).toEqual(CONFIG);
@@ -51,7 +72,10 @@ it("masks secret-looking keys at any depth and in any case on every read, by any
 it("keeps the stored secret when an update sends the mask back, and replaces it when it sends a new value", async () => {
   const id = await create(CONFIG);
   const edited = { ...MASKED, channel: "#support", token: "xoxb-new" };
-  expect(dataOf(await gql(server.url, UPDATE, { id, c: edited }, admin.token)).updateIntegration.config).toEqual({ ...MASKED, channel: "#support" });
+  expect(dataOf(await gql(server.url, UPDATE, { id, c: edited }, admin.token)).updateIntegration.config).toEqual({
+    ...MASKED,
+    channel: "#support",
+  });
   expect(await stored(id)).toEqual({ ...CONFIG, channel: "#support", token: "xoxb-new" });
 });
 
@@ -68,7 +92,14 @@ it.each([
   ["a NUL character", { note: "a\u0000b" }],
   ["more than 16 KiB", { blob: "x".repeat(17000) }],
 ])("refuses a config that is %s with BAD_USER_INPUT on input.config (or the path in it)", async (_name, config) => {
-  const error = errorOf(await gql(server.url, `mutation($c: JSON) { createIntegration(input: { provider: WEBHOOK, name: "W", config: $c }) { id } }`, { c: config }, admin.token));
+  const error = errorOf(
+    await gql(
+      server.url,
+      `mutation($c: JSON) { createIntegration(input: { provider: WEBHOOK, name: "W", config: $c }) { id } }`,
+      { c: config },
+      admin.token,
+    ),
+  );
   expect(error.extensions?.code).toBe("BAD_USER_INPUT");
   expect(error.extensions?.fields).toHaveLength(1);
   expect(error.extensions?.fields[0].field).toMatch(/^input\.config(\.|$)/);

@@ -17,7 +17,9 @@ afterAll(() => server.stop());
 async function workspaceWithCalls(n: number): Promise<SignedUp> {
   const admin = await signUp(server.url);
   const parents = Math.max(1, n / 5);
-  const agents: string[] = [], contacts: string[] = [], leads: string[] = [];
+  const agents: string[] = [],
+    contacts: string[] = [],
+    leads: string[] = [];
   for (let i = 0; i < parents; i++) {
     agents.push(await createAgent(server.url, admin.token, { name: `Agent ${i}` }));
     contacts.push(await createRecord(server.url, admin.token, "Contact", { firstName: `Contact ${i}` }));
@@ -26,7 +28,14 @@ async function workspaceWithCalls(n: number): Promise<SignedUp> {
   }
   for (let i = 0; i < n; i++) {
     const p = i % parents;
-    await createRecord(server.url, admin.token, "Call", { agentId: agents[p], contactId: contacts[p], leadId: leads[p], direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" });
+    await createRecord(server.url, admin.token, "Call", {
+      agentId: agents[p],
+      contactId: contacts[p],
+      leadId: leads[p],
+      direction: "INBOUND",
+      fromNumber: "+14155550100",
+      toNumber: "+14155550101",
+    });
   }
   return admin;
 }

@@ -33,16 +33,23 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const ALL_BITS = RESOURCES.flatMap((r) => ACCESSES.filter((a) => a === Access.READ || !READ_ONLY_RESOURCES.has(r)).map((a) => ({ r, a, bit: grantBit(r, a) })));
+const ALL_BITS = RESOURCES.flatMap((r) =>
+  ACCESSES.filter((a) => a === Access.READ || !READ_ONLY_RESOURCES.has(r)).map((a) => ({ r, a, bit: grantBit(r, a) })),
+);
 
 /** A key holding exactly `mask` (a key needs one grant at least: an unrelated one stands in for none). */
 function keyFor(mask: GrantMask, avoid: GrantMask): Promise<string> {
   const held = mask || ALL_BITS.find((b) => !(avoid & b.bit))!.bit;
   if (!keys.has(held)) {
-    const permissions = RESOURCES.map((r) => ({ resource: r.toUpperCase(), read: !!(held & grantBit(r, Access.READ)), write: !!(held & grantBit(r, Access.WRITE)) })).filter(
-      (p) => p.read || p.write,
+    const permissions = RESOURCES.map((r) => ({
+      resource: r.toUpperCase(),
+      read: !!(held & grantBit(r, Access.READ)),
+      write: !!(held & grantBit(r, Access.WRITE)),
+    })).filter((p) => p.read || p.write);
+    keys.set(
+      held,
+      createKey(server.url, admin.token, permissions).then((k) => k.secret),
     );
-    keys.set(held, createKey(server.url, admin.token, permissions).then((k) => k.secret));
   }
   return keys.get(held)!;
 }
@@ -50,7 +57,16 @@ function keyFor(mask: GrantMask, avoid: GrantMask): Promise<string> {
 it("covers every field that carries @permission, resources and analytics included", () => {
   const targets = operations.map((o) => o.target);
   expect(targets.length).toBeGreaterThanOrEqual(90);
-  for (const t of ["Query.calls", "Mutation.deleteIntegration", "Agent.knowledgeBase", "Call.agent", "Lead.contact", "Analytics.callsPerDay", "AgentStats.agent", "Integration.config"]) {
+  for (const t of [
+    "Query.calls",
+    "Mutation.deleteIntegration",
+    "Agent.knowledgeBase",
+    "Call.agent",
+    "Lead.contact",
+    "Analytics.callsPerDay",
+    "AgentStats.agent",
+    "Integration.config",
+  ]) {
     expect(targets).toContain(t);
   }
 });
@@ -59,7 +75,9 @@ it("allows every field to a key holding exactly the grants it needs", async () =
   const refused: string[] = [];
   for (const op of operations) {
     const response = await gql(server.url, op.query, {}, await keyFor(op.needed, op.needed));
-    const forbidden = response.status === 403 || response.body.errors?.some((e) => e.extensions?.code === "FORBIDDEN" || e.extensions?.code === "UNAUTHENTICATED");
+    const forbidden =
+      response.status === 403 ||
+      response.body.errors?.some((e) => e.extensions?.code === "FORBIDDEN" || e.extensions?.code === "UNAUTHENTICATED");
     if (forbidden) refused.push(`${op.target}: ${response.status} ${JSON.stringify(response.body.errors)}`);
   }
   expect(refused).toEqual([]);

@@ -23,24 +23,41 @@ export async function variedWorkspace(url: string, clock: ManualClock): Promise<
   const t = admin.token;
   const step = () => clock.advance(1000);
   const agents: string[] = [];
-  for (const [i, input] of [{ name: "Ava" }, { name: "Bo", voice: "alloy", prompt: "Be brief." }, { name: "Cy", status: "PAUSED" }, { name: "Gone" }].entries()) {
+  for (const [i, input] of [
+    { name: "Ava" },
+    { name: "Bo", voice: "alloy", prompt: "Be brief." },
+    { name: "Cy", status: "PAUSED" },
+    { name: "Gone" },
+  ].entries()) {
     if (i !== 1) step(); // agents 0 and 1 share a created_at
     agents.push(await createAgent(url, t, input));
   }
   const contacts: string[] = [];
-  for (const input of [{ firstName: "Grace", lastName: "Hopper", email: "g@example.test" }, { firstName: "Ada" }, { firstName: "Radia", company: "DEC", phone: "+14155550123" }]) {
+  for (const input of [
+    { firstName: "Grace", lastName: "Hopper", email: "g@example.test" },
+    { firstName: "Ada" },
+    { firstName: "Radia", company: "DEC", phone: "+14155550123" },
+  ]) {
     step();
     contacts.push(await createRecord(url, t, "Contact", input));
   }
   const leads: string[] = [];
-  for (const [i, input] of [{ name: "Deal", score: 80, contactId: contacts[0] }, { name: "Lost", status: "LOST", contactId: contacts[0] }, { name: "Loose" }, { name: "Other", score: 0, contactId: contacts[2] }].entries()) {
+  for (const [i, input] of [
+    { name: "Deal", score: 80, contactId: contacts[0] },
+    { name: "Lost", status: "LOST", contactId: contacts[0] },
+    { name: "Loose" },
+    { name: "Other", score: 0, contactId: contacts[2] },
+  ].entries()) {
     if (i % 2 === 0) step();
     leads.push(await createRecord(url, t, "Lead", input));
   }
   const calls: string[] = [];
   for (let i = 0; i < 14; i++) {
     if (i % 3 !== 2) step();
-    const ends = i % 4 === 0 ? {} : { startedAt: "2026-01-01T10:00:00.000Z", endedAt: new Date(Date.UTC(2026, 0, 1, 10, 0, 0) + i * 30_900 + 1).toISOString() };
+    const ends =
+      i % 4 === 0
+        ? {}
+        : { startedAt: "2026-01-01T10:00:00.000Z", endedAt: new Date(Date.UTC(2026, 0, 1, 10, 0, 0) + i * 30_900 + 1).toISOString() };
     calls.push(
       await createRecord(url, t, "Call", {
         agentId: agents[i % 4],
@@ -56,13 +73,30 @@ export async function variedWorkspace(url: string, clock: ManualClock): Promise<
     );
   }
   const documents: string[] = [];
-  for (const [title, linked] of [["Pricing", [agents[0], agents[1]]], ["Returns", [agents[1]]], ["Orphan", []]] as const) {
+  for (const [title, linked] of [
+    ["Pricing", [agents[0], agents[1]]],
+    ["Returns", [agents[1]]],
+    ["Orphan", []],
+  ] as const) {
     step();
-    documents.push(await createRecord(url, t, "KnowledgeBaseDocument", { title, content: `${title} text`, sourceUrl: title === "Pricing" ? "https://example.test/p" : null, agentIds: linked }));
+    documents.push(
+      await createRecord(url, t, "KnowledgeBaseDocument", {
+        title,
+        content: `${title} text`,
+        sourceUrl: title === "Pricing" ? "https://example.test/p" : null,
+        agentIds: linked,
+      }),
+    );
   }
   const integrations: string[] = [];
   step();
-  integrations.push(await createRecord(url, t, "Integration", { provider: "SLACK", name: "Team chat", config: { channel: "#ops", apiKey: "sk-1", nested: { token: "t", depth: [{ password: "p", keep: 1 }] } } }));
+  integrations.push(
+    await createRecord(url, t, "Integration", {
+      provider: "SLACK",
+      name: "Team chat",
+      config: { channel: "#ops", apiKey: "sk-1", nested: { token: "t", depth: [{ password: "p", keep: 1 }] } },
+    }),
+  );
   integrations.push(await createRecord(url, t, "Integration", { provider: "WEBHOOK", name: "Hook", enabled: false }));
   // The last agent is deleted: its calls keep a null agent.
   dataOf(await gql(url, `mutation($id: ID!) { deleteAgent(id: $id) }`, { id: agents[3] }, t));

@@ -19,11 +19,21 @@ beforeAll(async () => {
   ws = await variedWorkspace(server.url, clock);
   // Another workspace's rows, which no answer may show.
   const other = await signUp(server.url, "Other");
-  await createRecord(server.url, other.token, "Call", { agentId: await createAgent(server.url, other.token), direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" });
+  await createRecord(server.url, other.token, "Call", {
+    agentId: await createAgent(server.url, other.token),
+    direction: "INBOUND",
+    fromNumber: "+14155550100",
+    toNumber: "+14155550101",
+  });
 });
 afterAll(() => server.stop());
 
-async function run(query: string, variables: Record<string, unknown>, token: string, planned: boolean): Promise<{ response: GqlResponse; count: number }> {
+async function run(
+  query: string,
+  variables: Record<string, unknown>,
+  token: string,
+  planned: boolean,
+): Promise<{ response: GqlResponse; count: number }> {
   server.services.resources.reads.enabled = planned;
   statements = [];
   try {
@@ -46,19 +56,55 @@ async function compare(query: string, variables: Record<string, unknown> = {}, t
 const CALL_FIELDS = "id direction status fromNumber toNumber startedAt endedAt durationSeconds summary createdAt updatedAt";
 
 const SAME_AS_REFERENCE: [string, string, () => Record<string, unknown>][] = [
-  ["every call field, relations, edges with cursors, pageInfo and totalCount", `{ calls(first: 6) { totalCount edges { cursor node { ${CALL_FIELDS} agent { id name voice } contact { firstName lastName } lead { name score status contact { firstName } } } } pageInfo { hasNextPage endCursor } } }`, () => ({})],
-  ["aliases, named and inline fragments, __typename", `query { a: calls(first: 2) { ...Page } b: calls(first: 3) { nodes { ... on Call { x: id, __typename, d: durationSeconds } } } }
+  [
+    "every call field, relations, edges with cursors, pageInfo and totalCount",
+    `{ calls(first: 6) { totalCount edges { cursor node { ${CALL_FIELDS} agent { id name voice } contact { firstName lastName } lead { name score status contact { firstName } } } } pageInfo { hasNextPage endCursor } } }`,
+    () => ({}),
+  ],
+  [
+    "aliases, named and inline fragments, __typename",
+    `query { a: calls(first: 2) { ...Page } b: calls(first: 3) { nodes { ... on Call { x: id, __typename, d: durationSeconds } } } }
     fragment Page on CallConnection { __typename nodes { id agent { __typename n: name } ...Who } pageInfo { __typename endCursor } }
-    fragment Who on Call { contact { first: firstName } }`, () => ({})],
-  ["the same field under two aliases with different arguments", `{ agents(first: 5) { nodes { name one: calls(first: 1) { nodes { id } } three: calls(first: 3) { totalCount nodes { id } } } } }`, () => ({})],
-  ["agents with documents and a page of calls", `{ agents(first: 10) { totalCount nodes { ${"id name language voice prompt status createdAt updatedAt"} knowledgeBase { id title sourceUrl createdAt } calls(first: 2) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } } }`, () => ({})],
-  ["contacts with leads and calls; leads with contact and calls", `{ contacts { nodes { firstName lastName email phone company leads { name score } calls(first: 3) { nodes { id status } } } } leads(first: 3) { nodes { name notes source contact { firstName } calls { totalCount nodes { id } } } } }`, () => ({})],
+    fragment Who on Call { contact { first: firstName } }`,
+    () => ({}),
+  ],
+  [
+    "the same field under two aliases with different arguments",
+    `{ agents(first: 5) { nodes { name one: calls(first: 1) { nodes { id } } three: calls(first: 3) { totalCount nodes { id } } } } }`,
+    () => ({}),
+  ],
+  [
+    "agents with documents and a page of calls",
+    `{ agents(first: 10) { totalCount nodes { ${"id name language voice prompt status createdAt updatedAt"} knowledgeBase { id title sourceUrl createdAt } calls(first: 2) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } } }`,
+    () => ({}),
+  ],
+  [
+    "contacts with leads and calls; leads with contact and calls",
+    `{ contacts { nodes { firstName lastName email phone company leads { name score } calls(first: 3) { nodes { id status } } } } leads(first: 3) { nodes { name notes source contact { firstName } calls { totalCount nodes { id } } } } }`,
+    () => ({}),
+  ],
   ["documents with their agents", `{ knowledgeBaseDocuments { nodes { title content agents { name status } } } }`, () => ({})],
-  ["integration configs read back masked", `{ integrations { nodes { provider name enabled config createdAt } edges { node { c: config } } } }`, () => ({})],
-  ["filters: status list, agent id, created range", `query($a: ID, $from: DateTime) { calls(first: 20, filter: { status: [COMPLETED, QUEUED], agentId: $a, createdFrom: $from }) { totalCount nodes { id status } } }`, () => ({ a: ws.agents[1], from: "2026-03-01T12:00:03.123Z" })],
-  ["filters: text, booleans, providers, an id that is no UUID, link table", `query($a: ID) { contacts(filter: { nameContains: "ra" }) { nodes { firstName } } agents(filter: { status: [ACTIVE], nameContains: "a" }) { nodes { name } }
-    integrations(filter: { enabled: true, provider: [SLACK] }) { nodes { name } } calls(filter: { agentId: "nope" }) { totalCount nodes { id } } knowledgeBaseDocuments(filter: { agentId: $a }) { nodes { title } } }`, () => ({ a: ws.agents[1] })],
-  ["by id: found, another workspace's or unknown id, not an id", `query($id: ID!, $agent: ID!) { call(id: $id) { ${CALL_FIELDS} agent { name calls(first: 2) { nodes { id } } } } agent(id: $agent) { name } unknown: agent(id: "00000000-0000-4000-8000-000000000000") { name } bad: agent(id: "x") { name } }`, () => ({ id: ws.calls[5], agent: ws.agents[2] })],
+  [
+    "integration configs read back masked",
+    `{ integrations { nodes { provider name enabled config createdAt } edges { node { c: config } } } }`,
+    () => ({}),
+  ],
+  [
+    "filters: status list, agent id, created range",
+    `query($a: ID, $from: DateTime) { calls(first: 20, filter: { status: [COMPLETED, QUEUED], agentId: $a, createdFrom: $from }) { totalCount nodes { id status } } }`,
+    () => ({ a: ws.agents[1], from: "2026-03-01T12:00:03.123Z" }),
+  ],
+  [
+    "filters: text, booleans, providers, an id that is no UUID, link table",
+    `query($a: ID) { contacts(filter: { nameContains: "ra" }) { nodes { firstName } } agents(filter: { status: [ACTIVE], nameContains: "a" }) { nodes { name } }
+    integrations(filter: { enabled: true, provider: [SLACK] }) { nodes { name } } calls(filter: { agentId: "nope" }) { totalCount nodes { id } } knowledgeBaseDocuments(filter: { agentId: $a }) { nodes { title } } }`,
+    () => ({ a: ws.agents[1] }),
+  ],
+  [
+    "by id: found, another workspace's or unknown id, not an id",
+    `query($id: ID!, $agent: ID!) { call(id: $id) { ${CALL_FIELDS} agent { name calls(first: 2) { nodes { id } } } } agent(id: $agent) { name } unknown: agent(id: "00000000-0000-4000-8000-000000000000") { name } bad: agent(id: "x") { name } }`,
+    () => ({ id: ws.calls[5], agent: ws.agents[2] }),
+  ],
   ["first: 0", `{ calls(first: 0) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`, () => ({})],
   ["only totalCount, at the root and nested", `{ calls { totalCount } agents { nodes { calls { totalCount } } } }`, () => ({})],
 ];
@@ -98,15 +144,31 @@ describe("the planned read answers exactly as the TypeORM path", () => {
   });
 
   it("for any selection of call fields, aliases and page size (property)", async () => {
-    const field = fc.constantFrom(...CALL_FIELDS.split(" "), "agent { name status }", "contact { firstName company }", "lead { name contact { email } }", "__typename");
+    const field = fc.constantFrom(
+      ...CALL_FIELDS.split(" "),
+      "agent { name status }",
+      "contact { firstName company }",
+      "lead { name contact { email } }",
+      "__typename",
+    );
     const selection = fc.uniqueArray(fc.tuple(field, fc.boolean()), { minLength: 1, maxLength: 8, selector: ([f]) => f });
     await fc.assert(
-      fc.asyncProperty(selection, fc.integer({ min: 0, max: 15 }), fc.constantFrom("nodes", "edges { cursor node", "both"), async (fields, first, shape) => {
-        const body = fields.map(([f, alias], i) => (alias ? `k${i}: ${f}` : f)).join(" ");
-        const nodes = shape === "edges { cursor node" ? `edges { cursor node { ${body} } }` : shape === "both" ? `nodes { ${body} } edges { node { ${body} } }` : `nodes { ${body} }`;
-        const { count } = await compare(`{ calls(first: ${first}) { ${nodes} pageInfo { hasNextPage } } }`);
-        expect(count).toBe(1);
-      }),
+      fc.asyncProperty(
+        selection,
+        fc.integer({ min: 0, max: 15 }),
+        fc.constantFrom("nodes", "edges { cursor node", "both"),
+        async (fields, first, shape) => {
+          const body = fields.map(([f, alias], i) => (alias ? `k${i}: ${f}` : f)).join(" ");
+          const nodes =
+            shape === "edges { cursor node"
+              ? `edges { cursor node { ${body} } }`
+              : shape === "both"
+                ? `nodes { ${body} } edges { node { ${body} } }`
+                : `nodes { ${body} }`;
+          const { count } = await compare(`{ calls(first: ${first}) { ${nodes} pageInfo { hasNextPage } } }`);
+          expect(count).toBe(1);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -117,14 +179,21 @@ describe("one statement per read, the permission check intact", () => {
   const NESTED_8B = "{ agents(first: 10) { nodes { name calls(first: 10) { nodes { id status contact { firstName } } } } } }";
 
   it("scenario 8a's query runs as one SQL statement for a key holding its grants", async () => {
-    const key = await createKey(server.url, ws.admin.token, [{ resource: "CALLS", read: true }, { resource: "AGENTS", read: true }, { resource: "CONTACTS", read: true }]);
+    const key = await createKey(server.url, ws.admin.token, [
+      { resource: "CALLS", read: true },
+      { resource: "AGENTS", read: true },
+      { resource: "CONTACTS", read: true },
+    ]);
     const { body, count } = await compare(SCENARIO_8A, {}, key.secret);
     expect(body.data.calls.nodes).toHaveLength(14);
     expect(count).toBe(1);
   });
 
   it("a key without agents:read is refused 403 and no statement touches the resources", async () => {
-    const key = await createKey(server.url, ws.admin.token, [{ resource: "CALLS", read: true }, { resource: "CONTACTS", read: true }]);
+    const key = await createKey(server.url, ws.admin.token, [
+      { resource: "CALLS", read: true },
+      { resource: "CONTACTS", read: true },
+    ]);
     const { response, count } = await run(SCENARIO_8A, {}, key.secret, true);
     expectForbidden(response, ["agents:read"]);
     expect(count).toBe(0);
@@ -138,7 +207,14 @@ describe("one statement per read, the permission check intact", () => {
   });
 
   it("a mutation's result still resolves through the loaders", async () => {
-    const created = dataOf(await gql(server.url, `mutation($a: ID!) { createCall(input: { agentId: $a, direction: INBOUND, fromNumber: "+14155550100", toNumber: "+14155550101" }) { id agent { name } } }`, { a: ws.agents[0] }, ws.admin.token));
+    const created = dataOf(
+      await gql(
+        server.url,
+        `mutation($a: ID!) { createCall(input: { agentId: $a, direction: INBOUND, fromNumber: "+14155550100", toNumber: "+14155550101" }) { id agent { name } } }`,
+        { a: ws.agents[0] },
+        ws.admin.token,
+      ),
+    );
     expect(created.createCall.agent.name).toBe("Ava");
     dataOf(await gql(server.url, `mutation($id: ID!) { deleteCall(id: $id) }`, { id: created.createCall.id }, ws.admin.token));
   });

@@ -17,11 +17,15 @@ export interface ResourceCase {
 }
 
 export async function createAgent(url: string, token: string, input: Record<string, unknown> = {}): Promise<string> {
-  return dataOf(await gql(url, `mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, { i: { name: "Ava", ...input } }, token)).createAgent.id;
+  return dataOf(
+    await gql(url, `mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, { i: { name: "Ava", ...input } }, token),
+  ).createAgent.id;
 }
 
 export async function createRecord(url: string, token: string, type: string, input: Record<string, unknown>): Promise<string> {
-  return dataOf(await gql(url, `mutation($i: Create${type}Input!) { create${type}(input: $i) { id } }`, { i: input }, token))[`create${type}`].id;
+  return dataOf(await gql(url, `mutation($i: Create${type}Input!) { create${type}(input: $i) { id } }`, { i: input }, token))[
+    `create${type}`
+  ].id;
 }
 
 export const RESOURCE_CASES: ResourceCase[] = [
@@ -33,7 +37,10 @@ export const RESOURCE_CASES: ResourceCase[] = [
     fields: "id name language voice prompt status createdAt updatedAt",
     create: async () => ({ name: "  Ava  ", voice: "alloy", prompt: "Be kind.\nBe brief." }),
     update: { status: "PAUSED", voice: null },
-    bad: async () => ({ input: { name: " ", language: "english please", voice: "x".repeat(101), prompt: "a\u0007b" }, fields: ["input.language", "input.name", "input.prompt", "input.voice"] }),
+    bad: async () => ({
+      input: { name: " ", language: "english please", voice: "x".repeat(101), prompt: "a\u0007b" },
+      fields: ["input.language", "input.name", "input.prompt", "input.voice"],
+    }),
   },
   {
     type: "Contact",
@@ -43,7 +50,10 @@ export const RESOURCE_CASES: ResourceCase[] = [
     fields: "id firstName lastName email phone company createdAt updatedAt",
     create: async () => ({ firstName: "Grace", lastName: "Hopper", email: "grace@example.test", phone: "+14155550123", company: "Navy" }),
     update: { company: null, phone: "+442071838750" },
-    bad: async () => ({ input: { firstName: "Gr\u0007ace", email: "not-an-email", phone: "0044 20 7183 8750" }, fields: ["input.email", "input.firstName", "input.phone"] }),
+    bad: async () => ({
+      input: { firstName: "Gr\u0007ace", email: "not-an-email", phone: "0044 20 7183 8750" },
+      fields: ["input.email", "input.firstName", "input.phone"],
+    }),
   },
   {
     type: "Lead",
@@ -51,9 +61,17 @@ export const RESOURCE_CASES: ResourceCase[] = [
     many: "leads",
     resource: "LEADS",
     fields: "id name email phone status source score notes createdAt updatedAt",
-    create: async (url, token) => ({ name: "Big deal", score: 80, source: "web", contactId: await createRecord(url, token, "Contact", { firstName: "Ada" }) }),
+    create: async (url, token) => ({
+      name: "Big deal",
+      score: 80,
+      source: "web",
+      contactId: await createRecord(url, token, "Contact", { firstName: "Ada" }),
+    }),
     update: { status: "QUALIFIED", score: 100, notes: "Call back Monday" },
-    bad: async () => ({ input: { name: "Deal", score: 101, email: "a@", phone: "+0123", contactId: "not-a-uuid" }, fields: ["input.contactId", "input.email", "input.phone", "input.score"] }),
+    bad: async () => ({
+      input: { name: "Deal", score: 101, email: "a@", phone: "+0123", contactId: "not-a-uuid" },
+      fields: ["input.contactId", "input.email", "input.phone", "input.score"],
+    }),
   },
   {
     type: "Call",
@@ -71,7 +89,14 @@ export const RESOURCE_CASES: ResourceCase[] = [
     }),
     update: { status: "COMPLETED", summary: "Booked a demo" },
     bad: async (url, token) => ({
-      input: { agentId: await createAgent(url, token), direction: "OUTBOUND", fromNumber: "555-1234", toNumber: "+1415555019912345678", startedAt: "2026-01-01T10:00:00Z", endedAt: "2026-01-01T09:00:00Z" },
+      input: {
+        agentId: await createAgent(url, token),
+        direction: "OUTBOUND",
+        fromNumber: "555-1234",
+        toNumber: "+1415555019912345678",
+        startedAt: "2026-01-01T10:00:00Z",
+        endedAt: "2026-01-01T09:00:00Z",
+      },
       fields: ["input.endedAt", "input.fromNumber", "input.toNumber"],
     }),
   },
@@ -81,9 +106,22 @@ export const RESOURCE_CASES: ResourceCase[] = [
     many: "knowledgeBaseDocuments",
     resource: "KNOWLEDGE_BASE",
     fields: "id title content sourceUrl createdAt updatedAt",
-    create: async (url, token) => ({ title: "Pricing", content: "Plans start at $10.", sourceUrl: "https://example.test/pricing", agentIds: [await createAgent(url, token)] }),
+    create: async (url, token) => ({
+      title: "Pricing",
+      content: "Plans start at $10.",
+      sourceUrl: "https://example.test/pricing",
+      agentIds: [await createAgent(url, token)],
+    }),
     update: { title: "Pricing 2026", sourceUrl: null },
-    bad: async () => ({ input: { title: "t".repeat(301), content: "ok", sourceUrl: "ftp://example.test/x", agentIds: ["00000000-0000-4000-8000-000000000000"] }, fields: ["input.agentIds", "input.sourceUrl", "input.title"] }),
+    bad: async () => ({
+      input: {
+        title: "t".repeat(301),
+        content: "ok",
+        sourceUrl: "ftp://example.test/x",
+        agentIds: ["00000000-0000-4000-8000-000000000000"],
+      },
+      fields: ["input.agentIds", "input.sourceUrl", "input.title"],
+    }),
   },
   {
     type: "Integration",

@@ -51,9 +51,17 @@ describe.each(RESOURCE_CASES)("$type", (c) => {
   });
 
   it("refuses null on a required field of an update and leaves the record unchanged", async () => {
-    const id = dataOf(await gql(server.url, ops(c).create, { i: await c.create(server.url, admin.token) }, admin.token))[`create${c.type}`].id;
+    const id = dataOf(await gql(server.url, ops(c).create, { i: await c.create(server.url, admin.token) }, admin.token))[`create${c.type}`]
+      .id;
     const before = dataOf(await gql(server.url, ops(c).get, { id }, admin.token))[c.one];
-    const required = { Agent: "name", Contact: "firstName", Lead: "status", Call: "agentId", KnowledgeBaseDocument: "content", Integration: "enabled" }[c.type]!;
+    const required = {
+      Agent: "name",
+      Contact: "firstName",
+      Lead: "status",
+      Call: "agentId",
+      KnowledgeBaseDocument: "content",
+      Integration: "enabled",
+    }[c.type]!;
     const error = errorOf(await gql(server.url, ops(c).update, { id, i: { ...c.update, [required]: null } }, admin.token));
     expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field: `input.${required}` }] });
     expect(dataOf(await gql(server.url, ops(c).get, { id }, admin.token))[c.one]).toEqual(before);
@@ -61,7 +69,9 @@ describe.each(RESOURCE_CASES)("$type", (c) => {
 
   it("refuses bad list arguments (first above 100, a forged cursor, a reversed range) naming each", async () => {
     const query = `query($f: ${c.type}Filter) { ${c.many}(first: 101, after: "forged", filter: $f) { totalCount } }`;
-    const error = errorOf(await gql(server.url, query, { f: { createdFrom: "2026-02-02T00:00:00Z", createdTo: "2026-02-01T00:00:00Z" } }, admin.token));
+    const error = errorOf(
+      await gql(server.url, query, { f: { createdFrom: "2026-02-02T00:00:00Z", createdTo: "2026-02-01T00:00:00Z" } }, admin.token),
+    );
     expect(error.extensions?.code).toBe("BAD_USER_INPUT");
     expect(error.extensions?.fields.map((f: { field: string }) => f.field).sort()).toEqual(["after", "filter.createdTo", "first"]);
   });
@@ -86,7 +96,12 @@ describe.each(RESOURCE_CASES)("$type", (c) => {
       delete: [`${grant(c)}:write`],
     };
     for (const [name, query] of Object.entries(ops(c))) {
-      const response = await gql(server.url, query, { id: "00000000-0000-4000-8000-000000000000", i: name === "create" ? input : c.update }, key.secret);
+      const response = await gql(
+        server.url,
+        query,
+        { id: "00000000-0000-4000-8000-000000000000", i: name === "create" ? input : c.update },
+        key.secret,
+      );
       expect([name, response.status, response.body.data ?? null, errorOf(response).extensions]).toEqual([
         name,
         403,
@@ -106,7 +121,10 @@ it("measures text as PostgreSQL does: a name that fits in UTF-16 units but not i
   const create = "mutation($i: CreateAgentInput!) { createAgent(input: $i) { id name } }";
   // "❤️" is two code points (U+2764 U+FE0F): 150 of them are 300 characters to PostgreSQL, over the column's 200.
   const error = errorOf(await gql(server.url, create, { i: { name: "❤️".repeat(150) } }, admin.token));
-  expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field: "input.name", message: "must be at most 200 characters" }] });
+  expect(error.extensions).toMatchObject({
+    code: "BAD_USER_INPUT",
+    fields: [{ field: "input.name", message: "must be at most 200 characters" }],
+  });
   const fits = dataOf(await gql(server.url, create, { i: { name: "😀".repeat(200) } }, admin.token)).createAgent;
   expect(fits.name).toBe("😀".repeat(200));
 });

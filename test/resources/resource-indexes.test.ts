@@ -8,7 +8,14 @@ import { ResourceDefinition, ResourceRecord } from "../../src/resources/resource
 import { startTestServer, TestServer } from "../support/server";
 
 /** Read from the resource definitions, so a filter added later without an index fails here. */
-const DEFINITIONS: ResourceDefinition<ResourceRecord>[] = [agentResource, contactResource, leadResource, callResource, knowledgeBaseDocumentResource, integrationResource] as never;
+const DEFINITIONS: ResourceDefinition<ResourceRecord>[] = [
+  agentResource,
+  contactResource,
+  leadResource,
+  callResource,
+  knowledgeBaseDocumentResource,
+  integrationResource,
+] as never;
 
 let server: TestServer;
 let indexes: { tablename: string; indexdef: string }[];
@@ -31,9 +38,11 @@ describe.each(DEFINITIONS.map((d) => [d.label, d] as const))("%s", (_label, defi
     for (const [name, rule] of Object.entries(definition.filters)) {
       const defs = rule.kind === "sql" ? defsOn(`${table}_agent`) : defsOn(table);
       const ok =
-        rule.kind === "contains" ? defs.some((d) => /USING gin/.test(d) && d.includes("gin_trgm_ops"))
-        : rule.kind === "sql" ? defs.some((d) => d.includes("(agent_id"))
-        : defs.some((d) => d.includes(`(workspace_id, ${rule.column}, created_at DESC, id DESC)`));
+        rule.kind === "contains"
+          ? defs.some((d) => /USING gin/.test(d) && d.includes("gin_trgm_ops"))
+          : rule.kind === "sql"
+            ? defs.some((d) => d.includes("(agent_id"))
+            : defs.some((d) => d.includes(`(workspace_id, ${rule.column}, created_at DESC, id DESC)`));
       expect([name, ok]).toEqual([name, true]);
     }
   });

@@ -25,7 +25,14 @@ describe("deleting", () => {
     const callId = await createRecord(server.url, admin.token, "Call", { ...CALL, agentId });
     const docId = await createRecord(server.url, admin.token, "KnowledgeBaseDocument", { title: "D", content: "x", agentIds: [agentId] });
     dataOf(await gql(server.url, `mutation($id: ID!) { deleteAgent(id: $id) }`, { id: agentId }, admin.token));
-    const data = dataOf(await gql(server.url, `query($c: ID!, $d: ID!) { call(id: $c) { id agent { id } } knowledgeBaseDocument(id: $d) { agents { id } } }`, { c: callId, d: docId }, admin.token));
+    const data = dataOf(
+      await gql(
+        server.url,
+        `query($c: ID!, $d: ID!) { call(id: $c) { id agent { id } } knowledgeBaseDocument(id: $d) { agents { id } } }`,
+        { c: callId, d: docId },
+        admin.token,
+      ),
+    );
     expect(data).toEqual({ call: { id: callId, agent: null }, knowledgeBaseDocument: { agents: [] } });
   });
 
@@ -35,10 +42,20 @@ describe("deleting", () => {
     const leadId = await createRecord(server.url, admin.token, "Lead", { name: "Deal", contactId });
     const callId = await createRecord(server.url, admin.token, "Call", { ...CALL, agentId, contactId, leadId });
     dataOf(await gql(server.url, `mutation($id: ID!) { deleteContact(id: $id) }`, { id: contactId }, admin.token));
-    const afterContact = dataOf(await gql(server.url, `query($c: ID!, $l: ID!) { call(id: $c) { contact { id } lead { id } } lead(id: $l) { contact { id } } }`, { c: callId, l: leadId }, admin.token));
+    const afterContact = dataOf(
+      await gql(
+        server.url,
+        `query($c: ID!, $l: ID!) { call(id: $c) { contact { id } lead { id } } lead(id: $l) { contact { id } } }`,
+        { c: callId, l: leadId },
+        admin.token,
+      ),
+    );
     expect(afterContact).toEqual({ call: { contact: null, lead: { id: leadId } }, lead: { contact: null } });
     dataOf(await gql(server.url, `mutation($id: ID!) { deleteLead(id: $id) }`, { id: leadId }, admin.token));
-    expect(dataOf(await gql(server.url, `query($c: ID!) { call(id: $c) { id lead { id } } }`, { c: callId }, admin.token)).call).toEqual({ id: callId, lead: null });
+    expect(dataOf(await gql(server.url, `query($c: ID!) { call(id: $c) { id lead { id } } }`, { c: callId }, admin.token)).call).toEqual({
+      id: callId,
+      lead: null,
+    });
   });
 });
 
@@ -57,7 +74,14 @@ describe("lists", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: any = dataOf(await gql(server.url, `query($a: String) { agents(first: 2, after: $a) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`, { a: after }, admin.token)).agents;
+      const page: any = dataOf(
+        await gql(
+          server.url,
+          `query($a: String) { agents(first: 2, after: $a) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`,
+          { a: after },
+          admin.token,
+        ),
+      ).agents;
       expect(page.totalCount).toBe(5);
       seen.push(...page.nodes.map((n: { id: string }) => n.id));
       if (!page.pageInfo.hasNextPage) break;
@@ -70,10 +94,21 @@ describe("lists", () => {
     ["first above 100", { first: 101 }, "first"],
     ["negative first", { first: -1 }, "first"],
     ["a forged cursor", { after: Buffer.from('["2026-01-01","x"]').toString("base64url") }, "after"],
-    ["a created-at range that ends before it starts", { filter: { createdFrom: "2026-02-01T03:00:00Z", createdTo: "2026-02-01T01:00:00Z" } }, "filter.createdTo"],
+    [
+      "a created-at range that ends before it starts",
+      { filter: { createdFrom: "2026-02-01T03:00:00Z", createdTo: "2026-02-01T01:00:00Z" } },
+      "filter.createdTo",
+    ],
     ["a text filter with a control character", { filter: { nameContains: "a\u0001" } }, "filter.nameContains"],
   ])("refuse %s with BAD_USER_INPUT naming it", async (_name, args, field) => {
-    const error = errorOf(await gql(server.url, `query($first: Int, $after: String, $filter: AgentFilter) { agents(first: $first, after: $after, filter: $filter) { totalCount } }`, args, admin.token));
+    const error = errorOf(
+      await gql(
+        server.url,
+        `query($first: Int, $after: String, $filter: AgentFilter) { agents(first: $first, after: $after, filter: $filter) { totalCount } }`,
+        args,
+        admin.token,
+      ),
+    );
     expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field }] });
   });
 
@@ -82,10 +117,16 @@ describe("lists", () => {
     ["a case-insensitive substring", { nameContains: "alpha" }, ["Alpha 100%", "ALPHABET"]],
     ["LIKE wildcards taken literally", { nameContains: "100%" }, ["Alpha 100%"]],
     ["an underscore taken literally", { nameContains: "a_o" }, ["beta_one"]],
-    ["a created-at range (inclusive)", { createdFrom: "2026-02-01T01:00:00Z", createdTo: "2026-02-01T03:00:00Z" }, ["beta_one", "Gamma", "ALPHABET"]],
+    [
+      "a created-at range (inclusive)",
+      { createdFrom: "2026-02-01T01:00:00Z", createdTo: "2026-02-01T03:00:00Z" },
+      ["beta_one", "Gamma", "ALPHABET"],
+    ],
     ["several filters at once", { status: ["ACTIVE"], nameContains: "a", createdFrom: "2026-02-01T02:00:00Z" }, ["Gamma", "Delta"]],
   ])("filter agents by %s", async (_name, filter, names) => {
-    const data = dataOf(await gql(server.url, `query($f: AgentFilter) { agents(filter: $f) { totalCount nodes { name } } }`, { f: filter }, admin.token)).agents;
+    const data = dataOf(
+      await gql(server.url, `query($f: AgentFilter) { agents(filter: $f) { totalCount nodes { name } } }`, { f: filter }, admin.token),
+    ).agents;
     expect(data.nodes.map((n: { name: string }) => n.name).sort()).toEqual([...names].sort());
     expect(data.totalCount).toBe(names.length);
   });
@@ -94,9 +135,19 @@ describe("lists", () => {
     const contactId = await createRecord(server.url, admin.token, "Contact", { firstName: "Zed", lastName: "Quist" });
     const leadId = await createRecord(server.url, admin.token, "Lead", { name: "Lead", contactId, status: "QUALIFIED" });
     await createRecord(server.url, admin.token, "Lead", { name: "Other lead" });
-    const callId = await createRecord(server.url, admin.token, "Call", { ...CALL, agentId: agents[0], contactId, leadId, status: "COMPLETED" });
+    const callId = await createRecord(server.url, admin.token, "Call", {
+      ...CALL,
+      agentId: agents[0],
+      contactId,
+      leadId,
+      status: "COMPLETED",
+    });
     await createRecord(server.url, admin.token, "Call", { ...CALL, agentId: agents[1], direction: "OUTBOUND" });
-    const docId = await createRecord(server.url, admin.token, "KnowledgeBaseDocument", { title: "Refund policy", content: "x", agentIds: [agents[2]] });
+    const docId = await createRecord(server.url, admin.token, "KnowledgeBaseDocument", {
+      title: "Refund policy",
+      content: "x",
+      agentIds: [agents[2]],
+    });
     await createRecord(server.url, admin.token, "Integration", { provider: "HUBSPOT", name: "CRM", enabled: false });
     await createRecord(server.url, admin.token, "Integration", { provider: "SLACK", name: "Chat" });
     const q = `query($a: ID!, $c: ID!, $l: ID!, $d: ID!) {
@@ -126,21 +177,46 @@ describe("lists", () => {
 describe("fields", () => {
   it("trim names, default language and status, derive durationSeconds, and replace document links on update", async () => {
     const admin = await signUp(server.url);
-    const agent = dataOf(await gql(server.url, `mutation { createAgent(input: { name: "  Ava  " }) { id name language status } }`, {}, admin.token)).createAgent;
+    const agent = dataOf(
+      await gql(server.url, `mutation { createAgent(input: { name: "  Ava  " }) { id name language status } }`, {}, admin.token),
+    ).createAgent;
     expect(agent).toMatchObject({ name: "Ava", language: "en-US", status: "ACTIVE" });
     const call = dataOf(
-      await gql(server.url, `mutation($i: CreateCallInput!) { createCall(input: $i) { status durationSeconds } }`, { i: { ...CALL, agentId: agent.id, startedAt: "2026-01-01T00:00:00Z", endedAt: "2026-01-01T00:02:05.999Z" } }, admin.token),
+      await gql(
+        server.url,
+        `mutation($i: CreateCallInput!) { createCall(input: $i) { status durationSeconds } }`,
+        { i: { ...CALL, agentId: agent.id, startedAt: "2026-01-01T00:00:00Z", endedAt: "2026-01-01T00:02:05.999Z" } },
+        admin.token,
+      ),
     ).createCall;
     expect(call).toEqual({ status: "QUEUED", durationSeconds: 125 });
     const other = await createAgent(server.url, admin.token, { name: "Bo" });
-    const doc = await createRecord(server.url, admin.token, "KnowledgeBaseDocument", { title: "T", content: "C", agentIds: [agent.id, agent.id] });
-    const linked = async () => dataOf(await gql(server.url, `query($id: ID!) { knowledgeBaseDocument(id: $id) { agents { name } } }`, { id: doc }, admin.token)).knowledgeBaseDocument.agents;
+    const doc = await createRecord(server.url, admin.token, "KnowledgeBaseDocument", {
+      title: "T",
+      content: "C",
+      agentIds: [agent.id, agent.id],
+    });
+    const linked = async () =>
+      dataOf(await gql(server.url, `query($id: ID!) { knowledgeBaseDocument(id: $id) { agents { name } } }`, { id: doc }, admin.token))
+        .knowledgeBaseDocument.agents;
     expect(await linked()).toEqual([{ name: "Ava" }]);
-    await gql(server.url, `mutation($id: ID!, $a: [ID!]) { updateKnowledgeBaseDocument(id: $id, input: { agentIds: $a }) { id } }`, { id: doc, a: [other] }, admin.token);
+    await gql(
+      server.url,
+      `mutation($id: ID!, $a: [ID!]) { updateKnowledgeBaseDocument(id: $id, input: { agentIds: $a }) { id } }`,
+      { id: doc, a: [other] },
+      admin.token,
+    );
     expect(await linked()).toEqual([{ name: "Bo" }]);
-    await gql(server.url, `mutation($id: ID!) { updateKnowledgeBaseDocument(id: $id, input: { title: "T2" }) { id } }`, { id: doc }, admin.token);
+    await gql(
+      server.url,
+      `mutation($id: ID!) { updateKnowledgeBaseDocument(id: $id, input: { title: "T2" }) { id } }`,
+      { id: doc },
+      admin.token,
+    );
     expect(await linked()).toEqual([{ name: "Bo" }]);
-    const agentDocs = dataOf(await gql(server.url, `query($id: ID!) { agent(id: $id) { knowledgeBase { title } } }`, { id: other }, admin.token)).agent.knowledgeBase;
+    const agentDocs = dataOf(
+      await gql(server.url, `query($id: ID!) { agent(id: $id) { knowledgeBase { title } } }`, { id: other }, admin.token),
+    ).agent.knowledgeBase;
     expect(agentDocs).toEqual([{ title: "T2" }]);
   });
 
@@ -148,7 +224,14 @@ describe("fields", () => {
     const admin = await signUp(server.url);
     const agentId = await createAgent(server.url, admin.token);
     const id = await createRecord(server.url, admin.token, "Call", { ...CALL, agentId, startedAt: "2026-01-01T10:00:00Z" });
-    const error = errorOf(await gql(server.url, `mutation($id: ID!) { updateCall(id: $id, input: { endedAt: "2026-01-01T09:00:00Z" }) { id } }`, { id }, admin.token));
+    const error = errorOf(
+      await gql(
+        server.url,
+        `mutation($id: ID!) { updateCall(id: $id, input: { endedAt: "2026-01-01T09:00:00Z" }) { id } }`,
+        { id },
+        admin.token,
+      ),
+    );
     expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field: "input.endedAt" }] });
   });
 });

@@ -12,7 +12,12 @@ beforeAll(async () => {
   admin = await signUp(server.url);
   agentId = await createAgent(server.url, admin.token);
   callId = dataOf(
-    await gql(server.url, `mutation($i: CreateCallInput!) { createCall(input: $i) { id } }`, { i: { agentId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" } }, admin.token),
+    await gql(
+      server.url,
+      `mutation($i: CreateCallInput!) { createCall(input: $i) { id } }`,
+      { i: { agentId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" } },
+      admin.token,
+    ),
   ).createCall.id;
 });
 afterAll(() => server.stop());
@@ -28,7 +33,9 @@ describe("a write-only key (calls:write alone)", () => {
 
   it("creates a call selecting only id, then updates and deletes it by id", async () => {
     const id = dataOf(await gql(server.url, CREATE_CALL("id"), { i: callInput() }, secret)).createCall.id;
-    const updated = dataOf(await gql(server.url, `mutation($id: ID!) { updateCall(id: $id, input: { status: COMPLETED }) { id } }`, { id }, secret));
+    const updated = dataOf(
+      await gql(server.url, `mutation($id: ID!) { updateCall(id: $id, input: { status: COMPLETED }) { id } }`, { id }, secret),
+    );
     expect(updated.updateCall).toEqual({ id });
     const read = dataOf(await gql(server.url, `query($id: ID!) { call(id: $id) { status } }`, { id }, admin.token));
     expect(read.call.status).toBe("COMPLETED");
@@ -45,10 +52,17 @@ describe("a write-only key (calls:write alone)", () => {
   });
 
   it("is refused, with the record unchanged, when an update selects a field to read it back", async () => {
-    const response = await gql(server.url, `mutation($id: ID!) { updateCall(id: $id, input: { summary: "leaked?" }) { id summary } }`, { id: callId }, secret);
+    const response = await gql(
+      server.url,
+      `mutation($id: ID!) { updateCall(id: $id, input: { summary: "leaked?" }) { id summary } }`,
+      { id: callId },
+      secret,
+    );
     expect(response.status).toBe(403);
     expect(errorOf(response).extensions?.missingPermissions).toEqual(["calls:read"]);
-    expect(dataOf(await gql(server.url, `query($id: ID!) { call(id: $id) { summary } }`, { id: callId }, admin.token)).call.summary).toBeNull();
+    expect(
+      dataOf(await gql(server.url, `query($id: ID!) { call(id: $id) { summary } }`, { id: callId }, admin.token)).call.summary,
+    ).toBeNull();
   });
 
   it("cannot read a call at all, not even by id", async () => {
@@ -65,14 +79,26 @@ describe("the selection is walked whatever its shape (key with calls:read only)"
 
   it.each([
     ["a named fragment", `query { calls { nodes { ...C } } } fragment C on Call { id agent { name } }`, ["agents:read"]],
-    ["a fragment nested in a fragment", `query { calls { ...Conn } } fragment Conn on CallConnection { nodes { ...C } } fragment C on Call { lead { id } }`, ["leads:read"]],
+    [
+      "a fragment nested in a fragment",
+      `query { calls { ...Conn } } fragment Conn on CallConnection { nodes { ...C } } fragment C on Call { lead { id } }`,
+      ["leads:read"],
+    ],
     ["an inline fragment", `query { calls { nodes { ... on Call { contact { id } } } } }`, ["contacts:read"]],
     ["an alias", `query { mine: calls { nodes { who: agent { id } } } }`, ["agents:read"]],
-    ["several relations at once, sorted and unique", `query { a: calls { nodes { lead { id } agent { id } } } b: calls { nodes { agent { id } } } }`, ["agents:read", "leads:read"]],
+    [
+      "several relations at once, sorted and unique",
+      `query { a: calls { nodes { lead { id } agent { id } } } b: calls { nodes { agent { id } } } }`,
+      ["agents:read", "leads:read"],
+    ],
     ["another root beside an allowed one", `query { calls { totalCount } agents { totalCount } }`, ["agents:read"]],
   ])("%s needing more is refused with exactly the missing grants", async (_name, query, missing) => {
     const response = await gql(server.url, query, {}, secret);
-    expect([response.status, response.body.data ?? null, errorOf(response).extensions]).toEqual([403, null, { code: "FORBIDDEN", missingPermissions: missing }]);
+    expect([response.status, response.body.data ?? null, errorOf(response).extensions]).toEqual([
+      403,
+      null,
+      { code: "FORBIDDEN", missingPermissions: missing },
+    ]);
   });
 
   it.each([
@@ -96,7 +122,9 @@ describe("the selection is walked whatever its shape (key with calls:read only)"
 
   it("needs no grant for introspection or a record's id and __typename under an allowed root", async () => {
     const unrelated = (await createKey(server.url, admin.token, [{ resource: "LEADS", read: true }])).secret;
-    const introspection = dataOf(await gql(server.url, `{ __typename __schema { queryType { name } } __type(name: "Call") { name } }`, {}, unrelated));
+    const introspection = dataOf(
+      await gql(server.url, `{ __typename __schema { queryType { name } } __type(name: "Call") { name } }`, {}, unrelated),
+    );
     expect(introspection).toEqual({ __typename: "Query", __schema: { queryType: { name: "Query" } }, __type: { name: "Call" } });
     const ids = dataOf(await gql(server.url, `query($id: ID!) { call(id: $id) { __typename id } }`, { id: callId }, secret));
     expect(ids.call).toEqual({ __typename: "Call", id: callId });
@@ -110,6 +138,9 @@ describe("members", () => {
     const { createMember } = await import("../support/factories");
     const security = await createMember(server.url, admin.token, "SECURITY");
     const response = await gql(server.url, query, {}, security.token);
-    expect(errorOf(response).extensions).toEqual({ code: "FORBIDDEN", missingPermissions: ["agents:read", "analytics:read", "calls:read"] });
+    expect(errorOf(response).extensions).toEqual({
+      code: "FORBIDDEN",
+      missingPermissions: ["agents:read", "analytics:read", "calls:read"],
+    });
   });
 });

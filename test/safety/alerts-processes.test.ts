@@ -37,13 +37,21 @@ afterAll(async () => {
 /** `count` requests alternating between the processes, ten at a time. */
 async function requests(secret: string, count: number, query = ALLOWED_QUERY, address = "203.0.113.10") {
   for (let i = 0; i < count; i += 10) {
-    await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => gql((i + j) % 2 ? b.url : a.url, query, {}, secret, { "x-forwarded-for": address })));
+    await Promise.all(
+      Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+        gql((i + j) % 2 ? b.url : a.url, query, {}, secret, { "x-forwarded-for": address }),
+      ),
+    );
   }
 }
 function report(server: ServerProcess, token: string) {
   const body = JSON.stringify([{ token, type: "grantql_api_key", url: "https://example.test/leak" }]);
   const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-  return fetch(`http://127.0.0.1:${server.port}/leaks`, { method: "POST", headers: { "content-type": "application/json", "x-leak-report-signature": signature }, body });
+  return fetch(`http://127.0.0.1:${server.port}/leaks`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-leak-report-signature": signature },
+    body,
+  });
 }
 async function runningSubscriptions(server: ServerProcess): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
@@ -65,13 +73,23 @@ it("two processes raise each alert kind exactly once and both push it to the wor
     clients.push(client);
     return new SubscriptionQueue(client, STREAM);
   });
-  for (const server of [a, b]) expect(await eventually(() => runningSubscriptions(server), (n) => n === 1, 5000)).toBe(1);
+  for (const server of [a, b])
+    expect(
+      await eventually(
+        () => runningSubscriptions(server),
+        (n) => n === 1,
+        5000,
+      ),
+    ).toBe(1);
   // Every process's scan sees this key inside the 7-day window now, and expired 3 s from now.
   const expiring = await createKey(a.url, admin.token, undefined, { expiresAt: new Date(Date.now() + 3000).toISOString() });
   const busy = await createKey(a.url, admin.token);
   await requests(busy.secret, 1, ALLOWED_QUERY, "203.0.113.1");
   // The key's very first address raises nothing; wait until it is stored, so the next one is news.
-  const lastFrom = () => gql(a.url, `query($id: ID!) { apiKey(id: $id) { lastUsedFrom } }`, { id: busy.id }, admin.token).then((r) => dataOf(r).apiKey.lastUsedFrom);
+  const lastFrom = () =>
+    gql(a.url, `query($id: ID!) { apiKey(id: $id) { lastUsedFrom } }`, { id: busy.id }, admin.token).then(
+      (r) => dataOf(r).apiKey.lastUsedFrom,
+    );
   expect(await eventually(lastFrom, (from) => from === "203.0.113.1", 5000)).toBe("203.0.113.1");
   await requests(busy.secret, 101);
   await requests(busy.secret, 20, FORBIDDEN_QUERY);
@@ -81,7 +99,8 @@ it("two processes raise each alert kind exactly once and both push it to the wor
 
   const received = await Promise.all(streams.map(untilAllKinds));
   for (const kinds of received) expect([...kinds].sort()).toEqual([...KINDS].sort());
-  const stored = dataOf(await gql(b.url, `query { securityAlerts { nodes { kind apiKey { id } } } }`, {}, admin.token)).securityAlerts.nodes;
+  const stored = dataOf(await gql(b.url, `query { securityAlerts { nodes { kind apiKey { id } } } }`, {}, admin.token)).securityAlerts
+    .nodes;
   expect(stored.map((n: any) => n.kind).sort()).toEqual([...KINDS].sort());
   const keyOf = Object.fromEntries(stored.map((n: any) => [n.kind, n.apiKey.id]));
   expect(keyOf).toEqual({

@@ -19,11 +19,14 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 async function keyWith(allowedCidrs: string[] | null, extra: Record<string, unknown> = {}) {
-  const data = dataOf(await gql(server.url, CREATE, { input: { name: "Fenced", permissions: READ, allowedCidrs, ...extra } }, admin.token)).createApiKey;
+  const data = dataOf(
+    await gql(server.url, CREATE, { input: { name: "Fenced", permissions: READ, allowedCidrs, ...extra } }, admin.token),
+  ).createApiKey;
   return { id: data.apiKey.id as string, secret: data.secret as string, allowedCidrs: data.apiKey.allowedCidrs as string[] | null };
 }
 const from = (address: string, secret: string, query = ALLOWED_QUERY) => gql(server.url, query, {}, secret, { "x-forwarded-for": address });
-const keyCount = async () => Number((await server.dataSource.query(`SELECT count(*)::int AS n FROM api_key WHERE workspace_id = $1`, [admin.workspaceId]))[0].n);
+const keyCount = async () =>
+  Number((await server.dataSource.query(`SELECT count(*)::int AS n FROM api_key WHERE workspace_id = $1`, [admin.workspaceId]))[0].n);
 
 function expectIpNotAllowed(response: Awaited<ReturnType<typeof gql>>) {
   expect(response.status).toBe(403);
@@ -62,16 +65,22 @@ describe("IP allowlists: who may use a key from where", () => {
   it("updateApiKey replaces the list at once on this instance, and null removes it", async () => {
     const key = await keyWith(["203.0.113.7"]);
     expectIpNotAllowed(await from("198.51.100.1", key.secret));
-    expect(dataOf(await gql(server.url, UPDATE, { id: key.id, input: { allowedCidrs: ["198.51.100.0/24"] } }, admin.token)).updateApiKey.allowedCidrs).toEqual(["198.51.100.0/24"]);
+    expect(
+      dataOf(await gql(server.url, UPDATE, { id: key.id, input: { allowedCidrs: ["198.51.100.0/24"] } }, admin.token)).updateApiKey
+        .allowedCidrs,
+    ).toEqual(["198.51.100.0/24"]);
     expect((await from("198.51.100.1", key.secret)).status).toBe(200);
     expectIpNotAllowed(await from("203.0.113.7", key.secret));
-    expect(dataOf(await gql(server.url, UPDATE, { id: key.id, input: { allowedCidrs: null } }, admin.token)).updateApiKey.allowedCidrs).toBeNull();
+    expect(
+      dataOf(await gql(server.url, UPDATE, { id: key.id, input: { allowedCidrs: null } }, admin.token)).updateApiKey.allowedCidrs,
+    ).toBeNull();
     expect((await from("203.0.113.7", key.secret)).status).toBe(200);
   });
 
   it("a refused request executes nothing and is counted in usage with outcome IP_NOT_ALLOWED", async () => {
     const key = await keyWith(["203.0.113.7"], { permissions: [{ resource: "CONTACTS", read: true, write: true }] });
-    const contacts = async () => Number((await server.dataSource.query(`SELECT count(*)::int AS n FROM contact WHERE workspace_id = $1`, [admin.workspaceId]))[0].n);
+    const contacts = async () =>
+      Number((await server.dataSource.query(`SELECT count(*)::int AS n FROM contact WHERE workspace_id = $1`, [admin.workspaceId]))[0].n);
     const before = await contacts();
     expectIpNotAllowed(await from("198.51.100.1", key.secret, `mutation Make { createContact(input: { firstName: "Mallory" }) { id } }`));
     expect(await contacts()).toBe(before);
@@ -150,7 +159,9 @@ describe("allowlist input rules: BAD_USER_INPUT naming the entry, nothing writte
 
   it("a bad list on update is refused and the stored list is unchanged", async () => {
     const key = await keyWith(["203.0.113.7"]);
-    expectBadInput(await gql(server.url, UPDATE, { id: key.id, input: { allowedCidrs: ["203.0.113.7/24"] } }, admin.token), ["input.allowedCidrs"]);
+    expectBadInput(await gql(server.url, UPDATE, { id: key.id, input: { allowedCidrs: ["203.0.113.7/24"] } }, admin.token), [
+      "input.allowedCidrs",
+    ]);
     expectBadInput(await gql(server.url, UPDATE, { id: key.id, input: { allowedCidrs: [] } }, admin.token), ["input.allowedCidrs"]);
     expect(dataOf(await gql(server.url, KEY, { id: key.id }, admin.token)).apiKey.allowedCidrs).toEqual(["203.0.113.7"]);
   });

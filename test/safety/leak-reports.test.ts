@@ -37,7 +37,10 @@ async function report(server: TestServer, body: string | Buffer, signature: stri
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
-const entries = (...tokens: string[]) => JSON.stringify(tokens.map((token) => ({ token, type: "grantql_api_key", url: "https://github.com/acme/app/blob/main/.env", source: "content" })));
+const entries = (...tokens: string[]) =>
+  JSON.stringify(
+    tokens.map((token) => ({ token, type: "grantql_api_key", url: "https://github.com/acme/app/blob/main/.env", source: "content" })),
+  );
 
 describe("POST /leaks: reported keys", () => {
   it("an ACTIVE key is a true positive, revoked at once on every instance with its reason, audited with no member, and alerted once", async () => {
@@ -46,7 +49,10 @@ describe("POST /leaks: reported keys", () => {
     expect((await gql(b.url, ALLOWED_QUERY, {}, key.secret)).status).toBe(200);
     const answered = await report(a, entries(key.secret));
     const at = performance.now();
-    expect(answered).toEqual({ status: 200, body: [{ token_hash: sha256(key.secret), token_type: "grantql_api_key", label: "true_positive" }] });
+    expect(answered).toEqual({
+      status: 200,
+      body: [{ token_hash: sha256(key.secret), token_type: "grantql_api_key", label: "true_positive" }],
+    });
     let refused = await gql(b.url, ALLOWED_QUERY, {}, key.secret);
     while (refused.status === 200 && performance.now() - at < 1000) refused = await gql(b.url, ALLOWED_QUERY, {}, key.secret);
     expect(refused.status).toBe(401);
@@ -54,7 +60,13 @@ describe("POST /leaks: reported keys", () => {
     const read = dataOf(await gql(a.url, KEY, { id: key.id }, admin.token)).apiKey;
     expect(read).toMatchObject({ status: "REVOKED", revocationReason: "leaked: https://github.com/acme/app/blob/main/.env" });
     const audit = dataOf(await gql(a.url, AUDIT, {}, admin.token)).auditLog.nodes.filter((e: any) => e.action === "API_KEY_REVOKED");
-    expect(audit).toEqual([expect.objectContaining({ targetId: key.id, actor: null, details: expect.objectContaining({ reason: read.revocationReason, via: "leak-report" }) })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        targetId: key.id,
+        actor: null,
+        details: expect.objectContaining({ reason: read.revocationReason, via: "leak-report" }),
+      }),
+    ]);
     const alerts = dataOf(await gql(a.url, ALERTS, {}, admin.token)).securityAlerts;
     expect(alerts.totalCount).toBe(1);
     expect(alerts.nodes[0]).toEqual({
@@ -83,15 +95,26 @@ describe("POST /leaks: reported keys", () => {
   it("a revoked or expired key is a true positive that keeps its status and reason, and raises one KEY_LEAKED", async () => {
     const admin = await signUp(a.url);
     const revoked = await createKey(a.url, admin.token);
-    dataOf(await gql(a.url, `mutation($id: ID!) { revokeApiKey(id: $id, reason: "staff left") { status } }`, { id: revoked.id }, admin.token));
+    dataOf(
+      await gql(a.url, `mutation($id: ID!) { revokeApiKey(id: $id, reason: "staff left") { status } }`, { id: revoked.id }, admin.token),
+    );
     const expired = await createKey(a.url, admin.token, undefined, { expiresAt: new Date(a.clock.now().getTime() + 60_000).toISOString() });
     a.clock.advance(120_000);
     b.clock.set(a.clock.now());
     const answered = await report(a, entries(revoked.secret, expired.secret));
     expect(answered.body.map((e: any) => e.label)).toEqual(["true_positive", "true_positive"]);
-    expect(dataOf(await gql(a.url, KEY, { id: revoked.id }, admin.token)).apiKey).toMatchObject({ status: "REVOKED", revocationReason: "staff left" });
-    expect(dataOf(await gql(a.url, KEY, { id: expired.id }, admin.token)).apiKey).toMatchObject({ status: "EXPIRED", revocationReason: null, revokedAt: null });
-    const alerts = dataOf(await gql(a.url, ALERTS, {}, admin.token)).securityAlerts.nodes.map((n: any) => n.apiKey.id).sort();
+    expect(dataOf(await gql(a.url, KEY, { id: revoked.id }, admin.token)).apiKey).toMatchObject({
+      status: "REVOKED",
+      revocationReason: "staff left",
+    });
+    expect(dataOf(await gql(a.url, KEY, { id: expired.id }, admin.token)).apiKey).toMatchObject({
+      status: "EXPIRED",
+      revocationReason: null,
+      revokedAt: null,
+    });
+    const alerts = dataOf(await gql(a.url, ALERTS, {}, admin.token))
+      .securityAlerts.nodes.map((n: any) => n.apiKey.id)
+      .sort();
     expect(alerts).toEqual([revoked.id, expired.id].sort());
   });
 
@@ -103,7 +126,9 @@ describe("POST /leaks: reported keys", () => {
     const tokens = ["not a token", badChecksum, key.secret, unknown, "gqs_session"];
     const answered = await report(a, entries(...tokens));
     expect(answered.status).toBe(200);
-    expect(answered.body).toEqual(tokens.map((t, i) => ({ token_hash: sha256(t), token_type: "grantql_api_key", label: i === 2 ? "true_positive" : "false_positive" })));
+    expect(answered.body).toEqual(
+      tokens.map((t, i) => ({ token_hash: sha256(t), token_type: "grantql_api_key", label: i === 2 ? "true_positive" : "false_positive" })),
+    );
   });
 
   it("a report of only malformed tokens is answered without a database look-up", async () => {
@@ -120,7 +145,14 @@ describe("POST /leaks: refusals, in order", () => {
     const admin = await signUp(a.url);
     const key = await createKey(a.url, admin.token);
     const body = entries(key.secret);
-    for (const signature of [null, "", sign(body, "another-secret-of-the-right-length-000000"), sign(body).replace("sha256=", "sha1="), `${sign(body)}00`, sign(`${body} `)]) {
+    for (const signature of [
+      null,
+      "",
+      sign(body, "another-secret-of-the-right-length-000000"),
+      sign(body).replace("sha256=", "sha1="),
+      `${sign(body)}00`,
+      sign(`${body} `),
+    ]) {
       expect((await report(a, body, signature)).status).toBe(401);
     }
     expect(dataOf(await gql(a.url, KEY, { id: key.id }, admin.token)).apiKey.status).toBe("ACTIVE");

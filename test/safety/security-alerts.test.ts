@@ -37,7 +37,11 @@ async function stream(server: TestServer, token: string, kinds?: string[]) {
   const client = wsClient(server.wsUrl, token);
   clients.push(client);
   const queue = new SubscriptionQueue(client, STREAM, kinds ? { kinds } : {});
-  await eventually(() => running(server), (n) => n > before, 5000);
+  await eventually(
+    () => running(server),
+    (n) => n > before,
+    5000,
+  );
   return queue;
 }
 const alertsOf = async (token: string, kinds?: string[]) => dataOf(await gql(a.url, LIST, { kinds, first: 100 }, token)).securityAlerts;
@@ -48,7 +52,11 @@ const scanBoth = () => Promise.all([a.services.alerts.expiryJob.runOnce(), b.ser
 /** `count` requests, alternating between the two instances, from one address. */
 async function requests(secret: string, count: number, query = ALLOWED_QUERY, address = "203.0.113.10") {
   for (let i = 0; i < count; i += 10) {
-    await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => gql((i + j) % 2 ? b.url : a.url, query, {}, secret, { "x-forwarded-for": address })));
+    await Promise.all(
+      Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+        gql((i + j) % 2 ? b.url : a.url, query, {}, secret, { "x-forwarded-for": address }),
+      ),
+    );
   }
   await both();
 }
@@ -93,13 +101,21 @@ describe("expiry alerts, from the scan one instance at a time runs (driven by th
     const admin = await signUp(a.url);
     const security = await createMember(a.url, admin.token, "SECURITY");
     const live = await stream(b, security.token, ["KEY_EXPIRING", "KEY_EXPIRED"]);
-    const key = await createKey(a.url, admin.token, undefined, { name: "CRM Integration", expiresAt: new Date(clock.now().getTime() + 8 * DAY).toISOString() });
+    const key = await createKey(a.url, admin.token, undefined, {
+      name: "CRM Integration",
+      expiresAt: new Date(clock.now().getTime() + 8 * DAY).toISOString(),
+    });
     await scanBoth();
     expect((await alertsOf(admin.token)).totalCount).toBe(0);
     clock.advance(DAY);
     await scanBoth();
     await scanBoth();
-    expect((await live.data()).securityAlerts).toEqual({ kind: "KEY_EXPIRING", message: 'Key "CRM Integration" expires in 7 days', details: { expiresAt: expect.any(String) }, apiKey: { id: key.id, name: "CRM Integration" } });
+    expect((await live.data()).securityAlerts).toEqual({
+      kind: "KEY_EXPIRING",
+      message: 'Key "CRM Integration" expires in 7 days',
+      details: { expiresAt: expect.any(String) },
+      apiKey: { id: key.id, name: "CRM Integration" },
+    });
     clock.advance(7 * DAY);
     await scanBoth();
     await scanBoth();
@@ -109,21 +125,35 @@ describe("expiry alerts, from the scan one instance at a time runs (driven by th
 
   it("a key created already inside the window gets KEY_EXPIRING at the next scan", async () => {
     const admin = await signUp(a.url);
-    const key = await createKey(a.url, admin.token, undefined, { expiresAt: new Date(clock.now().getTime() + 3 * 3_600_000).toISOString() });
+    const key = await createKey(a.url, admin.token, undefined, {
+      expiresAt: new Date(clock.now().getTime() + 3 * 3_600_000).toISOString(),
+    });
     await scanBoth();
-    expect((await alertsOf(admin.token)).nodes).toEqual([expect.objectContaining({ kind: "KEY_EXPIRING", message: 'Key "Test key" expires in 3 hours', apiKey: { id: key.id } })]);
+    expect((await alertsOf(admin.token)).nodes).toEqual([
+      expect.objectContaining({ kind: "KEY_EXPIRING", message: 'Key "Test key" expires in 3 hours', apiKey: { id: key.id } }),
+    ]);
   });
 
   it("no expiry alert for the old key of a rotation, nor for a key that expired more than 24 h before the scan saw it", async () => {
     const admin = await signUp(a.url);
     const old = await createKey(a.url, admin.token);
-    const rotated = dataOf(await gql(a.url, `mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 3600) { apiKey { id } } }`, { id: old.id }, admin.token));
+    const rotated = dataOf(
+      await gql(
+        a.url,
+        `mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 3600) { apiKey { id } } }`,
+        { id: old.id },
+        admin.token,
+      ),
+    );
     await scanBoth();
     clock.advance(2 * 3_600_000);
     await scanBoth();
     const stale = await createKey(a.url, admin.token, undefined, { expiresAt: new Date(clock.now().getTime() + 60_000).toISOString() });
     // Expired 25 h before this clock and before the real one (other test servers scan by real time).
-    await a.dataSource.query(`UPDATE api_key SET expires_at = $2 WHERE id = $1`, [stale.id, new Date(Math.min(Date.now(), clock.now().getTime()) - 25 * 3_600_000)]);
+    await a.dataSource.query(`UPDATE api_key SET expires_at = $2 WHERE id = $1`, [
+      stale.id,
+      new Date(Math.min(Date.now(), clock.now().getTime()) - 25 * 3_600_000),
+    ]);
     await scanBoth();
     expect(rotated.rotateApiKey.apiKey.id).toBeDefined();
     expect((await alertsOf(admin.token)).totalCount).toBe(0);
@@ -135,20 +165,26 @@ describe("alert retention", () => {
     const admin = await signUp(a.url);
     const key = await createKey(a.url, admin.token);
     const insert = (kind: string, ageDays: number) =>
-      a.dataSource.query(`INSERT INTO security_alert (workspace_id, api_key_id, kind, occurred_at, message, dedupe_key) VALUES ($1, $2, $3, $4, 'old', $5)`, [
-        admin.workspaceId, key.id, kind, new Date(clock.now().getTime() - ageDays * DAY), `age-${ageDays}`,
-      ]);
+      a.dataSource.query(
+        `INSERT INTO security_alert (workspace_id, api_key_id, kind, occurred_at, message, dedupe_key) VALUES ($1, $2, $3, $4, 'old', $5)`,
+        [admin.workspaceId, key.id, kind, new Date(clock.now().getTime() - ageDays * DAY), `age-${ageDays}`],
+      );
     await insert("USAGE_SPIKE", 91);
     await insert("FORBIDDEN_BURST", 179);
     await insert("USAGE_SPIKE", 181);
-    await a.dataSource.query(`INSERT INTO key_address (api_key_id, address, first_seen_at, last_seen_at) VALUES ($1, '192.0.2.1', $2, $2), ($1, '192.0.2.2', $3, $3)`, [
-      key.id, new Date(clock.now().getTime() - 32 * DAY), new Date(clock.now().getTime() - 29 * DAY),
-    ]);
+    await a.dataSource.query(
+      `INSERT INTO key_address (api_key_id, address, first_seen_at, last_seen_at) VALUES ($1, '192.0.2.1', $2, $2), ($1, '192.0.2.2', $3, $3)`,
+      [key.id, new Date(clock.now().getTime() - 32 * DAY), new Date(clock.now().getTime() - 29 * DAY)],
+    );
     clock.advance(2 * 3_600_000); // the purge runs at most once an hour per instance
     await scanBoth();
-    const ages = (await a.dataSource.query(`SELECT dedupe_key FROM security_alert WHERE api_key_id = $1 ORDER BY occurred_at`, [key.id])).map((r: any) => r.dedupe_key);
+    const ages = (
+      await a.dataSource.query(`SELECT dedupe_key FROM security_alert WHERE api_key_id = $1 ORDER BY occurred_at`, [key.id])
+    ).map((r: any) => r.dedupe_key);
     expect(ages).toEqual(["age-179", "age-91"]);
-    const addresses = (await a.dataSource.query(`SELECT address FROM key_address WHERE api_key_id = $1`, [key.id])).map((r: any) => r.address);
+    const addresses = (await a.dataSource.query(`SELECT address FROM key_address WHERE api_key_id = $1`, [key.id])).map(
+      (r: any) => r.address,
+    );
     expect(addresses).toEqual(["192.0.2.2"]);
   });
 });
@@ -161,7 +197,10 @@ describe("usage alerts, from what metering carries, raised once across two insta
     await requests(key.secret, 60);
     await requests(key.secret, 41);
     const raised = performance.now();
-    expect((await live.data(5000)).securityAlerts).toMatchObject({ kind: "USAGE_SPIKE", details: { requests: 101, windowSeconds: 60, threshold: 100 } });
+    expect((await live.data(5000)).securityAlerts).toMatchObject({
+      kind: "USAGE_SPIKE",
+      details: { requests: 101, windowSeconds: 60, threshold: 100 },
+    });
     expect(performance.now() - raised).toBeLessThan(5000);
     await requests(key.secret, 50);
     // A later alert of another kind marks that both instances went past the spike's cooldown window.
@@ -174,7 +213,10 @@ describe("usage alerts, from what metering carries, raised once across two insta
     const admin = await signUp(a.url);
     const key = await createKey(a.url, admin.token);
     // 20,000 requests two hours ago: threshold 10 × 20,000 ÷ 1,440 = 138.
-    await a.dataSource.query(`INSERT INTO usage_hour (api_key_id, hour, count, forbidden) VALUES ($1, date_trunc('hour', $2::timestamptz) - interval '2 hours', 20000, 0)`, [key.id, clock.now()]);
+    await a.dataSource.query(
+      `INSERT INTO usage_hour (api_key_id, hour, count, forbidden) VALUES ($1, date_trunc('hour', $2::timestamptz) - interval '2 hours', 20000, 0)`,
+      [key.id, clock.now()],
+    );
     const live = await stream(a, admin.token, ["USAGE_SPIKE"]);
     await requests(key.secret, 130);
     await requests(key.secret, 10);
@@ -213,7 +255,11 @@ describe("usage alerts, from what metering carries, raised once across two insta
     await requests(key.secret, 2, ALLOWED_QUERY, "2001:db8:1:3::1");
     expect((await live.data(5000)).securityAlerts.details).toEqual({ address: "2001:db8:1:2::/64" });
     expect((await live.data(5000)).securityAlerts.details).toEqual({ address: "2001:db8:1:3::/64" });
-    expect((await alertsOf(admin.token, ["NEW_CLIENT_ADDRESS"])).nodes.map((n: any) => n.details.address).sort()).toEqual(["198.51.100.7", "2001:db8:1:2::/64", "2001:db8:1:3::/64"]);
+    expect((await alertsOf(admin.token, ["NEW_CLIENT_ADDRESS"])).nodes.map((n: any) => n.details.address).sort()).toEqual([
+      "198.51.100.7",
+      "2001:db8:1:2::/64",
+      "2001:db8:1:3::/64",
+    ]);
   });
 
   it("an address unused for more than 30 days is new again", async () => {
@@ -222,7 +268,9 @@ describe("usage alerts, from what metering carries, raised once across two insta
     await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.1");
     await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.2");
     clock.advance(31 * DAY);
-    const signedIn = dataOf(await gql(a.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: admin.email, p: PASSWORD })).signIn.token;
+    const signedIn = dataOf(
+      await gql(a.url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: admin.email, p: PASSWORD }),
+    ).signIn.token;
     const live = await stream(a, signedIn, ["NEW_CLIENT_ADDRESS"]);
     await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.1");
     await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.3");

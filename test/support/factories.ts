@@ -27,9 +27,19 @@ export async function signUp(url: string, workspaceName = "Acme"): Promise<Signe
 export async function createMember(url: string, adminToken: string, role: "ADMIN" | "SECURITY"): Promise<SignedUp> {
   const email = uniqueEmail(role.toLowerCase());
   const created = dataOf(
-    await gql(url, `mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }`, { input: { email, password: PASSWORD, role } }, adminToken),
+    await gql(
+      url,
+      `mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }`,
+      { input: { email, password: PASSWORD, role } },
+      adminToken,
+    ),
   );
-  const session = dataOf(await gql(url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token workspace { id } } }`, { e: email, p: PASSWORD }));
+  const session = dataOf(
+    await gql(url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token workspace { id } } }`, {
+      e: email,
+      p: PASSWORD,
+    }),
+  );
   return { token: session.signIn.token, memberId: created.createMember.id, workspaceId: session.signIn.workspace.id, email };
 }
 

@@ -36,10 +36,27 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   // Every test client signs in (and presents made-up tokens) from 127.0.0.1, so the per-address
   // limits are raised here; the throttles' own tests set theirs.
-  const config = loadConfig({ SCRYPT_COST: "12", LOG_LEVEL: "debug", DB_POOL_MAX: "4", SIGNIN_IP_LOCK_AFTER: "100000", TOKEN_GUESS_LIMIT: "100000", ...process.env, PORT: "0", ...options.env });
+  const config = loadConfig({
+    SCRYPT_COST: "12",
+    LOG_LEVEL: "debug",
+    DB_POOL_MAX: "4",
+    SIGNIN_IP_LOCK_AFTER: "100000",
+    TOKEN_GUESS_LIMIT: "100000",
+    ...process.env,
+    PORT: "0",
+    ...options.env,
+  });
   const clock = options.clock ?? new ManualClock(new Date());
   const chunks: string[] = [];
-  const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
+  const logger = createLogger(
+    config.logLevel,
+    new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    }),
+  );
   const dataSource = createDataSource({ url: config.databaseUrl!, poolMax: config.dbPoolMax, logger: queryLogger(options.queryCounter) });
   await dataSource.initialize();
   const services = createServices(dataSource, config, clock, logger);
@@ -73,5 +90,12 @@ function schemaOnce() {
 function queryLogger(counter: ((sql: string) => void) | undefined): TypeOrmLogger | undefined {
   if (!counter) return undefined;
   const ignore = () => undefined;
-  return { logQuery: (sql) => counter(sql), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore };
+  return {
+    logQuery: (sql) => counter(sql),
+    logQueryError: ignore,
+    logQuerySlow: ignore,
+    logSchemaBuild: ignore,
+    logMigration: ignore,
+    log: ignore,
+  };
 }

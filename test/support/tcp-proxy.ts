@@ -11,7 +11,10 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   port = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   static async to(url: string): Promise<TcpProxy> {
     const parsed = new URL(url);
@@ -36,7 +39,10 @@ export class TcpProxy {
     if (this.server) return Promise.resolve();
     const server = createServer((client) => {
       const upstream = connect(this.targetPort, this.targetHost);
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.sockets.add(a);
         a.on("error", () => b.destroy());
         a.on("close", () => {

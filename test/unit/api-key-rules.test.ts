@@ -51,7 +51,14 @@ describe("grant validation", () => {
   it.each([
     ["no entries", [], /at least one/],
     ["entries granting nothing", [{ resource: Resource.CALLS, read: false, write: false }], /at least one/],
-    ["a resource twice", [{ resource: Resource.CALLS, read: true }, { resource: Resource.CALLS, write: true }], /at most once.*CALLS/],
+    [
+      "a resource twice",
+      [
+        { resource: Resource.CALLS, read: true },
+        { resource: Resource.CALLS, write: true },
+      ],
+      /at most once.*CALLS/,
+    ],
     ["write on analytics", [{ resource: Resource.ANALYTICS, read: true, write: true }], /analytics is read-only/],
   ])("refuses %s, naming the field", (_case, permissions, message) => {
     const { fields } = run((e) => readPermissions(e, "input.permissions", permissions));
@@ -99,7 +106,9 @@ describe("the expiry of a key in its rotation grace period", () => {
     ["removed", null],
     ["moved later", new Date(graceEnd.getTime() + 1)],
   ])("may not be %s", (_case, expiresAt) => {
-    expect(run((errors) => checkGraceExpiry(errors, "input.expiresAt", rotated, expiresAt)).fields.map((f) => f.field)).toEqual(["input.expiresAt"]);
+    expect(run((errors) => checkGraceExpiry(errors, "input.expiresAt", rotated, expiresAt)).fields.map((f) => f.field)).toEqual([
+      "input.expiresAt",
+    ]);
   });
 
   it.each([
@@ -111,6 +120,8 @@ describe("the expiry of a key in its rotation grace period", () => {
   });
 
   it("is not limited on a key that was never rotated", () => {
-    expect(run((errors) => checkGraceExpiry(errors, "input.expiresAt", { rotatedToId: null, expiresAt: graceEnd }, null)).fields).toEqual([]);
+    expect(run((errors) => checkGraceExpiry(errors, "input.expiresAt", { rotatedToId: null, expiresAt: graceEnd }, null)).fields).toEqual(
+      [],
+    );
   });
 });

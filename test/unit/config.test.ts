@@ -3,7 +3,14 @@ import { ConfigError, loadConfig } from "../../src/config";
 describe("configuration", () => {
   it("has working defaults", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, databaseUrl: undefined, dataDir: "./.data", signupEnabled: true, sessionTtlSeconds: 43200, keyCacheTtlMs: 1000 });
+    expect(config).toMatchObject({
+      port: 4000,
+      databaseUrl: undefined,
+      dataDir: "./.data",
+      signupEnabled: true,
+      sessionTtlSeconds: 43200,
+      keyCacheTtlMs: 1000,
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 

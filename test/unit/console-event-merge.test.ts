@@ -1,6 +1,14 @@
 import { mergeEvents, UsageEventRow } from "../../src/console/client/event-merge";
 
-const event = (id: string, occurredAt: string, outcome = "ALLOWED"): UsageEventRow => ({ id, occurredAt, operationType: "query", operationName: id, resources: [], outcome, durationMs: 1 });
+const event = (id: string, occurredAt: string, outcome = "ALLOWED"): UsageEventRow => ({
+  id,
+  occurredAt,
+  operationType: "query",
+  operationName: id,
+  resources: [],
+  outcome,
+  durationMs: 1,
+});
 
 describe("the console's events table merge", () => {
   it("keeps each event once, newest first, whether it came from the log or the stream", () => {

@@ -2,7 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 // semver ships without types; only these two functions are used.
-const semver = require("semver") as { satisfies(version: string, range: string): boolean; minVersion(range: string): { version: string } | null };
+const semver = require("semver") as {
+  satisfies(version: string, range: string): boolean;
+  minVersion(range: string): { version: string } | null;
+};
 
 const ROOT = join(__dirname, "..", "..");
 

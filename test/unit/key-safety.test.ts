@@ -12,14 +12,21 @@ import { UsageEventRecord, UsageOutcome } from "../../src/usage/usage-event";
 describe("IP allowlist rules", () => {
   it("reads entries back as written, IPv6 canonical lower-case", () => {
     const errors = new FieldErrors();
-    expect(readAllowedCidrs(errors, "f", ["10.0.0.0/8", "2001:0DB8::0/32", "::FFFF:10.1.2.3"])).toEqual(["10.0.0.0/8", "2001:db8::/32", "::ffff:10.1.2.3"]);
+    expect(readAllowedCidrs(errors, "f", ["10.0.0.0/8", "2001:0DB8::0/32", "::FFFF:10.1.2.3"])).toEqual([
+      "10.0.0.0/8",
+      "2001:db8::/32",
+      "::ffff:10.1.2.3",
+    ]);
     expect(errors.size).toBe(0);
     expect(readAllowedCidrs(errors, "f", null)).toBeNull();
   });
 
-  it.each([["10.0.0.1"], ["10.255.0.1"], ["::ffff:10.0.0.1"], ["::FFFF:a00:1"]])("an IPv4 entry and its IPv4-mapped form match alike (%s)", (client) => {
-    expect(compileAllowlist(["10.0.0.0/8"])!.allows(client)).toBe(true);
-  });
+  it.each([["10.0.0.1"], ["10.255.0.1"], ["::ffff:10.0.0.1"], ["::FFFF:a00:1"]])(
+    "an IPv4 entry and its IPv4-mapped form match alike (%s)",
+    (client) => {
+      expect(compileAllowlist(["10.0.0.0/8"])!.allows(client)).toBe(true);
+    },
+  );
 
   it("matches nothing for a missing or unparseable client address", () => {
     const list = compileAllowlist(["0.0.0.0/0", "::/0"])!;
@@ -48,10 +55,27 @@ describe("alert pieces", () => {
 
   it("digests a batch per key and second, counting refusals and leaving out REJECTED", () => {
     const event = (outcome: UsageOutcome, ms: number): UsageEventRecord => ({
-      id: "e", workspaceId: "w", apiKeyId: "k", occurredAt: new Date(ms), operationType: "query", operationName: null, resources: [], outcome, durationMs: null,
+      id: "e",
+      workspaceId: "w",
+      apiKeyId: "k",
+      occurredAt: new Date(ms),
+      operationType: "query",
+      operationName: null,
+      resources: [],
+      outcome,
+      durationMs: null,
     });
-    const digest = digestOf([event(UsageOutcome.ALLOWED, 1000), event(UsageOutcome.FORBIDDEN, 1500), event(UsageOutcome.IP_NOT_ALLOWED, 1999), event(UsageOutcome.REJECTED, 1200), event(UsageOutcome.ALLOWED, 2000)]);
-    expect(digest).toEqual([{ k: "k", w: "w", s: 1, t: 1999, n: 3, f: 2 }, { k: "k", w: "w", s: 2, t: 2000, n: 1, f: 0 }]);
+    const digest = digestOf([
+      event(UsageOutcome.ALLOWED, 1000),
+      event(UsageOutcome.FORBIDDEN, 1500),
+      event(UsageOutcome.IP_NOT_ALLOWED, 1999),
+      event(UsageOutcome.REJECTED, 1200),
+      event(UsageOutcome.ALLOWED, 2000),
+    ]);
+    expect(digest).toEqual([
+      { k: "k", w: "w", s: 1, t: 1999, n: 3, f: 2 },
+      { k: "k", w: "w", s: 2, t: 2000, n: 1, f: 0 },
+    ]);
   });
 });
 

@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { crc32 } from "node:zlib";
-import { API_KEY_PATTERN, BASE62, base62, checksumOf, isWellFormedApiKey, issueApiKeySecret, issueSessionSecret, parseBearer, sha256 } from "../../src/auth/token";
+import {
+  API_KEY_PATTERN,
+  BASE62,
+  base62,
+  checksumOf,
+  isWellFormedApiKey,
+  issueApiKeySecret,
+  issueSessionSecret,
+  parseBearer,
+  sha256,
+} from "../../src/auth/token";
 
 const base62Char = fc.constantFrom(...BASE62.split(""));
 const random32 = fc.array(base62Char, { minLength: 32, maxLength: 32 }).map((a) => a.join(""));

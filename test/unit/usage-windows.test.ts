@@ -18,7 +18,10 @@ describe("usage windows", () => {
           expect(w.headTo.getTime() - w.headFrom.getTime()).toBeLessThan(HOUR_MS);
           expect(w.headTo.getTime()).toBeGreaterThanOrEqual(w.headFrom.getTime());
           // Minutes covered: head + whole hours + tail = exactly length / 1 min buckets.
-          const minutes = (w.headTo.getTime() - w.headFrom.getTime() + plan.tailFrom.getTime() - w.hoursFrom.getTime() + end - plan.tailFrom.getTime()) / MINUTE_MS + 1;
+          const minutes =
+            (w.headTo.getTime() - w.headFrom.getTime() + plan.tailFrom.getTime() - w.hoursFrom.getTime() + end - plan.tailFrom.getTime()) /
+              MINUTE_MS +
+            1;
           expect(minutes).toBe(length / MINUTE_MS);
         }
       }),

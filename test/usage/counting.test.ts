@@ -26,7 +26,11 @@ describe("counting", () => {
     const key = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
     for (let i = 0; i < 4; i++) dataOf(await gql(server.url, ALLOWED_QUERY, {}, key.secret));
     for (let i = 0; i < 3; i++) expectForbidden(await gql(server.url, FORBIDDEN_QUERY, {}, key.secret), ["leads:read"]);
-    const usage = await eventually(() => usageOf(server.url, admin.token, key.id), (u) => u.last24h === 7, 2000);
+    const usage = await eventually(
+      () => usageOf(server.url, admin.token, key.id),
+      (u) => u.last24h === 7,
+      2000,
+    );
     expect(usage).toEqual({ last24h: 7, last7d: 7, last30d: 7 });
   });
 
@@ -38,7 +42,9 @@ describe("counting", () => {
     for (let i = 0; i < 5; i++) dataOf(await gql(server.url, ALLOWED_QUERY, {}, admin.token));
     await flush();
     expect(await usageOf(server.url, admin.token, key.id)).toEqual({ last24h: 2, last7d: 2, last30d: 2 });
-    const rows = await server.dataSource.query(`SELECT outcome, count(*)::int AS n FROM usage_event WHERE api_key_id = $1 GROUP BY 1`, [key.id]);
+    const rows = await server.dataSource.query(`SELECT outcome, count(*)::int AS n FROM usage_event WHERE api_key_id = $1 GROUP BY 1`, [
+      key.id,
+    ]);
     expect(rows).toEqual([{ outcome: "INVALID", n: 2 }]);
   });
 
@@ -50,7 +56,10 @@ describe("counting", () => {
     expectUnauthenticated(await gql(server.url, ALLOWED_QUERY, {}, key.secret), "REVOKED");
     await flush();
     expect(await usageOf(server.url, admin.token, key.id)).toEqual({ last24h: 1, last7d: 1, last30d: 1 });
-    const rows = await server.dataSource.query(`SELECT outcome, operation_name FROM usage_event WHERE api_key_id = $1 ORDER BY occurred_at, outcome`, [key.id]);
+    const rows = await server.dataSource.query(
+      `SELECT outcome, operation_name FROM usage_event WHERE api_key_id = $1 ORDER BY occurred_at, outcome`,
+      [key.id],
+    );
     expect(rows).toEqual([
       { outcome: "ALLOWED", operation_name: "Allowed" },
       { outcome: "REJECTED", operation_name: "Allowed" },
@@ -62,7 +71,10 @@ describe("counting", () => {
     const key = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
     await gql(server.url, "query Calls { calls { totalCount } }", {}, key.secret);
     await flush();
-    const [row] = await server.dataSource.query(`SELECT operation_type, operation_name, resources, duration_ms FROM usage_event WHERE api_key_id = $1`, [key.id]);
+    const [row] = await server.dataSource.query(
+      `SELECT operation_type, operation_name, resources, duration_ms FROM usage_event WHERE api_key_id = $1`,
+      [key.id],
+    );
     expect(row).toMatchObject({ operation_type: "query", operation_name: "Calls", resources: ["calls"] });
     expect(row.duration_ms).toBeGreaterThanOrEqual(0);
   });
@@ -118,7 +130,11 @@ describe("windows, exact to the minute", () => {
 
   it("a page of keys reads its counters in one batched statement per field, each key its own", async () => {
     const admin = await signUp(server.url);
-    const keys = [await createKey(server.url, admin.token), await createKey(server.url, admin.token), await createKey(server.url, admin.token)];
+    const keys = [
+      await createKey(server.url, admin.token),
+      await createKey(server.url, admin.token),
+      await createKey(server.url, admin.token),
+    ];
     for (const [i, key] of keys.entries()) for (let n = 0; n <= i; n++) dataOf(await gql(server.url, ALLOWED_QUERY, {}, key.secret));
     await flush();
     const spy = jest.spyOn(server.services.usage.reader, "countsFor");

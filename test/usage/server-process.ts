@@ -20,7 +20,17 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   const child = spawn(process.execPath, ["-r", join(__dirname, "ts-register.js"), join(ROOT, "src", "main.ts")], {
     cwd: ROOT,
     // Every test signs up and presents made-up tokens from 127.0.0.1, counted per address through Redis.
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", SCRYPT_COST: "12", DB_POOL_MAX: "4", SIGNIN_IP_LOCK_AFTER: "100000", TOKEN_GUESS_LIMIT: "100000", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      SCRYPT_COST: "12",
+      DB_POOL_MAX: "4",
+      SIGNIN_IP_LOCK_AFTER: "100000",
+      TOKEN_GUESS_LIMIT: "100000",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

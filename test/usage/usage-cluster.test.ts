@@ -22,7 +22,11 @@ beforeAll(async () => {
   redis = await TcpProxy.to(REDIS_URL.replace(/^redis:/, "http:"));
   const env = { REDIS_URL: redis.rewrite(REDIS_URL.replace(/^redis:/, "http:")).replace(/^http:/, "redis:"), KEY_CACHE_TTL_MS: "1000" };
   [a, b] = await Promise.all([startTestServer({ env }), startTestServer({ env })]);
-  await eventually(async () => [a.services.usage.bus.redisState(), b.services.usage.bus.redisState()], (s) => s.every((x) => x === "ready"), 5000);
+  await eventually(
+    async () => [a.services.usage.bus.redisState(), b.services.usage.bus.redisState()],
+    (s) => s.every((x) => x === "ready"),
+    5000,
+  );
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.dispose()));
@@ -81,11 +85,24 @@ it("without Redis the API keeps serving and counting; when Redis returns, stream
   const admin = await signUp(a.url);
   const key = await createKey(a.url, admin.token);
   await redis.cut();
-  await eventually(async () => a.services.usage.bus.redisState(), (s) => s === "down", 5000);
+  await eventually(
+    async () => a.services.usage.bus.redisState(),
+    (s) => s === "down",
+    5000,
+  );
   for (let i = 0; i < 3; i++) dataOf(await gql(a.url, ALLOWED_QUERY, {}, key.secret));
-  expect(await eventually(() => usageOf(a.url, admin.token, key.id), (u) => u.last24h === 3)).toEqual({ last24h: 3, last7d: 3, last30d: 3 });
+  expect(
+    await eventually(
+      () => usageOf(a.url, admin.token, key.id),
+      (u) => u.last24h === 3,
+    ),
+  ).toEqual({ last24h: 3, last7d: 3, last30d: 3 });
   await redis.restore();
-  await eventually(async () => [a.services.usage.bus.redisState(), b.services.usage.bus.redisState()], (s) => s.every((x) => x === "ready"), 10_000);
+  await eventually(
+    async () => [a.services.usage.bus.redisState(), b.services.usage.bus.redisState()],
+    (s) => s.every((x) => x === "ready"),
+    10_000,
+  );
   const events = subscribe(b, admin.token, EVENTS_SUB, { id: key.id });
   const usage = subscribe(b, admin.token, USAGE_SUB, { id: key.id });
   expect((await usage.data()).apiKeyUsage.usage.last24h).toBe(3);

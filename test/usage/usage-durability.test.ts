@@ -51,7 +51,9 @@ describe("the database goes away under load", () => {
   let server: TestServer;
   beforeAll(async () => {
     proxy = await TcpProxy.to(process.env.DATABASE_URL!);
-    server = await startTestServer({ env: { REDIS_URL: "", DATABASE_URL: proxy.rewrite(process.env.DATABASE_URL!), USAGE_FLUSH_INTERVAL_MS: "200" } });
+    server = await startTestServer({
+      env: { REDIS_URL: "", DATABASE_URL: proxy.rewrite(process.env.DATABASE_URL!), USAGE_FLUSH_INTERVAL_MS: "200" },
+    });
   });
   afterAll(async () => {
     await proxy.restore();
@@ -66,24 +68,38 @@ describe("the database goes away under load", () => {
     const ok = { count: 0 };
     let running = true;
     const traffic = load(server.url, key.secret, 4, () => running, ok);
-    await eventually(async () => ok.count, (n) => n >= 20, 5000);
+    await eventually(
+      async () => ok.count,
+      (n) => n >= 20,
+      5000,
+    );
     const failuresBefore = recorder.stats().flushFailures;
     await proxy.cut();
     // Requests keep succeeding on the cached key for up to a second, into a buffer that cannot flush.
-    const during = await eventually(async () => recorder.stats(), (s) => s.flushFailures >= failuresBefore + 2 && s.bufferDepth > 0, 5000);
+    const during = await eventually(
+      async () => recorder.stats(),
+      (s) => s.flushFailures >= failuresBefore + 2 && s.bufferDepth > 0,
+      5000,
+    );
     expect(during.flushFailures).toBeGreaterThanOrEqual(failuresBefore + 2);
     expect(during.bufferDepth).toBeGreaterThan(0);
     await proxy.restore();
     running = false;
     await traffic;
-    const after = await eventually(async () => recorder.stats(), (s) => s.bufferDepth === 0, 10_000);
+    const after = await eventually(
+      async () => recorder.stats(),
+      (s) => s.bufferDepth === 0,
+      10_000,
+    );
     expect(after.bufferDepth).toBe(0);
     expect(await stored(key.id)).toBe(ok.count);
     expect(server.logs()).toContain("usage flush failed; events kept for retry");
   });
 
   it("a full buffer drops new events, counts and logs them, and /readyz reports the overload", async () => {
-    const overloaded = await startTestServer({ env: { REDIS_URL: "", DATABASE_URL: proxy.rewrite(process.env.DATABASE_URL!), USAGE_BUFFER_MAX: "100" } });
+    const overloaded = await startTestServer({
+      env: { REDIS_URL: "", DATABASE_URL: proxy.rewrite(process.env.DATABASE_URL!), USAGE_BUFFER_MAX: "100" },
+    });
     try {
       await proxy.cut();
       const recorder = overloaded.services.usage.recorder;
@@ -106,7 +122,13 @@ describe("the database goes away under load", () => {
 
 it("a retried batch whose first attempt committed is not counted twice", async () => {
   const clock = new ManualClock(new Date("2026-06-01T12:00:00Z"));
-  const recorder = new UsageRecorder((events) => writeUsageBatch(db, events), clock, createLogger("silent"), () => undefined, { flushIntervalMs: 1000, bufferMax: 100 });
+  const recorder = new UsageRecorder(
+    (events) => writeUsageBatch(db, events),
+    clock,
+    createLogger("silent"),
+    () => undefined,
+    { flushIntervalMs: 1000, bufferMax: 100 },
+  );
   const keyId = randomUUID();
   const event = recorder.record({ workspaceId: randomUUID(), apiKeyId: keyId, operationType: "query", outcome: UsageOutcome.ALLOWED })!;
   await recorder.close();

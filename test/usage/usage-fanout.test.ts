@@ -22,7 +22,9 @@ it(`${SUBSCRIBERS} subscribers of one key share one read of its counters per upd
   const queues = Array.from({ length: SUBSCRIBERS }, () => {
     const client = wsClient(server.wsUrl, admin.token);
     clients.push(client);
-    return new SubscriptionQueue(client, "subscription($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } lastUsedAt } }", { id: key.id });
+    return new SubscriptionQueue(client, "subscription($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } lastUsedAt } }", {
+      id: key.id,
+    });
   });
   for (const q of queues) await q.next(); // the opening snapshots
   statements = [];

@@ -25,7 +25,9 @@ it("two processes act as one: counted once, streamed across, and a revocation on
   clients.push(client);
   const usage = new SubscriptionQueue(client, `subscription($id: ID) { apiKeyUsage(apiKeyId: $id) { usage { last24h } } }`, { id: key.id });
   expect((await usage.data()).apiKeyUsage.usage.last24h).toBe(0);
-  const events = new SubscriptionQueue(client, `subscription($id: ID) { usageEvents(apiKeyId: $id) { outcome operationName } }`, { id: key.id });
+  const events = new SubscriptionQueue(client, `subscription($id: ID) { usageEvents(apiKeyId: $id) { outcome operationName } }`, {
+    id: key.id,
+  });
 
   dataOf(await gql(a.url, ALLOWED_QUERY, {}, key.secret));
   expect((await usage.data()).apiKeyUsage.usage.last24h).toBe(1);

@@ -46,7 +46,9 @@ describe("usageSeries", () => {
   });
 
   it("MINUTE buckets from `from` to `to` include both ends, with empty minutes as 0", async () => {
-    const points = dataOf(await gql(server.url, SERIES, { id: key.id, g: "MINUTE", from: "2026-05-04T08:00:30Z", to: "2026-05-04T08:03:00Z" }, admin.token)).apiKey.usageSeries;
+    const points = dataOf(
+      await gql(server.url, SERIES, { id: key.id, g: "MINUTE", from: "2026-05-04T08:00:30Z", to: "2026-05-04T08:03:00Z" }, admin.token),
+    ).apiKey.usageSeries;
     expect(points).toEqual([
       { start: "2026-05-04T08:00:00.000Z", count: 2, forbidden: 1 },
       { start: "2026-05-04T08:01:00.000Z", count: 0, forbidden: 0 },
@@ -56,9 +58,13 @@ describe("usageSeries", () => {
   });
 
   it("HOUR and DAY buckets are aligned to UTC and add up the same requests", async () => {
-    const hours = dataOf(await gql(server.url, SERIES, { id: key.id, g: "HOUR", from: "2026-05-04T07:00:00Z", to: "2026-05-04T10:00:00Z" }, admin.token)).apiKey.usageSeries;
+    const hours = dataOf(
+      await gql(server.url, SERIES, { id: key.id, g: "HOUR", from: "2026-05-04T07:00:00Z", to: "2026-05-04T10:00:00Z" }, admin.token),
+    ).apiKey.usageSeries;
     expect(hours.map((p: { count: number }) => p.count)).toEqual([0, 3, 1, 0]);
-    const days = dataOf(await gql(server.url, SERIES, { id: key.id, g: "DAY", from: "2026-05-03T12:00:00Z", to: "2026-05-05T23:00:00Z" }, admin.token)).apiKey.usageSeries;
+    const days = dataOf(
+      await gql(server.url, SERIES, { id: key.id, g: "DAY", from: "2026-05-03T12:00:00Z", to: "2026-05-05T23:00:00Z" }, admin.token),
+    ).apiKey.usageSeries;
     expect(days).toEqual([
       { start: "2026-05-03T00:00:00.000Z", count: 0, forbidden: 0 },
       { start: "2026-05-04T00:00:00.000Z", count: 4, forbidden: 1 },
@@ -79,7 +85,9 @@ describe("usageSeries", () => {
 
   it("a SECURITY member reads a series", async () => {
     const security = await createMember(server.url, admin.token, "SECURITY");
-    const series = dataOf(await gql(server.url, SERIES, { id: key.id, g: "DAY", from: "2026-05-04T00:00:00Z", to: "2026-05-04T00:00:00Z" }, security.token)).apiKey.usageSeries;
+    const series = dataOf(
+      await gql(server.url, SERIES, { id: key.id, g: "DAY", from: "2026-05-04T00:00:00Z", to: "2026-05-04T00:00:00Z" }, security.token),
+    ).apiKey.usageSeries;
     expect(series).toEqual([{ start: "2026-05-04T00:00:00.000Z", count: 4, forbidden: 1 }]);
   });
 
@@ -94,7 +102,9 @@ describe("usageSeries", () => {
       expect(response.body.data).toEqual({ apiKey: null });
     }
     // Exactly 1,440 minutes is allowed.
-    const full = dataOf(await gql(server.url, SERIES, { id: key.id, g: "MINUTE", from: "2026-05-04T00:00:00Z", to: "2026-05-04T23:59:00Z" }, admin.token)).apiKey.usageSeries;
+    const full = dataOf(
+      await gql(server.url, SERIES, { id: key.id, g: "MINUTE", from: "2026-05-04T00:00:00Z", to: "2026-05-04T23:59:00Z" }, admin.token),
+    ).apiKey.usageSeries;
     expect(full).toHaveLength(1440);
   });
 

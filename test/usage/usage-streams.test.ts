@@ -85,7 +85,10 @@ describe("apiKeyUsage", () => {
     const unknown = new SubscriptionQueue(client, USAGE_SUB, { id: "00000000-0000-4000-8000-000000000000" });
     expect((await unknown.next()).value.errors?.[0].extensions.code).toBe("NOT_FOUND");
     const malformed = new SubscriptionQueue(client, USAGE_SUB, { id: "not-a-key" });
-    expect((await malformed.next()).value.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field: "apiKeyId" }] });
+    expect((await malformed.next()).value.errors?.[0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      fields: [{ field: "apiKeyId" }],
+    });
   });
 });
 
@@ -103,9 +106,21 @@ describe("usageEvents", () => {
     dataOf(await gql(server.url, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: key.id }, admin.token));
     expect((await gql(server.url, ALLOWED_QUERY, {}, key.secret)).status).toBe(401);
     const first = (await sub.data()).usageEvents;
-    expect(first).toMatchObject({ apiKeyId: key.id, operationType: "query", operationName: "Calls", resources: ["CALLS"], outcome: "ALLOWED" });
+    expect(first).toMatchObject({
+      apiKeyId: key.id,
+      operationType: "query",
+      operationName: "Calls",
+      resources: ["CALLS"],
+      outcome: "ALLOWED",
+    });
     expect(first.durationMs).toBeGreaterThanOrEqual(0);
-    expect((await sub.data()).usageEvents).toMatchObject({ apiKeyId: key.id, operationName: "Allowed", resources: [], outcome: "REJECTED", durationMs: null });
+    expect((await sub.data()).usageEvents).toMatchObject({
+      apiKeyId: key.id,
+      operationName: "Allowed",
+      resources: [],
+      outcome: "REJECTED",
+      durationMs: null,
+    });
     // Streamed, but not counted.
     const usage = dataOf(await gql(server.url, `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`, { id: key.id }, admin.token));
     expect(usage.apiKey.usage.last24h).toBe(1);
@@ -161,7 +176,11 @@ describe("connection rules", () => {
     const member = await createMember(server.url, admin.token, "SECURITY");
     let closed!: (code: number) => void;
     const closedWith = new Promise<number>((resolve) => (closed = resolve));
-    const sub = new SubscriptionQueue(connect(member.token, (code) => closed(code)), EVENTS_SUB, {});
+    const sub = new SubscriptionQueue(
+      connect(member.token, (code) => closed(code)),
+      EVENTS_SUB,
+      {},
+    );
     // The subscription is live once the server has answered something on it; a request of its workspace does.
     const key = await createKey(server.url, admin.token);
     await gql(server.url, ALLOWED_QUERY, {}, key.secret);
@@ -175,7 +194,11 @@ describe("connection rules", () => {
     const member = await createMember(server.url, admin.token, "ADMIN");
     let closed!: (code: number) => void;
     const closedWith = new Promise<number>((resolve) => (closed = resolve));
-    const sub = new SubscriptionQueue(connect(member.token, (code) => closed(code)), EVENTS_SUB, {});
+    const sub = new SubscriptionQueue(
+      connect(member.token, (code) => closed(code)),
+      EVENTS_SUB,
+      {},
+    );
     const key = await createKey(server.url, admin.token);
     await gql(server.url, ALLOWED_QUERY, {}, key.secret);
     await sub.next();

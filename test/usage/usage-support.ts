@@ -18,7 +18,9 @@ export function wsClient(wsUrl: string, token?: string, onClosed?: (code: number
 export function closeCodeOf(wsUrl: string, token: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl, "graphql-transport-ws");
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: token === undefined ? {} : { authorization: `Bearer ${token}` } })));
+    socket.on("open", () =>
+      socket.send(JSON.stringify({ type: "connection_init", payload: token === undefined ? {} : { authorization: `Bearer ${token}` } })),
+    );
     socket.on("close", (code) => resolve(code));
     socket.on("error", reject);
   });
@@ -108,7 +110,11 @@ export class SubscriptionQueue<T = any> {
 
 export const USAGE_QUERY = `query($id: ID!) { apiKey(id: $id) { lastUsedAt usage { last24h last7d last30d } } }`;
 
-export async function usageOf(url: string, adminToken: string, keyId: string): Promise<{ last24h: number; last7d: number; last30d: number }> {
+export async function usageOf(
+  url: string,
+  adminToken: string,
+  keyId: string,
+): Promise<{ last24h: number; last7d: number; last30d: number }> {
   return dataOf(await gql(url, USAGE_QUERY, { id: keyId }, adminToken)).apiKey.usage;
 }
 

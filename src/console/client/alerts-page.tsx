@@ -25,7 +25,10 @@ export function AlertsPage() {
   const { call, live, liveGeneration } = useSession();
   const [kind, setKind] = useState("");
   const kinds = kind ? [kind] : null;
-  const pages = usePages((after) => call<{ securityAlerts: Connection<Alert> }>(ALERTS, { kinds, after }).then((d) => d.securityAlerts), [kind]);
+  const pages = usePages(
+    (after) => call<{ securityAlerts: Connection<Alert> }>(ALERTS, { kinds, after }).then((d) => d.securityAlerts),
+    [kind],
+  );
   const [liveError, setLiveError] = useState<string | null>(null);
   // Alerts raised while the socket was down are stored: re-read them after a reconnect.
   useEffect(() => {
@@ -60,7 +63,10 @@ export function AlertsPage() {
           ))}
         </select>
       </div>
-      <p className="lede">Expiring and leaked keys, usage spikes, new client addresses and bursts of refused requests. New alerts appear here as they are raised.</p>
+      <p className="lede">
+        Expiring and leaked keys, usage spikes, new client addresses and bursts of refused requests. New alerts appear here as they are
+        raised.
+      </p>
       {liveError && <p className="field-error">Live alerts are unavailable: {liveError}</p>}
       <section className="card" aria-label="Security alerts">
         {pages.loading ? (

@@ -8,7 +8,11 @@ export interface FieldError {
 
 /** A refused operation: its code and, for BAD_USER_INPUT, the fields at fault. */
 export class ApiError extends Error {
-  constructor(message: string, readonly code: string, readonly fields: FieldError[] = []) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly fields: FieldError[] = [],
+  ) {
     super(message);
   }
 }
@@ -30,7 +34,10 @@ export async function request<T>(query: string, variables: Record<string, unknow
   } catch {
     throw new ApiError("The server cannot be reached. Check the connection and try again.", "NETWORK");
   }
-  const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: { message: string; extensions?: { code?: string; fields?: FieldError[] } }[] };
+  const body = (await response.json().catch(() => ({}))) as {
+    data?: T;
+    errors?: { message: string; extensions?: { code?: string; fields?: FieldError[] } }[];
+  };
   const error = body.errors?.[0];
   if (error) {
     const code = error.extensions?.code ?? "ERROR";
@@ -91,7 +98,13 @@ export function createLiveClient(token: string, events: LiveEvents): Client {
 }
 
 /** Subscribes through the live client; returns the function that ends the subscription. */
-export function subscribe<T>(client: Client, query: string, variables: Record<string, unknown>, onData: (data: T) => void, onError: (error: ApiError) => void): () => void {
+export function subscribe<T>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+  onError: (error: ApiError) => void,
+): () => void {
   return client.subscribe<T>(
     { query, variables },
     {

@@ -47,7 +47,13 @@ export function AuditPage() {
                     <td>{formatDate(entry.occurredAt)}</td>
                     <td>{humanize(entry.action)}</td>
                     <td>{entry.actor?.email ?? "—"}</td>
-                    <td className="details">{entry.details ? Object.entries(entry.details).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" · ") : "—"}</td>
+                    <td className="details">
+                      {entry.details
+                        ? Object.entries(entry.details)
+                            .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+                            .join(" · ")
+                        : "—"}
+                    </td>
                   </tr>
                 ))}
               </tbody>

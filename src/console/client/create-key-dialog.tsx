@@ -90,7 +90,13 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
   );
 }
 
-function PermissionGrid({ grants, onToggle }: { grants: Grants; onToggle: (resource: string, access: "read" | "write", on: boolean) => void }) {
+function PermissionGrid({
+  grants,
+  onToggle,
+}: {
+  grants: Grants;
+  onToggle: (resource: string, access: "read" | "write", on: boolean) => void;
+}) {
   return (
     <table className="grid">
       <thead>
@@ -105,13 +111,23 @@ function PermissionGrid({ grants, onToggle }: { grants: Grants; onToggle: (resou
           <tr key={r.value}>
             <th scope="row">{r.label}</th>
             <td>
-              <input type="checkbox" aria-label={`${r.label} read`} checked={grants[r.value]?.read ?? false} onChange={(e) => onToggle(r.value, "read", e.target.checked)} />
+              <input
+                type="checkbox"
+                aria-label={`${r.label} read`}
+                checked={grants[r.value]?.read ?? false}
+                onChange={(e) => onToggle(r.value, "read", e.target.checked)}
+              />
             </td>
             <td>
               {r.readOnly ? (
                 <span className="hint">Read only</span>
               ) : (
-                <input type="checkbox" aria-label={`${r.label} write`} checked={grants[r.value]?.write ?? false} onChange={(e) => onToggle(r.value, "write", e.target.checked)} />
+                <input
+                  type="checkbox"
+                  aria-label={`${r.label} write`}
+                  checked={grants[r.value]?.write ?? false}
+                  onChange={(e) => onToggle(r.value, "write", e.target.checked)}
+                />
               )}
             </td>
           </tr>

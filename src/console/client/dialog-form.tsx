@@ -32,7 +32,17 @@ export function Failure({ message }: { message: string | null }) {
 }
 
 /** Cancel, and the form's submit button (`disabled` while it runs, where given). */
-export function DialogButtons({ onClose, label, kind = "primary", busy }: { onClose: () => void; label: string; kind?: "primary" | "danger"; busy?: boolean }) {
+export function DialogButtons({
+  onClose,
+  label,
+  kind = "primary",
+  busy,
+}: {
+  onClose: () => void;
+  label: string;
+  kind?: "primary" | "danger";
+  busy?: boolean;
+}) {
   return (
     <div className="dialog-buttons">
       <button type="button" onClick={onClose}>

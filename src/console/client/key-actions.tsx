@@ -30,10 +30,17 @@ export function RevokeDialog({ apiKey, onClose, onDone }: { apiKey: KeyRow; onCl
     <Dialog title="Revoke API key" onClose={onClose}>
       <form onSubmit={submit}>
         <p>
-          Revoking <strong>{apiKey.name}</strong> (<code>gqk_{apiKey.prefix}…</code>) is permanent: every request with it is refused from now on.
+          Revoking <strong>{apiKey.name}</strong> (<code>gqk_{apiKey.prefix}…</code>) is permanent: every request with it is refused from
+          now on.
         </p>
         <label htmlFor="revoke-reason">Reason</label>
-        <textarea id="revoke-reason" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} aria-describedby={reasonError ? "revoke-reason-error" : undefined} />
+        <textarea
+          id="revoke-reason"
+          rows={3}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          aria-describedby={reasonError ? "revoke-reason-error" : undefined}
+        />
         <FieldMessage id="revoke-reason-error" label="Reason" message={reasonError} />
         <Failure message={failure} />
         <DialogButtons onClose={onClose} label="Revoke key" kind="danger" busy={busy} />
@@ -58,10 +65,16 @@ export function RotateDialog({ apiKey, onClose, onRotated }: { apiKey: KeyRow; o
     <Dialog title="Rotate API key" onClose={onClose}>
       <form onSubmit={submit}>
         <p>
-          A new key replaces <strong>{apiKey.name}</strong> with the same name, permissions and expiry. The old key keeps working for the grace period.
+          A new key replaces <strong>{apiKey.name}</strong> with the same name, permissions and expiry. The old key keeps working for the
+          grace period.
         </p>
         <label htmlFor="rotate-grace">Grace period</label>
-        <select id="rotate-grace" value={grace} onChange={(e) => setGrace(Number(e.target.value))} aria-describedby={graceError ? "rotate-grace-error" : undefined}>
+        <select
+          id="rotate-grace"
+          value={grace}
+          onChange={(e) => setGrace(Number(e.target.value))}
+          aria-describedby={graceError ? "rotate-grace-error" : undefined}
+        >
           {GRACE_PERIODS.map(([label, seconds]) => (
             <option key={seconds} value={seconds}>
               {label}

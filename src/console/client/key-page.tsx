@@ -96,7 +96,11 @@ export function KeyPage({ id }: { id: string }) {
         <dt>Expiry</dt>
         <dd>{formatDate(key.expiresAt, "Never")}</dd>
         <dt>Permissions</dt>
-        <dd>{key.permissions.map((p) => `${humanize(p.resource)} ${[p.read && "read", p.write && "write"].filter(Boolean).join(" + ")}`).join(", ")}</dd>
+        <dd>
+          {key.permissions
+            .map((p) => `${humanize(p.resource)} ${[p.read && "read", p.write && "write"].filter(Boolean).join(" + ")}`)
+            .join(", ")}
+        </dd>
       </dl>
       <div className="card live-counter">
         <p>
@@ -107,7 +111,10 @@ export function KeyPage({ id }: { id: string }) {
             {formatCount(counts.last24h)}
           </output>
           <span className={usage ? "badge badge-active" : "badge"}>{usage ? "Live" : "Connecting…"}</span>
-          <span className="hint"> in the last 24 hours · {formatCount(counts.last7d)} in 7 days · {formatCount(counts.last30d)} in 30 days</span>
+          <span className="hint">
+            {" "}
+            in the last 24 hours · {formatCount(counts.last7d)} in 7 days · {formatCount(counts.last30d)} in 30 days
+          </span>
         </p>
       </div>
       <section className="card" aria-labelledby="chart-heading">

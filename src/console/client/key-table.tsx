@@ -22,7 +22,19 @@ export interface KeyActions {
 }
 
 /** One section of the keys page: a heading and a table, one row per key. */
-export function KeyTable({ title, pages, rows, empty, actions }: { title: string; pages: Pages<KeyRow>; rows: KeyRow[]; empty: string; actions?: KeyActions }) {
+export function KeyTable({
+  title,
+  pages,
+  rows,
+  empty,
+  actions,
+}: {
+  title: string;
+  pages: Pages<KeyRow>;
+  rows: KeyRow[];
+  empty: string;
+  actions?: KeyActions;
+}) {
   const headingId = useId();
   return (
     <section aria-labelledby={headingId} className="card">
@@ -46,9 +58,15 @@ export function KeyTable({ title, pages, rows, empty, actions }: { title: string
                 <th scope="col">Status</th>
                 <th scope="col">Expiry</th>
                 <th scope="col">Last used</th>
-                <th scope="col" className="num">Last 24 hours</th>
-                <th scope="col" className="num">Last 7 days</th>
-                <th scope="col" className="num">Last 30 days</th>
+                <th scope="col" className="num">
+                  Last 24 hours
+                </th>
+                <th scope="col" className="num">
+                  Last 7 days
+                </th>
+                <th scope="col" className="num">
+                  Last 30 days
+                </th>
                 {actions && <th scope="col">Actions</th>}
               </tr>
             </thead>

@@ -13,12 +13,18 @@ const KEYS = `query ConsoleKeys($status: [ApiKeyStatus!], $after: String) {
 const LIVE_USAGE = `subscription ConsoleKeysUsage { apiKeyUsage { apiKey { id } usage { last24h last7d last30d } lastUsedAt } }`;
 
 type Usage = Pick<KeyRow, "usage" | "lastUsedAt">;
-type Dialog = { kind: "create" } | { kind: "revoke"; key: KeyRow } | { kind: "rotate"; key: KeyRow } | { kind: "secret"; title: string; secret: string } | null;
+type Dialog =
+  | { kind: "create" }
+  | { kind: "revoke"; key: KeyRow }
+  | { kind: "rotate"; key: KeyRow }
+  | { kind: "secret"; title: string; secret: string }
+  | null;
 
 /** The seed's page: Active and Revoked / Expired keys with their counts, live; create, revoke, rotate. */
 export function KeysPage() {
   const { call, live, member, liveGeneration } = useSession();
-  const page = (status: string[]) => (after: string | null) => call<{ apiKeys: Connection<KeyRow> }>(KEYS, { status, after }).then((d) => d.apiKeys);
+  const page = (status: string[]) => (after: string | null) =>
+    call<{ apiKeys: Connection<KeyRow> }>(KEYS, { status, after }).then((d) => d.apiKeys);
   const active = usePages(page(["ACTIVE"]), []);
   const inactive = usePages(page(["REVOKED", "EXPIRED"]), []);
   const [usage, setUsage] = useState<Map<string, Usage>>(new Map());
@@ -68,7 +74,10 @@ export function KeysPage() {
         pages={active}
         rows={withLive(active.items)}
         empty={isAdmin ? "No active keys yet. Create one to call the API." : "No active keys in this workspace."}
-        actions={{ onRevoke: (key) => setDialog({ kind: "revoke", key }), onRotate: isAdmin ? (key) => setDialog({ kind: "rotate", key }) : undefined }}
+        actions={{
+          onRevoke: (key) => setDialog({ kind: "revoke", key }),
+          onRotate: isAdmin ? (key) => setDialog({ kind: "rotate", key }) : undefined,
+        }}
       />
       <KeyTable title="Revoked / Expired" pages={inactive} rows={withLive(inactive.items)} empty="No revoked or expired keys." />
       {dialog?.kind === "create" && (
@@ -80,7 +89,9 @@ export function KeysPage() {
           }}
         />
       )}
-      {dialog?.kind === "revoke" && <RevokeDialog apiKey={dialog.key} onClose={() => setDialog(null)} onDone={() => (reloadAll(), setDialog(null))} />}
+      {dialog?.kind === "revoke" && (
+        <RevokeDialog apiKey={dialog.key} onClose={() => setDialog(null)} onDone={() => (reloadAll(), setDialog(null))} />
+      )}
       {dialog?.kind === "rotate" && (
         <RotateDialog
           apiKey={dialog.key}

@@ -82,10 +82,23 @@ function AddMemberDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (
     <Dialog title="Add a member" onClose={onClose}>
       <form onSubmit={submit} noValidate>
         <label htmlFor="member-email">Email</label>
-        <input id="member-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} aria-describedby={emailError ? "member-email-error" : undefined} />
+        <input
+          id="member-email"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          aria-describedby={emailError ? "member-email-error" : undefined}
+        />
         <FieldMessage id="member-email-error" label="Email" message={emailError} />
         <label htmlFor="member-password">Password</label>
-        <input id="member-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-describedby={passwordError ? "member-password-error" : undefined} />
+        <input
+          id="member-password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          aria-describedby={passwordError ? "member-password-error" : undefined}
+        />
         <FieldMessage id="member-password-error" label="Password" message={passwordError} />
         <label htmlFor="member-role">Role</label>
         <select id="member-role" value={role} onChange={(e) => setRole(e.target.value)}>

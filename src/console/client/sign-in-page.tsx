@@ -7,7 +7,13 @@ const SIGN_IN = `mutation ConsoleSignIn($email: String!, $password: String!) {
 }`;
 
 /** Email and password; a notice says why the form is back (expired session, signed out). */
-export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSignedIn: (token: string, member: Member, workspaceName: string) => void }) {
+export function SignInPage({
+  notice,
+  onSignedIn,
+}: {
+  notice: string | null;
+  onSignedIn: (token: string, member: Member, workspaceName: string) => void;
+}) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -18,7 +24,10 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
     setBusy(true);
     setError(null);
     try {
-      const { signIn } = await request<{ signIn: { token: string; member: Member; workspace: { name: string } } }>(SIGN_IN, { email, password });
+      const { signIn } = await request<{ signIn: { token: string; member: Member; workspace: { name: string } } }>(SIGN_IN, {
+        email,
+        password,
+      });
       onSignedIn(signIn.token, signIn.member, signIn.workspace.name);
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : "Sign-in failed.");
@@ -39,7 +48,14 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
         <label htmlFor="sign-in-email">Email</label>
         <input id="sign-in-email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <label htmlFor="sign-in-password">Password</label>
-        <input id="sign-in-password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <input
+          id="sign-in-password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         {error && (
           <p id="sign-in-error" className="field-error" role="alert">
             {error}

@@ -20,7 +20,11 @@ export function UsageChart({ points, label }: { points: UsagePoint[]; label: str
         width: width(),
         height: 240,
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        series: [{}, { label: "Requests", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.08)", points: { show: false } }, { label: "Forbidden", stroke: "#b91c1c", width: 2, points: { show: false } }],
+        series: [
+          {},
+          { label: "Requests", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.08)", points: { show: false } },
+          { label: "Forbidden", stroke: "#b91c1c", width: 2, points: { show: false } },
+        ],
         axes: [{}, { size: 56 }],
       },
       [[], [], []],
@@ -36,7 +40,11 @@ export function UsageChart({ points, label }: { points: UsagePoint[]; label: str
   }, []);
 
   useEffect(() => {
-    plot.current?.setData([points.map((p) => new Date(p.start).getTime() / 1000), points.map((p) => p.count), points.map((p) => p.forbidden)]);
+    plot.current?.setData([
+      points.map((p) => new Date(p.start).getTime() / 1000),
+      points.map((p) => p.count),
+      points.map((p) => p.forbidden),
+    ]);
   }, [points]);
 
   return <div ref={host} className="chart" role="img" aria-label={label} />;

@@ -30,7 +30,8 @@ export function UsageEvents({ apiKeyId }: { apiKeyId: string }) {
   const outcomes = outcome ? [outcome] : null;
 
   const page = useCallback(
-    (after: string | null) => call<{ usageEventLog: Connection<UsageEventRow> }>(LOG, { id: apiKeyId, outcomes, after }).then((d) => d.usageEventLog),
+    (after: string | null) =>
+      call<{ usageEventLog: Connection<UsageEventRow> }>(LOG, { id: apiKeyId, outcomes, after }).then((d) => d.usageEventLog),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [call, apiKeyId, outcome],
   );
@@ -70,7 +71,14 @@ export function UsageEvents({ apiKeyId }: { apiKeyId: string }) {
   }, [liveGeneration, page, merge]);
 
   useEffect(
-    () => subscribe<{ usageEvents: UsageEventRow }>(live, LIVE, { id: apiKeyId, outcomes }, ({ usageEvents }) => merge([usageEvents]), (failure) => setError(failure.message)),
+    () =>
+      subscribe<{ usageEvents: UsageEventRow }>(
+        live,
+        LIVE,
+        { id: apiKeyId, outcomes },
+        ({ usageEvents }) => merge([usageEvents]),
+        (failure) => setError(failure.message),
+      ),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [live, apiKeyId, outcome, merge],
   );
@@ -115,7 +123,9 @@ export function UsageEvents({ apiKeyId }: { apiKeyId: string }) {
                 <th scope="col">Operation</th>
                 <th scope="col">Resources</th>
                 <th scope="col">Outcome</th>
-                <th scope="col" className="num">Duration</th>
+                <th scope="col" className="num">
+                  Duration
+                </th>
               </tr>
             </thead>
             <tbody>

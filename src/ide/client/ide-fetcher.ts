@@ -44,7 +44,11 @@ function headerValue(headers: Record<string, unknown> | undefined, name: string)
 
 async function* subscribe(client: Client, params: FetcherParams): AsyncGenerator<FormattedExecutionResult> {
   try {
-    yield* client.iterate({ query: params.query, variables: params.variables ?? undefined, operationName: params.operationName ?? undefined });
+    yield* client.iterate({
+      query: params.query,
+      variables: params.variables ?? undefined,
+      operationName: params.operationName ?? undefined,
+    });
   } catch (error) {
     // A refused socket arrives as a CloseEvent (4401 bad token, 4403 not allowed to subscribe);
     // show it in the result pane instead of an opaque "[object CloseEvent]".

@@ -37,10 +37,15 @@ export class SecurityAlertResolver {
   @Subscription(() => SecurityAlert, {
     name: "securityAlerts",
     description: "Each security alert of your workspace as it is raised, on every instance.",
-    subscribe: ({ args, context }) => context.services.alerts.service.stream(memberOf(context), (args as { kinds?: SecurityAlertKind[] | null }).kinds),
+    subscribe: ({ args, context }) =>
+      context.services.alerts.service.stream(memberOf(context), (args as { kinds?: SecurityAlertKind[] | null }).kinds),
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
-  securityAlertStream(@Root() alert: SecurityAlertMessage, @Ctx() ctx: GraphQLContext, @Arg("kinds", () => [SecurityAlertKind], { nullable: true }) _kinds: SecurityAlertKind[] | null): AlertRoot {
+  securityAlertStream(
+    @Root() alert: SecurityAlertMessage,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("kinds", () => [SecurityAlertKind], { nullable: true }) _kinds: SecurityAlertKind[] | null,
+  ): AlertRoot {
     // One context serves the whole subscription: each message reads its key afresh.
     ctx.loaders.apiKey.clearAll();
     return { ...alert, occurredAt: new Date(alert.occurredAt) };

@@ -6,7 +6,7 @@ import { ApiKey } from "../keys/api-key.types";
 
 registerEnumType(SecurityAlertKind, {
   name: "SecurityAlertKind",
-  description: "Why an alert was raised; each kind's condition is in docs/API.md, \"Security alerts\".",
+  description: 'Why an alert was raised; each kind\'s condition is in docs/API.md, "Security alerts".',
 });
 
 @ObjectType({ description: "Something security staff should look at, about one key. Raised once however many instances run." })

@@ -11,7 +11,14 @@ export enum PrincipalKind {
 
 registerEnumType(Resource, { name: "Resource", description: "What a grant covers." });
 registerEnumType(Access, { name: "Access", description: "Read and write are granted separately; write never implies read." });
-registerEnumType(MemberRole, { name: "MemberRole", description: "ADMIN holds every grant and manages keys and members; SECURITY reads keys, usage and the audit log, revokes keys and watches usage." });
-registerEnumType(ApiKeyStatus, { name: "ApiKeyStatus", description: "Derived at the instant of the request: REVOKED if revoked, else EXPIRED once expiresAt ≤ now, else ACTIVE." });
+registerEnumType(MemberRole, {
+  name: "MemberRole",
+  description:
+    "ADMIN holds every grant and manages keys and members; SECURITY reads keys, usage and the audit log, revokes keys and watches usage.",
+});
+registerEnumType(ApiKeyStatus, {
+  name: "ApiKeyStatus",
+  description: "Derived at the instant of the request: REVOKED if revoked, else EXPIRED once expiresAt ≤ now, else ACTIVE.",
+});
 registerEnumType(PrincipalKind, { name: "PrincipalKind" });
 registerEnumType(AuditAction, { name: "AuditAction" });

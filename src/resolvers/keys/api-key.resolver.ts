@@ -8,11 +8,21 @@ import { GraphQLContext, memberOf } from "../common/context";
 import { Member } from "../members/member.types";
 import { UsageCounts } from "../usage/usage.types";
 import { RateLimit } from "./rate-limit.types";
-import { ApiKey, ApiKeyConnection, CreateApiKeyInput, CreatedApiKey, GRACE_ARGUMENT_DESCRIPTION, Permission, UpdateApiKeyInput } from "./api-key.types";
+import {
+  ApiKey,
+  ApiKeyConnection,
+  CreateApiKeyInput,
+  CreatedApiKey,
+  GRACE_ARGUMENT_DESCRIPTION,
+  Permission,
+  UpdateApiKeyInput,
+} from "./api-key.types";
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
-  @Query(() => ApiKeyConnection, { description: "Keys of your workspace, newest first. `status: [ACTIVE]` is the live list; `[REVOKED, EXPIRED]` the audit section." })
+  @Query(() => ApiKeyConnection, {
+    description: "Keys of your workspace, newest first. `status: [ACTIVE]` is the live list; `[REVOKED, EXPIRED]` the audit section.",
+  })
   @Directive(membersOnly("ADMIN", "SECURITY"))
   async apiKeys(
     @Ctx() ctx: GraphQLContext,
@@ -38,13 +48,21 @@ export class ApiKeyResolver {
 
   @Mutation(() => ApiKey, { description: "ACTIVE keys only." })
   @Directive(membersOnly("ADMIN"))
-  updateApiKey(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Arg("input", () => UpdateApiKeyInput) input: UpdateApiKeyInput) {
+  updateApiKey(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateApiKeyInput) input: UpdateApiKeyInput,
+  ) {
     return ctx.services.apiKeys.update(memberOf(ctx), id, input);
   }
 
   @Mutation(() => ApiKey, { description: "Permanent. Revoking again changes nothing." })
   @Directive(membersOnly("ADMIN", "SECURITY"))
-  revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null) {
+  revokeApiKey(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("id", () => ID) id: string,
+    @Arg("reason", () => String, { nullable: true }) reason: string | null,
+  ) {
     return ctx.services.apiKeys.revoke(memberOf(ctx), id, reason);
   }
 
@@ -53,7 +71,9 @@ export class ApiKeyResolver {
   rotateApiKey(
     @Ctx() ctx: GraphQLContext,
     @Arg("id", () => ID) id: string,
-    @Arg("gracePeriodSeconds", () => Int, { defaultValue: 0, nullable: true, description: GRACE_ARGUMENT_DESCRIPTION }) gracePeriodSeconds: number | null,
+    @Arg("gracePeriodSeconds", () => Int, { defaultValue: 0, nullable: true, description: GRACE_ARGUMENT_DESCRIPTION }) gracePeriodSeconds:
+      | number
+      | null,
   ) {
     return ctx.services.apiKeys.rotate(memberOf(ctx), id, gracePeriodSeconds);
   }

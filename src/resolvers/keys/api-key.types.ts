@@ -56,7 +56,10 @@ export class ApiKey {
   @Field(() => RateLimit, { nullable: true, description: "Null when the key has no rate limit." })
   rateLimit: RateLimit | null;
 
-  @Field(() => [String], { nullable: true, description: "Addresses and CIDR blocks the key may be used from, as written (IPv6 canonical); null allows any address." })
+  @Field(() => [String], {
+    nullable: true,
+    description: "Addresses and CIDR blocks the key may be used from, as written (IPv6 canonical); null allows any address.",
+  })
   allowedCidrs: string[] | null;
 
   @Field(() => String, { nullable: true, description: "The client address of the key's last request that counts in usage." })
@@ -93,7 +96,8 @@ export class PermissionInput {
   write: boolean;
 }
 
-const ALLOWED_CIDRS_DESCRIPTION = "Optional: at most 50 IPv4/IPv6 addresses or CIDR blocks (203.0.113.0/24, 2001:db8::/32); absent or null allows any address.";
+const ALLOWED_CIDRS_DESCRIPTION =
+  "Optional: at most 50 IPv4/IPv6 addresses or CIDR blocks (203.0.113.0/24, 2001:db8::/32); absent or null allows any address.";
 
 @InputType()
 export class CreateApiKeyInput {

@@ -21,7 +21,11 @@ class AnalyticsReport {
 export class AnalyticsResolver {
   @Query(() => Analytics, { description: "Read-only figures over [from, to]: by default the last 30 days; at most 366 days." })
   @Directive(permission("ANALYTICS", "READ"))
-  analytics(@Ctx() ctx: GraphQLContext, @Arg("from", () => Date, { nullable: true }) from: Date | null, @Arg("to", () => Date, { nullable: true }) to: Date | null) {
+  analytics(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("from", () => Date, { nullable: true }) from: Date | null,
+    @Arg("to", () => Date, { nullable: true }) to: Date | null,
+  ) {
     return new AnalyticsReport(principalOf(ctx).workspaceId, readAnalyticsRange(from, to, ctx.services.clock.now()));
   }
 

@@ -32,7 +32,10 @@ export class AgentStats {
   averageDurationSeconds: number | null;
 }
 
-@ObjectType({ description: "Figures over [from, to]. A call counts at its startedAt (its createdAt when it has none); a lead at its createdAt; days are UTC." })
+@ObjectType({
+  description:
+    "Figures over [from, to]. A call counts at its startedAt (its createdAt when it has none); a lead at its createdAt; days are UTC.",
+})
 @Directive(permission("ANALYTICS", "READ"))
 export class Analytics {
   @Field(() => Int)

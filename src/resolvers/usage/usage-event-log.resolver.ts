@@ -11,7 +11,8 @@ import { UsageEventConnection } from "./usage.types";
 @Resolver()
 export class UsageEventLogResolver {
   @Query(() => UsageEventConnection, {
-    description: "Stored usage events of your workspace, newest first, within USAGE_RETENTION_DAYS; narrowed like the usageEvents subscription.",
+    description:
+      "Stored usage events of your workspace, newest first, within USAGE_RETENTION_DAYS; narrowed like the usageEvents subscription.",
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
   async usageEventLog(

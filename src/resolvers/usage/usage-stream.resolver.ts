@@ -17,7 +17,8 @@ interface UsageArgs {
 @Resolver()
 export class UsageStreamResolver {
   @Subscription(() => UsageUpdate, {
-    description: "The key's current counters first, then a message whenever they change (at most one per key per second). Without apiKeyId: changes of every key of your workspace.",
+    description:
+      "The key's current counters first, then a message whenever they change (at most one per key per second). Without apiKeyId: changes of every key of your workspace.",
     subscribe: ({ args, context }) => apiKeyUsageStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId),
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
@@ -40,7 +41,8 @@ export class UsageStreamResolver {
 
   @Subscription(() => UsageEvent, {
     description: "Every request made with a key of your workspace as it is recorded, REJECTED ones (expired or revoked keys) included.",
-    subscribe: ({ args, context }) => usageEventsStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId, (args as UsageArgs).outcomes),
+    subscribe: ({ args, context }) =>
+      usageEventsStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId, (args as UsageArgs).outcomes),
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
   usageEvents(

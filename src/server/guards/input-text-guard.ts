@@ -32,8 +32,11 @@ function scanValue(root: unknown, rootPath: string, into: Map<string, FieldError
       note(into, top, TOO_DEEP);
       continue;
     }
-    const children: [string, unknown][] = Array.isArray(value) ? value.map((item, i) => [`${path}[${i}]`, item]) : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item]);
-    for (const [childPath, item] of children) stack.push({ value: item, path: childPath, depth: depth + 1, top: depth === 0 ? childPath : top });
+    const children: [string, unknown][] = Array.isArray(value)
+      ? value.map((item, i) => [`${path}[${i}]`, item])
+      : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item]);
+    for (const [childPath, item] of children)
+      stack.push({ value: item, path: childPath, depth: depth + 1, top: depth === 0 ? childPath : top });
   }
 }
 
@@ -59,7 +62,11 @@ function scanNode(node: ValueNode, path: string, variables: Record<string, unkno
  * not store faithfully, and every argument value nested deeper than MAX_NESTING, named by its
  * argument path (`input.name`, `input.permissions[0].resource`, `input.config`).
  */
-export function unsafeTextFields(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): FieldError[] {
+export function unsafeTextFields(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+): FieldError[] {
   const found = new Map<string, FieldError>();
   const scan = (root: OperationDefinitionNode | DocumentNode) =>
     visit(root, {
@@ -68,6 +75,7 @@ export function unsafeTextFields(document: DocumentNode, operation: OperationDef
       },
     });
   scan(operation);
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) scan({ kind: Kind.DOCUMENT, definitions: [definition] });
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) scan({ kind: Kind.DOCUMENT, definitions: [definition] });
   return [...found.values()];
 }

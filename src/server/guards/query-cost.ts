@@ -48,7 +48,12 @@ function pageSize(field: GraphQLField<unknown, unknown>, node: FieldNode, variab
 }
 
 /** The operation's cost under the model above, with its variables already coerced. */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
@@ -62,7 +67,8 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
       } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         const on = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (fragment && on && isCompositeType(on) && !seen.has(fragment.name.value)) cost += costOf(on, fragment.selectionSet, isRoot, new Set([...seen, fragment.name.value]));
+        if (fragment && on && isCompositeType(on) && !seen.has(fragment.name.value))
+          cost += costOf(on, fragment.selectionSet, isRoot, new Set([...seen, fragment.name.value]));
       } else {
         cost += fieldCost(type, selection, isRoot, seen);
       }

@@ -65,7 +65,11 @@ const SUGGESTION = / ?Did you mean(.+?)\?$/;
  * "Did you mean …?" outside development, so the schema cannot be mapped by guessing names while
  * introspection is off (Apollo strips them for HTTP; graphql-ws returns errors as they are).
  */
-export function toClientErrors(errors: readonly GraphQLError[], code: "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED", development: boolean): GraphQLError[] {
+export function toClientErrors(
+  errors: readonly GraphQLError[],
+  code: "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED",
+  development: boolean,
+): GraphQLError[] {
   return errors.map(
     (e) =>
       new GraphQLError(development ? e.message : e.message.replace(SUGGESTION, ""), {
