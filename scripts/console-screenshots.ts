@@ -22,13 +22,18 @@ function freePort(): Promise<number> {
   });
 }
 
-async function gql(base: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<any> {
+async function gql<T = unknown>(
+  base: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<{ data: T }> {
   const response = await fetch(`${base}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return response.json();
+  return (await response.json()) as { data: T };
 }
 
 async function startServer(port: number, dataDir: string): Promise<ChildProcess> {
@@ -54,7 +59,7 @@ const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $inpu
 /** A workspace with a few keys, some traffic, a revoked key and a SECURITY member. */
 async function seed(base: string): Promise<{ email: string; keyId: string }> {
   const email = "admin@acme.example";
-  const { data } = await gql(base, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, {
+  const { data } = await gql<{ signUp: { token: string } }>(base, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, {
     input: { workspaceName: "Acme Voice", email, password: PASSWORD },
   });
   const admin = data.signUp.token as string;
@@ -65,7 +70,14 @@ async function seed(base: string): Promise<{ email: string; keyId: string }> {
     admin,
   );
   const create = async (name: string, permissions: object[], extra: object = {}) =>
-    (await gql(base, CREATE, { input: { name, permissions, ...extra } }, admin)).data.createApiKey;
+    (
+      await gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
+        base,
+        CREATE,
+        { input: { name, permissions, ...extra } },
+        admin,
+      )
+    ).data.createApiKey;
   const old = await create("Legacy Zapier", [{ resource: "LEADS", read: true, write: true }]);
   await gql(
     base,
@@ -89,8 +101,14 @@ async function seed(base: string): Promise<{ email: string; keyId: string }> {
   await gql(base, `query { viewer { kind } }`, {}, old.secret);
   // Counted once the recorder has flushed (about a second): wait until the counters show it.
   for (let tries = 0; tries < 50; tries++) {
-    const usage = (await gql(base, `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`, { id: backend.apiKey.id }, admin)).data
-      .apiKey.usage.last24h;
+    const usage = (
+      await gql<{ apiKey: { usage: { last24h: number } } }>(
+        base,
+        `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`,
+        { id: backend.apiKey.id },
+        admin,
+      )
+    ).data.apiKey.usage.last24h;
     if (usage >= 27) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

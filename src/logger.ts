@@ -38,6 +38,11 @@ export const REDACT_PATHS = [
 /** One writer for the process's stdout, whichever loggers share it, so their lines never interleave. */
 let stdout: StdoutDestination | undefined;
 
+function sharedStdout(): StdoutDestination {
+  stdout ??= new StdoutDestination();
+  return stdout;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -47,7 +52,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     // Not pino.destination(): a stdout whose reader has gone must never wedge the process (see StdoutDestination).
-    destination ?? (stdout ??= new StdoutDestination()),
+    destination ?? sharedStdout(),
   );
 }
 

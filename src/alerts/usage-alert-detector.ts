@@ -26,7 +26,10 @@ export function digestOf(events: readonly UsageEventRecord[]): UsageDigestEntry[
     const s = Math.floor(t / 1000);
     const id = `${event.apiKeyId}:${s}`;
     let entry = entries.get(id);
-    if (!entry) entries.set(id, (entry = { k: event.apiKeyId, w: event.workspaceId, s, t, n: 0, f: 0 }));
+    if (!entry) {
+      entry = { k: event.apiKeyId, w: event.workspaceId, s, t, n: 0, f: 0 };
+      entries.set(id, entry);
+    }
     entry.t = Math.max(entry.t, t);
     entry.n += 1;
     if (refused(event.outcome)) entry.f += 1;
@@ -129,7 +132,10 @@ export class UsageAlertDetector {
 
   private async observe(entry: UsageDigestEntry): Promise<void> {
     let window = this.windows.get(entry.k);
-    if (!window) this.windows.set(entry.k, (window = new KeyWindow()));
+    if (!window) {
+      window = new KeyWindow();
+      this.windows.set(entry.k, window);
+    }
     const { counted, refused: refusedCount } = window.add(entry);
     if (refusedCount >= BURST_THRESHOLD && this.due(SecurityAlertKind.FORBIDDEN_BURST, entry, BURST_COOLDOWN_MS)) {
       await this.raise([
@@ -161,7 +167,10 @@ export class UsageAlertDetector {
   /** max(100, 10 × the previous 24 h's requests ÷ 1,440); the rollups are read at most once a minute per key. */
   private async spikeThreshold(apiKeyId: string, inWindow: number): Promise<number> {
     let day = this.baselines.get(apiKeyId);
-    if (day === undefined) this.baselines.set(apiKeyId, (day = await this.last24h(apiKeyId)));
+    if (day === undefined) {
+      day = await this.last24h(apiKeyId);
+      this.baselines.set(apiKeyId, day);
+    }
     const previous = Math.max(0, day - inWindow);
     return Math.max(SPIKE_FLOOR, Math.floor((10 * previous) / 1440));
   }

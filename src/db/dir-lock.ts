@@ -53,7 +53,11 @@ function readIfExists(path: string): string {
  */
 export class ClientRegistry {
   private static handles = 0;
-  private readonly name = `${process.pid}.${(ClientRegistry.handles += 1)}`;
+  private static nextHandle(): number {
+    ClientRegistry.handles += 1;
+    return ClientRegistry.handles;
+  }
+  private readonly name = `${process.pid}.${ClientRegistry.nextHandle()}`;
 
   constructor(private readonly dir: string) {}
 

@@ -13,7 +13,7 @@ export function servePlannedValues(schema: GraphQLSchema, typeNames: ReadonlySet
     const type = schema.getType(name);
     if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
-      const resolve: GraphQLFieldResolver<any, unknown> = field.resolve ?? defaultFieldResolver;
+      const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context, info) =>
         source !== null && typeof source === "object" && source[PLANNED] === true
           ? source[info.path.key]

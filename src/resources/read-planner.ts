@@ -11,7 +11,15 @@ import { DEFAULT_PAGE_SIZE } from "./resource.service";
 export class Unplannable extends Error {}
 
 /** Changes a planned value in place once it is read (e.g. masks secrets). */
-export type Post = (value: any) => void;
+export type Post = (value: unknown) => void;
+/** A value built by `json_build_object`: its fields under their response keys. */
+type PlannedObject = Record<string, unknown>;
+
+/** Narrows a planned value to the object its plan built (reading a field of anything else is a TypeError, as before). */
+function fieldsOf(value: unknown): PlannedObject {
+  if (typeof value !== "object" || value === null) throw new TypeError(`not a planned object: ${String(value)}`);
+  return value as PlannedObject;
+}
 /** The values of some consecutive placeholders, from this request's variables. */
 export type ParamGroup = (variables: Record<string, unknown>) => unknown[];
 
@@ -46,8 +54,10 @@ const MAX_KEYS = 49;
 
 const each =
   (post: Post): Post =>
-  (list: any[]) =>
+  (list) => {
+    if (!Array.isArray(list)) throw new TypeError("not a planned list");
     list.forEach(post);
+  };
 const ifSet =
   (post: Post): Post =>
   (value) =>
@@ -96,12 +106,16 @@ export class PlanCompiler {
         const field = this.relation(type, name, relation, nodes, a);
         sql = field.sql;
         const inner = field.post;
-        if (inner) posts.push((o) => inner(o[key]));
+        if (inner) posts.push((o) => inner(fieldsOf(o)[key]));
       } else if (spec.computed?.[name]) {
         sql = spec.computed[name](a);
       } else {
         sql = this.column(type.name, name, a);
-        if (mask) posts.push((o) => (o[key] = mask(o[key])));
+        if (mask)
+          posts.push((o) => {
+            const fields = fieldsOf(o);
+            fields[key] = mask(fields[key]);
+          });
       }
       parts.push(`'${key}', ${sql}`);
     }
@@ -142,7 +156,7 @@ export class PlanCompiler {
         const item = name === "nodes" ? this.node(type as GraphQLObjectType, nodes, p) : this.edge(type as GraphQLObjectType, nodes, p);
         sql = `coalesce(json_agg(${item.sql})${inPage}, '[]'::json)`;
         const inner = item.post;
-        if (inner) posts.push((o) => each(inner)(o[key]));
+        if (inner) posts.push((o) => each(inner)(fieldsOf(o)[key]));
       } else if (name === "pageInfo") {
         sql = this.pageInfo(type as GraphQLObjectType, nodes, p, page.first, inPage);
       } else if (name === "totalCount") {
@@ -171,7 +185,7 @@ export class PlanCompiler {
         const node = this.node(getNamedType(edge.getFields().node.type) as GraphQLObjectType, nodes, p);
         parts.push(`'${key}', ${node.sql}`);
         const inner = node.post;
-        if (inner) posts.push((o) => inner(o[key]));
+        if (inner) posts.push((o) => inner(fieldsOf(o)[key]));
       } else if (name !== "__typename") throw new Unplannable(name);
     }
     return { sql: `json_build_object(${parts.join(", ")})`, post: posts.length ? (o) => posts.forEach((f) => f(o)) : null };

@@ -70,7 +70,8 @@ export class SocketOperations {
       { requestId: randomUUID(), ip: socket.ip },
       { query: payload.query, operationName: payload.operationName ?? undefined },
     );
-    (socket.requests ??= new Map()).set(id, request);
+    socket.requests ??= new Map();
+    socket.requests.set(id, request);
     try {
       // Authenticated again at each operation: the session may have ended since the socket opened.
       await this.pipeline.admit(request, socket.authorization);
@@ -130,7 +131,10 @@ export class SocketOperations {
 
   private formatOnce(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
     let list = this.formatted.get(errors);
-    if (!list) this.formatted.set(errors, (list = errors.map((error) => this.pipeline.format(error))));
+    if (!list) {
+      list = errors.map((error) => this.pipeline.format(error));
+      this.formatted.set(errors, list);
+    }
     return list;
   }
 

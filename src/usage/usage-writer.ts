@@ -88,7 +88,10 @@ export async function writeUsageBatch(
   const addressOf = (raw: string | null | undefined) => {
     if (!raw) return [null, null] as const;
     let value = normalized.get(raw);
-    if (!value) normalized.set(raw, (value = [displayAddress(raw), addressBucket(raw)]));
+    if (!value) {
+      value = [displayAddress(raw), addressBucket(raw)];
+      normalized.set(raw, value);
+    }
     return value;
   };
   const rows = await db.query(FLUSH_SQL, [

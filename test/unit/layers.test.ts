@@ -37,7 +37,7 @@ function folderGraph(): Map<string, Map<string, string>> {
     graph.set(from, arrows);
     for (const target of relativeImports(readFileSync(file, "utf8"))) {
       const resolved = resolve(dirname(file), target);
-      if (!resolved.startsWith(src + "/")) continue;
+      if (!resolved.startsWith(`${src}/`)) continue;
       const to = nodeOf(resolved.endsWith(".ts") || target.endsWith("/") ? resolved : `${resolved}.ts`);
       if (to !== from && !arrows.has(to)) arrows.set(to, `${relative(root, file)} → ${target}`);
     }

@@ -29,24 +29,24 @@ export function AlertsPage() {
     (after) => call<{ securityAlerts: Connection<Alert> }>(ALERTS, { kinds, after }).then((d) => d.securityAlerts),
     [kind],
   );
+  // Both stable (a useCallback with no deps, a state setter): depending on them never re-runs an effect.
+  const { reload, setItems } = pages;
   const [liveError, setLiveError] = useState<string | null>(null);
   // Alerts raised while the socket was down are stored: re-read them after a reconnect.
   useEffect(() => {
-    if (liveGeneration >= 2) pages.reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [liveGeneration]);
+    if (liveGeneration >= 2) reload();
+  }, [liveGeneration, reload]);
 
   useEffect(
     () =>
       subscribe<{ securityAlerts: Alert }>(
         live,
         LIVE,
-        { kinds },
-        ({ securityAlerts: alert }) => pages.setItems((items) => (items.some((a) => a.id === alert.id) ? items : [alert, ...items])),
+        { kinds: kind ? [kind] : null },
+        ({ securityAlerts: alert }) => setItems((items) => (items.some((a) => a.id === alert.id) ? items : [alert, ...items])),
         (failure) => setLiveError(failure.message),
       ),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [live, kind],
+    [live, kind, setItems],
   );
 
   return (

@@ -31,6 +31,7 @@ function App() {
     setNotice(message);
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt is the retry trigger (onRetry bumps it) and is not read inside.
   useEffect(() => {
     const token = tokenStore.read();
     if (!token) return;
@@ -50,7 +51,16 @@ function App() {
     );
   }, [end, attempt]);
 
-  if (restoreError) return <ErrorState message={restoreError} onRetry={() => (setRestoreError(null), setAttempt((n) => n + 1))} />;
+  if (restoreError)
+    return (
+      <ErrorState
+        message={restoreError}
+        onRetry={() => {
+          setRestoreError(null);
+          setAttempt((n) => n + 1);
+        }}
+      />
+    );
   if (restoring) return <p className="page-loading">Loading the console…</p>;
   if (!signed) {
     return (

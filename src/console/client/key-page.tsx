@@ -50,6 +50,7 @@ export function KeyPage({ id }: { id: string }) {
   useEffect(load, [load]);
 
   // A new granularity, or counters that moved: re-read the series.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: liveTick is the "counters moved" trigger and is not read inside.
   useEffect(() => {
     if (!key) return;
     call<{ apiKey: { usageSeries: UsagePoint[] } | null }>(SERIES, { id, granularity }).then(

@@ -43,13 +43,15 @@ export function KeysPage() {
     [live],
   );
 
+  // Both stable (useCallback with no deps): depending on them never re-runs the effect.
+  const { reload: reloadActive } = active;
+  const { reload: reloadInactive } = inactive;
   // Updates sent while the socket was down are lost: re-read the counts after a reconnect.
   useEffect(() => {
     if (liveGeneration < 2) return;
-    active.reload();
-    inactive.reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [liveGeneration]);
+    reloadActive();
+    reloadInactive();
+  }, [liveGeneration, reloadActive, reloadInactive]);
 
   const withLive = (rows: KeyRow[]) => rows.map((row) => ({ ...row, ...usage.get(row.id) }));
   const reloadAll = () => {
@@ -90,7 +92,14 @@ export function KeysPage() {
         />
       )}
       {dialog?.kind === "revoke" && (
-        <RevokeDialog apiKey={dialog.key} onClose={() => setDialog(null)} onDone={() => (reloadAll(), setDialog(null))} />
+        <RevokeDialog
+          apiKey={dialog.key}
+          onClose={() => setDialog(null)}
+          onDone={() => {
+            reloadAll();
+            setDialog(null);
+          }}
+        />
       )}
       {dialog?.kind === "rotate" && (
         <RotateDialog

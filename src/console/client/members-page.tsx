@@ -57,7 +57,15 @@ export function MembersPage() {
         )}
         {pages.hasMore && <LoadMore onClick={pages.loadMore} busy={pages.loadingMore} />}
       </section>
-      {adding && <AddMemberDialog onClose={() => setAdding(false)} onAdded={() => (pages.reload(), setAdding(false))} />}
+      {adding && (
+        <AddMemberDialog
+          onClose={() => setAdding(false)}
+          onAdded={() => {
+            pages.reload();
+            setAdding(false);
+          }}
+        />
+      )}
     </>
   );
 }

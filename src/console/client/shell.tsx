@@ -7,8 +7,9 @@ import { MembersPage } from "./members-page";
 import { useSession } from "./session";
 
 /** Hash routes, so the server serves one page: #/keys, #/keys/<id>, #/alerts, #/audit, #/members. */
+const read = () => location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+
 function useRoute(): string[] {
-  const read = () => location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   const [route, setRoute] = useState(read);
   useEffect(() => {
     const changed = () => setRoute(read());

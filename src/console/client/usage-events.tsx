@@ -19,6 +19,9 @@ const CATCH_UP_PAGES = 20;
  * reconnects, the log is re-read from the newest event back to the first one already shown, so
  * nothing recorded while it was down is lost and nothing appears twice.
  */
+/** The `outcomes` filter for the selected outcome ("" = all). */
+const outcomesOf = (outcome: string) => (outcome ? [outcome] : null);
+
 export function UsageEvents({ apiKeyId }: { apiKeyId: string }) {
   const { call, live, liveGeneration } = useSession();
   const [outcome, setOutcome] = useState("");
@@ -27,12 +30,12 @@ export function UsageEvents({ apiKeyId }: { apiKeyId: string }) {
   const [state, setState] = useState<"loading" | "ready" | "more">("loading");
   const [error, setError] = useState<string | null>(null);
   const shown = useRef(new Set<string>());
-  const outcomes = outcome ? [outcome] : null;
 
   const page = useCallback(
     (after: string | null) =>
-      call<{ usageEventLog: Connection<UsageEventRow> }>(LOG, { id: apiKeyId, outcomes, after }).then((d) => d.usageEventLog),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+      call<{ usageEventLog: Connection<UsageEventRow> }>(LOG, { id: apiKeyId, outcomes: outcomesOf(outcome), after }).then(
+        (d) => d.usageEventLog,
+      ),
     [call, apiKeyId, outcome],
   );
   const merge = useCallback((incoming: UsageEventRow[]) => {
@@ -75,11 +78,10 @@ export function UsageEvents({ apiKeyId }: { apiKeyId: string }) {
       subscribe<{ usageEvents: UsageEventRow }>(
         live,
         LIVE,
-        { id: apiKeyId, outcomes },
+        { id: apiKeyId, outcomes: outcomesOf(outcome) },
         ({ usageEvents }) => merge([usageEvents]),
         (failure) => setError(failure.message),
       ),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [live, apiKeyId, outcome, merge],
   );
 

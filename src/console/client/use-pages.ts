@@ -39,6 +39,7 @@ export function usePages<T>(fetchPage: (after: string | null) => Promise<Connect
   const shown = useRef(0);
   shown.current = items.length;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: deps are the caller's keys and version is the reload() trigger; the fetch is read through fetchRef, so depending on it would refetch every render.
   useEffect(() => {
     let current = true;
     // A reload keeps the rows on screen until the fresh page replaces them.
@@ -62,7 +63,6 @@ export function usePages<T>(fetchPage: (after: string | null) => Promise<Connect
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, version]);
 
   const loadMore = useCallback(() => {
