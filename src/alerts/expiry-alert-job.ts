@@ -2,7 +2,6 @@ import type { DataSource, EntityManager } from "typeorm";
 import type { Clock } from "../common/clock";
 import { SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
-import type { SecurityAlertMessage } from "../usage/bus-messages";
 import type { AlertCandidate, SecurityAlertService } from "./security-alert.service";
 
 const DAY_MS = 86_400_000;
@@ -32,7 +31,7 @@ export function timeLeft(expiresAt: Date, now: Date): string {
  */
 export class ExpiryAlertJob {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private running: Promise<number | null> | null = null;
   private lastPurge = -Infinity;
 
   constructor(
@@ -54,20 +53,20 @@ export class ExpiryAlertJob {
     await this.running?.catch(() => undefined);
   }
 
-  /** One scan; resolves with how many alerts this instance raised. */
-  runOnce(): Promise<number> {
+  /** One scan; resolves with how many alerts this instance raised, or null when another instance held the scan's lock. */
+  runOnce(): Promise<number | null> {
     this.running ??= this.scan().finally(() => (this.running = null));
     return this.running;
   }
 
-  private async scan(): Promise<number> {
+  private async scan(): Promise<number | null> {
     const now = this.clock.now();
     try {
       const raised = await this.db.transaction(async (manager) => {
         const [{ locked }] = await manager.query(
           `SELECT pg_try_advisory_xact_lock(hashtextextended('grantql.alerts.expiry', 0)) AS locked`,
         );
-        if (!locked) return [] as SecurityAlertMessage[];
+        if (!locked) return null;
         const due: { id: string; workspace_id: string; expires_at: Date }[] = await manager.query(DUE_SQL, [
           new Date(now.getTime() + EXPIRING_WITHIN_MS),
           new Date(now.getTime() - EXPIRED_LOOKBACK_MS),
@@ -79,6 +78,7 @@ export class ExpiryAlertJob {
         await this.purge(manager, now);
         return inserted;
       });
+      if (raised === null) return null;
       this.alerts.publish(raised);
       return raised.length;
     } catch (error) {
