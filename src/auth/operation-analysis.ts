@@ -157,6 +157,18 @@ function resourcesOf(mask: GrantMask): Resource[] {
 
 /** Variables that `@skip`/`@include` read anywhere in the document, sorted. */
 export function conditionVariables(document: DocumentNode): string[] {
+  let names = conditionVariablesOf.get(document);
+  if (!names) {
+    names = collectConditionVariables(document);
+    conditionVariablesOf.set(document, names);
+  }
+  return names;
+}
+
+/** Per document (Apollo hands every request with the same text the same parsed document): read once. */
+const conditionVariablesOf = new WeakMap<DocumentNode, string[]>();
+
+function collectConditionVariables(document: DocumentNode): string[] {
   const names = new Set<string>();
   visit(document, {
     Directive(node) {

@@ -137,10 +137,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   if (config.metricsPublic) app.get("/metrics", metricsHandler(metrics));
   app.use(leakRoutes(services.leaks, logger));
-  // CORS first: it must answer a browser's preflight before any route claims OPTIONS /graphql.
-  app.use("/graphql", corsMiddleware(config.corsOrigins));
+  // CORS first: it must answer a browser's preflight before any route claims OPTIONS /graphql. Without
+  // CORS_ORIGINS it would only pass every request on, so it is not mounted at all.
+  if (config.corsOrigins.length > 0) app.use("/graphql", corsMiddleware(config.corsOrigins));
   // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
-  app.use(ideRoutes(logger));
+  // Its routes answer only GET and HEAD, so no other request walks its router.
+  const ide = ideRoutes(logger);
+  app.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" ? ide(req, res, next) : next()));
   // Mounted on its own path: no /graphql request passes through it.
   app.use("/console", consoleRoutes(logger));
   app.use(

@@ -28,12 +28,17 @@ export class OperationChecks {
     private readonly authorize: Authorize,
   ) {}
 
+  /** What the text scan found and the cost, per variable-free operation; each refusal is built anew. */
+  private readonly constantVerdicts = new WeakMap<OperationDefinitionNode, { unsafe: FieldError[]; cost: number }>();
+
   check(
     principal: Principal | null,
     document: DocumentNode,
     operation: OperationDefinitionNode,
     raw: Record<string, unknown> | null | undefined,
   ): OperationAnalysis {
+    // An operation without variables is the same operation on every request: its text and cost are judged once.
+    if (!operation.variableDefinitions?.length) return this.checkConstant(principal, document, operation);
     // First: the scan walks without recursion, so a hostile nesting is refused before anything recurses into it.
     const unsafe = unsafeTextFields(document, operation, raw ?? {});
     if (unsafe.length > 0) throw inputRefusal(unsafe);
@@ -45,7 +50,29 @@ export class OperationChecks {
     const variables = coerced;
     const tooCostly = costRefusal(operationCost(this.schema, document, operation, variables));
     if (tooCostly) throw tooCostly;
-    const analysis = this.analyzer.analyze(document, operation, variables);
+    return this.permitted(principal, this.analyzer.analyze(document, operation, variables));
+  }
+
+  /**
+   * The same checks for an operation that declares no variables: its text and cost depend on the
+   * document alone (extra variables sent with it are never read), so their verdict is kept per
+   * operation node (Apollo hands every request with the same text the same parsed document). The
+   * permission decision still runs for every request's principal.
+   */
+  private checkConstant(principal: Principal | null, document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
+    let verdict = this.constantVerdicts.get(operation);
+    if (!verdict) {
+      const unsafe = unsafeTextFields(document, operation, {});
+      verdict = { unsafe, cost: unsafe.length > 0 ? 0 : operationCost(this.schema, document, operation, {}) };
+      this.constantVerdicts.set(operation, verdict);
+    }
+    if (verdict.unsafe.length > 0) throw inputRefusal(verdict.unsafe);
+    const tooCostly = costRefusal(verdict.cost);
+    if (tooCostly) throw tooCostly;
+    return this.permitted(principal, this.analyzer.analyze(document, operation, {}));
+  }
+
+  private permitted(principal: Principal | null, analysis: OperationAnalysis): OperationAnalysis {
     const refusal = this.authorize(principal, analysis);
     if (refusal) throw refusal;
     return analysis;

@@ -9,7 +9,10 @@ import type { OutcomeListener } from "./request-pipeline";
 export function requestLogListener(logger: Logger): OutcomeListener {
   return (request) => {
     const { outcome } = request;
-    logger[outcome.status >= 500 ? "warn" : "info"](
+    const level = outcome.status >= 500 ? "warn" : "info";
+    // The line's fields are only gathered when its level is written.
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
       {
         requestId: request.meta.requestId,
         ip: request.meta.ip,
