@@ -5,6 +5,7 @@ import { dataOf, gql } from "../support/client";
 import { expectBadInput, expectForbidden, expectUnauthenticated } from "../support/assertions";
 import { createKey, createMember, PASSWORD, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
+import { createThrowawayDatabase, ThrowawayDatabase } from "../support/throwaway-database";
 import { eventually } from "../support/eventually";
 import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "../usage/usage-support";
 
@@ -16,18 +17,30 @@ const STREAM = `subscription($kinds: [SecurityAlertKind!]) { securityAlerts(kind
 
 // Two instances over one database and Redis, sharing one clock the test moves.
 const clock = new ManualClock(new Date());
+let db: ThrowawayDatabase;
 let a: TestServer;
 let b: TestServer;
 const clients: Client[] = [];
 beforeAll(async () => {
+  // This file moves its clock days ahead, and alert scans and usage digests reach every server of a
+  // database and a Redis prefix: a database and a prefix of its own keep servers of other test files
+  // (on the real clock) out of its alerts, and its scans out of theirs.
+  db = await createThrowawayDatabase();
   // Sessions outlive the clock's jumps of days (one test moves it 31 days and signs in again).
-  const env = { REDIS_URL, TRUST_PROXY: "1", SESSION_TTL: "30d" };
+  const env = {
+    REDIS_URL,
+    TRUST_PROXY: "1",
+    SESSION_TTL: "30d",
+    DATABASE_URL: db.url,
+    REDIS_KEY_PREFIX: `security-alerts-${randomUUID()}:`,
+  };
   [a, b] = await Promise.all([startTestServer({ env, clock }), startTestServer({ env, clock })]);
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
   await a?.stop();
   await b?.stop();
+  await db?.drop();
 });
 
 const running = async (server: TestServer) => (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
@@ -48,10 +61,7 @@ const alertsOf = async (token: string, kinds?: string[]) => dataOf(await gql(a.u
 const both = async () => {
   await Promise.all([a.services.usage.recorder.flushAll(), b.services.usage.recorder.flushAll()]);
 };
-/**
- * Both instances scan; repeated until one of them held the scan's lock (every test server on this
- * database takes part in the one-at-a-time scan, so a round may go to a server of another test file).
- */
+/** Both instances scan; repeated until one of them held the scan's lock (one instance at a time scans). */
 async function scanBoth(): Promise<void> {
   for (let round = 0; round < 200; round++) {
     const ran = await Promise.all([a.services.alerts.expiryJob.runOnce(), b.services.alerts.expiryJob.runOnce()]);
