@@ -1,7 +1,7 @@
 import { FormEvent, useState } from "react";
 import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import { useSession } from "./session";
-import { Dialog, FieldMessage, messageFor } from "./ui";
+import { Dialog, FieldMessage, fieldAria, messageFor } from "./ui";
 
 const CREATE = `mutation ConsoleCreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`;
 
@@ -52,13 +52,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
         <p id="key-name-hint" className="hint">
           A descriptive name that says how the key is used, for example Production Backend or CRM Integration.
         </p>
-        <input
-          id="key-name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          aria-invalid={nameError ? true : undefined}
-          aria-describedby={nameError ? "key-name-error key-name-hint" : "key-name-hint"}
-        />
+        <input {...fieldAria("key-name", nameError, true)} value={name} onChange={(e) => setName(e.target.value)} />
         <FieldMessage id="key-name-error" label="Name" message={nameError} />
 
         <label htmlFor="key-expiry">Expiry date</label>
@@ -66,12 +60,10 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
           Optional, in your time zone. The key stops working at that moment; leave blank for no expiry.
         </p>
         <input
-          id="key-expiry"
+          {...fieldAria("key-expiry", expiryError, true)}
           type="datetime-local"
           value={expiry}
           onChange={(e) => setExpiry(e.target.value)}
-          aria-invalid={expiryError ? true : undefined}
-          aria-describedby={expiryError ? "key-expiry-error key-expiry-hint" : "key-expiry-hint"}
         />
         <FieldMessage id="key-expiry-error" label="Expiry date" message={expiryError} />
 

@@ -2,7 +2,7 @@ import { FormEvent, useState } from "react";
 import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import type { KeyRow } from "./key-table";
 import { useSession } from "./session";
-import { Dialog, FieldMessage, messageFor } from "./ui";
+import { Dialog, FieldMessage, fieldAria, messageFor } from "./ui";
 
 const REVOKE = `mutation ConsoleRevokeKey($id: ID!, $reason: String) { revokeApiKey(id: $id, reason: $reason) { id status } }`;
 const ROTATE = `mutation ConsoleRotateKey($id: ID!, $grace: Int) { rotateApiKey(id: $id, gracePeriodSeconds: $grace) { secret apiKey { id } } }`;
@@ -34,13 +34,7 @@ export function RevokeDialog({ apiKey, onClose, onDone }: { apiKey: KeyRow; onCl
           now on.
         </p>
         <label htmlFor="revoke-reason">Reason</label>
-        <textarea
-          id="revoke-reason"
-          rows={3}
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          aria-describedby={reasonError ? "revoke-reason-error" : undefined}
-        />
+        <textarea {...fieldAria("revoke-reason", reasonError)} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} />
         <FieldMessage id="revoke-reason-error" label="Reason" message={reasonError} />
         <Failure message={failure} />
         <DialogButtons onClose={onClose} label="Revoke key" kind="danger" busy={busy} />
@@ -69,12 +63,7 @@ export function RotateDialog({ apiKey, onClose, onRotated }: { apiKey: KeyRow; o
           grace period.
         </p>
         <label htmlFor="rotate-grace">Grace period</label>
-        <select
-          id="rotate-grace"
-          value={grace}
-          onChange={(e) => setGrace(Number(e.target.value))}
-          aria-describedby={graceError ? "rotate-grace-error" : undefined}
-        >
+        <select {...fieldAria("rotate-grace", graceError)} value={grace} onChange={(e) => setGrace(Number(e.target.value))}>
           {GRACE_PERIODS.map(([label, seconds]) => (
             <option key={seconds} value={seconds}>
               {label}

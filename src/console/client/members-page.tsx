@@ -1,7 +1,7 @@
 import { FormEvent, useState } from "react";
 import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import { useSession } from "./session";
-import { Dialog, EmptyState, ErrorState, FieldMessage, formatDate, Loading, LoadMore, messageFor } from "./ui";
+import { Dialog, EmptyState, ErrorState, FieldMessage, fieldAria, formatDate, Loading, LoadMore, messageFor } from "./ui";
 import { Connection, usePages } from "./use-pages";
 
 interface MemberRow {
@@ -90,22 +90,15 @@ function AddMemberDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (
     <Dialog title="Add a member" onClose={onClose}>
       <form onSubmit={submit} noValidate>
         <label htmlFor="member-email">Email</label>
-        <input
-          id="member-email"
-          type="email"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          aria-describedby={emailError ? "member-email-error" : undefined}
-        />
+        <input {...fieldAria("member-email", emailError)} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
         <FieldMessage id="member-email-error" label="Email" message={emailError} />
         <label htmlFor="member-password">Password</label>
         <input
-          id="member-password"
+          {...fieldAria("member-password", passwordError)}
           type="password"
           autoComplete="new-password"
           value={password}
           onChange={(e) => setPassword(e.target.value)}
-          aria-describedby={passwordError ? "member-password-error" : undefined}
         />
         <FieldMessage id="member-password-error" label="Password" message={passwordError} />
         <label htmlFor="member-role">Role</label>

@@ -24,6 +24,16 @@ export function messageFor(errors: FieldError[], ...fields: string[]): string | 
 }
 
 /** An error beside its field, in words; `id` is what the field's aria-describedby points to. */
+/**
+ * The attributes that tie a form control to its error message (`<id>-error`, shown by FieldMessage)
+ * and, when it has one, its hint (`<id>-hint`): the one place every field's error is wired, so a
+ * screen reader hears it as invalid and reads the message with it.
+ */
+export function fieldAria(id: string, error: string | undefined, hint = false) {
+  const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ");
+  return { id, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy || undefined };
+}
+
 export function FieldMessage({ id, label, message }: { id: string; label: string; message?: string }) {
   if (!message) return null;
   return (
