@@ -88,7 +88,6 @@ export class RedisRateLimiter implements RateLimiter {
     // Not waiting for the first connection: until it is up, requests are counted in this process.
     ({ redis: this.redis } = counterClient(url, keyPrefix));
     this.outage = new RedisOrLocal("rate limits are", logger);
-    this.redis.on("error", () => undefined); // reported once per outage by the outage guard, not per reconnect attempt
     this.redis.defineCommand("grantqlConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });
   }
 

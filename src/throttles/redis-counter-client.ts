@@ -11,6 +11,7 @@ const CONNECT_TIMEOUT_MS = 1000;
  */
 export function counterClient(url: string, keyPrefix: string): { redis: Redis; ready: Promise<void> } {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: CONNECT_TIMEOUT_MS, keyPrefix });
+  redis.on("error", () => undefined); // reported once per outage by RedisOrLocal, not per reconnect attempt
   const ready = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
     timer.unref();

@@ -65,7 +65,6 @@ export class RedisFailureStore implements FailureStore {
     const { redis, ready } = counterClient(url, keyPrefix);
     this.redis = redis;
     this.outage = new RedisOrLocal("sign-in throttling is", logger, ready);
-    this.redis.on("error", () => undefined); // reported once per outage by the outage guard, not per reconnect
     this.redis.defineCommand("grantqlSignInReserve", { lua: RESERVE_SCRIPT });
     this.redis.defineCommand("grantqlSignInRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.fallback = new MemoryFailureStore(windowMs, lockMs);

@@ -48,7 +48,6 @@ export class RedisGuessStore implements GuessStore {
     const { redis, ready } = counterClient(url, keyPrefix);
     this.redis = redis;
     this.outage = new RedisOrLocal("token-guess throttling is", logger, ready);
-    this.redis.on("error", () => undefined); // reported once per outage by the outage guard, not per reconnect
     this.redis.defineCommand("grantqlTokenMiss", { numberOfKeys: 2, lua: MISS_SCRIPT });
     this.fallback = new MemoryGuessStore(options);
   }
