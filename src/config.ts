@@ -14,7 +14,6 @@ export interface Config {
   readonly signupEnabled: boolean;
   readonly sessionTtlSeconds: number;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  readonly production: boolean;
   /** log2 of scrypt's N for new password hashes (stored hashes keep their own parameters). */
   readonly scryptCost: number;
   /** How long a verified API key may be served from this process's cache before it is checked again. */
@@ -194,7 +193,6 @@ export function loadConfig(env: Env = process.env): Config {
     signupEnabled: boolean(env, "SIGNUP_ENABLED", true),
     sessionTtlSeconds: duration(env, "SESSION_TTL", 12 * 3600, 60, 30 * 86400),
     logLevel: logLevel as Config["logLevel"],
-    production: env.NODE_ENV === "production",
     scryptCost: integer(env, "SCRYPT_COST", 17, 10, 20),
     keyCacheTtlMs: integer(env, "KEY_CACHE_TTL_MS", 1000, 0, 1000),
     introspection: boolean(env, "INTROSPECTION", true),
