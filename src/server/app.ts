@@ -3,7 +3,6 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { expressMiddleware } from "@as-integrations/express5";
 import express, { NextFunction, Request, Response } from "express";
 import { GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
@@ -13,6 +12,7 @@ import { consoleRoutes } from "../console/console-routes";
 import { PermissionMap } from "../auth/permission-map";
 import type { Config } from "../config";
 import { corsMiddleware } from "./guards/cors";
+import { bodyError, graphqlHttp, routeRequests } from "./graphql-http";
 import { httpSubscriptionGuardPlugin } from "./guards/http-subscription-guard";
 import { queryLimits } from "./guards/query-limits";
 import { ideRoutes } from "../ide/ide-routes";
@@ -55,8 +55,6 @@ export interface App {
   metrics: Metrics;
 }
 
-const BODY_LIMIT = "1mb";
-
 /** Express + Apollo on /graphql, graphql-ws on the same path and port, and the health endpoints. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, schema, services, logger } = options;
@@ -66,7 +64,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.set("trust proxy", config.trustProxy);
   // What `req.ip` uses; the socket's upgrade request is read with the same function.
   const trustProxy = app.get("trust proxy fn") as TrustProxy;
-  const httpServer = createServer(app);
+  const httpServer = createServer();
   const limits = queryLimits();
   const development = config.development;
   const formatError = createErrorFormatter(logger, development);
@@ -137,21 +135,24 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   if (config.metricsPublic) app.get("/metrics", metricsHandler(metrics));
   app.use(leakRoutes(services.leaks, logger));
-  // CORS first: it must answer a browser's preflight before any route claims OPTIONS /graphql. Without
-  // CORS_ORIGINS it would only pass every request on, so it is not mounted at all.
-  if (config.corsOrigins.length > 0) app.use("/graphql", corsMiddleware(config.corsOrigins));
-  // Before Apollo: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
+  // The endpoint itself: CORS first inside it (a browser's preflight is answered before anything else), then Apollo.
+  // Without CORS_ORIGINS it would only pass every request on, so it is not run at all.
+  const graphql = graphqlHttp(
+    apollo,
+    httpContext(pipeline, services, trustProxy),
+    logger,
+    config.corsOrigins.length > 0 ? corsMiddleware(config.corsOrigins) : undefined,
+  );
+  // Before the endpoint: a browser asking for HTML on GET /graphql gets the IDE; everything else falls through.
   // Its routes answer only GET and HEAD, so no other request walks its router.
   const ide = ideRoutes(logger);
   app.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" ? ide(req, res, next) : next()));
   // Mounted on its own path: no /graphql request passes through it.
   app.use("/console", consoleRoutes(logger));
-  app.use(
-    "/graphql",
-    express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, { context: httpContext(pipeline, services, trustProxy) }),
-  );
+  app.use("/graphql", (req, res) => void graphql(req, res));
   app.use(bodyErrorHandler(logger));
+  // POSTs to /graphql (nearly every request) skip express: its router and body parser cost more than the request.
+  httpServer.on("request", routeRequests(graphql, app));
 
   return {
     httpServer,
@@ -195,21 +196,12 @@ async function databaseAnswers(services: Services): Promise<boolean> {
   }
 }
 
-/** Body-parser failures (too large, not JSON) answer in GraphQL's error shape instead of an HTML page. */
+/** Failures in express's routes (a body too large, not JSON) answer in GraphQL's error shape instead of an HTML page. */
 function bodyErrorHandler(logger: Logger) {
-  return (error: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+  return (error: { status?: number }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) logger.error({ err: error }, "unhandled error in the HTTP layer");
-    const message =
-      status === 413
-        ? "Request body is larger than 1 MiB"
-        : status === 400
-          ? `Request body is not valid JSON`
-          : status === 500
-            ? "Internal server error"
-            : (error.message ?? "Bad request");
-    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
-    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    const answer = bodyError(error);
+    if (answer.status === 500) logger.error({ err: error }, "unhandled error in the HTTP layer");
+    res.status(answer.status).json(answer.body);
   };
 }

@@ -1,3 +1,4 @@
+import { Agent, request } from "node:http";
 import { getIntrospectionQuery } from "graphql";
 import { dataOf, errorOf, gql } from "../support/client";
 import { signUp } from "../support/factories";
@@ -92,6 +93,29 @@ describe("transport limits", () => {
     });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("after a 413 the kept-alive connection still serves the next request", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<{ status: number; reused: boolean; text: string }>((resolve, reject) => {
+        const req = request(server.url, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, text }));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    try {
+      const tooLarge = await post(JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(1.5 * 1024 * 1024) } }));
+      expect(tooLarge.status).toBe(413);
+      const next = await post(JSON.stringify({ query: "{ __typename }" }));
+      expect(next).toEqual({ status: 200, reused: true, text: '{"data":{"__typename":"Query"}}\n' });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("a batched (array) request is refused with 400", async () => {

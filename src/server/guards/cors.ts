@@ -1,5 +1,8 @@
 import cors from "cors";
-import type { RequestHandler } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** A connect-style step on Node's own request and response. */
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 /** Headers a browser client may read: the limit and retry signals, the auth challenge, the request id. */
 const EXPOSED_HEADERS = ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate", "X-Request-Id"];
@@ -11,7 +14,7 @@ const ALLOWED_HEADERS = ["Content-Type", "Authorization", "Apollo-Require-Prefli
  * and a wildcard must not carry them). Otherwise only the listed origins are echoed back, each
  * with credentials allowed.
  */
-export function corsMiddleware(origins: readonly string[]): RequestHandler {
+export function corsMiddleware(origins: readonly string[]): Middleware {
   const common = { methods: ["GET", "POST", "OPTIONS"], allowedHeaders: ALLOWED_HEADERS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 };
   if (origins.length === 0) return cors({ ...common, origin: false });
   if (origins.includes("*")) return cors({ ...common, origin: "*", credentials: false });
