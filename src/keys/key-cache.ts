@@ -32,7 +32,8 @@ export class KeyCache {
 
   async get(digest: string): Promise<VerifiableKey | null> {
     if (!this.cache) return this.load(digest);
-    const entry = await this.cache.fetch(digest);
+    // A fresh entry without fetch's promise machinery: nearly every request is a hit.
+    const entry = this.cache.get(digest) ?? (await this.cache.fetch(digest));
     return entry === UNKNOWN || entry === undefined ? null : entry;
   }
 

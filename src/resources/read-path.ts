@@ -5,7 +5,7 @@ import type { Pool } from "pg";
 import { DataSource } from "typeorm";
 import { conditionVariables } from "../auth/operation-analysis";
 import { isUuid } from "../common/pagination";
-import { NO_CURSOR, ParamGroup, PlanCompiler, Post, Unplannable } from "./read-planner";
+import { NO_CURSOR, pageSizeLiteral, ParamGroup, PlanCompiler, Post, RootPage, Unplannable } from "./read-planner";
 import { ReadCatalog, READ_TYPES } from "./read-catalog";
 import { filterConditions } from "./resource-filters";
 import type { CheckedListArgs } from "./resource.service";
@@ -31,8 +31,6 @@ const MAX_OPERATIONS = 1000;
 const MAX_VARIANTS = 64;
 /** Plans run as named prepared statements; later ones run unnamed, so each connection holds at most this many. */
 const MAX_PREPARED = 500;
-/** Placeholders of a list: $1 workspace, $2 first, $3/$4 the after cursor, then the filter's values. */
-const LIST_FIXED = 4;
 
 /**
  * The resources' read path: a list or by-id query is answered by one SQL statement planned from
@@ -58,25 +56,25 @@ export class ReadPath {
     if (!this.enabled) return NOT_PLANNED;
     const rules = READ_TYPES[type].definition.filters;
     const values: unknown[] = [];
-    const conditions = filterConditions("x", rules, filter, (v) => `$${LIST_FIXED + values.push(v)}`);
-    const plan = this.plan(info, conditions.join(" AND "), () => {
-      const compiler = new PlanCompiler(info, this.catalog, LIST_FIXED + values.length + 1);
+    const conditions = filterConditions("x", rules, filter, (v) => `$${1 + values.push(v)}`);
+    // The page size and whether there is a cursor are part of the statement's text (see PagePlaceholders).
+    const shape = `${conditions.join(" AND ")}\u0000${page.first}\u0000${page.after ? "after" : ""}`;
+    const plan = this.plan(info, shape, () => {
+      const compiler = new PlanCompiler(info, this.catalog, 2 + values.length);
       const where = (alias: string) => {
-        let n = LIST_FIXED;
+        let n = 1;
         return [`${alias}.workspace_id = $1`, ...filterConditions(alias, rules, filter, () => `$${++n}`)];
       };
       const connection = getNamedType(info.returnType) as GraphQLObjectType;
-      const compiled = compiler.connection(connection, info.fieldNodes, this.catalog.table(type), where, () => ({
-        first: "$2",
-        at: "$3",
-        id: "$4",
-      }));
-      // Only totalCount selected: the page's placeholders are still sent, so they are typed here (always true).
-      const typed = compiled.pageRead ? "" : " WHERE ($2::int, $3::timestamptz, $4::uuid) IS NOT NULL";
-      return { sql: `SELECT ${compiled.sql} AS r${typed}`, groups: compiler.groups, post: compiled.post };
+      const compiled = compiler.connection(connection, info.fieldNodes, this.catalog.table(type), where, () => {
+        const first = pageSizeLiteral(page.first);
+        if (!page.after) return { first, at: null, id: null };
+        const [at, id] = compiler.bind(2, (_variables, root) => (root.after ? [root.after.at, root.after.id] : [...NO_CURSOR]));
+        return { first, at, id };
+      });
+      return { sql: `SELECT ${compiled.sql} AS r`, groups: compiler.groups, post: compiled.post };
     });
-    const fixed = [workspaceId, page.first, page.after?.at ?? NO_CURSOR[0], page.after?.id ?? NO_CURSOR[1], ...values];
-    return plan ? this.run(plan, fixed, info) : NOT_PLANNED;
+    return plan ? this.run(plan, [workspaceId, ...values], info, page) : NOT_PLANNED;
   }
 
   async one(type: string, workspaceId: string, id: string, info: GraphQLResolveInfo): Promise<unknown> {
@@ -91,7 +89,7 @@ export class ReadPath {
         post: node.post,
       };
     });
-    return plan ? this.run(plan, [workspaceId, id], info) : NOT_PLANNED;
+    return plan ? this.run(plan, [workspaceId, id], info, {}) : NOT_PLANNED;
   }
 
   private plan(info: GraphQLResolveInfo, shape: string, compile: () => ReadPlan): ReadPlan | null {
@@ -127,10 +125,10 @@ export class ReadPath {
     }
   }
 
-  private async run(plan: ReadPlan, fixed: unknown[], info: GraphQLResolveInfo): Promise<unknown> {
+  private async run(plan: ReadPlan, fixed: unknown[], info: GraphQLResolveInfo, root: RootPage): Promise<unknown> {
     const params = fixed;
     try {
-      for (const group of plan.groups) params.push(...group(info.variableValues));
+      for (const group of plan.groups) params.push(...group(info.variableValues, root));
     } catch (error) {
       if (error instanceof Unplannable) return NOT_PLANNED;
       throw error;

@@ -1,7 +1,7 @@
-import { FieldNode, FragmentDefinitionNode, getNamedType, GraphQLObjectType, GraphQLSchema, isObjectType } from "graphql";
+import { FieldNode, FragmentDefinitionNode, getNamedType, GraphQLObjectType, GraphQLSchema, isObjectType, Kind } from "graphql";
 import { collectSubfields } from "graphql/execution/collectFields";
 import { getArgumentValues } from "graphql/execution/values";
-import { readPageArgs } from "../common/pagination";
+import { Cursor, readPageArgs } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import { PLANNED } from "./planned-source";
 import { ReadCatalog, ReadRelation, READ_TYPES } from "./read-catalog";
@@ -20,8 +20,12 @@ function fieldsOf(value: unknown): PlannedObject {
   if (typeof value !== "object" || value === null) throw new TypeError(`not a planned object: ${String(value)}`);
   return value as PlannedObject;
 }
-/** The values of some consecutive placeholders, from this request's variables. */
-export type ParamGroup = (variables: Record<string, unknown>) => unknown[];
+/** The root list's `after` cursor of this request, when it has one. */
+export interface RootPage {
+  after?: Cursor | null;
+}
+/** The values of some consecutive placeholders, from this request's variables and root page. */
+export type ParamGroup = (variables: Record<string, unknown>, root: RootPage) => unknown[];
 
 export interface Compiled {
   sql: string;
@@ -34,11 +38,21 @@ export interface SelectionContext {
   variableValues: Record<string, unknown>;
 }
 
-/** Placeholders of a keyset page: `first`, then the `after` cursor's instant and id. */
+/**
+ * A keyset page in SQL: `first` (a literal where the document or the root arguments fix it, so
+ * PostgreSQL's generic plan of the prepared statement knows the LIMIT), then the `after` cursor's
+ * instant and id as placeholders, or null for a first page (no keyset bound at all).
+ */
 export interface PagePlaceholders {
   first: string;
-  at: string;
-  id: string;
+  at: string | null;
+  id: string | null;
+}
+
+/** A page size as SQL text: a checked integer, never text from the client. */
+export function pageSizeLiteral(first: number): string {
+  if (!Number.isInteger(first) || first < 0) throw new Unplannable("page size");
+  return String(first);
 }
 
 /** `after` absent: a keyset bound above every row, so one statement text serves both cases. */
@@ -139,7 +153,7 @@ export class PlanCompiler {
   ): Compiled & { pageRead: boolean } {
     const fields = this.subfields(connection, fieldNodes);
     const pageRead = [...fields.values()].some((nodes) => ["nodes", "edges", "pageInfo"].includes(nodes[0].name.value));
-    const page = pageRead ? pagePlaceholders() : { first: "", at: "", id: "" };
+    const page = pageRead ? pagePlaceholders() : { first: "", at: null, id: null };
     const x = this.alias();
     const p = this.alias();
     const parts = [`'${PLANNED}', true`];
@@ -166,8 +180,9 @@ export class PlanCompiler {
       parts.push(`'${key}', ${sql}`);
     }
     const rank = ranked ? `, row_number() OVER (ORDER BY ${NEWEST_FIRST(x)}) AS rn` : "";
+    const after = page.at === null ? [] : [`(${x}.created_at, ${x}.id) < (${page.at}::timestamptz, ${page.id}::uuid)`];
     const rows = `SELECT ${x}.*${rank} FROM ${table} ${x}
-      WHERE ${[...where(x), `(${x}.created_at, ${x}.id) < (${page.at}::timestamptz, ${page.id}::uuid)`].join(" AND ")}
+      WHERE ${[...where(x), ...after].join(" AND ")}
       ORDER BY ${NEWEST_FIRST(x)} LIMIT ${page.first}::int${ranked ? " + 1" : ""}`;
     const post: Post | null = posts.length ? (o) => posts.forEach((f) => f(o)) : null;
     const object = `json_build_object(${parts.join(", ")})`;
@@ -207,7 +222,14 @@ export class PlanCompiler {
     const type = getNamedType(field.type) as GraphQLObjectType;
     const r = this.alias();
     if (relation.kind === "calls") {
-      const page = () => {
+      const page = (): PagePlaceholders => {
+        // Arguments written in the document are the same at every run: the size is inlined and a first page has no bound.
+        if (!nodes[0].arguments?.some((arg) => arg.value.kind === Kind.VARIABLE)) {
+          const [first, at, id] = callPageParams(getArgumentValues(field, nodes[0], {}));
+          if (at === NO_CURSOR[0]) return { first: pageSizeLiteral(first as number), at: null, id: null };
+          const [atPlaceholder, idPlaceholder] = this.bind(2, () => [at, id]);
+          return { first: pageSizeLiteral(first as number), at: atPlaceholder, id: idPlaceholder };
+        }
         const [first, at, id] = this.bind(3, (variables) => callPageParams(getArgumentValues(field, nodes[0], variables)));
         return { first, at, id };
       };

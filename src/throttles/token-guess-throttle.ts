@@ -96,7 +96,9 @@ export class TokenGuessThrottle {
 
   /** A valid token: it keeps working from a locked address for the next 10 minutes. */
   valid(digest: string): void {
-    this.verified.set(digest, this.clock.now().getTime());
+    const now = this.clock.now().getTime();
+    // Once a second is exact enough for a 10-minute memory, and spares the cache a write per request.
+    if (now - (this.verified.get(digest) ?? Number.NEGATIVE_INFINITY) >= 1000) this.verified.set(digest, now);
   }
 
   /**

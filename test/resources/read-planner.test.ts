@@ -136,6 +136,24 @@ describe("the planned read answers exactly as the TypeORM path", () => {
     for (const s of [true, false]) expect((await compare(query, { c: cursor, s })).count).toBe(1);
   });
 
+  it("page sizes and cursors written in the document, at the root and nested, and the same operation with another size", async () => {
+    const first = await compare(
+      `{ calls(first: 3) { pageInfo { endCursor } } agents { nodes { calls(first: 1) { pageInfo { endCursor } } } } }`,
+    );
+    const root = first.body.data.calls.pageInfo.endCursor;
+    const nested = first.body.data.agents.nodes[0].calls.pageInfo.endCursor;
+    const literal = await compare(
+      `{ calls(first: 2, after: "${root}") { nodes { id } pageInfo { hasNextPage endCursor } } agents { nodes { calls(first: 2, after: "${nested}") { nodes { id } pageInfo { hasNextPage } } } } }`,
+    );
+    expect(literal.body.data.calls.nodes).toHaveLength(2);
+    expect(literal.count).toBe(2);
+    const query = `query($n: Int, $after: String) { calls(first: $n, after: $after) { nodes { id } } }`;
+    for (const variables of [{ n: 1 }, { n: 5 }, { n: 5, after: root }, { n: 1 }]) {
+      const { body } = await compare(query, variables);
+      expect(body.data.calls.nodes).toHaveLength(variables.n);
+    }
+  });
+
   it("arguments the resolvers refuse get the same error from both (left to the resolvers)", async () => {
     const nested = await compare(`{ agents { nodes { calls(first: -1, after: "bogus") { nodes { id } } } } }`);
     expect(nested.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
