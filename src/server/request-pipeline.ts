@@ -28,6 +28,7 @@ export interface RequestState {
   /** An expired or revoked key: stored as REJECTED, not counted as usage. */
   rejectedKey?: { id: string; workspaceId: string };
   outcome?: RequestOutcome;
+  durationMs?: number;
 }
 
 export interface FinishedRequest extends RequestState {
@@ -108,8 +109,8 @@ export class RequestPipeline {
     if (request.outcome) return request.outcome;
     const outcome = requestOutcome(errors, answeredStatus);
     request.outcome = outcome;
-    const finished = { ...request, outcome, durationMs: performance.now() - request.started };
-    for (const listener of this.listeners) listener(finished);
+    request.durationMs = performance.now() - request.started;
+    for (const listener of this.listeners) listener(request as FinishedRequest);
     return outcome;
   }
 }
