@@ -20,6 +20,13 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Multi-line text keeps tabs and line breaks (\t \n \r) but no other control character. */
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+/** NUL, which PostgreSQL cannot store in text, and UTF-16 halves, which no encoding can. */
+export const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text a client sent that is kept, not refused (a refused request's operation name): unstorable characters become U+FFFD. */
+export function storableText(value: string): string {
+  return UNSTORABLE_TEXT.test(value) ? value.replace(new RegExp(UNSTORABLE_TEXT.source, "g"), "\uFFFD") : value;
+}
 
 /** Characters as PostgreSQL counts them: code points, so a surrogate pair is one. */
 export function characterCount(value: string): number {

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
 import { performance } from "node:perf_hooks";
 import type { Clock } from "../common/clock";
+import { storableText } from "../common/rules";
 import type { Logger } from "../logger";
 import { UsageEventInput, UsageEventRecord } from "./usage-event";
 
@@ -85,7 +86,8 @@ export class UsageRecorder {
       apiKeyId: input.apiKeyId,
       occurredAt: input.occurredAt ?? this.clock.now(),
       operationType: input.operationType,
-      operationName: input.operationName ? input.operationName.slice(0, 200) : null,
+      // A refused request's name is whatever it said: cut to the column and made storable, or the whole batch would fail.
+      operationName: input.operationName ? storableText(input.operationName.slice(0, 200)) : null,
       resources: [...(input.resources ?? [])],
       outcome: input.outcome,
       durationMs: input.durationMs == null ? null : Math.max(0, Math.round(input.durationMs)),

@@ -22,8 +22,9 @@ const rollup = (unit: "minute" | "hour") => `
  */
 const FLUSH_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[])
-    AS t(id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms, client_address, bucket)
+  SELECT * FROM json_to_recordset($1::json)
+    AS t(id uuid, workspace_id uuid, api_key_id uuid, occurred_at timestamptz, operation_type text, operation_name text, resources text,
+         outcome text, duration_ms int, client_address text, bucket text)
 ),
 inserted AS (
   INSERT INTO usage_event (id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms)
@@ -94,19 +95,25 @@ export async function writeUsageBatch(
     }
     return value;
   };
-  const rows = await db.query(FLUSH_SQL, [
-    events.map((e) => e.id),
-    events.map((e) => e.workspaceId),
-    events.map((e) => e.apiKeyId),
-    events.map((e) => e.occurredAt.toISOString()),
-    events.map((e) => e.operationType),
-    events.map((e) => e.operationName),
-    events.map((e) => e.resources.join(",")),
-    events.map((e) => e.outcome),
-    events.map((e) => e.durationMs),
-    events.map((e) => addressOf(e.clientAddress)[0]),
-    events.map((e) => addressOf(e.clientAddress)[1]),
-  ]);
+  // One JSON parameter: serialized by V8 in one call, where eleven array parameters took pg's per-element
+  // escaping 5–12 ms of event-loop time for 800 events on this machine (a stall every request in flight waited out).
+  const batch = events.map((e) => {
+    const [address, bucket] = addressOf(e.clientAddress);
+    return {
+      id: e.id,
+      workspace_id: e.workspaceId,
+      api_key_id: e.apiKeyId,
+      occurred_at: e.occurredAt,
+      operation_type: e.operationType,
+      operation_name: e.operationName,
+      resources: e.resources.join(","),
+      outcome: e.outcome,
+      duration_ms: e.durationMs,
+      client_address: address,
+      bucket,
+    };
+  });
+  const rows = await db.query(FLUSH_SQL, [JSON.stringify(batch)]);
   const fresh = (rows[0]?.fresh ?? []) as FreshAddress[];
   if (onFresh && fresh.length > 0) onFresh(fresh);
   return Number(rows[0]?.inserted ?? 0);

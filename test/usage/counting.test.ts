@@ -48,6 +48,27 @@ describe("counting", () => {
     expect(rows).toEqual([{ outcome: "INVALID", n: 2 }]);
   });
 
+  it("an operationName PostgreSQL cannot store (NUL, an unpaired surrogate) is stored with U+FFFD, and the batch with it is written", async () => {
+    const admin = await signUp(server.url);
+    const key = await createKey(server.url, admin.token);
+    const names = ["nul\u0000here", "half\ud800pair", `${"x".repeat(199)}\ud83d\ude00`];
+    for (const operationName of names) {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key.secret}` },
+        body: JSON.stringify({ query: "{ viewer ", operationName }),
+      });
+      expect(response.status).toBe(400);
+    }
+    dataOf(await gql(server.url, ALLOWED_QUERY, {}, key.secret));
+    await flush();
+    const rows = await server.dataSource.query(`SELECT outcome, operation_name AS name FROM usage_event WHERE api_key_id = $1`, [key.id]);
+    expect(rows.map((r: { name: string | null }) => r.name).sort()).toEqual(
+      ["nul\ufffdhere", "half\ufffdpair", `${"x".repeat(199)}\ufffd`, "Allowed"].sort(),
+    );
+    expect(await usageOf(server.url, admin.token, key.id)).toEqual({ last24h: 4, last7d: 4, last30d: 4 });
+  });
+
   it("a request with a revoked or expired key is stored as REJECTED but never counted", async () => {
     const admin = await signUp(server.url);
     const key = await createKey(server.url, admin.token);

@@ -1,8 +1,7 @@
 import { DocumentNode, Kind, OperationDefinitionNode, ValueNode, visit } from "graphql";
 import type { FieldError } from "../../common/errors";
+import { UNSTORABLE_TEXT } from "../../common/rules";
 
-/** NUL, which PostgreSQL cannot store in text, and UTF-16 halves, which would be stored as U+FFFD. */
-const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MESSAGE = "must not contain NUL characters or unpaired UTF-16 surrogates";
 /**
  * Far deeper than any input type or sensible JSON value nests, and far shallower than what
@@ -24,7 +23,7 @@ function scanValue(root: unknown, rootPath: string, into: Map<string, FieldError
   while (stack.length > 0) {
     const { value, path, depth, top } = stack.pop()!;
     if (typeof value === "string") {
-      if (UNSAFE.test(value)) note(into, path, MESSAGE);
+      if (UNSTORABLE_TEXT.test(value)) note(into, path, MESSAGE);
       continue;
     }
     if (value === null || typeof value !== "object") continue;
