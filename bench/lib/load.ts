@@ -56,3 +56,10 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     });
   });
 }
+
+/**
+ * Load each server takes before the measured rounds: long enough for the JIT, the heap and the
+ * database's plan caches to settle on this 2-core machine (3 s left the first round of the side
+ * with more code paths visibly slower).
+ */
+export const WARM_UP_SECONDS = 10;

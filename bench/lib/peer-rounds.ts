@@ -1,4 +1,4 @@
-import { runLoad, LoadResult } from "./load";
+import { runLoad, LoadResult, WARM_UP_SECONDS } from "./load";
 import { round, summarize } from "./stats";
 import { BenchContext, Figure } from "./types";
 
@@ -29,8 +29,8 @@ export async function post(side: Pick<Side, "url" | "headers">, query: string, v
 export async function interleaved(ctx: BenchContext, a: Side, b: Side): Promise<{ a: LoadResult; b: LoadResult }[]> {
   const load = (side: Side, seconds = ctx.durationSeconds) =>
     runLoad({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
-  await load(a, 3);
-  await load(b, 3);
+  await load(a, WARM_UP_SECONDS);
+  await load(b, WARM_UP_SECONDS);
   const rounds: { a: LoadResult; b: LoadResult }[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
     const aFirst = r % 2 === 0;

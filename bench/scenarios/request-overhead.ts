@@ -1,4 +1,4 @@
-import { runLoad, LoadResult } from "../lib/load";
+import { runLoad, LoadResult, WARM_UP_SECONDS } from "../lib/load";
 import { startServer, ServerProcess } from "../lib/server-process";
 import { round, summarize } from "../lib/stats";
 import { BenchContext, Figure, Scenario } from "../lib/types";
@@ -14,8 +14,8 @@ async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: Se
   const headers = { authorization: `Bearer ${keySecret}` };
   const load = (server: ServerProcess, seconds = ctx.durationSeconds) =>
     runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: seconds });
-  await load(baseline, 3);
-  await load(measured, 3);
+  await load(baseline, WARM_UP_SECONDS);
+  await load(measured, WARM_UP_SECONDS);
   const rounds: { base: LoadResult; feature: LoadResult }[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
     const first = r % 2 === 0 ? baseline : measured;
