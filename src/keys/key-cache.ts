@@ -5,7 +5,7 @@ const UNKNOWN = Symbol("unknown key");
 type Entry = VerifiableKey | typeof UNKNOWN;
 
 /**
- * Verified keys by digest, for at most `ttlMs` (≤ 1 s). Changes made by this process evict the key
+ * Verified keys by digest, for at most `ttlMs` (≤ 1 s), re-read in the background once half of that has passed. Changes made by this process evict the key
  * at once; changes made elsewhere (another instance, the CLI) are seen within `ttlMs` even with no
  * message, and at once where a message arrives (Redis). Concurrent misses share one look-up.
  * Unknown digests are remembered too, so guessing well-formed keys costs the database one query per
@@ -13,11 +13,17 @@ type Entry = VerifiableKey | typeof UNKNOWN;
  */
 export class KeyCache {
   private readonly cache: LRUCache<string, Entry> | null;
+  /** Digests being read again in the background, with their key: the cache's own listing skips reads in flight. */
+  private readonly refreshing = new Map<string, string>();
+  /** Moves at every invalidation: a read that overlapped one is repeated, so it cannot store what it read before the change. */
+  private epoch = 0;
 
   constructor(
     private readonly load: (digest: string) => Promise<VerifiableKey | null>,
-    ttlMs: number,
+    private readonly ttlMs: number,
     max = 50_000,
+    /** The cache's own monotonic clock (performance.now); a test moves a fake one. */
+    perf?: { now(): number },
   ) {
     this.cache =
       ttlMs > 0
@@ -25,7 +31,8 @@ export class KeyCache {
             max,
             ttl: ttlMs,
             ttlAutopurge: false,
-            fetchMethod: async (digest) => (await this.load(digest)) ?? UNKNOWN,
+            perf,
+            fetchMethod: (digest, _stale, { signal }) => this.read(digest, signal),
           })
         : null;
   }
@@ -33,19 +40,45 @@ export class KeyCache {
   async get(digest: string): Promise<VerifiableKey | null> {
     if (!this.cache) return this.load(digest);
     // A fresh entry without fetch's promise machinery: nearly every request is a hit.
-    const entry = this.cache.get(digest) ?? (await this.cache.fetch(digest));
+    const hit = this.cache.get(digest);
+    if (hit !== undefined) {
+      // Past half its life the entry is read again in the background (one read however many requests ask) while
+      // requests keep using it, so a busy key never makes its requests wait for the database. It is never used past
+      // `ttlMs`: a stale entry is a miss, and invalidating the key discards the read in flight.
+      if (hit !== UNKNOWN && !this.refreshing.has(digest) && this.cache.getRemainingTTL(digest) < this.ttlMs / 2) {
+        this.refreshing.set(digest, hit.id);
+        void this.cache
+          .fetch(digest, { forceRefresh: true })
+          .catch(() => undefined)
+          .finally(() => this.refreshing.delete(digest));
+      }
+      return hit === UNKNOWN ? null : hit;
+    }
+    const entry = await this.cache.fetch(digest);
     return entry === UNKNOWN || entry === undefined ? null : entry;
   }
 
   /** Drops a key so that its next request reads the database. */
   invalidate(keyId: string): void {
     if (!this.cache) return;
+    this.epoch += 1;
     for (const [digest, entry] of this.cache.entries()) {
       if (entry !== UNKNOWN && entry.id === keyId) this.cache.delete(digest);
     }
+    for (const [digest, id] of this.refreshing) if (id === keyId) this.cache.delete(digest);
   }
 
   clear(): void {
+    this.epoch += 1;
     this.cache?.clear();
+  }
+
+  /** The read behind a miss or a refresh; a deleted entry's read (`signal` aborted) is dropped by the cache, so it stops. */
+  private async read(digest: string, signal: AbortSignal): Promise<Entry> {
+    for (;;) {
+      const epoch = this.epoch;
+      const key = await this.load(digest);
+      if (epoch === this.epoch || signal.aborted) return key ?? UNKNOWN;
+    }
   }
 }
