@@ -5,7 +5,7 @@ import { startServer } from "../lib/server-process";
 import { Scenario } from "../lib/types";
 
 const WRITE_NOTE =
-  "both send one INSERT inside a transaction (counted on the wire: grantql 4 statements — BEGIN, one check that the agent and contact are the workspace's, INSERT, COMMIT; PostGraphile 6 — BEGIN, SAVEPOINT, INSERT, SELECT, RELEASE, COMMIT). The difference is Node CPU per request: the same ~205 µs per-request floor as 8a's note, plus class-validator over the input and TypeORM's transaction and insert; the write path was not reworked in this change.";
+  "both send one INSERT inside a transaction (counted on the wire: grantql 4 statements — BEGIN, one check that the agent and contact are the workspace's, INSERT, COMMIT; PostGraphile 6 — BEGIN, SAVEPOINT, INSERT, SELECT, RELEASE, COMMIT). The difference is Node CPU per request: class-validator over the input and TypeORM's transaction and insert, on top of the per-request floor (key verification, the permission decision, metering, Apollo Server).";
 const CREATE = "mutation($i: CreateCallInput!) { createCall(input: $i) { id } }";
 const TWIN = "mutation($c: CallInput!) { createCall(input: { call: $c }) { call { id } } }";
 
