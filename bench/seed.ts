@@ -31,6 +31,12 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
     {},
     adminToken,
   );
+  const history = await gql(
+    serverUrl,
+    `mutation { createApiKey(input: { name: "Bench usage history", permissions: [{ resource: CALLS, read: true }] }) { apiKey { id } } }`,
+    {},
+    adminToken,
+  );
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
@@ -79,5 +85,12 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
   } finally {
     await db.end();
   }
-  return { databaseUrl, workspaceId, adminToken, keySecret: created.createApiKey.secret, keyId: created.createApiKey.apiKey.id };
+  return {
+    databaseUrl,
+    workspaceId,
+    adminToken,
+    keySecret: created.createApiKey.secret,
+    keyId: created.createApiKey.apiKey.id,
+    historyKeyId: history.createApiKey.apiKey.id,
+  };
 }

@@ -7,6 +7,8 @@ export interface SeedResult {
   /** A key holding exactly calls:read, agents:read and contacts:read: what scenario 1's query needs. */
   keySecret: string;
   keyId: string;
+  /** A key no load uses: scenario 4 gives it 30 days of history, which would otherwise change the loaded key's counters every minute. */
+  historyKeyId: string;
 }
 
 export interface BenchContext {
