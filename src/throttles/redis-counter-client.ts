@@ -2,18 +2,22 @@ import Redis from "ioredis";
 import type { Logger } from "../logger";
 
 const CONNECT_TIMEOUT_MS = 1000;
+/** How long the first commands wait at most for the first connection's outcome (it is known well before, up or down). */
+const FIRST_CONNECTION_WAIT_MS = 10_000;
 
 /**
  * A Redis client for counters shared by every instance: no offline queue and no retries per
  * command, so a request never waits for Redis to come back (the caller falls back to counting in
- * this process). `ready` settles once the first connection is up or has had its chance, so the
- * first attempts after a start are counted in Redis rather than in the fallback.
+ * this process). `ready` settles once the first connection is up or has failed, so the first
+ * attempts after a start are counted in Redis rather than in the fallback.
  */
 export function counterClient(url: string, keyPrefix: string): { redis: Redis; ready: Promise<void> } {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: CONNECT_TIMEOUT_MS, keyPrefix });
   redis.on("error", () => undefined); // reported once per outage by RedisOrLocal, not per reconnect attempt
+  // Settles with the first connection's outcome: ready, refused, or timed out after CONNECT_TIMEOUT_MS. A fixed 1 s
+  // wait instead sent the first counts of a start under load to the per-process fallback while Redis was up.
   const ready = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(resolve, FIRST_CONNECTION_WAIT_MS);
     timer.unref();
     const done = () => {
       clearTimeout(timer);
@@ -21,6 +25,7 @@ export function counterClient(url: string, keyPrefix: string): { redis: Redis; r
     };
     redis.once("ready", done);
     redis.once("end", done);
+    redis.once("error", done);
   });
   return { redis, ready };
 }
