@@ -12,7 +12,7 @@ import { consoleRoutes } from "../console/console-routes";
 import { PermissionMap } from "../auth/permission-map";
 import type { Config } from "../config";
 import { corsMiddleware } from "./guards/cors";
-import { bodyError, graphqlHttp, routeRequests } from "./graphql-http";
+import { BODY_LIMIT_BYTES, bodyError, graphqlHttp, routeRequests } from "./graphql-http";
 import { httpSubscriptionGuardPlugin } from "./guards/http-subscription-guard";
 import { queryLimits } from "./guards/query-limits";
 import { ideRoutes } from "../ide/ide-routes";
@@ -68,7 +68,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const limits = queryLimits();
   const development = config.development;
   const formatError = createErrorFormatter(logger, development);
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: BODY_LIMIT_BYTES });
   const metrics = new Metrics({ db: services.db, usage: services.usage, poolMax: config.dbPoolMax });
   metrics.watch(wsServer);
   const pipeline = createPipeline(options, metrics, (error) => formatThrown(formatError, error));

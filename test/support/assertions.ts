@@ -1,4 +1,4 @@
-import { GqlResponse } from "./client";
+import { errorOf, GqlResponse } from "./client";
 
 /** The response is one BAD_USER_INPUT naming exactly these fields. */
 export function expectBadInput(response: GqlResponse, fields: string[]): void {
@@ -31,4 +31,14 @@ export function expectForbidden(response: GqlResponse, missingPermissions?: stri
 export function expectNotFound(response: GqlResponse): void {
   expect(response.body.errors?.[0].extensions?.code).toBe("NOT_FOUND");
   expect(response.body.data ?? null).toBeNull();
+}
+
+/** The database is unavailable: 503 SERVICE_UNAVAILABLE with Retry-After: 5, `name` naming the case in a failure. */
+export function expectServiceUnavailable(name: string, response: GqlResponse): void {
+  expect({
+    name,
+    status: response.status,
+    code: errorOf(response).extensions?.code,
+    retryAfter: response.headers.get("retry-after"),
+  }).toEqual({ name, status: 503, code: "SERVICE_UNAVAILABLE", retryAfter: "5" });
 }
