@@ -63,3 +63,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
  * with more code paths visibly slower).
  */
 export const WARM_UP_SECONDS = 10;
+
+/**
+ * Unmeasured load before each measured run of an interleaved comparison. While the other side
+ * runs, a server's pg pool closes the connections idle for 10 s (pg's default idle timeout), so
+ * without it whichever side waited longer (every other round, by the alternation) paid for new
+ * PostgreSQL sessions, their catalog caches and first plans in its measured seconds: with an odd
+ * number of rounds the median then fell on the side that waited more often (seen as per-round
+ * ratios alternating ±8 % in scenarios 1, 1b and 2).
+ */
+export const REWARM_SECONDS = 1;

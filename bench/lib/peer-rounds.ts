@@ -1,4 +1,4 @@
-import { runLoad, LoadResult, WARM_UP_SECONDS } from "./load";
+import { runLoad, LoadResult, REWARM_SECONDS, WARM_UP_SECONDS } from "./load";
 import { round, summarize } from "./stats";
 import { BenchContext, Figure } from "./types";
 
@@ -24,18 +24,23 @@ export async function post(side: Pick<Side, "url" | "headers">, query: string, v
 
 /**
  * Interleaved rounds: both servers stay up and warm; each round loads one then the other,
- * swapping the order every round, so drift on the shared machine falls on both alike.
+ * swapping the order every round, so drift on the shared machine falls on both alike. Each
+ * measured run follows REWARM_SECONDS of unmeasured load on the same server (see there).
  */
 export async function interleaved(ctx: BenchContext, a: Side, b: Side): Promise<{ a: LoadResult; b: LoadResult }[]> {
   const load = (side: Side, seconds = ctx.durationSeconds) =>
     runLoad({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
+  const measure = async (side: Side) => {
+    await load(side, REWARM_SECONDS);
+    return load(side);
+  };
   await load(a, WARM_UP_SECONDS);
   await load(b, WARM_UP_SECONDS);
   const rounds: { a: LoadResult; b: LoadResult }[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
     const aFirst = r % 2 === 0;
-    const first = await load(aFirst ? a : b);
-    const second = await load(aFirst ? b : a);
+    const first = await measure(aFirst ? a : b);
+    const second = await measure(aFirst ? b : a);
     const result = aFirst ? { a: first, b: second } : { a: second, b: first };
     for (const x of [result.a, result.b]) if (x.non2xx || x.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify(x)}`);
     rounds.push(result);

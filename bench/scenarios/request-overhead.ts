@@ -1,36 +1,20 @@
-import { runLoad, LoadResult, WARM_UP_SECONDS } from "../lib/load";
+import { interleaved, Side } from "../lib/peer-rounds";
 import { startServer, ServerProcess } from "../lib/server-process";
-import { round, summarize } from "../lib/stats";
+import { summarize } from "../lib/stats";
 import { BenchContext, Figure, Scenario } from "../lib/types";
 
 export const SCENARIO_1_QUERY = "{ calls(first: 20) { nodes { id status durationSeconds agent { name } contact { firstName } } } }";
 
-/**
- * Interleaved A/B: both servers stay up and warm; each round loads one then the other, swapping
- * the order every round, so drift on the shared machine falls on both sides alike.
- */
+/** Interleaved rounds of scenario 1's query with the key, the feature-off server as the baseline. */
 async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: ServerProcess, keySecret = ctx.seed.keySecret) {
-  const body = JSON.stringify({ query: SCENARIO_1_QUERY });
-  const headers = { authorization: `Bearer ${keySecret}` };
-  const load = (server: ServerProcess, seconds = ctx.durationSeconds) =>
-    runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: seconds });
-  await load(baseline, WARM_UP_SECONDS);
-  await load(measured, WARM_UP_SECONDS);
-  const rounds: { base: LoadResult; feature: LoadResult }[] = [];
-  for (let r = 0; r < ctx.rounds; r++) {
-    const first = r % 2 === 0 ? baseline : measured;
-    const a = await load(first);
-    const b = await load(first === baseline ? measured : baseline);
-    const base = first === baseline ? a : b;
-    const feature = first === baseline ? b : a;
-    for (const result of [base, feature])
-      if (result.non2xx || result.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify(result)}`);
-    rounds.push({ base, feature });
-    console.log(
-      `  round ${r + 1}: baseline ${round(base.requestsPerSecond, 0)} req/s p99 ${base.p99} ms; measured ${round(feature.requestsPerSecond, 0)} req/s p99 ${feature.p99} ms`,
-    );
-  }
-  return rounds;
+  const side = (name: string, server: ServerProcess): Side => ({
+    name,
+    url: server.url,
+    body: JSON.stringify({ query: SCENARIO_1_QUERY }),
+    headers: { authorization: `Bearer ${keySecret}` },
+  });
+  const rounds = await interleaved(ctx, side("measured", measured), side("baseline", baseline));
+  return rounds.map((r) => ({ base: r.b, feature: r.a }));
 }
 
 async function withServers<T>(

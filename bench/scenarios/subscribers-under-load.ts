@@ -1,6 +1,6 @@
 import { createClient, Client } from "graphql-ws";
 import WebSocket from "ws";
-import { runLoad } from "../lib/load";
+import { REWARM_SECONDS, runLoad, WARM_UP_SECONDS } from "../lib/load";
 import { startServer, ServerProcess } from "../lib/server-process";
 import { percentile, summarize } from "../lib/stats";
 import { BenchContext, Figure, Scenario } from "../lib/types";
@@ -88,17 +88,25 @@ export const subscribersUnderLoad: Scenario = {
     const server = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "" });
     const body = JSON.stringify({ query: SCENARIO_1_QUERY });
     const headers = { authorization: `Bearer ${ctx.seed.keySecret}` };
-    const load = () => runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: ctx.durationSeconds });
+    const load = (seconds = ctx.durationSeconds) =>
+      runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: seconds });
+    const measure = async () => {
+      await load(REWARM_SECONDS);
+      return load();
+    };
     const ratios: number[] = [];
     const delivered: number[] = [];
     const messageShare: number[] = [];
     const spreads: number[] = [];
     try {
-      await runLoad({ url: server.url, body, headers, connections: ctx.connections, durationSeconds: 3 });
+      await load(WARM_UP_SECONDS);
       for (let r = 0; r < ctx.rounds; r++) {
-        const without = await load();
+        // Without subscribers first in even rounds, last in odd ones, so neither side always follows
+        // the 1,000 connections' opening or closing.
+        const withoutFirst = r % 2 === 0;
+        let without = withoutFirst ? await measure() : null;
         const { clients, receipts } = await subscribeAll(server, ctx);
-        const withSubs = await load();
+        const withSubs = await measure();
         // Before counting deliveries, let the run's last change reach everyone: wait until the
         // counter stops moving, then (bounded) until every subscriber has seen its final value.
         const final = await stableCounter(server, ctx);
@@ -106,6 +114,7 @@ export const subscribersUnderLoad: Scenario = {
         while (performance.now() < deadline && receipts.some((list) => list[list.length - 1]?.value !== final))
           await new Promise((res) => setTimeout(res, 100));
         await Promise.all(clients.map((c) => c.dispose()));
+        without ??= await measure();
         ratios.push(withSubs.requestsPerSecond / without.requestsPerSecond);
         const firstSeen = new Map<number, number>();
         for (const list of receipts) for (const { value, at } of list) firstSeen.set(value, Math.min(firstSeen.get(value) ?? Infinity, at));

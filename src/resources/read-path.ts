@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { DocumentNode, getNamedType, GraphQLObjectType, GraphQLResolveInfo, Kind, OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
-import type { Pool } from "pg";
 import { DataSource } from "typeorm";
 import { conditionVariables } from "../auth/operation-analysis";
+import { PreparedStatement, runPrepared } from "../db/prepared-query";
 import { isUuid } from "../common/pagination";
 import { NO_CURSOR, pageSizeLiteral, ParamGroup, PlanCompiler, Post, RootPage, Unplannable } from "./read-planner";
 import { ReadCatalog, READ_TYPES } from "./read-catalog";
@@ -13,10 +13,9 @@ import type { CheckedListArgs } from "./resource.service";
 /** Returned when the planner does not serve a field: the caller takes the TypeORM path. */
 export const NOT_PLANNED = Symbol("not planned");
 
-interface ReadPlan {
-  /** The prepared statement's name, so PostgreSQL parses and plans it once per connection; null past MAX_PREPARED. */
+interface ReadPlan extends PreparedStatement {
+  /** The prepared statement's name; null past MAX_PREPARED. */
   name?: string | null;
-  sql: string;
   groups: ParamGroup[];
   post: Post | null;
 }
@@ -113,18 +112,6 @@ export class ReadPath {
     return plan;
   }
 
-  private async query(plan: ReadPlan, values: unknown[]): Promise<{ rows: { r: unknown }[] }> {
-    const pool = (this.db.driver as unknown as { master: Pool }).master;
-    if (!plan.name) return pool.query({ text: plan.sql, values });
-    try {
-      return await pool.query({ name: plan.name, text: plan.sql, values });
-    } catch (error) {
-      if (!PREPARED_STATEMENT_TROUBLE.has((error as { code?: string }).code ?? "")) throw error;
-      plan.name = null;
-      return pool.query({ text: plan.sql, values });
-    }
-  }
-
   private async run(plan: ReadPlan, fixed: unknown[], info: GraphQLResolveInfo, root: RootPage): Promise<unknown> {
     const params = fixed;
     try {
@@ -133,9 +120,7 @@ export class ReadPath {
       if (error instanceof Unplannable) return NOT_PLANNED;
       throw error;
     }
-    // TypeORM's logger sees the statement as it sees every other one (tests count statements with it).
-    this.db.logger.logQuery(plan.sql, params);
-    const { rows } = await this.query(plan, params);
+    const { rows } = await runPrepared<{ r: unknown }>(this.db, plan, params);
     const value = rows.length ? rows[0].r : null;
     if (value !== null && plan.post) plan.post(value);
     return value;
@@ -143,8 +128,6 @@ export class ReadPath {
 }
 
 /** A session that lost or already holds the statement (a pooler, a reconnected embedded database) gets it unnamed from then on. */
-const PREPARED_STATEMENT_TROUBLE = new Set(["42P05", "26000"]);
-
 function compileOrNull(compile: () => ReadPlan): ReadPlan | null {
   try {
     return compile();

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
+import { PreparedStatement, runPrepared } from "../db/prepared-query";
 import { addressBucket, displayAddress } from "../keys/ip-allowlist";
 import { UsageEventRecord, UsageOutcome } from "./usage-event";
 
@@ -15,21 +17,34 @@ const rollup = (unit: "minute" | "hour") => `
  * Writes one batch as a single statement, so a flush is atomic without an explicit transaction:
  * the events are inserted, and only the rows actually inserted feed the per-minute and per-hour
  * rollups, `api_key.last_used_at` / `last_used_from` and the key's recent addresses. A retried batch whose first attempt did commit (the reply
- * was lost) therefore inserts nothing and counts nothing twice. Rollup rows are upserted in key
+ * was lost) therefore inserts nothing and counts nothing twice; one whose first attempt is still running waits for it on the
+ * primary key and fails, and the retry after that inserts nothing. (NOT EXISTS rather than ON CONFLICT DO NOTHING: no
+ * speculative insertion per row, ~2 µs less backend CPU per event, and a batch never repeats an id.) Rollup rows are upserted in key
  * order so that two instances flushing at once wait for each other instead of deadlocking.
  * Every sub-statement sees the tables as they were before it, so `known` and `fresh` read the
  * addresses and first use as they stood before this batch.
+ *
+ * The batch travels as columns: each event's own values (id, time in epoch milliseconds, duration,
+ * and the number of its shape) as arrays, and each distinct shape (key, workspace, operation,
+ * resources, outcome, address) once. PostgreSQL parses about four values per event instead of a
+ * JSON object per event, whose json_to_recordset cost ~13 µs of backend CPU per event on the bench
+ * machine (now ~3), and the statement is prepared once per connection.
  */
 const FLUSH_SQL = `
-WITH input AS (
-  SELECT * FROM json_to_recordset($1::json)
-    AS t(id uuid, workspace_id uuid, api_key_id uuid, occurred_at timestamptz, operation_type text, operation_name text, resources text,
-         outcome text, duration_ms int, client_address text, bucket text)
+WITH shape AS (
+  SELECT n, api_key_id, workspace_id, operation_type, operation_name, string_to_array(resources, ',') AS resources, outcome, client_address, bucket
+  FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+    WITH ORDINALITY AS s(api_key_id, workspace_id, operation_type, operation_name, resources, outcome, client_address, bucket, n)
+),
+input AS (
+  SELECT e.id, s.workspace_id, s.api_key_id, to_timestamp(e.ms / 1000) AS occurred_at, s.operation_type, s.operation_name, s.resources,
+         s.outcome, e.duration_ms, s.client_address, s.bucket
+  FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::int[]) AS e(id, shape, ms, duration_ms) JOIN shape s ON s.n = e.shape
 ),
 inserted AS (
   INSERT INTO usage_event (id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms)
-  SELECT id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, string_to_array(resources, ','), outcome, duration_ms FROM input
-  ON CONFLICT (id) DO NOTHING
+  SELECT id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms FROM input
+  WHERE NOT EXISTS (SELECT 1 FROM usage_event u WHERE u.id = input.id)
   RETURNING id
 ),
 counted AS (
@@ -85,36 +100,56 @@ export async function writeUsageBatch(
   onFresh?: (fresh: FreshAddress[]) => void,
 ): Promise<number> {
   if (events.length === 0) return 0;
-  const normalized = new Map<string, [string | null, string | null]>();
-  const addressOf = (raw: string | null | undefined) => {
-    if (!raw) return [null, null] as const;
-    let value = normalized.get(raw);
-    if (!value) {
-      value = [displayAddress(raw), addressBucket(raw)];
-      normalized.set(raw, value);
-    }
-    return value;
-  };
-  // One JSON parameter: serialized by V8 in one call, where eleven array parameters took pg's per-element
-  // escaping 5–12 ms of event-loop time for 800 events on this machine (a stall every request in flight waited out).
-  const batch = events.map((e) => {
-    const [address, bucket] = addressOf(e.clientAddress);
-    return {
-      id: e.id,
-      workspace_id: e.workspaceId,
-      api_key_id: e.apiKeyId,
-      occurred_at: e.occurredAt,
-      operation_type: e.operationType,
-      operation_name: e.operationName,
-      resources: e.resources.join(","),
-      outcome: e.outcome,
-      duration_ms: e.durationMs,
-      client_address: address,
-      bucket,
-    };
-  });
-  const rows = await db.query(FLUSH_SQL, [JSON.stringify(batch)]);
-  const fresh = (rows[0]?.fresh ?? []) as FreshAddress[];
+  const { rows } = await runPrepared<FlushResult>(db, FLUSH, batchColumns(events));
+  const fresh = rows[0]?.fresh ?? [];
   if (onFresh && fresh.length > 0) onFresh(fresh);
   return Number(rows[0]?.inserted ?? 0);
+}
+
+interface FlushResult {
+  inserted: number;
+  fresh: FreshAddress[] | null;
+}
+
+/** Named once per process: every instance prepares the same text, so a shared session would refuse a second PREPARE. */
+const FLUSH: PreparedStatement = { name: `grantql_usage_flush_${randomUUID().slice(0, 8)}`, sql: FLUSH_SQL };
+
+/**
+ * The flush's twelve parameters. Event ids come from the recorder (UUIDs, nothing to escape) and
+ * numbers print as themselves, so those four arrays are joined here; the shapes' text goes through
+ * pg's own array serialization. Addresses are normalized once per shape, off the request path.
+ */
+function batchColumns(events: readonly UsageEventRecord[]): unknown[] {
+  const ids: string[] = [];
+  const shapeOf: number[] = [];
+  const at: number[] = [];
+  const durations: (number | string)[] = [];
+  const shapes = new Map<string, number>();
+  const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
+  for (const e of events) {
+    const resources = e.resources.join(",");
+    const key = shapeKey([e.apiKeyId, e.workspaceId, e.operationType, e.operationName, resources, e.outcome, e.clientAddress ?? null]);
+    let shape = shapes.get(key);
+    if (shape === undefined) {
+      shape = shapes.size + 1;
+      shapes.set(key, shape);
+      const raw = e.clientAddress;
+      const values = [e.apiKeyId, e.workspaceId, e.operationType, e.operationName, resources, e.outcome];
+      values.push(raw ? displayAddress(raw) : null, raw ? addressBucket(raw) : null);
+      values.forEach((value, i) => columns[i].push(value));
+    }
+    ids.push(e.id);
+    shapeOf.push(shape);
+    at.push(e.occurredAt.getTime());
+    durations.push(e.durationMs ?? "NULL");
+  }
+  const list = (values: readonly (number | string)[]) => `{${values.join(",")}}`;
+  return [list(ids), list(shapeOf), list(at), list(durations), ...columns];
+}
+
+/** One string per distinct combination: each value length-prefixed (null as "-"), so no two combinations share a key. */
+function shapeKey(values: readonly (string | null)[]): string {
+  let key = "";
+  for (const value of values) key += value === null ? "-|" : `${value.length}:${value}|`;
+  return key;
 }

@@ -1,0 +1,32 @@
+import type { Pool, QueryResult, QueryResultRow } from "pg";
+import type { DataSource } from "typeorm";
+
+/**
+ * A statement run by name on TypeORM's pg pool, so each connection parses and plans it once. The name
+ * is cleared (and the statement runs unnamed from then on) when a session refuses it: one shared
+ * with another process that prepared the same name (42P05), or that lost it (26000).
+ */
+export interface PreparedStatement {
+  name?: string | null;
+  readonly sql: string;
+}
+
+const PREPARED_STATEMENT_TROUBLE = new Set(["42P05", "26000"]);
+
+/** Runs `statement` with `values` on the pool behind `db`, logged by TypeORM's logger as every other statement is. */
+export async function runPrepared<R extends QueryResultRow>(
+  db: DataSource,
+  statement: PreparedStatement,
+  values: unknown[],
+): Promise<QueryResult<R>> {
+  db.logger.logQuery(statement.sql, values);
+  const pool = (db.driver as unknown as { master: Pool }).master;
+  if (!statement.name) return pool.query<R>({ text: statement.sql, values });
+  try {
+    return await pool.query<R>({ name: statement.name, text: statement.sql, values });
+  } catch (error) {
+    if (!PREPARED_STATEMENT_TROUBLE.has((error as { code?: string }).code ?? "")) throw error;
+    statement.name = null;
+    return pool.query<R>({ text: statement.sql, values });
+  }
+}

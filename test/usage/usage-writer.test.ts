@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import { DataSource } from "typeorm";
+import { createDataSource } from "../../ormconfig";
+import { Resource } from "../../src/auth/resource";
+import { UsageEventRecord, UsageOutcome } from "../../src/usage/usage-event";
+import { writeUsageBatch } from "../../src/usage/usage-writer";
+
+let db: DataSource;
+beforeAll(async () => {
+  db = createDataSource({ url: process.env.DATABASE_URL!, poolMax: 2 });
+  await db.initialize();
+});
+afterAll(() => db.destroy());
+
+const event = (overrides: Partial<UsageEventRecord>): UsageEventRecord => ({
+  id: randomUUID(),
+  workspaceId: randomUUID(),
+  apiKeyId: randomUUID(),
+  occurredAt: new Date("2026-06-01T12:00:00.000Z"),
+  operationType: "query",
+  operationName: null,
+  resources: [],
+  outcome: UsageOutcome.ALLOWED,
+  durationMs: null,
+  clientAddress: null,
+  ...overrides,
+});
+
+it("a batch whose events differ in every stored field stores each one exactly as recorded", async () => {
+  const [workspaceA, workspaceB, keyA, keyB] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const names = [null, "ListCalls", 'quote " and \\ backslash', "{braces},commas", "NULL", "", "naïve ✓ 名前"];
+  const events = names.map((operationName, i) =>
+    event({
+      workspaceId: i % 2 ? workspaceB : workspaceA,
+      apiKeyId: i % 2 ? keyB : keyA,
+      occurredAt: new Date(Date.UTC(2026, 5, 1, 12, 0, i, 7 + 111 * i)),
+      operationType: i === 3 ? "mutation" : "query",
+      operationName,
+      resources: ([[], [Resource.CALLS], [Resource.CALLS, Resource.AGENTS, Resource.CONTACTS]] as Resource[][])[i % 3],
+      outcome: i === 4 ? UsageOutcome.FORBIDDEN : UsageOutcome.ALLOWED,
+      durationMs: i % 3 === 0 ? null : i * 1000,
+      clientAddress: i % 2 ? "::ffff:10.0.0.1" : "2001:db8::1",
+    }),
+  );
+  // The same shape twice: the second event shares the first's everything but its id, time and duration.
+  events.push({ ...events[1], id: randomUUID(), occurredAt: new Date(events[1].occurredAt.getTime() + 1), durationMs: 0 });
+
+  expect(await writeUsageBatch(db, events)).toBe(events.length);
+
+  const rows: {
+    id: string;
+    workspace_id: string;
+    api_key_id: string;
+    occurred_at: Date;
+    operation_type: string;
+    operation_name: string | null;
+    resources: string[];
+    outcome: string;
+    duration_ms: number | null;
+  }[] = await db.query(
+    `SELECT id::text, workspace_id::text, api_key_id::text, occurred_at, operation_type, operation_name, resources, outcome, duration_ms
+     FROM usage_event WHERE api_key_id = ANY($1::uuid[])`,
+    [[keyA, keyB]],
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  expect(rows).toHaveLength(events.length);
+  for (const e of events) {
+    const row = byId.get(e.id)!;
+    expect({
+      workspaceId: row.workspace_id,
+      apiKeyId: row.api_key_id,
+      occurredAt: row.occurred_at.toISOString(),
+      operationType: row.operation_type,
+      operationName: row.operation_name,
+      resources: row.resources,
+      outcome: row.outcome,
+      durationMs: row.duration_ms,
+    }).toEqual({
+      workspaceId: e.workspaceId,
+      apiKeyId: e.apiKeyId,
+      occurredAt: e.occurredAt.toISOString(),
+      operationType: e.operationType,
+      operationName: e.operationName,
+      resources: e.resources,
+      outcome: e.outcome,
+      durationMs: e.durationMs,
+    });
+  }
+  // Addresses are normalized per key: an IPv4-mapped address as IPv4, an IPv6 one by its /64.
+  const addresses = await db.query(
+    `SELECT api_key_id::text AS key, address FROM key_address WHERE api_key_id = ANY($1::uuid[]) ORDER BY 1`,
+    [[keyA, keyB]],
+  );
+  expect(addresses).toEqual(
+    expect.arrayContaining([
+      { key: keyA, address: "2001:db8::/64" },
+      { key: keyB, address: "10.0.0.1" },
+    ]),
+  );
+  const minutes = await db.query(
+    `SELECT api_key_id::text AS key, sum(count)::int AS n, sum(forbidden)::int AS f FROM usage_minute WHERE api_key_id = ANY($1::uuid[]) GROUP BY 1`,
+    [[keyA, keyB]],
+  );
+  expect(Object.fromEntries(minutes.map((m: { key: string; n: number; f: number }) => [m.key, [m.n, m.f]]))).toEqual({
+    [keyA]: [4, 1],
+    [keyB]: [4, 0],
+  });
+});
+
+it("a batch refused by the database writes nothing, and the same ids go through once it is valid", async () => {
+  const keyId = randomUUID();
+  const good = event({ apiKeyId: keyId });
+  // An operation type longer than its column: the statement fails as a whole.
+  const bad = event({ apiKeyId: keyId, operationType: "x".repeat(40) });
+  await expect(writeUsageBatch(db, [good, bad])).rejects.toThrow(/too long/);
+  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM usage_event WHERE api_key_id = $1`, [keyId]);
+  expect(n).toBe(0);
+  expect(await writeUsageBatch(db, [good])).toBe(1);
+});
