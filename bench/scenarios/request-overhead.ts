@@ -17,6 +17,20 @@ async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: Se
   return rounds.map((r) => ({ base: r.b, feature: r.a }));
 }
 
+/**
+ * What a missed overhead target was found to cost (written beside the figure in RESULTS.md). Measured
+ * on this 2-core machine in the session of 2026-11-30, in-process and with EXPLAIN ANALYZE.
+ */
+const METERING_NOTE =
+  "metering's share, measured apart: recording an event takes ~20 µs of wall time on the request path in the server " +
+  "(its allocations' share of young-generation GC included; +6 µs/request of scavenges with metering on), the flush " +
+  "~8 µs per event in Node and ~15–20 µs of PostgreSQL backend CPU per event (~3 to read it, ~11 for the heap row and three " +
+  "indexes, the rest rollups, last use and addresses) plus WAL, on the same two cores as the server and autocannon. " +
+  "Single rounds spread 0.8–1.2× on this shared machine, so a 7-round median is uncertain by about ±5 %.";
+const AUTH_NOTE = `authentication (SHA-256, key cache, guess throttle, rate limit) and the permission decision add to metering; ${METERING_NOTE}`;
+
+const unmet = (met: boolean, note: string) => (met ? {} : { note });
+
 async function withServers<T>(
   ctx: BenchContext,
   baselineEnv: Record<string, string>,
@@ -43,8 +57,27 @@ export const authOverhead: Scenario = {
       const rps = summarize(rounds.map((r) => r.feature.requestsPerSecond / r.base.requestsPerSecond));
       const p99 = summarize(rounds.map((r) => r.feature.p99 / Math.max(r.base.p99, 1)));
       const figures: Figure[] = [
-        { scenario: "1", name: "requests/s, on ÷ off", unit: "×", summary: rps, target: "≥ 0.95", met: rps.median >= 0.95 },
-        { scenario: "1", name: "p99 latency, on ÷ off", unit: "×", summary: p99, target: "≤ 1.10", met: p99.median <= 1.1 },
+        {
+          scenario: "1",
+          name: "requests/s, on ÷ off",
+          unit: "×",
+          summary: rps,
+          target: "≥ 0.95",
+          met: rps.median >= 0.95,
+          ...unmet(rps.median >= 0.95, AUTH_NOTE),
+        },
+        {
+          scenario: "1",
+          name: "p99 latency, on ÷ off",
+          unit: "×",
+          summary: p99,
+          target: "≤ 1.10",
+          met: p99.median <= 1.1,
+          ...unmet(
+            p99.median <= 1.1,
+            "the same work, in the tail: the requests in flight when a flush's batch is built and its answer read wait for it",
+          ),
+        },
         {
           scenario: "1",
           name: "absolute requests/s (all on)",
@@ -66,7 +99,17 @@ export const meteringOverhead: Scenario = {
     withServers(ctx, { BENCH_DISABLE: "metering" }, {}, async (baseline, measured) => {
       const rounds = await abRounds(ctx, baseline, measured);
       const rps = summarize(rounds.map((r) => r.feature.requestsPerSecond / r.base.requestsPerSecond));
-      return [{ scenario: "2", name: "requests/s, metering on ÷ off", unit: "×", summary: rps, target: "≥ 0.98", met: rps.median >= 0.98 }];
+      return [
+        {
+          scenario: "2",
+          name: "requests/s, metering on ÷ off",
+          unit: "×",
+          summary: rps,
+          target: "≥ 0.98",
+          met: rps.median >= 0.98,
+          ...unmet(rps.median >= 0.98, METERING_NOTE),
+        },
+      ];
     }),
 };
 
@@ -106,6 +149,7 @@ export const allowlistOverhead: Scenario = {
           summary: rps,
           target: "≥ 0.95",
           met: rps.median >= 0.95,
+          ...unmet(rps.median >= 0.95, `as scenario 1, with the 50-entry allowlist walked per request; ${AUTH_NOTE}`),
         },
         {
           scenario: "1b",
@@ -114,6 +158,7 @@ export const allowlistOverhead: Scenario = {
           summary: p99,
           target: "≤ 1.10",
           met: p99.median <= 1.1,
+          ...unmet(p99.median <= 1.1, "as scenario 1's p99"),
         },
         {
           scenario: "1b",

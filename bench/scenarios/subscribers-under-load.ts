@@ -146,6 +146,13 @@ export const subscribersUnderLoad: Scenario = {
         summary: ratio,
         target: "≥ 0.90",
         met: ratio.median >= 0.9,
+        ...(ratio.median >= 0.9
+          ? {}
+          : {
+              note:
+                "each counter update is executed and sent to every subscriber (1,000 messages a second), and the benchmark's " +
+                "1,000 graphql-ws clients parse them in the benchmark's own process, all on the same two cores as the loaded server",
+            }),
       },
       {
         scenario: "5",
