@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { DataSource } from "typeorm";
 import { createDataSource } from "../../ormconfig";
 import { Resource } from "../../src/auth/resource";
+import { ManualClock } from "../../src/common/clock";
 import { UsageEventRecord, UsageOutcome } from "../../src/usage/usage-event";
+import { UsageEventLog } from "../../src/usage/usage-event-log";
 import { writeUsageBatch } from "../../src/usage/usage-writer";
 
 let db: DataSource;
@@ -47,45 +49,15 @@ it("a batch whose events differ in every stored field stores each one exactly as
 
   expect(await writeUsageBatch(db, events)).toBe(events.length);
 
-  const rows: {
-    id: string;
-    workspace_id: string;
-    api_key_id: string;
-    occurred_at: Date;
-    operation_type: string;
-    operation_name: string | null;
-    resources: string[];
-    outcome: string;
-    duration_ms: number | null;
-  }[] = await db.query(
-    `SELECT id::text, workspace_id::text, api_key_id::text, occurred_at, operation_type, operation_name, resources, outcome, duration_ms
-     FROM usage_event WHERE api_key_id = ANY($1::uuid[])`,
-    [[keyA, keyB]],
-  );
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  expect(rows).toHaveLength(events.length);
-  for (const e of events) {
-    const row = byId.get(e.id)!;
-    expect({
-      workspaceId: row.workspace_id,
-      apiKeyId: row.api_key_id,
-      occurredAt: row.occurred_at.toISOString(),
-      operationType: row.operation_type,
-      operationName: row.operation_name,
-      resources: row.resources,
-      outcome: row.outcome,
-      durationMs: row.duration_ms,
-    }).toEqual({
-      workspaceId: e.workspaceId,
-      apiKeyId: e.apiKeyId,
-      occurredAt: e.occurredAt.toISOString(),
-      operationType: e.operationType,
-      operationName: e.operationName,
-      resources: e.resources,
-      outcome: e.outcome,
-      durationMs: e.durationMs,
-    });
-  }
+  // Read back as the usageEventLog query reads them (its window ends at the clock's now).
+  const log = new UsageEventLog(db, 90, new ManualClock(new Date("2026-06-02T00:00:00Z")));
+  const stored = [
+    ...(await log.list(workspaceA, { apiKeyId: keyA }, { first: 100, after: null })).nodes,
+    ...(await log.list(workspaceB, { apiKeyId: keyB }, { first: 100, after: null })).nodes,
+  ];
+  expect(stored).toHaveLength(events.length);
+  const byId = new Map(stored.map((row) => [row.id, row]));
+  for (const { clientAddress: _, ...recorded } of events) expect(byId.get(recorded.id)).toEqual(recorded);
   // Addresses are normalized per key: an IPv4-mapped address as IPv4, an IPv6 one by its /64.
   const addresses = await db.query(
     `SELECT api_key_id::text AS key, address FROM key_address WHERE api_key_id = ANY($1::uuid[]) ORDER BY 1`,
