@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Pool, QueryResult, QueryResultRow } from "pg";
 import type { DataSource } from "typeorm";
 
@@ -12,6 +13,15 @@ export interface PreparedStatement {
 }
 
 const PREPARED_STATEMENT_TROUBLE = new Set(["42P05", "26000"]);
+
+/** Distinguishes this process's statement names from another's on a session they share (a pooler, one embedded database). */
+const PROCESS_TOKEN = randomUUID().slice(0, 8);
+let named = 0;
+
+/** A statement name no other statement of this process, and no other process, uses. */
+export function statementName(label: string): string {
+  return `grantql_${label}_${PROCESS_TOKEN}_${++named}`;
+}
 
 /** Runs `statement` with `values` on the pool behind `db`, logged by TypeORM's logger as every other statement is. */
 export async function runPrepared<R extends QueryResultRow>(

@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { DocumentNode, getNamedType, GraphQLObjectType, GraphQLResolveInfo, Kind, OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
 import { DataSource } from "typeorm";
 import { conditionVariables } from "../auth/operation-analysis";
-import { PreparedStatement, runPrepared } from "../db/prepared-query";
+import { PreparedStatement, runPrepared, statementName } from "../db/prepared-query";
 import { isUuid } from "../common/pagination";
 import { NO_CURSOR, pageSizeLiteral, ParamGroup, PlanCompiler, Post, RootPage, Unplannable } from "./read-planner";
 import { ReadCatalog, READ_TYPES } from "./read-catalog";
@@ -42,8 +41,6 @@ export class ReadPath {
   private readonly catalog: ReadCatalog;
   private readonly cache = new LRUCache<OperationDefinitionNode, CachedOperation>({ max: MAX_OPERATIONS });
   private prepared = 0;
-  /** Statement names are unique per instance: a session shared by several (an embedded database) never sees a clash. */
-  private readonly instance = randomUUID().slice(0, 8);
   /** Off, every read takes the TypeORM path: tests compare the two paths' answers with it. */
   enabled = true;
 
@@ -105,7 +102,7 @@ export class ReadPath {
     let plan = cached.plans.get(key);
     if (plan === undefined) {
       plan = compileOrNull(compile);
-      if (plan) plan.name = this.prepared < MAX_PREPARED ? `grantql_read_${this.instance}_${++this.prepared}` : null;
+      if (plan) plan.name = this.prepared++ < MAX_PREPARED ? statementName("read") : null;
       if (cached.plans.size >= MAX_VARIANTS) cached.plans.clear();
       cached.plans.set(key, plan);
     }
@@ -127,7 +124,6 @@ export class ReadPath {
   }
 }
 
-/** A session that lost or already holds the statement (a pooler, a reconnected embedded database) gets it unnamed from then on. */
 function compileOrNull(compile: () => ReadPlan): ReadPlan | null {
   try {
     return compile();

@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
-import { PreparedStatement, runPrepared } from "../db/prepared-query";
+import { PreparedStatement, runPrepared, statementName } from "../db/prepared-query";
 import { addressBucket, displayAddress } from "../keys/ip-allowlist";
 import { UsageEventRecord, UsageOutcome } from "./usage-event";
 
@@ -111,8 +110,7 @@ interface FlushResult {
   fresh: FreshAddress[] | null;
 }
 
-/** Named once per process: every instance prepares the same text, so a shared session would refuse a second PREPARE. */
-const FLUSH: PreparedStatement = { name: `grantql_usage_flush_${randomUUID().slice(0, 8)}`, sql: FLUSH_SQL };
+const FLUSH: PreparedStatement = { name: statementName("usage_flush"), sql: FLUSH_SQL };
 
 /**
  * The flush's twelve parameters. Event ids come from the recorder (UUIDs, nothing to escape) and
