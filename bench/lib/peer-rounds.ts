@@ -1,5 +1,5 @@
 import { runLoad, LoadResult, REWARM_SECONDS, WARM_UP_SECONDS } from "./load";
-import { round, summarize } from "./stats";
+import { ratio, round, summarize } from "./stats";
 import { BenchContext, Figure } from "./types";
 
 /** One side of a comparison: a server and the request that stands for the operation there. */
@@ -65,15 +65,7 @@ export function peerFigures(
   const rpsMet = rps.median >= rpsTarget;
   const p99Met = p99Target ? p99.median <= p99Target : undefined;
   return [
-    {
-      scenario,
-      name: `${label}: requests/s, grantql ÷ PostGraphile`,
-      unit: "×",
-      summary: rps,
-      target: `≥ ${rpsTarget.toFixed(2)}`,
-      met: rpsMet,
-      ...(rpsMet ? {} : { note }),
-    },
+    ratio(scenario, `${label}: requests/s, grantql ÷ PostGraphile`, rps, ["≥", rpsTarget], note),
     {
       scenario,
       name: `${label}: p99 latency, grantql ÷ PostGraphile`,

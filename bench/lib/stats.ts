@@ -1,3 +1,5 @@
+import type { Figure } from "./types";
+
 /** Summaries of repeated measurements: the machine is shared, so medians of several rounds are quoted. */
 export interface Summary {
   min: number;
@@ -20,3 +22,9 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A ratio with its target (`≥` or `≤` a bound); a miss carries what it was found to cost. */
+export function ratio(scenario: string, name: string, summary: Summary, [sign, bound]: ["≥" | "≤", number], note?: string): Figure {
+  const met = sign === "≥" ? summary.median >= bound : summary.median <= bound;
+  return { scenario, name, unit: "×", summary, target: `${sign} ${bound.toFixed(2)}`, met, ...(met || !note ? {} : { note }) };
+}

@@ -1,6 +1,6 @@
 import { interleaved, Side } from "../lib/peer-rounds";
 import { startServer, ServerProcess } from "../lib/server-process";
-import { summarize, Summary } from "../lib/stats";
+import { ratio, summarize } from "../lib/stats";
 import { BenchContext, Figure, Scenario } from "../lib/types";
 
 export const SCENARIO_1_QUERY = "{ calls(first: 20) { nodes { id status durationSeconds agent { name } contact { firstName } } } }";
@@ -29,12 +29,6 @@ const METERING_NOTE =
   "Single rounds spread 0.8–1.2× on this shared machine, so a 7-round median is uncertain by about ±5 %.";
 const P99_NOTE = "the same work, in the tail: the requests in flight when a flush's batch is built and its answer read wait for it";
 const AUTH_NOTE = `authentication (SHA-256, key cache, guess throttle, rate limit) and the permission decision add to metering; ${METERING_NOTE}`;
-
-/** A ratio with its target (`≥` or `≤` a bound); a miss carries what it was found to cost. */
-function ratio(scenario: string, name: string, summary: Summary, [sign, bound]: ["≥" | "≤", number], note: string): Figure {
-  const met = sign === "≥" ? summary.median >= bound : summary.median <= bound;
-  return { scenario, name, unit: "×", summary, target: `${sign} ${bound.toFixed(2)}`, met, ...(met ? {} : { note }) };
-}
 
 async function withServers<T>(
   ctx: BenchContext,
