@@ -22,16 +22,22 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
+/** A cache on a manual loader, with the key already read once (at the fake clock's now). */
+async function cacheHolding(name: string) {
+  const loader = manualLoader();
+  const cache = new KeyCache(loader.load, TTL, 100, { now: () => Date.now() });
+  const first = cache.get("d");
+  loader.answer(key(name));
+  expect((await first)?.prefix).toBe(name);
+  return { ...loader, cache };
+}
+
 beforeEach(() => jest.useFakeTimers({ now: new Date("2026-11-30T12:00:00Z") }));
 afterEach(() => jest.useRealTimers());
 
 describe("the verified-key cache", () => {
   it("past half its TTL answers at once from the entry and reads the key again in the background, once", async () => {
-    const { load, answer } = manualLoader();
-    const cache = new KeyCache(load, TTL, 100, { now: () => Date.now() });
-    const first = cache.get("d");
-    answer(key("v1"));
-    expect((await first)?.prefix).toBe("v1");
+    const { load, answer, cache } = await cacheHolding("v1");
     jest.advanceTimersByTime(TTL * 0.6);
     const during = [cache.get("d"), cache.get("d"), cache.get("d")];
     for (const request of during) expect(await settled(request)).toBe(true);
@@ -44,11 +50,7 @@ describe("the verified-key cache", () => {
   });
 
   it("never answers from an entry past its TTL: a request then waits for the database", async () => {
-    const { load, answer } = manualLoader();
-    const cache = new KeyCache(load, TTL, 100, { now: () => Date.now() });
-    const first = cache.get("d");
-    answer(key("v1"));
-    await first;
+    const { answer, cache } = await cacheHolding("v1");
     jest.advanceTimersByTime(TTL + 1);
     const late = cache.get("d");
     expect(await settled(late)).toBe(false);
@@ -57,11 +59,7 @@ describe("the verified-key cache", () => {
   });
 
   it("a key invalidated while its background read is in flight is not put back by that read", async () => {
-    const { load, answer } = manualLoader();
-    const cache = new KeyCache(load, TTL, 100, { now: () => Date.now() });
-    const first = cache.get("d");
-    answer(key("v1"));
-    await first;
+    const { load, answer, cache } = await cacheHolding("v1");
     jest.advanceTimersByTime(TTL * 0.6);
     expect((await cache.get("d"))?.prefix).toBe("v1"); // starts the background read
     cache.invalidate("k1");
