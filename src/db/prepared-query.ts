@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Pool, QueryResult, QueryResultRow } from "pg";
+import { Pool, QueryResult, QueryResultRow } from "pg";
 import type { DataSource } from "typeorm";
 
 /**
@@ -23,14 +23,33 @@ export function statementName(label: string): string {
   return `grantql_${label}_${PROCESS_TOKEN}_${++named}`;
 }
 
-/** Runs `statement` with `values` on the pool behind `db`, logged by TypeORM's logger as every other statement is. */
+/** TypeORM's pg pool behind `db`: the connections requests use. */
+function requestPool(db: DataSource): Pool {
+  return (db.driver as unknown as { master: Pool }).master;
+}
+
+/**
+ * A pool of its own, of one connection, to the database behind `db` with the same settings (address, timeouts,
+ * application name): background work on it never takes a connection from requests, nor waits behind them for one.
+ * The caller ends it. A connection that breaks while idle is reported to `onError` and replaced on next use.
+ */
+export function dedicatedPool(db: DataSource, onError: (error: Error) => void): Pool {
+  const pool = new Pool({ ...requestPool(db).options, max: 1 });
+  pool.on("error", onError);
+  return pool;
+}
+
+/**
+ * Runs `statement` with `values` on the pool behind `db` (or on `pool`), logged by TypeORM's logger as every
+ * other statement is.
+ */
 export async function runPrepared<R extends QueryResultRow>(
   db: DataSource,
   statement: PreparedStatement,
   values: unknown[],
+  pool = requestPool(db),
 ): Promise<QueryResult<R>> {
   db.logger.logQuery(statement.sql, values);
-  const pool = (db.driver as unknown as { master: Pool }).master;
   if (!statement.name) return pool.query<R>({ text: statement.sql, values });
   try {
     return await pool.query<R>({ name: statement.name, text: statement.sql, values });

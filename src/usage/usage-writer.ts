@@ -1,3 +1,4 @@
+import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
 import { PreparedStatement, runPrepared, statementName } from "../db/prepared-query";
 import { addressBucket, displayAddress } from "../keys/ip-allowlist";
@@ -92,14 +93,16 @@ export interface FreshAddress {
 /**
  * Inserts a batch of events with their rollups; returns how many were new. Addresses are
  * normalized here, off the request path; `onFresh` hears of new addresses once the batch committed.
+ * `pool`: the metering's own connection (see UsageService), else one of the requests' pool.
  */
 export async function writeUsageBatch(
   db: DataSource,
   events: readonly UsageEventRecord[],
   onFresh?: (fresh: FreshAddress[]) => void,
+  pool?: Pool,
 ): Promise<number> {
   if (events.length === 0) return 0;
-  const { rows } = await runPrepared<FlushResult>(db, FLUSH, batchColumns(events));
+  const { rows } = await runPrepared<FlushResult>(db, FLUSH, batchColumns(events), pool);
   const fresh = rows[0]?.fresh ?? [];
   if (onFresh && fresh.length > 0) onFresh(fresh);
   return Number(rows[0]?.inserted ?? 0);

@@ -1,4 +1,6 @@
+import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
+import { dedicatedPool } from "../db/prepared-query";
 import type { Clock } from "../common/clock";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
@@ -28,6 +30,11 @@ export class UsageService {
   /** Told the addresses a committed batch used for the first time in 30 days, with the batch. */
   readonly freshAddresses = new Set<(fresh: FreshAddress[], events: readonly UsageEventRecord[]) => void>();
   private closing: Promise<void> | null = null;
+  /**
+   * The flush's own connection: a batch never waits behind requests for one of the pool's, and never holds one of
+   * theirs while it is written (under load that left requests one connection short for the length of every flush).
+   */
+  private readonly writerPool: Pool;
 
   constructor(
     db: DataSource,
@@ -38,8 +45,11 @@ export class UsageService {
     this.bus = new UsageBus(config.redisUrl, logger, config.redisKeyPrefix);
     this.reader = new UsageReader(db);
     this.eventLog = new UsageEventLog(db, config.usageRetentionDays, clock);
+    // A broken idle connection is replaced at the next flush; that flush's failure is logged and retried by the recorder.
+    this.writerPool = dedicatedPool(db, (error) => logger.warn({ err: error }, "usage writer connection lost; reconnecting at next flush"));
     this.recorder = new UsageRecorder(
-      (events) => writeUsageBatch(db, events, (fresh) => this.freshAddresses.forEach((listener) => listener(fresh, events))),
+      (events) =>
+        writeUsageBatch(db, events, (fresh) => this.freshAddresses.forEach((listener) => listener(fresh, events)), this.writerPool),
       clock,
       logger,
       (events) => {
@@ -72,6 +82,7 @@ export class UsageService {
     this.closing ??= (async () => {
       await this.retention.stop();
       await this.recorder.close();
+      await this.writerPool.end();
       await this.bus.close();
     })();
     return this.closing;

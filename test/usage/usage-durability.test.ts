@@ -137,3 +137,28 @@ it("a retried batch whose first attempt committed is not counted twice", async (
   const [minute] = await db.query(`SELECT count FROM usage_minute WHERE api_key_id = $1`, [keyId]);
   expect(minute.count).toBe(1);
 });
+
+it("metering writes on a connection of its own: a flush goes through while requests hold every pool connection", async () => {
+  const server = await startTestServer({ env: { REDIS_URL: "", DB_POOL_MAX: "1" } });
+  const held = server.dataSource.createQueryRunner();
+  try {
+    const admin = await signUp(server.url);
+    const key = await createKey(server.url, admin.token);
+    // The server's one request connection, taken for as long as the flush below may take.
+    await held.connect();
+    await held.startTransaction();
+    server.services.usage.recorder.record({
+      workspaceId: admin.workspaceId,
+      apiKeyId: key.id,
+      operationType: "query",
+      outcome: UsageOutcome.ALLOWED,
+    });
+    await server.services.usage.recorder.flushAll(3000);
+    expect(server.services.usage.recorder.stats()).toMatchObject({ bufferDepth: 0, flushFailures: 0 });
+    expect(await stored(key.id)).toBe(1);
+  } finally {
+    await held.rollbackTransaction().catch(() => undefined);
+    await held.release();
+    await server.stop();
+  }
+});
