@@ -201,7 +201,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: env.METRICS_PORT?.trim() ? integer(env, "METRICS_PORT", 0, 0, 65535) : undefined,
     usageRetentionDays: integer(env, "USAGE_RETENTION_DAYS", 35, 1, 3650),
     auditRetentionDays: integer(env, "AUDIT_RETENTION_DAYS", 365, 1, 3650),
-    usageFlushIntervalMs: integer(env, "USAGE_FLUSH_INTERVAL_MS", 250, 10, 1000),
+    usageFlushIntervalMs: integer(env, "USAGE_FLUSH_INTERVAL_MS", 1000, 10, 1000),
     usageBufferMax: integer(env, "USAGE_BUFFER_MAX", 100_000, 100, 10_000_000),
     development: env.NODE_ENV === "development",
     corsOrigins: Object.freeze(origins(env, "CORS_ORIGINS")),

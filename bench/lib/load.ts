@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { resolve as resolvePath } from "node:path";
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -7,6 +8,8 @@ export interface LoadResult {
   total: number;
   non2xx: number;
   errors: number;
+  /** autocannon's own results behind this one (one per run merged), latency histograms whole. */
+  runs: RawRun[];
 }
 
 export interface LoadOptions {
@@ -17,44 +20,69 @@ export interface LoadOptions {
   durationSeconds?: number;
 }
 
+/** autocannon's result before aggregation (`skipAggregateResult`): counts and encoded histograms. */
+interface RawRun {
+  totalCompletedRequests: number;
+  duration: number;
+  non2xx: number;
+  errors: number;
+  [field: string]: unknown;
+}
+
+// autocannon ships no types: its merge of raw results, as the CommonJS function it is.
+const { aggregateResult } = require("autocannon") as {
+  aggregateResult(runs: RawRun[], options: { url: string }): { latency: { p50: number; p99: number } };
+};
+
 /**
- * autocannon in a separate process, so the load generator never shares an event loop with the
- * server it measures.
+ * autocannon in a separate process (`load-child.ts`), so the load generator never shares an event
+ * loop with the server it measures.
  */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const args = [
-    require.resolve("autocannon/autocannon.js"),
-    "--json",
-    "-c",
-    String(options.connections ?? 16),
-    "-d",
-    String(options.durationSeconds ?? 10),
-    "-m",
-    "POST",
-    "-b",
-    options.body,
-    ...Object.entries({ "content-type": "application/json", ...options.headers }).flatMap(([k, v]) => ["-H", `${k}=${v}`]),
-    options.url,
-  ];
+  const run = {
+    url: options.url,
+    method: "POST",
+    body: options.body,
+    headers: { "content-type": "application/json", ...options.headers },
+    connections: options.connections ?? 16,
+    duration: options.durationSeconds ?? 10,
+  };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [resolvePath(__dirname, "load-child.js"), JSON.stringify(run)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (err += c));
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(-500)}`));
-      const r = JSON.parse(out);
-      resolve({
-        requestsPerSecond: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        total: r.requests.total,
-        non2xx: r.non2xx ?? 0,
-        errors: r.errors ?? 0,
-      });
+      resolve(fromRuns([JSON.parse(out) as RawRun], options.url));
     });
   });
+}
+
+/** Several loads of one server as one: requests per second over their summed time, percentiles of all their latencies together. */
+export function mergeLoads(loads: readonly LoadResult[], url: string): LoadResult {
+  return fromRuns(
+    loads.flatMap((load) => load.runs),
+    url,
+  );
+}
+
+/** autocannon merges the runs' latency histograms exactly; counts and seconds are summed here. */
+function fromRuns(runs: RawRun[], url: string): LoadResult {
+  const { latency } = aggregateResult(runs, { url });
+  const sum = (field: "totalCompletedRequests" | "duration" | "non2xx" | "errors") => runs.reduce((n, run) => n + run[field], 0);
+  return {
+    requestsPerSecond: sum("totalCompletedRequests") / sum("duration"),
+    p50: latency.p50,
+    p99: latency.p99,
+    total: sum("totalCompletedRequests"),
+    non2xx: sum("non2xx"),
+    errors: sum("errors"),
+    runs,
+  };
 }
 
 /**
@@ -65,11 +93,15 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
 export const WARM_UP_SECONDS = 10;
 
 /**
- * Unmeasured load before each measured run of an interleaved comparison. While the other side
- * runs, a server's pg pool closes the connections idle for 10 s (pg's default idle timeout), so
- * without it whichever side waited longer (every other round, by the alternation) paid for new
- * PostgreSQL sessions, their catalog caches and first plans in its measured seconds: with an odd
- * number of rounds the median then fell on the side that waited more often (seen as per-round
- * ratios alternating ±8 % in scenarios 1, 1b and 2).
+ * Unmeasured load before each measured run of scenario 5, whose sides wait through each other's
+ * runs: pg's pool closes connections idle for 10 s, so without it whichever side waited longer paid
+ * for new PostgreSQL sessions, their catalog caches and first plans in its measured seconds.
  */
 export const REWARM_SECONDS = 1;
+
+/**
+ * Each side of an interleaved comparison runs its round's seconds in this many slices, alternating
+ * with the other side's (ABABAB…, BABABA… the next round): drift on the shared machine over a
+ * round falls on both sides alike, and neither waits long enough for its pool to close connections.
+ */
+export const SLICES_PER_ROUND = 5;

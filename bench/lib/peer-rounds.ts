@@ -1,4 +1,4 @@
-import { runLoad, LoadResult, REWARM_SECONDS, WARM_UP_SECONDS } from "./load";
+import { LoadResult, mergeLoads, runLoad, SLICES_PER_ROUND, WARM_UP_SECONDS } from "./load";
 import { ratio, round, summarize } from "./stats";
 import { BenchContext, Figure } from "./types";
 
@@ -23,26 +23,28 @@ export async function post(side: Pick<Side, "url" | "headers">, query: string, v
 }
 
 /**
- * Interleaved rounds: both servers stay up and warm; each round loads one then the other,
- * swapping the order every round, so drift on the shared machine falls on both alike. Each
- * measured run follows REWARM_SECONDS of unmeasured load on the same server (see there).
+ * Interleaved rounds: both servers stay up and warm; each round gives each side the round's
+ * seconds in SLICES_PER_ROUND slices that alternate with the other side's, the first side swapped
+ * every round, so drift on the shared machine falls on both alike. A side's figures for a round
+ * are its slices merged: requests over their summed time, percentiles over all their latencies.
  */
 export async function interleaved(ctx: BenchContext, a: Side, b: Side): Promise<{ a: LoadResult; b: LoadResult }[]> {
-  const load = (side: Side, seconds = ctx.durationSeconds) =>
+  const load = (side: Side, seconds: number) =>
     runLoad({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
-  const measure = async (side: Side) => {
-    await load(side, REWARM_SECONDS);
-    return load(side);
-  };
+  const slice = ctx.durationSeconds / SLICES_PER_ROUND;
   await load(a, WARM_UP_SECONDS);
   await load(b, WARM_UP_SECONDS);
   const rounds: { a: LoadResult; b: LoadResult }[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
-    const aFirst = r % 2 === 0;
-    const first = await measure(aFirst ? a : b);
-    const second = await measure(aFirst ? b : a);
-    const result = aFirst ? { a: first, b: second } : { a: second, b: first };
-    for (const x of [result.a, result.b]) if (x.non2xx || x.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify(x)}`);
+    const order = r % 2 === 0 ? [a, b] : [b, a];
+    const slices = new Map<Side, LoadResult[]>([
+      [a, []],
+      [b, []],
+    ]);
+    for (let s = 0; s < SLICES_PER_ROUND; s++) for (const side of order) slices.get(side)!.push(await load(side, slice));
+    const result = { a: mergeLoads(slices.get(a)!, a.url), b: mergeLoads(slices.get(b)!, b.url) };
+    for (const x of [result.a, result.b])
+      if (x.non2xx || x.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify({ ...x, runs: undefined })}`);
     rounds.push(result);
     console.log(
       `  round ${r + 1}: ${a.name} ${round(result.a.requestsPerSecond, 0)} req/s p99 ${result.a.p99} ms; ${b.name} ${round(result.b.requestsPerSecond, 0)} req/s p99 ${result.b.p99} ms`,

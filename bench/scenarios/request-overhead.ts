@@ -23,14 +23,14 @@ async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: Se
  */
 const METERING_NOTE =
   "metering's share, measured apart: recording an event takes ~20 µs of wall time on the request path in the server " +
-  "(its allocations' share of young-generation GC included: scavenges take ~3 % longer with metering on, ~40 % with the former 1 s batches), the flush " +
+  "(its allocations' share of young-generation GC included: a second's events live until their flush, and scavenges take up to ~40 % longer with metering on), the flush " +
   "~8 µs per event in Node and ~15–20 µs of PostgreSQL backend CPU per event (~3 to read it, ~11 for the heap row and three " +
   "indexes, the rest rollups, last use and addresses) plus WAL, on the same two cores as the server and autocannon. " +
   "Single rounds spread 0.8–1.2× on this shared machine, so a median of 7–9 rounds is uncertain by about ±5 %.";
 const P99_NOTE =
-  "the same work, in the tail: every 250 ms the requests in flight wait while a batch is built and its commit published " +
-  "(~0.8 ms each at this load; ~3 ms each with the former 1 s batches), and the flush's PostgreSQL CPU competes with the " +
-  "read statements for the same two cores; the off server has no flush";
+  "the same work, in the tail: once a second the requests in flight wait while a batch is built and its commit published " +
+  "(~3 ms each at this load), and the flush's PostgreSQL CPU competes with the read statements for the same two cores; " +
+  "the off server has no flush";
 const AUTH_NOTE = `authentication (SHA-256, key cache, guess throttle, rate limit) and the permission decision add to metering; ${METERING_NOTE}`;
 
 async function withServers<T>(
