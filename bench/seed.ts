@@ -16,7 +16,7 @@ export const SEED_SIZES = { agents: 100, contacts: 5_000, leads: 10_000, calls: 
 
 /**
  * The benchmark data set: a workspace with 100 agents, 5,000 contacts, 10,000 leads, 100,000 calls
- * and 500 documents, inserted in bulk with generate_series, plus an ADMIN and a key holding
+ * and 500 documents, inserted in bulk with generate_series, plus an ADMIN and two keys holding
  * exactly the grants of scenario 1's query. `serverUrl` is a running server on that database.
  */
 export async function seed(databaseUrl: string, serverUrl: string): Promise<SeedResult> {
@@ -25,12 +25,15 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
   });
   const adminToken = session.signUp.token;
   const workspaceId = session.signUp.workspace.id;
-  const created = await gql(
-    serverUrl,
-    `mutation { createApiKey(input: { name: "Bench", permissions: [{ resource: CALLS, read: true }, { resource: AGENTS, read: true }, { resource: CONTACTS, read: true }] }) { secret apiKey { id } } }`,
-    {},
-    adminToken,
-  );
+  const scenario1Key = (name: string) =>
+    gql(
+      serverUrl,
+      `mutation($name: String!) { createApiKey(input: { name: $name, permissions: [{ resource: CALLS, read: true }, { resource: AGENTS, read: true }, { resource: CONTACTS, read: true }] }) { secret apiKey { id } } }`,
+      { name },
+      adminToken,
+    );
+  const created = await scenario1Key("Bench");
+  const unwatched = await scenario1Key("Bench, unwatched");
   const history = await gql(
     serverUrl,
     `mutation { createApiKey(input: { name: "Bench usage history", permissions: [{ resource: CALLS, read: true }] }) { apiKey { id } } }`,
@@ -91,6 +94,7 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
     adminToken,
     keySecret: created.createApiKey.secret,
     keyId: created.createApiKey.apiKey.id,
+    unwatchedKeySecret: unwatched.createApiKey.secret,
     historyKeyId: history.createApiKey.apiKey.id,
   };
 }

@@ -13,7 +13,7 @@ import { ApiKeyService } from "./keys/api-key.service";
 import { KeyCache } from "./keys/key-cache";
 import { MembersService } from "./members/members.service";
 import { UsageService } from "./usage/usage.service";
-import { UsageSnapshots } from "./usage/usage-snapshots";
+import { KeyUsageFeed } from "./usage/key-usage-feed";
 import { AnalyticsService } from "./analytics/analytics.service";
 import { createResourceServices, ResourceServices } from "./resources/resource-services";
 import { SecurityAlerts } from "./alerts/security-alerts";
@@ -29,8 +29,8 @@ export interface Services {
   keyCache: KeyCache;
   verifier: Verifier;
   usage: UsageService;
-  /** Counters and key for `apiKeyUsage` messages, read once per key and update for all subscribers. */
-  usageSnapshots: UsageSnapshots;
+  /** `apiKeyUsage` messages: one timer and one read of the counters per key and update, for all subscribers. */
+  usageFeed: KeyUsageFeed;
   /** Called after a key's state committed; other parts (the Redis bus) add listeners. */
   keyChanged: Set<(keyId: string) => void>;
   /** The six resources behind `@permission` (agents, contacts, leads, calls, documents, integrations). */
@@ -73,14 +73,17 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
   const usage = new UsageService(db, config, clock, logger);
   // With Redis, a key change committed here evicts the key on every other instance too.
   usage.bus.relayKeyChanges(keyChanged, (keyId) => keyCache.invalidate(keyId));
-  const usageSnapshots = new UsageSnapshots(async (workspaceId, apiKeyId) => {
-    const [apiKey, counts, lastUsed] = await Promise.all([
-      apiKeys.get(workspaceId, apiKeyId),
-      usage.countsFor([apiKeyId]),
-      usage.lastUsedFor([apiKeyId]),
-    ]);
-    return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
-  });
+  const usageFeed = new KeyUsageFeed(
+    (workspaceId) => usage.bus.pubSub.subscribe("grantql.usage.changed", workspaceId),
+    async (workspaceId, apiKeyId) => {
+      const [apiKey, counts, lastUsed] = await Promise.all([
+        apiKeys.get(workspaceId, apiKeyId),
+        usage.countsFor([apiKeyId]),
+        usage.lastUsedFor([apiKeyId]),
+      ]);
+      return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
+    },
+  );
   const alerts = new SecurityAlerts(db, usage, clock, logger, config.alertScanIntervalMs);
   const leaks = new LeakReportService(db, apiKeys, alerts.service, clock, config.leakReportSecret);
   return {
@@ -92,7 +95,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     keyCache,
     verifier,
     usage,
-    usageSnapshots,
+    usageFeed,
     keyChanged,
     resources: createResourceServices(db, clock),
     analytics: new AnalyticsService(db),

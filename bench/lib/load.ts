@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { resolve as resolvePath } from "node:path";
+import { build, decodeFromCompressedBase64 } from "hdr-histogram-js";
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -20,19 +21,15 @@ export interface LoadOptions {
   durationSeconds?: number;
 }
 
-/** autocannon's result before aggregation (`skipAggregateResult`): counts and encoded histograms. */
+/** autocannon's result before aggregation (`skipAggregateResult`), with its 2xx latencies in µs (`load-child.ts`). */
 interface RawRun {
+  latencyMicros: string;
   totalCompletedRequests: number;
   duration: number;
   non2xx: number;
   errors: number;
   [field: string]: unknown;
 }
-
-// autocannon ships no types: its merge of raw results, as the CommonJS function it is.
-const { aggregateResult } = require("autocannon") as {
-  aggregateResult(runs: RawRun[], options: { url: string }): { latency: { p50: number; p99: number } };
-};
 
 /**
  * autocannon in a separate process (`load-child.ts`), so the load generator never shares an event
@@ -57,27 +54,26 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     child.stderr.on("data", (c) => (err += c));
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(-500)}`));
-      resolve(fromRuns([JSON.parse(out) as RawRun], options.url));
+      resolve(fromRuns([JSON.parse(out) as RawRun]));
     });
   });
 }
 
 /** Several loads of one server as one: requests per second over their summed time, percentiles of all their latencies together. */
-export function mergeLoads(loads: readonly LoadResult[], url: string): LoadResult {
-  return fromRuns(
-    loads.flatMap((load) => load.runs),
-    url,
-  );
+export function mergeLoads(loads: readonly LoadResult[]): LoadResult {
+  return fromRuns(loads.flatMap((load) => load.runs));
 }
 
-/** autocannon merges the runs' latency histograms exactly; counts and seconds are summed here. */
-function fromRuns(runs: RawRun[], url: string): LoadResult {
-  const { latency } = aggregateResult(runs, { url });
+/** The runs' latency histograms added into one (exact, to 0.1 %), in milliseconds; counts and seconds summed. */
+function fromRuns(runs: RawRun[]): LoadResult {
+  const latency = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  for (const run of runs) latency.add(decodeFromCompressedBase64(run.latencyMicros));
+  const ms = (percentile: number) => latency.getValueAtPercentile(percentile) / 1000;
   const sum = (field: "totalCompletedRequests" | "duration" | "non2xx" | "errors") => runs.reduce((n, run) => n + run[field], 0);
   return {
     requestsPerSecond: sum("totalCompletedRequests") / sum("duration"),
-    p50: latency.p50,
-    p99: latency.p99,
+    p50: ms(50),
+    p99: ms(99),
     total: sum("totalCompletedRequests"),
     non2xx: sum("non2xx"),
     errors: sum("errors"),
@@ -91,13 +87,6 @@ function fromRuns(runs: RawRun[], url: string): LoadResult {
  * with more code paths visibly slower).
  */
 export const WARM_UP_SECONDS = 10;
-
-/**
- * Unmeasured load before each measured run of scenario 5, whose sides wait through each other's
- * runs: pg's pool closes connections idle for 10 s, so without it whichever side waited longer paid
- * for new PostgreSQL sessions, their catalog caches and first plans in its measured seconds.
- */
-export const REWARM_SECONDS = 1;
 
 /**
  * Each side of an interleaved comparison runs its round's seconds in this many slices, alternating

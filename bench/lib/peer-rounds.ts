@@ -27,8 +27,14 @@ export async function post(side: Pick<Side, "url" | "headers">, query: string, v
  * seconds in SLICES_PER_ROUND slices that alternate with the other side's, the first side swapped
  * every round, so drift on the shared machine falls on both alike. A side's figures for a round
  * are its slices merged: requests over their summed time, percentiles over all their latencies.
+ * `afterRound`, when given, runs between rounds (outside every measured second).
  */
-export async function interleaved(ctx: BenchContext, a: Side, b: Side): Promise<{ a: LoadResult; b: LoadResult }[]> {
+export async function interleaved(
+  ctx: BenchContext,
+  a: Side,
+  b: Side,
+  afterRound?: (round: number) => Promise<void>,
+): Promise<{ a: LoadResult; b: LoadResult }[]> {
   const load = (side: Side, seconds: number) =>
     runLoad({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
   const slice = ctx.durationSeconds / SLICES_PER_ROUND;
@@ -42,13 +48,14 @@ export async function interleaved(ctx: BenchContext, a: Side, b: Side): Promise<
       [b, []],
     ]);
     for (let s = 0; s < SLICES_PER_ROUND; s++) for (const side of order) slices.get(side)!.push(await load(side, slice));
-    const result = { a: mergeLoads(slices.get(a)!, a.url), b: mergeLoads(slices.get(b)!, b.url) };
+    const result = { a: mergeLoads(slices.get(a)!), b: mergeLoads(slices.get(b)!) };
     for (const x of [result.a, result.b])
       if (x.non2xx || x.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify({ ...x, runs: undefined })}`);
     rounds.push(result);
     console.log(
       `  round ${r + 1}: ${a.name} ${round(result.a.requestsPerSecond, 0)} req/s p99 ${result.a.p99} ms; ${b.name} ${round(result.b.requestsPerSecond, 0)} req/s p99 ${result.b.p99} ms`,
     );
+    await afterRound?.(r);
   }
   return rounds;
 }

@@ -7,6 +7,8 @@ export interface SeedResult {
   /** A key holding exactly calls:read, agents:read and contacts:read: what scenario 1's query needs. */
   keySecret: string;
   keyId: string;
+  /** The same grants as `keySecret`, on a key no subscriber watches: scenario 5's side without updates. */
+  unwatchedKeySecret: string;
   /** A key no load uses: scenario 4 gives it 30 days of history, which would otherwise change the loaded key's counters every minute. */
   historyKeyId: string;
 }

@@ -4,18 +4,16 @@ import { isUuid } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import type { MemberPrincipal } from "../auth/principal";
 import type { ApiKeyService } from "../keys/api-key.service";
-import { coalesceKeyChanges } from "./coalesce";
+import type { KeyUsageFeed, UsageUpdateRoot } from "./key-usage-feed";
 import type { UsageBus } from "./usage-bus";
 import { UsageEventMessage, UsageOutcome } from "./usage-event";
 
-/** What the streams read: the key look-up that checks a named key, and the bus they listen to. */
+/** What the streams read: the key look-up that checks a named key, the bus and the usage feed. */
 export interface StreamSources {
   apiKeys: Pick<ApiKeyService, "get">;
   usage: { bus: UsageBus };
+  usageFeed: Pick<KeyUsageFeed, "subscribe">;
 }
-
-/** At most one `apiKeyUsage` message per key per this many milliseconds (docs/API.md, "Streams"). */
-export const USAGE_UPDATE_GAP_MS = 1000;
 
 /**
  * The key a stream is narrowed to, checked before anything is sent: malformed is bad input, and a
@@ -35,18 +33,17 @@ export async function checkedKey(
 }
 
 /**
- * `apiKeyUsage`: ids of keys whose counters changed, only of the member's workspace (the topic is
- * routed by workspace), at most one per key per second; for a named key, that key first.
+ * `apiKeyUsage`: keys whose counters changed, with their counters, only of the member's workspace
+ * (the topic is routed by workspace), at most one per key per second; for a named key, that key first.
  */
 export async function apiKeyUsageStream(
   services: StreamSources,
   member: MemberPrincipal,
   apiKeyId: string | null | undefined,
-): Promise<AsyncIterable<string>> {
+): Promise<AsyncIterable<UsageUpdateRoot>> {
   const errors = new FieldErrors();
   const keyId = await checkedKey(services, member, apiKeyId, errors);
-  const changes = services.usage.bus.pubSub.subscribe("grantql.usage.changed", member.workspaceId);
-  return coalesceKeyChanges(changes, USAGE_UPDATE_GAP_MS, (id) => keyId === undefined || id === keyId, keyId);
+  return services.usageFeed.subscribe(member.workspaceId, keyId);
 }
 
 /** `usageEvents`: every committed event of the member's workspace, narrowed by key and outcome. */

@@ -2,7 +2,7 @@ import { Client } from "graphql-ws";
 import { dataOf, gql } from "../support/client";
 import { createKey, createMember, signUp, SignedUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
-import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "./usage-support";
+import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, usageOf, wsClient } from "./usage-support";
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -60,6 +60,37 @@ describe("apiKeyUsage", () => {
     for (let i = 1; i < received.length; i++) expect(received[i].at - received[i - 1].at).toBeGreaterThanOrEqual(800);
     const counts = received.map((r) => r.value.data!.apiKeyUsage.usage.last24h);
     expect([...counts].sort((a, b) => a - b)).toEqual(counts);
+  });
+
+  it("every subscriber of a key ends on its final counters, whenever each one joined", async () => {
+    // Flushes every 100 ms while subscribers join at moments spread over more than a second, so
+    // each one's first message falls at a different point of the 1 s gap; none may be handed
+    // counters read before the last change.
+    const key = await createKey(server.url, admin.token);
+    let sending = true;
+    const load = (async () => {
+      while (sending) await gql(server.url, ALLOWED_QUERY, {}, key.secret);
+    })();
+    const subs: SubscriptionQueue[] = [];
+    for (let i = 0; i < 12; i++) {
+      const sub = new SubscriptionQueue(connect(admin.token), USAGE_SUB, { id: key.id });
+      await sub.next(); // its first message
+      subs.push(sub);
+      await new Promise((resolve) => setTimeout(resolve, 110)); // spreads the joins, waits for nothing
+    }
+    sending = false;
+    await load;
+    await server.services.usage.recorder.flushAll();
+    const final = (await usageOf(server.url, admin.token, key.id)).last24h;
+    await Promise.all(
+      subs.map(async (sub) => {
+        let last = -1;
+        while (last !== final) {
+          last = (await sub.data(5000)).apiKeyUsage.usage.last24h;
+          expect(last).toBeLessThanOrEqual(final);
+        }
+      }),
+    );
   });
 
   it("without apiKeyId, streams changes of every key of the workspace and of no other", async () => {

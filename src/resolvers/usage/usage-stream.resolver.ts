@@ -4,6 +4,7 @@ import { ApiKeyEntity } from "../../entities/api-key.entity";
 import { GraphQLContext, memberOf } from "../common/context";
 import type { UsageCountsValue } from "../../usage/usage-reader";
 import { UsageEventMessage, UsageOutcome } from "../../usage/usage-event";
+import type { UsageUpdateRoot } from "../../usage/key-usage-feed";
 import { apiKeyUsageStream, usageEventsStream } from "../../usage/usage-streams";
 import { UsageUpdate } from "./usage-update.types";
 import { UsageEvent } from "./usage.types";
@@ -23,7 +24,7 @@ export class UsageStreamResolver {
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
   async apiKeyUsage(
-    @Root() apiKeyId: string,
+    @Root() update: UsageUpdateRoot,
     @Ctx() ctx: GraphQLContext,
     @Arg("apiKeyId", () => ID, { nullable: true }) _apiKeyId: string | null,
   ): Promise<{ apiKey: ApiKeyEntity; usage: UsageCountsValue; lastUsedAt: Date | null }> {
@@ -32,10 +33,10 @@ export class UsageStreamResolver {
     ctx.loaders.apiKey.clearAll();
     ctx.loaders.usage.clearAll();
     ctx.loaders.lastUsedAt.clearAll();
-    // Every subscriber of this key is woken by the same change: they share one read of it.
-    const { apiKey, usage, lastUsedAt } = await ctx.services.usageSnapshots.get(memberOf(ctx).workspaceId, apiKeyId);
+    // Every subscriber of this key woken by the same change shares this one read of it.
+    const { apiKey, usage, lastUsedAt } = await update.snapshot;
     // The topic is routed by workspace, so the key is always found; the guard is for a deleted one.
-    if (!apiKey) throw new Error(`usage update for a key that is gone: ${apiKeyId}`);
+    if (!apiKey) throw new Error(`usage update for a key that is gone: ${update.apiKeyId}`);
     return { apiKey, usage, lastUsedAt };
   }
 
