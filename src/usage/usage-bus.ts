@@ -91,9 +91,9 @@ export class UsageBus {
       byWorkspace.set(event.workspaceId, list);
     }
     for (const [workspaceId, list] of byWorkspace) {
-      this.pubSub.publish("grantql.usage.events", workspaceId, {
-        events: list.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })),
-      });
+      // The committed records themselves, not copies: in-process subscribers read them as they
+      // are, and through Redis JSON turns each time into its ISO string on the way.
+      this.pubSub.publish("grantql.usage.events", workspaceId, { events: list });
       const apiKeyIds = [...new Set(list.filter(counted).map((e) => e.apiKeyId))];
       if (apiKeyIds.length > 0) this.pubSub.publish("grantql.usage.changed", workspaceId, { apiKeyIds });
     }

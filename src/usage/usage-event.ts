@@ -42,8 +42,8 @@ export interface UsageEventRecord {
   clientAddress?: string | null;
 }
 
-/** The same event after a trip through JSON (Redis): times are ISO strings. */
-export type UsageEventMessage = Omit<UsageEventRecord, "occurredAt"> & { occurredAt: string };
+/** An event as the bus delivers it: the record itself in-process; after a trip through JSON (Redis), its time is an ISO string. */
+export type UsageEventMessage = Omit<UsageEventRecord, "occurredAt"> & { occurredAt: Date | string };
 
 /**
  * Whether an event counts in `usage` and `usageSeries`. A REJECTED request presented a key that no
