@@ -29,7 +29,7 @@ export function benchComposition(disabled: ReadonlySet<BenchFeature>, services: 
   const steps: Partial<RequestSteps> = {};
   if (disabled.has("auth")) {
     steps.authenticate = cachedAuthentication(services);
-    steps.rateLimit = async () => undefined;
+    steps.rateLimit = () => undefined;
   }
   if (disabled.has("permissions")) steps.authorize = () => null;
   return { steps, metering: !disabled.has("metering") };

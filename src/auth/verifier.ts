@@ -29,6 +29,8 @@ export interface VerifiableKey {
 
 export interface KeySource {
   get(digest: string): Promise<VerifiableKey | null>;
+  /** What `get` would answer, when it is known without waiting (a cached key); undefined otherwise. */
+  peek?(digest: string): VerifiableKey | null | undefined;
 }
 
 export interface SessionRecord {
@@ -64,9 +66,14 @@ export class Verifier {
     if (bearer.kind === "none") return { ok: true, principal: null };
     if (bearer.kind === "malformed") return { ok: false, reason: "MALFORMED" };
     const digest = sha256(bearer.token);
-    const wait = (await this.guesses?.admit(digest, clientAddress)) ?? 0;
-    if (wait > 0) throw rateLimited(wait, TOO_MANY_GUESSES);
-    const verification = bearer.kind === "apiKey" ? await this.verifyKey(digest) : await this.verifySession(digest);
+    // A token this instance verified lately passes the guess throttle without asking its store.
+    if (this.guesses && !this.guesses.recentlyVerified(digest)) {
+      const wait = await this.guesses.admit(digest, clientAddress);
+      if (wait > 0) throw rateLimited(wait, TOO_MANY_GUESSES);
+    }
+    // A cached key is verified without waiting on a promise: the path nearly every request takes.
+    const verification =
+      bearer.kind === "apiKey" ? this.keyVerification(this.keys.peek?.(digest) ?? (await this.keys.get(digest))) : await this.verifySession(digest);
     if (verification.ok) this.guesses?.valid(digest);
     if (!verification.ok && verification.reason === "INVALID") {
       const locked = (await this.guesses?.unknown(clientAddress)) ?? 0;
@@ -75,8 +82,7 @@ export class Verifier {
     return verification;
   }
 
-  private async verifyKey(digest: string): Promise<Verification> {
-    const key = await this.keys.get(digest);
+  private keyVerification(key: VerifiableKey | null): Verification {
     if (!key) return { ok: false, reason: "INVALID" };
     const apiKey = { id: key.id, workspaceId: key.workspaceId, prefix: key.prefix };
     if (key.revokedAt !== null) return { ok: false, reason: "REVOKED", apiKey };

@@ -38,24 +38,30 @@ export class KeyCache {
   }
 
   async get(digest: string): Promise<VerifiableKey | null> {
+    const hit = this.peek(digest);
+    if (hit !== undefined) return hit;
     if (!this.cache) return this.load(digest);
-    // A fresh entry without fetch's promise machinery: nearly every request is a hit.
-    const hit = this.cache.get(digest);
-    if (hit !== undefined) {
-      // Past half its life the entry is read again in the background (one read however many requests ask) while
-      // requests keep using it, so a busy key never makes its requests wait for the database. It is never used past
-      // `ttlMs`: a stale entry is a miss, and invalidating the key discards the read in flight.
-      if (hit !== UNKNOWN && !this.refreshing.has(digest) && this.cache.getRemainingTTL(digest) < this.ttlMs / 2) {
-        this.refreshing.set(digest, hit.id);
-        void this.cache
-          .fetch(digest, { forceRefresh: true })
-          .catch(() => undefined)
-          .finally(() => this.refreshing.delete(digest));
-      }
-      return hit === UNKNOWN ? null : hit;
-    }
     const entry = await this.cache.fetch(digest);
     return entry === UNKNOWN || entry === undefined ? null : entry;
+  }
+
+  /**
+   * A fresh entry, without a promise: the key, null for a digest known to be no one's, undefined
+   * when only `get` can tell (not cached, or no cache). Nearly every request is a hit.
+   */
+  peek(digest: string): VerifiableKey | null | undefined {
+    const hit = this.cache?.get(digest);
+    if (hit === undefined) return undefined;
+    // Past half its life the entry is read again in the background (one read however many requests ask) while
+    // requests keep using it, so a busy key never makes its requests wait for the database. It is never used past
+    // `ttlMs`: a stale entry is a miss, and invalidating the key discards the read in flight.
+    if (hit !== UNKNOWN && !this.refreshing.has(digest) && this.cache!.getRemainingTTL(digest) < this.ttlMs / 2) {
+      this.refreshing.set(digest, hit.id);
+      void this.cache!.fetch(digest, { forceRefresh: true })
+        .catch(() => undefined)
+        .finally(() => this.refreshing.delete(digest));
+    }
+    return hit === UNKNOWN ? null : hit;
   }
 
   /** Drops a key so that its next request reads the database. */

@@ -43,8 +43,8 @@ export type OutcomeListener = (request: FinishedRequest) => void;
 export interface RequestSteps {
   /** The bearer header → a principal (null without one); throws the refusal. */
   authenticate(header: unknown, request: RequestState): Promise<Principal | null>;
-  /** The key's rate limit: the decision, or undefined when the caller has no limit. */
-  rateLimit(principal: Principal | null): Promise<RateDecision | undefined>;
+  /** The key's rate limit: the decision, or undefined (not a promise of it) when the caller has no limit. */
+  rateLimit(principal: Principal | null): Promise<RateDecision> | undefined;
   authorize: Authorize;
 }
 
@@ -86,7 +86,8 @@ export class RequestPipeline {
     request.principal = await this.steps.authenticate(header, request);
     // The key's address allowlist, between authentication and the rate limit: a refusal uses up none of the limit.
     enforceAllowlist(request.principal, request.meta.ip);
-    const decision = await this.steps.rateLimit(request.principal);
+    const pending = this.steps.rateLimit(request.principal);
+    const decision = pending && (await pending);
     if (decision) onRateDecision?.(decision);
     if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds);
     return request.principal;
