@@ -19,19 +19,22 @@ async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: Se
 
 /**
  * What a missed overhead target was found to cost (written beside the figure in RESULTS.md). Measured
- * on this 2-core machine in the session of 2026-11-30, in-process and with EXPLAIN ANALYZE.
+ * on this 2-core machine in the session of 2026-12-01: each process's CPU time from /proc over 12 s
+ * of scenario 1's load, per request, in three rounds, and CPU profiles of the server.
  */
 const METERING_NOTE =
-  "metering's share, measured apart: recording an event takes ~20 µs of wall time on the request path in the server " +
-  "(its allocations' share of young-generation GC included: a second's events live until their flush, and scavenges take up to ~40 % longer with metering on), the flush " +
-  "~8 µs per event in Node and ~15–20 µs of PostgreSQL backend CPU per event (~3 to read it, ~11 for the heap row and three " +
-  "indexes, the rest rollups, last use and addresses) plus WAL, on the same two cores as the server and autocannon. " +
-  "Single rounds spread 0.8–1.2× on this shared machine, so a median of 7–9 rounds is uncertain by about ±5 %.";
+  "metering's share, measured apart: ~12 µs of server CPU per request (recording the event with its time-ordered id, " +
+  "its share of young-generation GC, ~1 µs per event to build the flush's batch) and ~8 µs of PostgreSQL CPU (the heap row, " +
+  "three indexes, rollups, last use); the server's main thread is the bottleneck (~340 µs of CPU per request), and on loopback " +
+  "TCP every extra µs there costs more again in the kernel: with metering on, the writes that wake PostgreSQL and autocannon " +
+  "took ~15 µs more per request in a CPU profile. All on the same two cores as PostgreSQL and autocannon.";
 const P99_NOTE =
-  "the same work, in the tail: once a second the requests in flight wait while a batch is built and its commit published " +
-  "(~3 ms each at this load), and the flush's PostgreSQL CPU competes with the read statements for the same two cores; " +
-  "the off server has no flush";
-const AUTH_NOTE = `authentication (SHA-256, key cache, guess throttle, rate limit) and the permission decision add to metering; ${METERING_NOTE}`;
+  "the same work, in the tail: once a second the requests in flight wait while a batch of ~2,000 events is built (~2 ms) " +
+  "and its digest taken for the alert detectors (~1 ms), and the flush's PostgreSQL CPU competes with the read statements " +
+  "for the same two cores; the off server has no flush";
+const AUTH_NOTE =
+  "authentication (bearer parsing and checksum, SHA-256, key cache, guess throttle, rate limit) and the permission decision " +
+  `add ~14–20 µs of server CPU per request to metering's; ${METERING_NOTE}`;
 
 async function withServers<T>(
   ctx: BenchContext,
