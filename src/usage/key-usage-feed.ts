@@ -125,6 +125,8 @@ class WorkspaceFeed {
   private readonly keys = new Map<string, KeyState>();
   private readonly source: ReturnType<ChangeSource>;
   private readonly consuming: Promise<void>;
+  /** Its last subscriber left: an update still reading hands out nothing and schedules no other. */
+  private closed = false;
 
   constructor(
     private readonly workspaceId: string,
@@ -161,6 +163,7 @@ class WorkspaceFeed {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const state of this.keys.values()) clearTimeout(state.timer);
     this.keys.clear();
     await this.source.return?.();
@@ -180,7 +183,7 @@ class WorkspaceFeed {
   }
 
   private schedule(apiKeyId: string, state: KeyState): void {
-    if (state.timer || state.emitting) return; // the update under way or due covers this change
+    if (this.closed || state.timer || state.emitting) return; // the update under way or due covers this change
     const wait = state.lastSent + this.gapMs - performance.now();
     if (wait <= 0) void this.emit(apiKeyId, state);
     else
