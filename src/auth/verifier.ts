@@ -73,7 +73,9 @@ export class Verifier {
     }
     // A cached key is verified without waiting on a promise: the path nearly every request takes.
     const verification =
-      bearer.kind === "apiKey" ? this.keyVerification(this.keys.peek?.(digest) ?? (await this.keys.get(digest))) : await this.verifySession(digest);
+      bearer.kind === "apiKey"
+        ? this.keyVerification(this.keys.peek?.(digest) ?? (await this.keys.get(digest)))
+        : await this.verifySession(digest);
     if (verification.ok) this.guesses?.valid(digest);
     if (!verification.ok && verification.reason === "INVALID") {
       const locked = (await this.guesses?.unknown(clientAddress)) ?? 0;
