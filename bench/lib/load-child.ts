@@ -4,13 +4,14 @@
  * histogram, so that several runs can be merged into one exact distribution (`mergeLoads`).
  * autocannon's own histogram keeps whole milliseconds, too coarse for a p99 ratio near 12 ms.
  */
-import { build, encodeIntoCompressedBase64 } from "hdr-histogram-js";
+import { encodeIntoCompressedBase64 } from "hdr-histogram-js";
+import { latencyHistogram } from "./load";
 
 // autocannon ships no types: required as the CommonJS module it is.
 const autocannon = require("autocannon");
 
 const options = JSON.parse(process.argv[2] ?? "{}");
-const micros = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+const micros = latencyHistogram();
 const instance = autocannon({ ...options, skipAggregateResult: true }, (error: Error | null, result: Record<string, unknown>) => {
   if (error) {
     console.error(error.message);

@@ -64,9 +64,14 @@ export function mergeLoads(loads: readonly LoadResult[]): LoadResult {
   return fromRuns(loads.flatMap((load) => load.runs));
 }
 
+/** A latency histogram in µs, 1 µs to 10 min, to 0.1 %: the load process records into one, `fromRuns` adds them. */
+export function latencyHistogram() {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
 /** The runs' latency histograms added into one (exact, to 0.1 %), in milliseconds; counts and seconds summed. */
 function fromRuns(runs: RawRun[]): LoadResult {
-  const latency = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  const latency = latencyHistogram();
   for (const run of runs) latency.add(decodeFromCompressedBase64(run.latencyMicros));
   const ms = (percentile: number) => latency.getValueAtPercentile(percentile) / 1000;
   const sum = (field: "totalCompletedRequests" | "duration" | "non2xx" | "errors") => runs.reduce((n, run) => n + run[field], 0);

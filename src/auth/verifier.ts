@@ -66,16 +66,17 @@ export class Verifier {
     if (bearer.kind === "none") return { ok: true, principal: null };
     if (bearer.kind === "malformed") return { ok: false, reason: "MALFORMED" };
     const digest = sha256(bearer.token);
-    // A token this instance verified lately passes the guess throttle without asking its store.
-    if (this.guesses && !this.guesses.recentlyVerified(digest)) {
-      const wait = await this.guesses.admit(digest, clientAddress);
-      if (wait > 0) throw rateLimited(wait, TOO_MANY_GUESSES);
-    }
-    // A cached key is verified without waiting on a promise: the path nearly every request takes.
-    const verification =
-      bearer.kind === "apiKey"
-        ? this.keyVerification(this.keys.peek?.(digest) ?? (await this.keys.get(digest)))
-        : await this.verifySession(digest);
+    // A token verified lately and a cached key are answered without waiting on a promise: the path
+    // nearly every request takes.
+    const admitted = this.guesses?.admit(digest, clientAddress) ?? 0;
+    const wait = typeof admitted === "number" ? admitted : await admitted;
+    if (wait > 0) throw rateLimited(wait, TOO_MANY_GUESSES);
+    let verification: Verification;
+    if (bearer.kind === "apiKey") {
+      // peek: the key, null for a digest known to be no one's, undefined when only `get` can tell.
+      const cached = this.keys.peek?.(digest);
+      verification = this.keyVerification(cached !== undefined ? cached : await this.keys.get(digest));
+    } else verification = await this.verifySession(digest);
     if (verification.ok) this.guesses?.valid(digest);
     if (!verification.ok && verification.reason === "INVALID") {
       const locked = (await this.guesses?.unknown(clientAddress)) ?? 0;

@@ -88,10 +88,13 @@ export class TokenGuessThrottle {
     private readonly store: GuessStore,
   ) {}
 
-  /** Whole seconds the token must wait before it may be looked up; 0 when it may go ahead. */
-  async admit(digest: string, clientAddress: string | undefined): Promise<number> {
+  /**
+   * Whole seconds the token must wait before it may be looked up; 0 when it may go ahead. A token
+   * this instance verified lately (nearly every request) gets its 0 at once, not as a promise.
+   */
+  admit(digest: string, clientAddress: string | undefined): number | Promise<number> {
     if (!clientAddress || this.recentlyVerified(digest)) return 0;
-    return Math.ceil((await this.store.lockedFor(guessingAddress(clientAddress), this.clock.now().getTime())) / 1000);
+    return this.store.lockedFor(guessingAddress(clientAddress), this.clock.now().getTime()).then((ms) => Math.ceil(ms / 1000));
   }
 
   /** A valid token: it keeps working from a locked address for the next 10 minutes. */
@@ -114,8 +117,7 @@ export class TokenGuessThrottle {
     return this.store.close();
   }
 
-  /** Verified as valid by this instance in the last 10 minutes: such a token is never held back. */
-  recentlyVerified(digest: string): boolean {
+  private recentlyVerified(digest: string): boolean {
     const at = this.verified.get(digest);
     return at !== undefined && this.clock.now().getTime() - at < RECENTLY_VERIFIED_MS;
   }
