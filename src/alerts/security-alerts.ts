@@ -27,9 +27,9 @@ export class SecurityAlerts {
       async (apiKeyId) => (await usage.countsFor([apiKeyId])).get(apiKeyId)?.last24h ?? 0,
       logger,
     );
-    usage.committed.add((events) => this.detector.committed(events));
-    usage.freshAddresses.add((fresh, events) => {
-      const workspaces = new Map(events.map((e) => [e.apiKeyId, e.workspaceId]));
+    usage.committed.add((batch) => this.detector.committed(batch));
+    usage.freshAddresses.add((fresh, shapes) => {
+      const workspaces = new Map(shapes.map((shape) => [shape.apiKeyId, shape.workspaceId]));
       void this.detector.freshAddresses(fresh, (id) => workspaces.get(id));
     });
     this.detector.start();

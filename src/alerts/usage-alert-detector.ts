@@ -3,7 +3,8 @@ import { SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
 import type { UsageDigestEntry } from "../usage/bus-messages";
 import type { UsageBus } from "../usage/usage-bus";
-import { countsAsUsage, UsageEventRecord, UsageOutcome } from "../usage/usage-event";
+import type { UsageBatch } from "../usage/usage-batch";
+import { countsAsUsage, UsageOutcome } from "../usage/usage-event";
 import type { FreshAddress } from "../usage/usage-writer";
 import type { AlertCandidate } from "./security-alert.service";
 
@@ -18,21 +19,24 @@ const ADDRESS_COOLDOWN_MS = 24 * HOUR_MS;
 const refused = (outcome: UsageOutcome) => outcome === UsageOutcome.FORBIDDEN || outcome === UsageOutcome.IP_NOT_ALLOWED;
 
 /** One committed batch as digest entries (a handful per key, whatever the traffic). */
-export function digestOf(events: readonly UsageEventRecord[]): UsageDigestEntry[] {
+export function digestOf(batch: UsageBatch): UsageDigestEntry[] {
   const entries = new Map<string, UsageDigestEntry>();
-  for (const event of events) {
-    if (!countsAsUsage(event.outcome)) continue;
-    const t = event.occurredAt.getTime();
+  let last: UsageDigestEntry | undefined;
+  for (let i = 0; i < batch.length; i++) {
+    const shape = batch.shapes[batch.shapeOf[i]];
+    if (!countsAsUsage(shape.outcome)) continue;
+    const t = batch.occurredAt[i];
     const s = Math.floor(t / 1000);
-    const id = `${event.apiKeyId}:${s}`;
-    let entry = entries.get(id);
+    // Events come in runs of one key and second: the entry of the last one is looked up by name only when the run ends.
+    let entry = last !== undefined && last.s === s && last.k === shape.apiKeyId ? last : entries.get(`${shape.apiKeyId}:${s}`);
     if (!entry) {
-      entry = { k: event.apiKeyId, w: event.workspaceId, s, t, n: 0, f: 0 };
-      entries.set(id, entry);
+      entry = { k: shape.apiKeyId, w: shape.workspaceId, s, t, n: 0, f: 0 };
+      entries.set(`${shape.apiKeyId}:${s}`, entry);
     }
+    last = entry;
     entry.t = Math.max(entry.t, t);
     entry.n += 1;
-    if (refused(event.outcome)) entry.f += 1;
+    if (refused(shape.outcome)) entry.f += 1;
   }
   return [...entries.values()];
 }
@@ -83,8 +87,8 @@ export class UsageAlertDetector {
   ) {}
 
   /** Called with each batch this instance committed: tell every instance what it holds. */
-  committed(events: readonly UsageEventRecord[]): void {
-    const entries = digestOf(events);
+  committed(batch: UsageBatch): void {
+    const entries = digestOf(batch);
     if (entries.length > 0) this.bus.pubSub.publish("grantql.usage.digest", { entries });
   }
 

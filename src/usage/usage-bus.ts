@@ -5,7 +5,8 @@ import { createPubSub, PubSub, SlidingBuffer } from "@graphql-yoga/subscription"
 import Redis, { RedisOptions } from "ioredis";
 import type { Logger } from "../logger";
 import type { SecurityAlertMessage, UsageDigestEntry } from "./bus-messages";
-import { UsageEventMessage, UsageEventRecord } from "./usage-event";
+import type { UsageBatch } from "./usage-batch";
+import { countsAsUsage, UsageEventMessage, UsageEventRecord } from "./usage-event";
 
 /**
  * Typed topics; every payload survives JSON, because with Redis it travels as JSON. Usage topics
@@ -13,7 +14,7 @@ import { UsageEventMessage, UsageEventRecord } from "./usage-event";
  */
 export type BusTopics = {
   /** Events of one committed flush for one workspace. */
-  "grantql.usage.events": [workspaceId: string, payload: { events: UsageEventMessage[] }];
+  "grantql.usage.events": [workspaceId: string, payload: { events: readonly UsageEventMessage[] }];
   /** Keys whose counters changed in one committed flush. */
   "grantql.usage.changed": [workspaceId: string, payload: { apiKeyIds: string[] }];
   /** A key's state committed somewhere (update, revoke, rotate): drop it from every key cache. */
@@ -83,18 +84,22 @@ export class UsageBus {
   }
 
   /** Publishes a committed batch: its events and which keys' counters changed, per workspace. */
-  publishCommitted(events: readonly UsageEventRecord[], counted: (event: UsageEventRecord) => boolean): void {
-    const byWorkspace = new Map<string, UsageEventRecord[]>();
-    for (const event of events) {
-      const list = byWorkspace.get(event.workspaceId) ?? [];
-      list.push(event);
-      byWorkspace.set(event.workspaceId, list);
+  publishCommitted(batch: UsageBatch): void {
+    // The committed records themselves, not copies: in-process subscribers read them as they
+    // are, and through Redis JSON turns each time into its ISO string on the way.
+    const records = batch.records();
+    const workspaces = new Set(batch.shapes.map((shape) => shape.workspaceId));
+    const byWorkspace = new Map<string, readonly UsageEventRecord[]>();
+    if (workspaces.size === 1) byWorkspace.set(batch.shapes[0].workspaceId, records);
+    else {
+      const lists = new Map([...workspaces].map((workspaceId) => [workspaceId, [] as UsageEventRecord[]]));
+      for (const record of records) lists.get(record.workspaceId)!.push(record);
+      for (const [workspaceId, list] of lists) byWorkspace.set(workspaceId, list);
     }
     for (const [workspaceId, list] of byWorkspace) {
-      // The committed records themselves, not copies: in-process subscribers read them as they
-      // are, and through Redis JSON turns each time into its ISO string on the way.
       this.pubSub.publish("grantql.usage.events", workspaceId, { events: list });
-      const apiKeyIds = [...new Set(list.filter(counted).map((e) => e.apiKeyId))];
+      const counted = batch.shapes.filter((shape) => shape.workspaceId === workspaceId && countsAsUsage(shape.outcome));
+      const apiKeyIds = [...new Set(counted.map((shape) => shape.apiKeyId))];
       if (apiKeyIds.length > 0) this.pubSub.publish("grantql.usage.changed", workspaceId, { apiKeyIds });
     }
   }

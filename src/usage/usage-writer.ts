@@ -2,6 +2,7 @@ import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
 import { PreparedStatement, runPrepared, statementName } from "../db/prepared-query";
 import { addressBucket, displayAddress } from "../keys/ip-allowlist";
+import { UsageBatch } from "./usage-batch";
 import { UsageEventRecord, UsageOutcome } from "./usage-event";
 
 /** One rollup's upsert: the counted events per key and UTC minute or hour, requests and refusals. */
@@ -93,16 +94,18 @@ export interface FreshAddress {
 /**
  * Inserts a batch of events with their rollups; returns how many were new. Addresses are
  * normalized here, off the request path; `onFresh` hears of new addresses once the batch committed.
+ * `events`: the recorder's batch, or records already made (each with its id).
  * `pool`: the metering's own connection (see UsageService), else one of the requests' pool.
  */
 export async function writeUsageBatch(
   db: DataSource,
-  events: readonly UsageEventRecord[],
+  events: UsageBatch | readonly UsageEventRecord[],
   onFresh?: (fresh: FreshAddress[]) => void,
   pool?: Pool,
 ): Promise<number> {
   if (events.length === 0) return 0;
-  const { rows } = await runPrepared<FlushResult>(db, FLUSH, batchColumns(events), pool);
+  const batch = events instanceof UsageBatch ? events : UsageBatch.of(events);
+  const { rows } = await runPrepared<FlushResult>(db, FLUSH, batchColumns(batch), pool);
   const fresh = rows[0]?.fresh ?? [];
   if (onFresh && fresh.length > 0) onFresh(fresh);
   return Number(rows[0]?.inserted ?? 0);
@@ -116,41 +119,25 @@ interface FlushResult {
 const FLUSH: PreparedStatement = { name: statementName("usage_flush"), sql: FLUSH_SQL };
 
 /**
- * The flush's twelve parameters. Event ids come from the recorder (UUIDs, nothing to escape) and
- * numbers print as themselves, so those four arrays are joined here; the shapes' text goes through
- * pg's own array serialization. Addresses are normalized once per shape, off the request path.
+ * The flush's twelve parameters, from the batch's columns. Event ids (UUIDs, nothing to escape)
+ * and numbers print as themselves, so those four arrays are joined here; the shapes' text goes
+ * through pg's own array serialization. Addresses are normalized once per shape, off the request path.
  */
-function batchColumns(events: readonly UsageEventRecord[]): unknown[] {
-  const ids: string[] = [];
-  const shapeOf: number[] = [];
-  const at: number[] = [];
-  const durations: (number | string)[] = [];
-  const shapes = new Map<string, number>();
+function batchColumns(batch: UsageBatch): unknown[] {
   const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
-  for (const e of events) {
-    const resources = e.resources.join(",");
-    const key = shapeKey([e.apiKeyId, e.workspaceId, e.operationType, e.operationName, resources, e.outcome, e.clientAddress ?? null]);
-    let shape = shapes.get(key);
-    if (shape === undefined) {
-      shape = shapes.size + 1;
-      shapes.set(key, shape);
-      const raw = e.clientAddress;
-      const values = [e.apiKeyId, e.workspaceId, e.operationType, e.operationName, resources, e.outcome];
-      values.push(raw ? displayAddress(raw) : null, raw ? addressBucket(raw) : null);
-      values.forEach((value, i) => columns[i].push(value));
-    }
-    ids.push(e.id);
-    shapeOf.push(shape);
-    at.push(e.occurredAt.getTime());
-    durations.push(e.durationMs ?? "NULL");
+  for (const shape of batch.shapes) {
+    const raw = shape.clientAddress;
+    const values = [shape.apiKeyId, shape.workspaceId, shape.operationType, shape.operationName, shape.resources.join(",")];
+    values.push(shape.outcome, raw ? displayAddress(raw) : null, raw ? addressBucket(raw) : null);
+    values.forEach((value, i) => columns[i].push(value));
   }
-  const list = (values: readonly (number | string)[]) => `{${values.join(",")}}`;
-  return [list(ids), list(shapeOf), list(at), list(durations), ...columns];
-}
-
-/** One string per distinct combination: each value length-prefixed (null as "-"), so no two combinations share a key. */
-function shapeKey(values: readonly (string | null)[]): string {
-  let key = "";
-  for (const value of values) key += value === null ? "-|" : `${value.length}:${value}|`;
-  return key;
+  // Shapes are numbered from 1 in the statement (WITH ORDINALITY).
+  let shapes = "{";
+  let durations = "{";
+  for (let i = 0; i < batch.length; i++) {
+    const separator = i === 0 ? "" : ",";
+    shapes += separator + (batch.shapeOf[i] + 1);
+    durations += separator + (batch.durationMs[i] < 0 ? "NULL" : batch.durationMs[i]);
+  }
+  return [`{${batch.seal().join(",")}}`, `${shapes}}`, `{${batch.occurredAt.join(",")}}`, `${durations}}`, ...columns];
 }

@@ -6,8 +6,8 @@ import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { RetentionJob } from "./retention-job";
 import { UsageEventLog } from "./usage-event-log";
+import type { UsageBatch, UsageShape } from "./usage-batch";
 import { UsageBus } from "./usage-bus";
-import { countsAsUsage, UsageEventRecord } from "./usage-event";
 import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
 import { UsageRecorder } from "./usage-recorder";
 import { FreshAddress, writeUsageBatch } from "./usage-writer";
@@ -26,9 +26,9 @@ export class UsageService {
   readonly eventLog: UsageEventLog;
   readonly retention: RetentionJob;
   /** Told each batch once it committed (security alerts read their digest from it). */
-  readonly committed = new Set<(events: UsageEventRecord[]) => void>();
-  /** Told the addresses a committed batch used for the first time in 30 days, with the batch. */
-  readonly freshAddresses = new Set<(fresh: FreshAddress[], events: readonly UsageEventRecord[]) => void>();
+  readonly committed = new Set<(batch: UsageBatch) => void>();
+  /** Told the addresses a committed batch used for the first time in 30 days, with the batch's shapes (whose key is in which workspace). */
+  readonly freshAddresses = new Set<(fresh: FreshAddress[], shapes: readonly UsageShape[]) => void>();
   private closing: Promise<void> | null = null;
   /**
    * The flush's own connection: a batch never waits behind requests for one of the pool's, and never holds one of
@@ -48,13 +48,13 @@ export class UsageService {
     // A broken idle connection is replaced at the next flush; that flush's failure is logged and retried by the recorder.
     this.writerPool = dedicatedPool(db, (error) => logger.warn({ err: error }, "usage writer connection lost; reconnecting at next flush"));
     this.recorder = new UsageRecorder(
-      (events) =>
-        writeUsageBatch(db, events, (fresh) => this.freshAddresses.forEach((listener) => listener(fresh, events)), this.writerPool),
+      (batch) =>
+        writeUsageBatch(db, batch, (fresh) => this.freshAddresses.forEach((listener) => listener(fresh, batch.shapes)), this.writerPool),
       clock,
       logger,
-      (events) => {
-        this.bus.publishCommitted(events, (e) => countsAsUsage(e.outcome));
-        this.committed.forEach((listener) => listener(events));
+      (batch) => {
+        this.bus.publishCommitted(batch);
+        this.committed.forEach((listener) => listener(batch));
       },
       { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
     );

@@ -7,6 +7,7 @@ import { TOUR_DOCUMENT } from "../../src/ide/client/tour";
 import { addressBucket, compileAllowlist, displayAddress, readAllowedCidrs } from "../../src/keys/ip-allowlist";
 import { readLeakReport, signatureMatches } from "../../src/leaks/leak-routes";
 import { buildAppSchema } from "../../src/schema/build-schema";
+import { UsageBatch } from "../../src/usage/usage-batch";
 import { UsageEventRecord, UsageOutcome } from "../../src/usage/usage-event";
 
 describe("IP allowlist rules", () => {
@@ -65,13 +66,15 @@ describe("alert pieces", () => {
       outcome,
       durationMs: null,
     });
-    const digest = digestOf([
-      event(UsageOutcome.ALLOWED, 1000),
-      event(UsageOutcome.FORBIDDEN, 1500),
-      event(UsageOutcome.IP_NOT_ALLOWED, 1999),
-      event(UsageOutcome.REJECTED, 1200),
-      event(UsageOutcome.ALLOWED, 2000),
-    ]);
+    const digest = digestOf(
+      UsageBatch.of([
+        event(UsageOutcome.ALLOWED, 1000),
+        event(UsageOutcome.FORBIDDEN, 1500),
+        event(UsageOutcome.IP_NOT_ALLOWED, 1999),
+        event(UsageOutcome.REJECTED, 1200),
+        event(UsageOutcome.ALLOWED, 2000),
+      ]),
+    );
     expect(digest).toEqual([
       { k: "k", w: "w", s: 1, t: 1999, n: 3, f: 2 },
       { k: "k", w: "w", s: 2, t: 2000, n: 1, f: 0 },
