@@ -13,6 +13,10 @@ export type Verification =
 
 const TOO_MANY_GUESSES = "Too many unknown tokens from this address";
 
+function refusedKey(key: VerifiableKey, reason: "REVOKED" | "EXPIRED"): Verification {
+  return { ok: false, reason, apiKey: { id: key.id, workspaceId: key.workspaceId, prefix: key.prefix } };
+}
+
 /** What verification needs of a key: no secret, no digest. */
 export interface VerifiableKey {
   id: string;
@@ -54,6 +58,8 @@ export interface SessionSource {
  * verdict on the token, so it travels like an outage rather than as a `Verification`.
  */
 export class Verifier {
+  private readonly valid = new WeakMap<VerifiableKey, Verification>();
+
   constructor(
     private readonly keys: KeySource,
     private readonly sessions: SessionSource,
@@ -87,9 +93,18 @@ export class Verifier {
 
   private keyVerification(key: VerifiableKey | null): Verification {
     if (!key) return { ok: false, reason: "INVALID" };
-    const apiKey = { id: key.id, workspaceId: key.workspaceId, prefix: key.prefix };
-    if (key.revokedAt !== null) return { ok: false, reason: "REVOKED", apiKey };
-    if (key.expiresAt !== null && key.expiresAt <= this.clock.now().getTime()) return { ok: false, reason: "EXPIRED", apiKey };
+    if (key.revokedAt !== null) return refusedKey(key, "REVOKED");
+    if (key.expiresAt !== null && key.expiresAt <= this.clock.now().getTime()) return refusedKey(key, "EXPIRED");
+    // A cached key is one object until it is read again, and so is its principal (never changed by anyone).
+    let valid = this.valid.get(key);
+    if (!valid) {
+      valid = this.validKey(key);
+      this.valid.set(key, valid);
+    }
+    return valid;
+  }
+
+  private validKey(key: VerifiableKey): Verification {
     return {
       ok: true,
       principal: {
