@@ -96,12 +96,17 @@ describe("Authorization header parsing", () => {
     expect(parseBearer(header).kind).toBe(kind);
   });
 
-  it.each([`Bearer ${key}`, `Bearer  ${key}`, ` Bearer ${key}`, `Bearer ${key} `, `Bearer ${key}\n`, `BEARER ${key}`, `\tbearer   ${key}\t`])(
-    "%j carries the key itself, on the common path or the general one",
-    (header) => {
-      expect(parseBearer(header)).toEqual({ kind: "apiKey", token: key });
-    },
-  );
+  it.each([
+    `Bearer ${key}`,
+    `Bearer  ${key}`,
+    ` Bearer ${key}`,
+    `Bearer ${key} `,
+    `Bearer ${key}\n`,
+    `BEARER ${key}`,
+    `\tbearer   ${key}\t`,
+  ])("%j carries the key itself, on the common path or the general one", (header) => {
+    expect(parseBearer(header)).toEqual({ kind: "apiKey", token: key });
+  });
 
   it("a non-string header (from a WebSocket payload) is malformed, not a crash", () => {
     expect(parseBearer(42).kind).toBe("malformed");
