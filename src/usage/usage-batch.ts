@@ -37,6 +37,11 @@ export class UsageBatch {
   readonly durationMs: number[] = [];
   /** performance.now() when the first event was added: the flush lag is measured from it. */
   firstAddedAt = 0;
+  /**
+   * Whether a write of these ids may have reached the database (one began, whatever its outcome):
+   * the writer then skips events already stored. Records made elsewhere (`of`) may have been.
+   */
+  written = false;
   private ids: string[] | null = null;
   private made: UsageEventRecord[] | null = null;
   private readonly shapeIndex = new Map<string, number>();
@@ -47,6 +52,7 @@ export class UsageBatch {
     const batch = new UsageBatch();
     for (const record of records) batch.append(record, record.operationName, record.occurredAt.getTime(), 0);
     batch.ids = records.map((record) => record.id);
+    batch.written = true;
     return batch;
   }
 

@@ -140,6 +140,32 @@ it("a retried batch whose first attempt committed is not counted twice", async (
   expect(minute.count).toBe(1);
 });
 
+it("a batch whose first write committed but whose reply was lost is retried by the recorder without counting twice", async () => {
+  const clock = new ManualClock(new Date("2026-06-01T12:00:00Z"));
+  let attempts = 0;
+  const recorder = new UsageRecorder(
+    async (batch) => {
+      attempts += 1;
+      const written = await writeUsageBatch(db, batch);
+      if (attempts === 1) throw new Error("connection lost before the reply"); // committed, but the recorder cannot know
+      return written;
+    },
+    clock,
+    createLogger("silent"),
+    () => undefined,
+    { flushIntervalMs: 1000, bufferMax: 100 },
+  );
+  const keyId = randomUUID();
+  const workspaceId = randomUUID();
+  for (let i = 0; i < 3; i++) recorder.record({ workspaceId, apiKeyId: keyId, operationType: "query", outcome: UsageOutcome.ALLOWED });
+  await recorder.close();
+  expect(attempts).toBe(2);
+  expect(recorder.stats()).toMatchObject({ bufferDepth: 0, eventsWritten: 0, flushFailures: 1 });
+  expect(await stored(keyId)).toBe(3);
+  const [minute] = await db.query(`SELECT count FROM usage_minute WHERE api_key_id = $1`, [keyId]);
+  expect(minute.count).toBe(3);
+});
+
 it("metering writes on a connection of its own: a flush goes through while requests hold every pool connection", async () => {
   const server = await startTestServer({ env: { REDIS_URL: "", DB_POOL_MAX: "1" } });
   const held = server.dataSource.createQueryRunner();
