@@ -5,14 +5,20 @@ import { addressBucket, displayAddress } from "../keys/ip-allowlist";
 import { UsageBatch } from "./usage-batch";
 import { UsageEventRecord, UsageOutcome } from "./usage-event";
 
-/** One rollup's upsert: the counted events per key and UTC minute or hour, requests and refusals. */
-const rollup = (unit: "minute" | "hour") => `
+/**
+ * One rollup's upsert from `per`: the counted events per key and UTC minute or hour (the epoch's
+ * minutes and hours are UTC's), requests and refusals.
+ */
+const rollup = (unit: "minute" | "hour") => {
+  const start = unit === "minute" ? "minute * 60" : "floor(minute / 60) * 3600";
+  return `
   INSERT INTO usage_${unit} (api_key_id, ${unit}, count, forbidden)
-  SELECT api_key_id, date_trunc('${unit}', occurred_at, 'UTC'), count(*), count(*) FILTER (WHERE outcome = '${UsageOutcome.FORBIDDEN}')
-  FROM counted GROUP BY 1, 2 ORDER BY 1, 2
+  SELECT api_key_id, to_timestamp(${start}), sum(n)::int, coalesce(sum(n) FILTER (WHERE outcome = '${UsageOutcome.FORBIDDEN}'), 0)::int
+  FROM per GROUP BY 1, 2 ORDER BY 1, 2
   ON CONFLICT (api_key_id, ${unit}) DO UPDATE SET count = usage_${unit}.count + EXCLUDED.count, forbidden = usage_${unit}.forbidden + EXCLUDED.forbidden
   RETURNING 1
 `;
+};
 
 /**
  * Writes one batch as a single statement, so a flush is atomic without an explicit transaction:
@@ -41,32 +47,42 @@ WITH shape AS (
   FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
     WITH ORDINALITY AS s(api_key_id, workspace_id, operation_type, operation_name, resources, outcome, client_address, bucket, n)
 ),
-input AS (
-  SELECT e.id, s.workspace_id, s.api_key_id, to_timestamp(e.ms / 1000)::timestamptz(3) AS occurred_at, s.operation_type, s.operation_name, s.resources,
-         s.outcome, e.duration_ms, s.client_address, s.bucket
-  FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::int[]) AS e(id, shape, ms, duration_ms) JOIN shape s ON s.n = e.shape
+e AS (
+  SELECT id, shape, ms, duration_ms, to_timestamp(ms / 1000)::timestamptz(3) AS occurred_at
+  FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::int[]) AS e(id, shape, ms, duration_ms)
 ),
 inserted AS (
   INSERT INTO usage_event (id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms)
-  SELECT id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms FROM input
-  ${retry ? "WHERE NOT EXISTS (SELECT 1 FROM usage_event u WHERE u.api_key_id = input.api_key_id AND u.occurred_at = input.occurred_at AND u.id = input.id)" : ""}
+  SELECT e.id, s.workspace_id, s.api_key_id, e.occurred_at, s.operation_type, s.operation_name, s.resources, s.outcome, e.duration_ms
+  FROM e JOIN shape s ON s.n = e.shape
+  ${retry ? "WHERE NOT EXISTS (SELECT 1 FROM usage_event u WHERE u.api_key_id = s.api_key_id AND u.occurred_at = e.occurred_at AND u.id = e.id)" : ""}
   RETURNING id
 ),
-counted AS (
-  SELECT input.api_key_id, input.occurred_at, input.outcome, input.client_address, input.bucket
-  FROM ${retry ? "inserted JOIN input ON input.id = inserted.id" : "input"} WHERE input.outcome <> '${UsageOutcome.REJECTED}'
+-- The counted events per shape and epoch minute: a handful of rows however large the batch, which
+-- every rollup, last use and address below reads instead of the events.
+per AS (
+  SELECT s.api_key_id, s.outcome, s.client_address, s.bucket, g.minute, g.n, g.first_ms, g.last_ms
+  FROM (
+    SELECT shape, floor(ms / 60000) AS minute, count(*) AS n, min(ms) AS first_ms, max(ms) AS last_ms
+    FROM e ${retry ? "WHERE id IN (SELECT id FROM inserted)" : ""} GROUP BY 1, 2
+  ) g JOIN shape s ON s.n = g.shape
+  WHERE s.outcome <> '${UsageOutcome.REJECTED}'
 ),
 minutes AS (${rollup("minute")}),
 hours AS (${rollup("hour")}),
 last_used AS (
   UPDATE api_key SET last_used_at = latest.at, last_used_from = latest.address
-  FROM (SELECT DISTINCT ON (api_key_id) api_key_id, occurred_at AS at, client_address AS address FROM counted ORDER BY api_key_id, occurred_at DESC) AS latest
+  FROM (
+    SELECT DISTINCT ON (api_key_id) api_key_id, to_timestamp(last_ms / 1000)::timestamptz(3) AS at, client_address AS address
+    FROM per ORDER BY api_key_id, last_ms DESC
+  ) AS latest
   WHERE api_key.id = latest.api_key_id AND (api_key.last_used_at IS NULL OR api_key.last_used_at <= latest.at)
   RETURNING 1
 ),
 seen AS (
-  SELECT api_key_id, bucket AS address, min(occurred_at) AS first_at, max(occurred_at) AS last_at
-  FROM counted WHERE outcome = '${UsageOutcome.ALLOWED}' AND bucket IS NOT NULL GROUP BY 1, 2
+  SELECT api_key_id, bucket AS address, to_timestamp(min(first_ms) / 1000)::timestamptz(3) AS first_at,
+         to_timestamp(max(last_ms) / 1000)::timestamptz(3) AS last_at
+  FROM per WHERE outcome = '${UsageOutcome.ALLOWED}' AND bucket IS NOT NULL GROUP BY 1, 2
 ),
 known AS (
   SELECT k.api_key_id, k.address, k.last_seen_at FROM key_address k JOIN seen s ON s.api_key_id = k.api_key_id AND s.address = k.address

@@ -89,3 +89,46 @@ it("a batch refused by the database writes nothing, and the same ids go through 
   expect(n).toBe(0);
   expect(await writeUsageBatch(db, [good])).toBe(1);
 });
+
+it("a batch across minute and hour boundaries rolls up into each UTC minute and hour, with refusals, and REJECTED left out", async () => {
+  const [a, b] = [randomUUID(), randomUUID()];
+  const at = (iso: string, apiKeyId: string, outcome = UsageOutcome.ALLOWED, clientAddress: string | null = "203.0.113.7") =>
+    event({ apiKeyId, occurredAt: new Date(iso), outcome, clientAddress });
+  const batch = [
+    at("2026-06-01T10:59:59.999Z", a),
+    at("2026-06-01T11:00:00.000Z", a, UsageOutcome.FORBIDDEN),
+    at("2026-06-01T11:00:59.999Z", a, UsageOutcome.REJECTED),
+    at("2026-06-01T11:00:30.000Z", a, UsageOutcome.ALLOWED, "198.51.100.1"),
+    at("2026-06-01T11:01:00.000Z", b, UsageOutcome.IP_NOT_ALLOWED),
+    at("2026-06-01T12:00:00.000Z", b),
+  ];
+  expect(await writeUsageBatch(db, batch)).toBe(6);
+  const rows = (table: "usage_minute" | "usage_hour", column: string) =>
+    db.query(
+      `SELECT api_key_id::text AS key, to_char(${column} AT TIME ZONE 'UTC', 'HH24:MI') AS at, count, forbidden
+       FROM ${table} WHERE api_key_id = ANY($1::uuid[]) ORDER BY api_key_id = $2 DESC, ${column}`,
+      [[a, b], a],
+    );
+  expect(await rows("usage_minute", "minute")).toEqual([
+    { key: a, at: "10:59", count: 1, forbidden: 0 },
+    { key: a, at: "11:00", count: 2, forbidden: 1 },
+    { key: b, at: "11:01", count: 1, forbidden: 0 },
+    { key: b, at: "12:00", count: 1, forbidden: 0 },
+  ]);
+  expect(await rows("usage_hour", "hour")).toEqual([
+    { key: a, at: "10:00", count: 1, forbidden: 0 },
+    { key: a, at: "11:00", count: 2, forbidden: 1 },
+    { key: b, at: "11:00", count: 1, forbidden: 0 },
+    { key: b, at: "12:00", count: 1, forbidden: 0 },
+  ]);
+  // Addresses of allowed requests only, each with its first and last time in the batch.
+  const seen = await db.query(
+    `SELECT address, first_seen_at, last_seen_at FROM key_address WHERE api_key_id = ANY($1::uuid[]) ORDER BY api_key_id = $2 DESC, address`,
+    [[a, b], a],
+  );
+  expect(seen).toEqual([
+    { address: "198.51.100.1", first_seen_at: new Date("2026-06-01T11:00:30.000Z"), last_seen_at: new Date("2026-06-01T11:00:30.000Z") },
+    { address: "203.0.113.7", first_seen_at: new Date("2026-06-01T10:59:59.999Z"), last_seen_at: new Date("2026-06-01T10:59:59.999Z") },
+    { address: "203.0.113.7", first_seen_at: new Date("2026-06-01T12:00:00.000Z"), last_seen_at: new Date("2026-06-01T12:00:00.000Z") },
+  ]);
+});
