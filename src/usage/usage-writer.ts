@@ -27,8 +27,7 @@ const rollup = (unit: "minute" | "hour") => {
  * stored (they were given to it as the write began), so it inserts every event and counts them
  * all, with no look-up per event. Any later write of the batch (a retry, a test's second write)
  * may follow a first that did commit with its reply lost: it inserts only the events not stored
- * yet (NOT EXISTS on the primary key (api_key_id, occurred_at, id), the time cast to the column's
- * milliseconds as stored) and only those feed the rollups, so nothing counts twice; one whose first attempt is still
+ * yet (NOT EXISTS on the primary key) and only those feed the rollups, so nothing counts twice; one whose first attempt is still
  * running waits for it on the primary key and fails, and the retry after that inserts nothing. (NOT EXISTS rather than ON
  * CONFLICT DO NOTHING: no speculative insertion per row, ~2 µs less backend CPU per event, and a batch never repeats an id.)
  * Rollup rows are upserted in key order so that two instances flushing at once wait for each other instead of deadlocking.
@@ -55,7 +54,7 @@ inserted AS (
   INSERT INTO usage_event (id, workspace_id, api_key_id, occurred_at, operation_type, operation_name, resources, outcome, duration_ms)
   SELECT e.id, s.workspace_id, s.api_key_id, e.occurred_at, s.operation_type, s.operation_name, s.resources, s.outcome, e.duration_ms
   FROM e JOIN shape s ON s.n = e.shape
-  ${retry ? "WHERE NOT EXISTS (SELECT 1 FROM usage_event u WHERE u.api_key_id = s.api_key_id AND u.occurred_at = e.occurred_at AND u.id = e.id)" : ""}
+  ${retry ? "WHERE NOT EXISTS (SELECT 1 FROM usage_event u WHERE u.id = e.id)" : ""}
   RETURNING id
 ),
 -- The counted events per shape and epoch minute: a handful of rows however large the batch, which
