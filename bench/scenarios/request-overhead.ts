@@ -19,22 +19,23 @@ async function abRounds(ctx: BenchContext, baseline: ServerProcess, measured: Se
 
 /**
  * What a missed overhead target was found to cost (written beside the figure in RESULTS.md). Measured
- * on this 2-core machine in the session of 2026-12-01: each process's CPU time from /proc over 12 s
- * of scenario 1's load, per request, in three rounds, and CPU profiles of the server.
+ * on this 2-core machine in the session of 2026-12-01 (second machine of the day): each part in a
+ * loop in one process, PostgreSQL's backend CPU from /proc over 100 flushes of 2,000 events, and
+ * CPU profiles of the server under scenario 1's load.
  */
 const METERING_NOTE =
-  "metering's share, measured apart: ~12 µs of server CPU per request (recording the event with its time-ordered id, " +
-  "its share of young-generation GC, ~1 µs per event to build the flush's batch) and ~8 µs of PostgreSQL CPU (the heap row, " +
-  "three indexes, rollups, last use); the server's main thread is the bottleneck (~340 µs of CPU per request), and on loopback " +
-  "TCP every extra µs there costs more again in the kernel: with metering on, the writes that wake PostgreSQL and autocannon " +
-  "took ~15 µs more per request in a CPU profile. All on the same two cores as PostgreSQL and autocannon.";
+  "metering's share, measured apart: recording an event is an append to its batch's columns (~0.2 µs in a loop), and " +
+  "building, writing and publishing the flush ~0.3 µs per event on the event loop; storing it ~8 µs of PostgreSQL CPU per event " +
+  "(heap row and three indexes; rollups, last use and addresses from a handful of rows per shape and minute), on the same two " +
+  "cores as the server and autocannon. On this shared machine one round's ratio ranges ±5 % around the median, more than " +
+  "metering costs.";
 const P99_NOTE =
-  "the same work, in the tail: once a second the requests in flight wait while a batch of ~2,000 events is built (~2 ms) " +
-  "and its digest taken for the alert detectors (~1 ms), and the flush's PostgreSQL CPU competes with the read statements " +
-  "for the same two cores; the off server has no flush";
+  "the same work, in the tail: once a second the requests in flight wait while a batch (~1,300 events at this rate) is built " +
+  "and published (~0.5 ms), and PostgreSQL spends ~10 ms of CPU storing it on the two cores the read statements use; the off " +
+  "server has no flush";
 const AUTH_NOTE =
-  "authentication (bearer parsing and checksum, SHA-256, key cache, guess throttle, rate limit) and the permission decision " +
-  `add ~14–20 µs of server CPU per request to metering's; ${METERING_NOTE}`;
+  "authentication (bearer header and checksum, SHA-256, key cache, guess throttle, rate limit) and the permission decision " +
+  `cost ~1.2 µs per request in a loop, several times that in the server, where every cache is cold; ${METERING_NOTE}`;
 
 /**
  * Fresh pairs of server processes a scenario's rounds are spread over. Two processes of the same
