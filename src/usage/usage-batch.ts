@@ -47,7 +47,7 @@ export class UsageBatch {
   private readonly shapeIndex = new Map<string, number>();
   private readonly recent: number[] = [];
 
-  /** A batch of records already made (a test's, or a retry's), with their own ids. */
+  /** A batch of records already made (a test's, or records written before), with their own ids; written again, only what is not stored yet goes in. */
   static of(records: readonly UsageEventRecord[]): UsageBatch {
     const batch = new UsageBatch();
     for (const record of records) batch.append(record, record.operationName, record.occurredAt.getTime(), 0);
