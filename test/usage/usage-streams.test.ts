@@ -1,6 +1,7 @@
 import { Client } from "graphql-ws";
 import { dataOf, gql } from "../support/client";
 import { createKey, createMember, signUp, SignedUp } from "../support/factories";
+import { eventually } from "../support/eventually";
 import { startTestServer, TestServer } from "../support/server";
 import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, usageOf, wsClient } from "./usage-support";
 
@@ -123,6 +124,20 @@ describe("apiKeyUsage", () => {
   });
 });
 
+const runningSubscriptions = async () => (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
+
+/**
+ * Opens a `usageEvents` subscription and returns once the server runs its stream: it starts
+ * listening in the same turn, so an event committed from then on cannot pass it by (it has no
+ * first message of its own to wait for).
+ */
+async function subscribed(client: Client, variables: Record<string, unknown>): Promise<SubscriptionQueue> {
+  const before = await runningSubscriptions();
+  const sub = new SubscriptionQueue(client, EVENTS_SUB, variables);
+  expect(await eventually(runningSubscriptions, (running) => running > before)).toBeGreaterThan(before);
+  return sub;
+}
+
 describe("usageEvents", () => {
   let admin: SignedUp;
   beforeAll(async () => {
@@ -132,7 +147,7 @@ describe("usageEvents", () => {
   it("streams every event of the workspace with its details, REJECTED ones included", async () => {
     const key = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
     const security = await createMember(server.url, admin.token, "SECURITY");
-    const sub = new SubscriptionQueue(connect(security.token), EVENTS_SUB, { id: key.id });
+    const sub = await subscribed(connect(security.token), { id: key.id });
     await gql(server.url, "query Calls { calls { totalCount } }", {}, key.secret);
     dataOf(await gql(server.url, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: key.id }, admin.token));
     expect((await gql(server.url, ALLOWED_QUERY, {}, key.secret)).status).toBe(401);
@@ -161,8 +176,8 @@ describe("usageEvents", () => {
     const [keyA, keyB] = [await createKey(server.url, admin.token), await createKey(server.url, admin.token)];
     const other = await signUp(server.url, "Other");
     const otherKey = await createKey(server.url, other.token);
-    const filtered = new SubscriptionQueue(connect(admin.token), EVENTS_SUB, { id: keyA.id, outcomes: ["FORBIDDEN"] });
-    const everything = new SubscriptionQueue(connect(admin.token), EVENTS_SUB, {});
+    const filtered = await subscribed(connect(admin.token), { id: keyA.id, outcomes: ["FORBIDDEN"] });
+    const everything = await subscribed(connect(admin.token), {});
     await gql(server.url, ALLOWED_QUERY, {}, keyA.secret);
     await gql(server.url, FORBIDDEN_QUERY, {}, keyB.secret);
     await gql(server.url, FORBIDDEN_QUERY, {}, otherKey.secret);
@@ -195,7 +210,7 @@ describe("connection rules", () => {
   it("an API key is closed with 4403 and its attempt counts once, as a FORBIDDEN subscription", async () => {
     const admin = await signUp(server.url);
     const key = await createKey(server.url, admin.token);
-    const events = new SubscriptionQueue(connect(admin.token), EVENTS_SUB, { id: key.id });
+    const events = await subscribed(connect(admin.token), { id: key.id });
     expect(await closeCodeOf(server.wsUrl, key.secret)).toBe(4403);
     expect((await events.data()).usageEvents).toMatchObject({ operationType: "subscription", outcome: "FORBIDDEN" });
     const usage = dataOf(await gql(server.url, `query($id: ID!) { apiKey(id: $id) { usage { last24h } } }`, { id: key.id }, admin.token));
