@@ -28,10 +28,14 @@ export function digestOf(batch: UsageBatch): UsageDigestEntry[] {
     const t = batch.occurredAt[i];
     const s = Math.floor(t / 1000);
     // Events come in runs of one key and second: the entry of the last one is looked up by name only when the run ends.
-    let entry = last !== undefined && last.s === s && last.k === shape.apiKeyId ? last : entries.get(`${shape.apiKeyId}:${s}`);
+    let entry = last !== undefined && last.s === s && last.k === shape.apiKeyId ? last : undefined;
     if (!entry) {
-      entry = { k: shape.apiKeyId, w: shape.workspaceId, s, t, n: 0, f: 0 };
-      entries.set(`${shape.apiKeyId}:${s}`, entry);
+      const id = `${shape.apiKeyId}:${s}`;
+      entry = entries.get(id);
+      if (!entry) {
+        entry = { k: shape.apiKeyId, w: shape.workspaceId, s, t, n: 0, f: 0 };
+        entries.set(id, entry);
+      }
     }
     last = entry;
     entry.t = Math.max(entry.t, t);

@@ -35,8 +35,6 @@ export class UsageBatch {
   readonly occurredAt: number[] = [];
   /** Per event: its duration in whole milliseconds, -1 for none. */
   readonly durationMs: number[] = [];
-  /** performance.now() when the first event was added: the flush lag is measured from it. */
-  firstAddedAt = 0;
   /**
    * Whether a write of these ids may have reached the database (one began, whatever its outcome):
    * the writer then skips events already stored. Records made elsewhere (`of`) may have been.
@@ -47,10 +45,13 @@ export class UsageBatch {
   private readonly shapeIndex = new Map<string, number>();
   private readonly recent: number[] = [];
 
+  /** `openedAt`: performance.now() when the batch was opened for its first event; the flush lag is measured from it. */
+  constructor(readonly openedAt = 0) {}
+
   /** A batch of records already made (a test's, or records written before), with their own ids; written again, only what is not stored yet goes in. */
   static of(records: readonly UsageEventRecord[]): UsageBatch {
     const batch = new UsageBatch();
-    for (const record of records) batch.append(record, record.operationName, record.occurredAt.getTime(), 0);
+    for (const record of records) batch.append(record, record.operationName, record.occurredAt.getTime());
     batch.ids = records.map((record) => record.id);
     batch.written = true;
     return batch;
@@ -65,14 +66,13 @@ export class UsageBatch {
   }
 
   /** Appends one event; `input.resources` is kept by reference (the permission analysis's own, never changed). */
-  add(input: UsageEventInput, occurredAtMs: number, addedAt: number): void {
+  add(input: UsageEventInput, occurredAtMs: number): void {
     // A refused request's name is whatever it said: cut to the column and made storable, or the whole batch would fail.
-    this.append(input, input.operationName ? storableText(input.operationName.slice(0, 200)) : null, occurredAtMs, addedAt);
+    this.append(input, input.operationName ? storableText(input.operationName.slice(0, 200)) : null, occurredAtMs);
   }
 
-  private append(input: UsageEventInput, operationName: string | null, occurredAtMs: number, addedAt: number): void {
+  private append(input: UsageEventInput, operationName: string | null, occurredAtMs: number): void {
     if (this.ids) throw new Error("a sealed usage batch takes no more events");
-    if (this.shapeOf.length === 0) this.firstAddedAt = addedAt;
     this.shapeOf.push(this.shapeFor(input, operationName));
     this.occurredAt.push(occurredAtMs);
     this.durationMs.push(input.durationMs == null ? -1 : Math.max(0, Math.round(input.durationMs)));

@@ -89,13 +89,8 @@ export class UsageBus {
     // are, and through Redis JSON turns each time into its ISO string on the way.
     const records = batch.records();
     const workspaces = new Set(batch.shapes.map((shape) => shape.workspaceId));
-    const byWorkspace = new Map<string, readonly UsageEventRecord[]>();
-    if (workspaces.size === 1) byWorkspace.set(batch.shapes[0].workspaceId, records);
-    else {
-      const lists = new Map([...workspaces].map((workspaceId) => [workspaceId, [] as UsageEventRecord[]]));
-      for (const record of records) lists.get(record.workspaceId)!.push(record);
-      for (const [workspaceId, list] of lists) byWorkspace.set(workspaceId, list);
-    }
+    // One workspace (the common case) publishes the batch's records as they are; several are split.
+    const byWorkspace = workspaces.size === 1 ? new Map([[batch.shapes[0].workspaceId, records]]) : byWorkspaceOf(records);
     for (const [workspaceId, list] of byWorkspace) {
       this.pubSub.publish("grantql.usage.events", workspaceId, { events: list });
       const counted = batch.shapes.filter((shape) => shape.workspaceId === workspaceId && countsAsUsage(shape.outcome));
@@ -181,4 +176,14 @@ export class UsageBus {
       "redis unavailable: live events pause across instances; requests are still served",
     );
   }
+}
+
+function byWorkspaceOf(records: readonly UsageEventRecord[]): Map<string, readonly UsageEventRecord[]> {
+  const lists = new Map<string, UsageEventRecord[]>();
+  for (const record of records) {
+    const list = lists.get(record.workspaceId);
+    if (list) list.push(record);
+    else lists.set(record.workspaceId, [record]);
+  }
+  return lists;
 }

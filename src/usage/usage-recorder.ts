@@ -76,10 +76,10 @@ export class UsageRecorder {
     }
     let batch = this.batches[this.batches.length - 1];
     if (!batch || batch.sealed || batch.length >= this.batchSize) {
-      batch = new UsageBatch();
+      batch = new UsageBatch(performance.now());
       this.batches.push(batch);
     }
-    batch.add(input, input.occurredAt ? input.occurredAt.getTime() : this.clock.now().getTime(), performance.now());
+    batch.add(input, input.occurredAt ? input.occurredAt.getTime() : this.clock.now().getTime());
     this.buffered += 1;
     if (this.closed) {
       // Only a request that outlived the drain gets here; write it on its own rather than lose it.
@@ -156,7 +156,7 @@ export class UsageRecorder {
         this.buffered -= batch.length;
         this.failuresInARow = 0;
         this.counters.eventsWritten += written;
-        this.counters.lastFlushLagMs = Math.round(performance.now() - batch.firstAddedAt);
+        this.counters.lastFlushLagMs = Math.round(performance.now() - batch.openedAt);
         this.publish(batch);
       } catch (error) {
         this.failuresInARow += 1;

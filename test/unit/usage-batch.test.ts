@@ -44,13 +44,13 @@ describe("timeOrderedIds", () => {
 describe("UsageBatch", () => {
   it("stores each distinct key, operation, outcome and address once, however many events share it", () => {
     const batch = new UsageBatch();
-    for (let i = 0; i < 10; i++) batch.add(input(), 1000 + i, 0);
-    batch.add(input({ outcome: UsageOutcome.FORBIDDEN }), 2000, 0);
-    batch.add(input({ apiKeyId: "k2" }), 2001, 0);
-    batch.add(input({ resources: [Resource.CALLS] }), 2002, 0);
-    batch.add(input({ clientAddress: null }), 2003, 0);
-    for (let i = 0; i < 6; i++) batch.add(input({ operationName: `Op${i}` }), 3000, 0);
-    batch.add(input({ resources: [Resource.CALLS, Resource.AGENTS] }), 4000, 0); // equal content, another array
+    for (let i = 0; i < 10; i++) batch.add(input(), 1000 + i);
+    batch.add(input({ outcome: UsageOutcome.FORBIDDEN }), 2000);
+    batch.add(input({ apiKeyId: "k2" }), 2001);
+    batch.add(input({ resources: [Resource.CALLS] }), 2002);
+    batch.add(input({ clientAddress: null }), 2003);
+    for (let i = 0; i < 6; i++) batch.add(input({ operationName: `Op${i}` }), 3000);
+    batch.add(input({ resources: [Resource.CALLS, Resource.AGENTS] }), 4000); // equal content, another array
     expect(batch.length).toBe(21);
     expect(batch.shapes).toHaveLength(4 + 1 + 6);
     expect(batch.shapeOf[20]).toBe(0);
@@ -58,11 +58,10 @@ describe("UsageBatch", () => {
 
   it("gives back each event as recorded, with the ids it was sealed with", () => {
     const batch = new UsageBatch();
-    batch.add(input(), 1_800_000_000_123, 0);
+    batch.add(input(), 1_800_000_000_123);
     batch.add(
       input({ durationMs: null, operationName: null, outcome: UsageOutcome.REJECTED, clientAddress: undefined }),
       1_800_000_000_124,
-      0,
     );
     const ids = batch.seal();
     expect(batch.seal()).toBe(ids);
@@ -96,18 +95,18 @@ describe("UsageBatch", () => {
 
   it("keeps a retried batch's ids, and takes no event once sealed", () => {
     const batch = new UsageBatch();
-    batch.add(input(), 1_800_000_000_000, 0);
+    batch.add(input(), 1_800_000_000_000);
     const ids = [...batch.seal()];
     expect(batch.records().map((r) => r.id)).toEqual(ids);
-    expect(() => batch.add(input(), 1_800_000_000_001, 0)).toThrow("sealed");
+    expect(() => batch.add(input(), 1_800_000_000_001)).toThrow("sealed");
     expect(batch.length).toBe(1);
   });
 
   it("makes a refused request's name storable: cut to 200 characters, a NUL replaced, an empty one none", () => {
     const batch = new UsageBatch();
-    batch.add(input({ operationName: `A\u0000${"x".repeat(300)}` }), 1, 0);
-    batch.add(input({ operationName: `A\u0000${"x".repeat(300)}` }), 2, 0);
-    batch.add(input({ operationName: "" }), 3, 0);
+    batch.add(input({ operationName: `A\u0000${"x".repeat(300)}` }), 1);
+    batch.add(input({ operationName: `A\u0000${"x".repeat(300)}` }), 2);
+    batch.add(input({ operationName: "" }), 3);
     expect(batch.shapes).toHaveLength(2);
     expect(batch.shapes[0].operationName).toBe(`A\uFFFD${"x".repeat(198)}`);
     expect(batch.shapes[1].operationName).toBeNull();
@@ -115,7 +114,7 @@ describe("UsageBatch", () => {
 
   it("of(records) keeps the records' own ids", () => {
     const source = new UsageBatch();
-    source.add(input(), 1_800_000_000_000, 0);
+    source.add(input(), 1_800_000_000_000);
     const records = source.records();
     expect(UsageBatch.of(records).seal()).toEqual(records.map((r) => r.id));
   });
