@@ -4,7 +4,7 @@ import { ManualClock } from "../../src/common/clock";
 import { dataOf, gql } from "../support/client";
 import { expectBadInput, expectForbidden, expectUnauthenticated } from "../support/assertions";
 import { createKey, createMember, PASSWORD, signUp } from "../support/factories";
-import { startTestServer, TestServer } from "../support/server";
+import { runningSubscriptions, startTestServer, TestServer } from "../support/server";
 import { createThrowawayDatabase, ThrowawayDatabase } from "../support/throwaway-database";
 import { eventually } from "../support/eventually";
 import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "../usage/usage-support";
@@ -43,15 +43,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const running = async (server: TestServer) => (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
 /** A live alert stream, returned once the server runs it (no protocol message says so: watch its gauge). */
 async function stream(server: TestServer, token: string, kinds?: string[]) {
-  const before = await running(server);
+  const before = await runningSubscriptions(server);
   const client = wsClient(server.wsUrl, token);
   clients.push(client);
   const queue = new SubscriptionQueue(client, STREAM, kinds ? { kinds } : {});
   await eventually(
-    () => running(server),
+    () => runningSubscriptions(server),
     (n) => n > before,
     5000,
   );

@@ -99,3 +99,11 @@ function queryLogger(counter: ((sql: string) => void) | undefined): TypeOrmLogge
     log: ignore,
   };
 }
+
+/**
+ * Subscriptions whose stream the server runs now (its gauge): a subscription is listening once this
+ * counts it, which no protocol message says.
+ */
+export async function runningSubscriptions(server: TestServer): Promise<number> {
+  return (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
+}

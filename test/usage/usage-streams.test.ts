@@ -2,7 +2,7 @@ import { Client } from "graphql-ws";
 import { dataOf, gql } from "../support/client";
 import { createKey, createMember, signUp, SignedUp } from "../support/factories";
 import { eventually } from "../support/eventually";
-import { startTestServer, TestServer } from "../support/server";
+import { runningSubscriptions, startTestServer, TestServer } from "../support/server";
 import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, usageOf, wsClient } from "./usage-support";
 
 let server: TestServer;
@@ -124,17 +124,20 @@ describe("apiKeyUsage", () => {
   });
 });
 
-const runningSubscriptions = async () => (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
-
 /**
  * Opens a `usageEvents` subscription and returns once the server runs its stream: it starts
  * listening in the same turn, so an event committed from then on cannot pass it by (it has no
  * first message of its own to wait for).
  */
 async function subscribed(client: Client, variables: Record<string, unknown>): Promise<SubscriptionQueue> {
-  const before = await runningSubscriptions();
+  const before = await runningSubscriptions(server);
   const sub = new SubscriptionQueue(client, EVENTS_SUB, variables);
-  expect(await eventually(runningSubscriptions, (running) => running > before)).toBeGreaterThan(before);
+  expect(
+    await eventually(
+      () => runningSubscriptions(server),
+      (running) => running > before,
+    ),
+  ).toBeGreaterThan(before);
   return sub;
 }
 
