@@ -5,13 +5,13 @@ import { startServer } from "../lib/server-process";
 import { Scenario } from "../lib/types";
 
 const WRITE_NOTE =
-  "both send one INSERT inside a transaction (counted on the wire: grantql 4 statements — BEGIN, one check that the agent and contact are the workspace's, INSERT, COMMIT; PostGraphile 6 — BEGIN, SAVEPOINT, INSERT, SELECT, RELEASE, COMMIT). The difference is Node CPU per request: class-validator over the input and TypeORM's transaction and insert, on top of the per-request floor (key verification, the permission decision, metering, Apollo Server).";
+  "both send one INSERT (counted on the wire: grantql 2 statements — one check that the agent and contact are the workspace's, then the INSERT, atomic by itself; PostGraphile 6 — BEGIN, SAVEPOINT, INSERT, SELECT, RELEASE, COMMIT). The difference is Node CPU per request: class-validator over the input and TypeORM's insert, on top of the per-request floor (key verification, the permission decision, metering, Apollo Server).";
 const CREATE = "mutation($i: CreateCallInput!) { createCall(input: $i) { id } }";
 const TWIN = "mutation($c: CallInput!) { createCall(input: { call: $c }) { call { id } } }";
 
 /**
  * A write: `createCall` naming an agent and a contact (grantql checks both belong to the
- * workspace, validates, writes in a transaction and meters) against PostGraphile's `createCall`
+ * workspace, validates, writes one INSERT and meters) against PostGraphile's `createCall`
  * (an INSERT; the composite foreign keys check the references).
  */
 export const peerWrite: Scenario = {

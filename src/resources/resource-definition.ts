@@ -43,7 +43,8 @@ export interface ResourceDefinition<E extends ResourceRecord> {
   fields: Record<string, FieldRule>;
   filters: Record<string, FilterRule>;
   /**
-   * Runs in the write's transaction before anything is written, with the record as it will be
+   * Runs before anything is written (inside the write's transaction where it has one: updates,
+   * and creates with `afterWrite`; a create of one row is one INSERT), with the record as it will be
    * (`next`) and as it was (`current`, null on create): checks references and cross-field rules
    * into `errors`, may complete `next` (e.g. keep masked secrets). Must not write.
    */

@@ -28,7 +28,8 @@ export interface CheckedListArgs {
  * The one service behind all six resources: keyset-paginated, filtered lists; get by id; create;
  * partial update; delete. Every method takes the workspace first and never sees another
  * workspace's rows: their ids read as absent. Every write validates the whole input into one
- * `FieldErrors` and runs in one transaction, so a refused input writes nothing.
+ * `FieldErrors` before it writes, and writes in one statement or one transaction, so a refused
+ * input writes nothing.
  */
 export class ResourceService<E extends ResourceRecord, F extends object = object> {
   constructor(
@@ -84,13 +85,18 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
     const values = this.readFields(input, errors, "create");
     const now = this.clock.now();
     const next = { ...values, id: randomUUID(), workspaceId, createdAt: now, updatedAt: now } as E;
-    return this.db.transaction(async (tx) => {
-      await this.definition.prepare?.(tx, workspaceId, next, null, input, errors);
+    const write = async (manager: EntityManager) => {
+      await this.definition.prepare?.(manager, workspaceId, next, null, input, errors);
       errors.throwIfAny();
-      await tx.insert(this.definition.entity, next as QueryDeepPartialEntity<E>);
-      await this.definition.afterWrite?.(tx, workspaceId, next, input, true);
+      await manager.insert(this.definition.entity, next as QueryDeepPartialEntity<E>);
+      await this.definition.afterWrite?.(manager, workspaceId, next, input, true);
       return next;
-    });
+    };
+    // One INSERT is atomic by itself: a transaction is needed only when `afterWrite` writes more
+    // rows. `prepare` reads nothing a transaction would hold still (under READ COMMITTED each
+    // statement sees its own snapshot either way); the composite foreign keys are what keep a
+    // reference inside the workspace if its record goes in between.
+    return this.definition.afterWrite ? this.db.transaction(write) : write(this.db.manager);
   }
 
   /** Absent fields keep their value; `null` clears a nullable field and is refused on a required one. */

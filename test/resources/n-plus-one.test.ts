@@ -72,3 +72,42 @@ it("nested relations (documents, paged calls, leads) cost the same number of sta
   // The read planner builds the whole answer in one statement (the loaders' path took up to 18).
   expect(big.count).toBe(1);
 });
+
+describe("writes", () => {
+  /** Statements a write issued on the resources' tables, with any transaction around them. */
+  const TRANSACTION = /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b/i;
+  const writeStatements = () => statements.filter((s) => RESOURCE_TABLE.test(s) || TRANSACTION.test(s));
+
+  it("creating a call that names an agent and a contact is one reference check and one INSERT, with no transaction around one row", async () => {
+    const admin = await signUp(server.url);
+    const agentId = await createAgent(server.url, admin.token, { name: "Ava" });
+    const contactId = await createRecord(server.url, admin.token, "Contact", { firstName: "Cy" });
+    statements = [];
+    const id = await createRecord(server.url, admin.token, "Call", {
+      agentId,
+      contactId,
+      direction: "INBOUND",
+      fromNumber: "+14155550100",
+      toNumber: "+14155550101",
+    });
+    const written = writeStatements();
+    expect(written).toHaveLength(2);
+    expect(written[0]).toMatch(/^SELECT/);
+    expect(written[1]).toMatch(/^INSERT INTO "call"/);
+    const read = dataOf(
+      await gql(server.url, `query($id: ID!) { call(id: $id) { agent { name } contact { firstName } } }`, { id }, admin.token),
+    );
+    expect(read.call).toEqual({ agent: { name: "Ava" }, contact: { firstName: "Cy" } });
+  });
+
+  it("a create that also writes link rows (a document with agents) stays one transaction", async () => {
+    const admin = await signUp(server.url);
+    const agentId = await createAgent(server.url, admin.token, { name: "Ava" });
+    statements = [];
+    await createRecord(server.url, admin.token, "KnowledgeBaseDocument", { title: "Doc", content: "x", agentIds: [agentId] });
+    const written = writeStatements();
+    expect(written[0]).toMatch(TRANSACTION);
+    expect(written.at(-1)).toMatch(/^\s*COMMIT/);
+    expect(written.some((s) => /^INSERT INTO "knowledge_base_document_agent"/.test(s))).toBe(true);
+  });
+});
