@@ -4,9 +4,8 @@ import { ManualClock } from "../../src/common/clock";
 import { dataOf, gql } from "../support/client";
 import { expectBadInput, expectForbidden, expectUnauthenticated } from "../support/assertions";
 import { createKey, createMember, PASSWORD, signUp } from "../support/factories";
-import { runningSubscriptions, startTestServer, TestServer } from "../support/server";
+import { startTestServer, TestServer, whenRunning } from "../support/server";
 import { createThrowawayDatabase, ThrowawayDatabase } from "../support/throwaway-database";
-import { eventually } from "../support/eventually";
 import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, wsClient } from "../usage/usage-support";
 
 const DAY = 86_400_000;
@@ -45,16 +44,9 @@ afterAll(async () => {
 
 /** A live alert stream, returned once the server runs it (no protocol message says so: watch its gauge). */
 async function stream(server: TestServer, token: string, kinds?: string[]) {
-  const before = await runningSubscriptions(server);
   const client = wsClient(server.wsUrl, token);
   clients.push(client);
-  const queue = new SubscriptionQueue(client, STREAM, kinds ? { kinds } : {});
-  await eventually(
-    () => runningSubscriptions(server),
-    (n) => n > before,
-    5000,
-  );
-  return queue;
+  return whenRunning(server, () => new SubscriptionQueue(client, STREAM, kinds ? { kinds } : {}));
 }
 const alertsOf = async (token: string, kinds?: string[]) => dataOf(await gql(a.url, LIST, { kinds, first: 100 }, token)).securityAlerts;
 const both = async () => {

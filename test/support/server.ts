@@ -8,6 +8,7 @@ import { createLogger } from "../../src/logger";
 import { buildAppSchema } from "../../src/schema/build-schema";
 import { App, AppOptions, createApp } from "../../src/server/app";
 import { createServices, Services } from "../../src/services";
+import { eventually } from "./eventually";
 
 export interface TestServer {
   url: string;
@@ -106,4 +107,21 @@ function queryLogger(counter: ((sql: string) => void) | undefined): TypeOrmLogge
  */
 export async function runningSubscriptions(server: TestServer): Promise<number> {
   return (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
+}
+
+/**
+ * Runs `open`, which starts one subscription, and returns what it returned once the server runs
+ * that subscription's stream (its gauge counts one more): a stream listens from that turn on, and
+ * no protocol message says so for one that has no first message. Throws past `deadlineMs`.
+ */
+export async function whenRunning<T>(server: TestServer, open: () => T, deadlineMs = 5000): Promise<T> {
+  const before = await runningSubscriptions(server);
+  const opened = open();
+  const running = await eventually(
+    () => runningSubscriptions(server),
+    (n) => n > before,
+    deadlineMs,
+  );
+  if (running <= before) throw new Error(`the subscription's stream was not running within ${deadlineMs} ms`);
+  return opened;
 }

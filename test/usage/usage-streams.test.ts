@@ -1,8 +1,7 @@
 import { Client } from "graphql-ws";
 import { dataOf, gql } from "../support/client";
 import { createKey, createMember, signUp, SignedUp } from "../support/factories";
-import { eventually } from "../support/eventually";
-import { runningSubscriptions, startTestServer, TestServer } from "../support/server";
+import { startTestServer, TestServer, whenRunning } from "../support/server";
 import { ALLOWED_QUERY, closeCodeOf, FORBIDDEN_QUERY, SubscriptionQueue, usageOf, wsClient } from "./usage-support";
 
 let server: TestServer;
@@ -124,22 +123,9 @@ describe("apiKeyUsage", () => {
   });
 });
 
-/**
- * Opens a `usageEvents` subscription and returns once the server runs its stream: it starts
- * listening in the same turn, so an event committed from then on cannot pass it by (it has no
- * first message of its own to wait for).
- */
-async function subscribed(client: Client, variables: Record<string, unknown>): Promise<SubscriptionQueue> {
-  const before = await runningSubscriptions(server);
-  const sub = new SubscriptionQueue(client, EVENTS_SUB, variables);
-  expect(
-    await eventually(
-      () => runningSubscriptions(server),
-      (running) => running > before,
-    ),
-  ).toBeGreaterThan(before);
-  return sub;
-}
+/** A `usageEvents` subscription, returned once the server runs its stream (it has no first message to wait for). */
+const subscribed = (client: Client, variables: Record<string, unknown>) =>
+  whenRunning(server, () => new SubscriptionQueue(client, EVENTS_SUB, variables));
 
 describe("usageEvents", () => {
   let admin: SignedUp;
