@@ -1,4 +1,4 @@
-import { LoadResult, mergeLoads, runLoad, SLICES_PER_ROUND, WARM_UP_SECONDS } from "./load";
+import { LoadResult, mergeLoads, SLICES_PER_ROUND, startLoadGenerator, WARM_UP_SECONDS } from "./load";
 import { ratio, round, summarize } from "./stats";
 import { BenchContext, Figure } from "./types";
 
@@ -35,29 +35,34 @@ export async function interleaved(
   b: Side,
   afterRound?: (round: number) => Promise<void>,
 ): Promise<{ a: LoadResult; b: LoadResult }[]> {
+  const generator = startLoadGenerator();
   const load = (side: Side, seconds: number) =>
-    runLoad({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
-  const slice = ctx.durationSeconds / SLICES_PER_ROUND;
-  await load(a, WARM_UP_SECONDS);
-  await load(b, WARM_UP_SECONDS);
-  const rounds: { a: LoadResult; b: LoadResult }[] = [];
-  for (let r = 0; r < ctx.rounds; r++) {
-    const order = r % 2 === 0 ? [a, b] : [b, a];
-    const slices = new Map<Side, LoadResult[]>([
-      [a, []],
-      [b, []],
-    ]);
-    for (let s = 0; s < SLICES_PER_ROUND; s++) for (const side of order) slices.get(side)!.push(await load(side, slice));
-    const result = { a: mergeLoads(slices.get(a)!), b: mergeLoads(slices.get(b)!) };
-    for (const x of [result.a, result.b])
-      if (x.non2xx || x.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify({ ...x, runs: undefined })}`);
-    rounds.push(result);
-    console.log(
-      `  round ${r + 1}: ${a.name} ${round(result.a.requestsPerSecond, 0)} req/s p99 ${result.a.p99} ms; ${b.name} ${round(result.b.requestsPerSecond, 0)} req/s p99 ${result.b.p99} ms`,
-    );
-    await afterRound?.(r);
+    generator.run({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
+  try {
+    const slice = ctx.durationSeconds / SLICES_PER_ROUND;
+    await load(a, WARM_UP_SECONDS);
+    await load(b, WARM_UP_SECONDS);
+    const results: { a: LoadResult; b: LoadResult }[] = [];
+    for (let r = 0; r < ctx.rounds; r++) {
+      const order = r % 2 === 0 ? [a, b] : [b, a];
+      const slices = new Map<Side, LoadResult[]>([
+        [a, []],
+        [b, []],
+      ]);
+      for (let s = 0; s < SLICES_PER_ROUND; s++) for (const side of order) slices.get(side)!.push(await load(side, slice));
+      const result = { a: mergeLoads(slices.get(a)!), b: mergeLoads(slices.get(b)!) };
+      for (const x of [result.a, result.b])
+        if (x.non2xx || x.errors) throw new Error(`non-2xx or errors under load: ${JSON.stringify({ ...x, runs: undefined })}`);
+      results.push(result);
+      console.log(
+        `  round ${r + 1}: ${a.name} ${round(result.a.requestsPerSecond, 0)} req/s p99 ${result.a.p99} ms; ${b.name} ${round(result.b.requestsPerSecond, 0)} req/s p99 ${result.b.p99} ms`,
+      );
+      await afterRound?.(r);
+    }
+    return results;
+  } finally {
+    await generator.close();
   }
-  return rounds;
 }
 
 /** The ratio figures of a grantql ÷ peer comparison, and both sides' absolute figures. */
