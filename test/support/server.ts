@@ -101,27 +101,43 @@ function queryLogger(counter: ((sql: string) => void) | undefined): TypeOrmLogge
   };
 }
 
+/** Per server, how many subscription streams it started since `startsOf` first looked. */
+const started = new WeakMap<TestServer, { count: number }>();
+
 /**
- * Subscriptions whose stream the server runs now (its gauge): a subscription is listening once this
- * counts it, which no protocol message says.
+ * Subscription streams the server has started: its running-subscriptions gauge's increments, which
+ * only a start makes (from the first call on). Unlike the gauge's level this only grows: a stream
+ * ending meanwhile elsewhere on the server (a session the watch expired, a client gone) cannot hide
+ * a start.
  */
-export async function runningSubscriptions(server: TestServer): Promise<number> {
-  return (await server.app.metrics.subscriptions.get()).values[0]?.value ?? 0;
+function startsOf(server: TestServer): { count: number } {
+  const known = started.get(server);
+  if (known) return known;
+  const starts = { count: 0 };
+  const gauge = server.app.metrics.subscriptions;
+  const inc = gauge.inc.bind(gauge);
+  gauge.inc = ((...args: Parameters<typeof inc>) => {
+    starts.count += 1;
+    return inc(...args);
+  }) as typeof gauge.inc;
+  started.set(server, starts);
+  return starts;
 }
 
 /**
  * Runs `open`, which starts one subscription, and returns what it returned once the server runs
- * that subscription's stream (its gauge counts one more): a stream listens from that turn on, and
- * no protocol message says so for one that has no first message. Throws past `deadlineMs`.
+ * that subscription's stream (it started one more): a stream listens from that turn on, and no
+ * protocol message says so for one that has no first message. Throws past `deadlineMs`.
  */
 export async function whenRunning<T>(server: TestServer, open: () => T, deadlineMs = 5000): Promise<T> {
-  const before = await runningSubscriptions(server);
+  const starts = startsOf(server);
+  const before = starts.count;
   const opened = open();
-  const running = await eventually(
-    () => runningSubscriptions(server),
+  const count = await eventually(
+    async () => starts.count,
     (n) => n > before,
     deadlineMs,
   );
-  if (running <= before) throw new Error(`the subscription's stream was not running within ${deadlineMs} ms`);
+  if (count <= before) throw new Error(`the subscription's stream was not running within ${deadlineMs} ms`);
   return opened;
 }
