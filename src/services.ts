@@ -1,4 +1,7 @@
 import { DataSource } from "typeorm";
+import { EventBus } from "./bus/event-bus";
+import { openRedis, RedisConnections } from "./bus/redis-connections";
+import { GrantqlTopics, LOCAL_TOPICS } from "./usage/bus-messages";
 import { AuditService } from "./audit/audit.service";
 import { Verifier } from "./auth/verifier";
 import { Clock } from "./common/clock";
@@ -28,11 +31,13 @@ export interface Services {
   apiKeys: ApiKeyService;
   keyCache: KeyCache;
   verifier: Verifier;
+  /** The process's one bus (src/bus/): every live message and key change, in-process or through Redis. */
+  bus: EventBus<GrantqlTopics>;
+  /** The process's Redis connections, with REDIS_URL. */
+  redis: RedisConnections | undefined;
   usage: UsageService;
   /** `apiKeyUsage` messages: one timer and one read of the counters per key and update, for all subscribers. */
   usageFeed: KeyUsageFeed;
-  /** Called after a key's state committed; other parts (the Redis bus) add listeners. */
-  keyChanged: Set<(keyId: string) => void>;
   /** The six resources behind `@permission` (agents, contacts, leads, calls, documents, integrations). */
   resources: ResourceServices;
   analytics: AnalyticsService;
@@ -51,7 +56,9 @@ export interface Services {
 /** `logger` receives metering and Redis trouble; silent when omitted (scripts, unit tests). */
 export function createServices(db: DataSource, config: Config, clock: Clock, logger: Logger = createLogger("silent")): Services {
   const audit = new AuditService(db, clock);
-  const signInThrottle = createSignInThrottle(config.signInThrottle, config.redisUrl, clock, logger, config.redisKeyPrefix);
+  const redis = openRedis(config.redisUrl, config.redisKeyPrefix, logger);
+  const bus = new EventBus<GrantqlTopics>(redis, LOCAL_TOPICS, config.redisKeyPrefix);
+  const signInThrottle = createSignInThrottle(config.signInThrottle, redis, clock);
   const members = new MembersService(
     db,
     audit,
@@ -64,17 +71,15 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     },
     signInThrottle,
   );
-  const keyChanged = new Set<(keyId: string) => void>();
-  const apiKeys = new ApiKeyService(db, audit, clock, (keyId) => keyChanged.forEach((listener) => listener(keyId)));
+  const apiKeys = new ApiKeyService(db, audit, clock, bus);
   const keyCache = new KeyCache((digest) => apiKeys.findVerifiable(digest), config.keyCacheTtlMs);
-  keyChanged.add((keyId) => keyCache.invalidate(keyId));
-  const tokenGuessThrottle = createTokenGuessThrottle(config.tokenGuess, config.redisUrl, clock, logger, config.redisKeyPrefix);
+  // A key changed here or on another instance is evicted here at once.
+  keyCache.follow(bus);
+  const tokenGuessThrottle = createTokenGuessThrottle(config.tokenGuess, redis, clock);
   const verifier = new Verifier(keyCache, { get: (digest) => members.findSession(digest) }, clock, tokenGuessThrottle);
-  const usage = new UsageService(db, config, clock, logger);
-  // With Redis, a key change committed here evicts the key on every other instance too.
-  usage.bus.relayKeyChanges(keyChanged, (keyId) => keyCache.invalidate(keyId));
+  const usage = new UsageService(db, config, clock, logger, bus);
   const usageFeed = new KeyUsageFeed(
-    (workspaceId) => usage.bus.pubSub.subscribe("grantql.usage.changed", workspaceId),
+    (workspaceId, listener) => bus.on("grantql.usage.changed", workspaceId, listener),
     async (workspaceId, apiKeyId) => {
       const [apiKey, counts, lastUsed] = await Promise.all([
         apiKeys.get(workspaceId, apiKeyId),
@@ -83,8 +88,9 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
       ]);
       return { apiKey, usage: counts.get(apiKeyId)!, lastUsedAt: lastUsed.get(apiKeyId) ?? null };
     },
+    (onClose) => bus.queue("apiKeyUsage", onClose),
   );
-  const alerts = new SecurityAlerts(db, usage, clock, logger, config.alertScanIntervalMs);
+  const alerts = new SecurityAlerts(db, bus, usage, clock, logger, config.alertScanIntervalMs);
   const leaks = new LeakReportService(db, apiKeys, alerts.service, clock, config.leakReportSecret);
   return {
     clock,
@@ -94,12 +100,13 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     apiKeys,
     keyCache,
     verifier,
+    bus,
+    redis,
     usage,
     usageFeed,
-    keyChanged,
     resources: createResourceServices(db, clock),
     analytics: new AnalyticsService(db),
-    rateLimiter: createRateLimiter(config.redisUrl, clock, logger, config.redisKeyPrefix),
+    rateLimiter: createRateLimiter(redis, clock),
     signInThrottle,
     tokenGuessThrottle,
     alerts,
@@ -110,7 +117,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
 /**
  * Stops what the services run in the background and closes their connections, after the last
  * request: the alert detectors first (they read metering), then metering's final flush, then the
- * Redis-backed counters. The server calls it once drained; the CLI once its command is done.
+ * Redis-backed counters and the Redis connections. The server calls it once drained; the CLI once its command is done.
  */
 export async function closeServices(services: Services): Promise<void> {
   await services.alerts.close();
@@ -118,4 +125,5 @@ export async function closeServices(services: Services): Promise<void> {
   await services.rateLimiter.close();
   await services.signInThrottle.close();
   await services.tokenGuessThrottle.close();
+  services.redis?.close();
 }

@@ -1,4 +1,3 @@
-import { Repeater } from "@graphql-yoga/subscription";
 import { DataSource, EntityManager } from "typeorm";
 import type { MemberPrincipal } from "../auth/principal";
 import { keysetPage, Page, PageArgs } from "../common/pagination";
@@ -6,7 +5,9 @@ import { FieldErrors } from "../common/validation";
 import { SecurityAlertEntity, SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
 import type { SecurityAlertMessage } from "../usage/bus-messages";
-import type { UsageBus } from "../usage/usage-bus";
+import type { Bus } from "../bus/event-bus";
+import type { SubscriberQueue } from "../bus/subscriber-queue";
+import type { UsageTopics } from "../usage/bus-messages";
 
 /**
  * A condition seen; stored at most once per (kind, key, dedupeKey), and at most once per cooldown;
@@ -47,7 +48,7 @@ RETURNING id, workspace_id, api_key_id, kind, occurred_at, message, details`;
 export class SecurityAlertService {
   constructor(
     private readonly db: DataSource,
-    private readonly bus: UsageBus,
+    private readonly bus: Bus<UsageTopics>,
     private readonly logger: Logger,
   ) {}
 
@@ -104,7 +105,7 @@ export class SecurityAlertService {
   }
 
   publish(alerts: readonly SecurityAlertMessage[]): void {
-    for (const alert of alerts) this.bus.pubSub.publish("grantql.alerts.raised", alert.workspaceId, alert);
+    for (const alert of alerts) this.bus.publish("grantql.alerts.raised", alert, alert.workspaceId);
   }
 
   /** Newest first; `kinds` absent means every kind. */
@@ -117,20 +118,14 @@ export class SecurityAlertService {
     return keysetPage(query, page, "occurredAt");
   }
 
-  /** Alerts of the member's workspace only (the topic is routed by workspace), narrowed by kind. */
-  stream(member: MemberPrincipal, kinds: SecurityAlertKind[] | null | undefined): AsyncIterable<SecurityAlertMessage> {
+  /** Alerts of the member's workspace only (the topic is routed by workspace), narrowed by kind, in the subscriber's own queue. */
+  stream(member: MemberPrincipal, kinds: SecurityAlertKind[] | null | undefined): SubscriberQueue<SecurityAlertMessage> {
     const errors = new FieldErrors();
     errors.check(!kinds || kinds.length > 0, "kinds", "must name at least one kind, or be left out for all");
     errors.throwIfAny();
     const wanted = kinds ? new Set(kinds) : null;
-    const alerts = this.bus.pubSub.subscribe("grantql.alerts.raised", member.workspaceId);
-    return new Repeater<SecurityAlertMessage>(async (push, stop) => {
-      const consume = (async () => {
-        for await (const alert of alerts) if (alert && (!wanted || wanted.has(alert.kind))) await push(alert);
-      })();
-      await stop;
-      await alerts.return();
-      await consume.catch(() => undefined);
+    return this.bus.stream("grantql.alerts.raised", member.workspaceId, "securityAlerts", (alert, push) => {
+      if (!wanted || wanted.has(alert.kind)) push(alert);
     });
   }
 }

@@ -1,6 +1,8 @@
 import type { DataSource } from "typeorm";
 import type { Clock } from "../common/clock";
 import type { Logger } from "../logger";
+import type { Bus } from "../bus/event-bus";
+import type { UsageTopics } from "../usage/bus-messages";
 import type { UsageService } from "../usage/usage.service";
 import { ExpiryAlertJob } from "./expiry-alert-job";
 import { SecurityAlertService } from "./security-alert.service";
@@ -14,24 +16,20 @@ export class SecurityAlerts {
 
   constructor(
     db: DataSource,
-    usage: Pick<UsageService, "bus" | "countsFor" | "committed" | "freshAddresses">,
+    bus: Bus<UsageTopics>,
+    usage: Pick<UsageService, "countsFor">,
     clock: Clock,
     logger: Logger,
     scanIntervalMs: number,
   ) {
-    this.service = new SecurityAlertService(db, usage.bus, logger);
+    this.service = new SecurityAlertService(db, bus, logger);
     const raise = this.service.raise.bind(this.service);
     this.detector = new UsageAlertDetector(
-      usage.bus,
+      bus,
       raise,
       async (apiKeyId) => (await usage.countsFor([apiKeyId])).get(apiKeyId)?.last24h ?? 0,
       logger,
     );
-    usage.committed.add((batch) => this.detector.committed(batch));
-    usage.freshAddresses.add((fresh, shapes) => {
-      const workspaces = new Map(shapes.map((shape) => [shape.apiKeyId, shape.workspaceId]));
-      void this.detector.freshAddresses(fresh, (id) => workspaces.get(id));
-    });
     this.detector.start();
     this.expiryJob = new ExpiryAlertJob(db, clock, this.service, logger, scanIntervalMs);
     this.expiryJob.start();

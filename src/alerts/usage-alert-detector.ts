@@ -2,7 +2,8 @@ import { LRUCache } from "lru-cache";
 import { SecurityAlertKind } from "../entities/security-alert.entity";
 import type { Logger } from "../logger";
 import type { UsageDigestEntry } from "../usage/bus-messages";
-import type { UsageBus } from "../usage/usage-bus";
+import type { Bus } from "../bus/event-bus";
+import type { UsageTopics } from "../usage/bus-messages";
 import type { UsageBatch } from "../usage/usage-batch";
 import { countsAsUsage, UsageOutcome } from "../usage/usage-event";
 import type { FreshAddress } from "../usage/usage-writer";
@@ -15,6 +16,8 @@ const HOUR_MS = 3_600_000;
 const SPIKE_COOLDOWN_MS = HOUR_MS;
 const BURST_COOLDOWN_MS = 10 * 60_000;
 const ADDRESS_COOLDOWN_MS = 24 * HOUR_MS;
+/** Digests waiting to be observed at most (each is one flush of one instance). */
+const DIGESTS_PENDING = 1000;
 
 const refused = (outcome: UsageOutcome) => outcome === UsageOutcome.FORBIDDEN || outcome === UsageOutcome.IP_NOT_ALLOWED;
 
@@ -80,10 +83,10 @@ export class UsageAlertDetector {
   private readonly windows = new LRUCache<string, KeyWindow>({ max: 100_000 });
   private readonly quietUntil = new LRUCache<string, number>({ max: 100_000 });
   private readonly baselines = new LRUCache<string, number>({ max: 10_000, ttl: 60_000 });
-  private stopDigests: () => void = () => undefined;
+  private stopListening: () => void = () => undefined;
 
   constructor(
-    private readonly bus: UsageBus,
+    private readonly bus: Bus<UsageTopics>,
     private readonly raise: (candidates: AlertCandidate[]) => Promise<unknown>,
     /** Counted requests of the key in the 24 h before now, from the rollups (read only near a spike). */
     private readonly last24h: (apiKeyId: string) => Promise<number>,
@@ -93,23 +96,39 @@ export class UsageAlertDetector {
   /** Called with each batch this instance committed: tell every instance what it holds. */
   committed(batch: UsageBatch): void {
     const entries = digestOf(batch);
-    if (entries.length > 0) this.bus.pubSub.publish("grantql.usage.digest", { entries });
+    if (entries.length > 0) this.bus.publish("grantql.usage.digest", { entries });
   }
 
+  /** Listens to every instance's digests and to this instance's committed batches and fresh addresses. */
   start(): void {
-    const digests = this.bus.pubSub.subscribe("grantql.usage.digest");
-    void (async () => {
-      for await (const digest of digests) {
-        for (const entry of digest?.entries ?? []) {
+    // Entries are observed one at a time, in the order they came (a window adds them in order); at
+    // most DIGESTS_PENDING digests wait, so a slow database cannot make the backlog grow without bound.
+    let observing = Promise.resolve();
+    let pending = 0;
+    const offDigests = this.bus.on("grantql.usage.digest", undefined, ({ entries }) => {
+      if (pending >= DIGESTS_PENDING) return;
+      pending += 1;
+      observing = observing.then(async () => {
+        for (const entry of entries) {
           await this.observe(entry).catch((error) => this.logger.warn({ err: error, apiKeyId: entry.k }, "usage alert check failed"));
         }
-      }
-    })();
-    this.stopDigests = () => void digests.return();
+        pending -= 1;
+      });
+    });
+    const offCommitted = this.bus.on("grantql.usage.committed", undefined, (batch) => this.committed(batch));
+    const offFresh = this.bus.on("grantql.usage.fresh-addresses", undefined, ({ fresh, shapes }) => {
+      const workspaces = new Map(shapes.map((shape) => [shape.apiKeyId, shape.workspaceId]));
+      void this.freshAddresses(fresh, (id) => workspaces.get(id));
+    });
+    this.stopListening = () => {
+      offDigests();
+      offCommitted();
+      offFresh();
+    };
   }
 
   stop(): void {
-    this.stopDigests();
+    this.stopListening();
   }
 
   /** New addresses of a batch this instance committed (the writer found them): all but a key's very first. */

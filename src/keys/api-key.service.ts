@@ -1,4 +1,5 @@
 import { Brackets, DataSource, EntityManager } from "typeorm";
+import type { Bus } from "../bus/event-bus";
 import { AuditService } from "../audit/audit.service";
 import { MemberPrincipal } from "../auth/principal";
 import { GrantRow, maskOf } from "../auth/resource";
@@ -53,8 +54,8 @@ export interface CreatedKey {
   secret: string;
 }
 
-/** Told after a key's state changed and the change committed: caches evict it, other instances hear of it. */
-export type KeyChangeListener = (keyId: string) => void;
+/** The bus topic of key changes: published after a key's state changed and the change committed; every instance's key cache evicts the key. */
+export type KeyTopics = { "grantql.keys.changed": { keyId: string } };
 
 const describeGrants = (rows: readonly GrantRow[]) => rows.map((r) => ({ resource: r.resource, read: r.read, write: r.write }));
 
@@ -64,8 +65,12 @@ export class ApiKeyService {
     private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly onChange: KeyChangeListener,
+    private readonly bus: Pick<Bus<KeyTopics>, "publish">,
   ) {}
+
+  private changed(keyId: string): void {
+    this.bus.publish("grantql.keys.changed", { keyId });
+  }
 
   async create(actor: MemberPrincipal, input: CreateApiKeyData): Promise<CreatedKey> {
     const errors = new FieldErrors();
@@ -165,7 +170,7 @@ export class ApiKeyService {
       }
       return key;
     });
-    this.onChange(updated.id);
+    this.changed(updated.id);
     return updated;
   }
 
@@ -215,7 +220,7 @@ export class ApiKeyService {
       });
       return key;
     });
-    this.onChange(key.id);
+    this.changed(key.id);
     return key;
   }
 
@@ -266,7 +271,7 @@ export class ApiKeyService {
       });
       return created;
     });
-    this.onChange(id);
+    this.changed(id);
     return result;
   }
 

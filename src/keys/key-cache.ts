@@ -1,3 +1,5 @@
+import type { Bus } from "../bus/event-bus";
+import type { KeyTopics } from "./api-key.service";
 import { LRUCache } from "lru-cache";
 import type { VerifiableKey } from "../auth/verifier";
 
@@ -68,6 +70,11 @@ export class KeyCache {
   }
 
   /** Drops a key so that its next request reads the database. */
+  /** Evicts every key the bus says changed, on this instance or another, until the returned function is called. */
+  follow(bus: Pick<Bus<KeyTopics>, "on">): () => void {
+    return bus.on("grantql.keys.changed", undefined, ({ keyId }) => this.invalidate(keyId));
+  }
+
   invalidate(keyId: string): void {
     if (!this.cache) return;
     this.epoch += 1;

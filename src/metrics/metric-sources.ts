@@ -1,4 +1,6 @@
 import type { DataSource } from "typeorm";
+import type { BusFigures } from "../bus/event-bus";
+import type { RedisState } from "../bus/redis-connections";
 
 /** What the usage recorder reports (see src/usage/usage-recorder.ts). */
 export interface UsageStats {
@@ -13,8 +15,10 @@ export interface UsageStats {
 export interface MetricSources {
   db?: DataSource;
   poolMax?: number;
-  /** `services.usage`: read for `stats()` (on it or its `recorder`) and its Redis bus. */
+  /** `services.usage`: read for `stats()` (on it or its `recorder`). */
   usage?: unknown;
+  /** `services.bus`: Redis's state and the payloads subscribers lost. */
+  bus?: BusFigures;
 }
 
 interface PoolStats {
@@ -41,20 +45,7 @@ export function readUsageStats(sources: MetricSources): UsageStats | undefined {
   return undefined;
 }
 
-type RedisState = "disabled" | "ready" | "down";
-
-/**
- * Redis as the usage bus sees it: "disabled" without REDIS_URL, "ready" when each of its ioredis
- * connections reports status "ready", else "down". Prefers a public `redisState()` on the bus.
- */
+/** Redis as the bus sees it: "disabled" without REDIS_URL (or without a bus), "ready" when every connection is, else "down". */
 export function readRedisState(sources: MetricSources): RedisState {
-  const bus = (
-    sources.usage as { bus?: { distributed?: boolean; redisState?: () => RedisState; clients?: { status?: string }[] } } | undefined
-  )?.bus;
-  if (!bus) return "disabled";
-  if (typeof bus.redisState === "function") return bus.redisState();
-  if (!bus.distributed) return "disabled";
-  // The bus keeps its ioredis clients to itself; their `status` is the one signal available.
-  const clients = Array.isArray(bus.clients) ? bus.clients : [];
-  return clients.length > 0 && clients.every((client) => client.status === "ready") ? "ready" : "down";
+  return sources.bus?.redisState() ?? "disabled";
 }

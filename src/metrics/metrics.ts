@@ -173,5 +173,20 @@ function registerSourceGauges(registry: Registry, sources: MetricSources): void 
     "Usage events dropped because the buffer was full, since start",
     (s) => s.eventsDropped,
   );
+  // The bus keeps its totals; what a scrape adds is what was dropped since the last one.
+  const reported = new Map<string, number>();
+  new Counter({
+    name: "grantql_subscription_messages_dropped_total",
+    help: "Payloads a subscriber lost because its queue was full (field: its stream), or lost between instances while Redis was away (field: redis)",
+    labelNames: ["field"],
+    registers,
+    collect() {
+      for (const [field, total] of sources.bus?.dropped() ?? []) {
+        const delta = total - (reported.get(field) ?? 0);
+        if (delta > 0) this.inc({ field }, delta);
+        reported.set(field, total);
+      }
+    },
+  });
   usageCounter("grantql_usage_flush_failures_total", "Failed usage flushes (retried with backoff) since start", (s) => s.flushFailures);
 }

@@ -69,7 +69,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const development = config.development;
   const formatError = createErrorFormatter(logger, development);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: BODY_LIMIT_BYTES });
-  const metrics = new Metrics({ db: services.db, usage: services.usage, poolMax: config.dbPoolMax });
+  const metrics = new Metrics({ db: services.db, usage: services.usage, bus: services.bus, poolMax: config.dbPoolMax });
   metrics.watch(wsServer);
   const pipeline = createPipeline(options, metrics, (error) => formatThrown(formatError, error));
   const ws = attachWebSocket(wsServer, {

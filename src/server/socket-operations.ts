@@ -20,6 +20,7 @@ import type { WebSocket } from "ws";
 import { ErrorCode } from "../common/errors";
 import { QueryLimits, toClientErrors } from "./guards/query-limits";
 import type { Services } from "../services";
+import type { GraphQLContext } from "../resolvers/common/context";
 import { buildContext } from "./context";
 import { asGraphQLError } from "./format-error";
 import { requestOutcome } from "./request-outcome";
@@ -34,6 +35,8 @@ export interface SocketState {
   ip?: string;
   /** This socket's operations that have not reached their outcome yet, by id. */
   requests?: Map<string, RequestState>;
+  /** This socket's running subscriptions' contexts, by id: where each one's queue is found. */
+  live?: Map<string, GraphQLContext>;
 }
 
 /**
@@ -92,7 +95,11 @@ export class SocketOperations {
         variableValues: payload.variables,
         contextValue: buildContext(request, this.services),
       };
-      if (source.operation.operation === "subscription") return args;
+      if (source.operation.operation === "subscription") {
+        socket.live ??= new Map();
+        socket.live.set(id, args.contextValue);
+        return args;
+      }
       const result = await execute(args);
       if (result.errors && statusOf(result.errors, this.formatOnce(result.errors), 200) >= 400) return result.errors;
       this.executed.set(args, result);
@@ -116,11 +123,21 @@ export class SocketOperations {
     return true;
   }
 
-  /** graphql-ws `onNext`: a result with its errors formatted; the first one gives a query its outcome. */
+  /**
+   * graphql-ws `onNext`: a result with its errors formatted, and, when the subscriber's queue lost
+   * payloads just before this one, `extensions.dropped`; the first result gives a query its outcome.
+   */
   next(socket: SocketState, id: string, result: ExecutionResult): FormattedExecutionResult | undefined {
     const list = result.errors ? this.formatOnce(result.errors) : undefined;
     this.finish(socket, id, list, 200);
+    const dropped = socket.live?.get(id)?.live?.droppedBeforeLast() ?? 0;
+    if (dropped > 0) return { ...result, errors: list, extensions: { ...result.extensions, dropped } };
     return list ? { ...result, errors: list } : undefined;
+  }
+
+  /** graphql-ws `onComplete`: the subscription's context is let go. */
+  completed(socket: SocketState, id: string): void {
+    socket.live?.delete(id);
   }
 
   private finish(socket: SocketState, id: string, errors: GraphQLFormattedError[] | undefined, status: number): void {

@@ -86,7 +86,10 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
         if (operations.started(ctx.extra, id, result)) observer?.subscriptionStarted(ctx, id);
       },
       onNext: (ctx, id, _payload, _args, result) => operations.next(ctx.extra, id, result),
-      onComplete: (ctx, id) => observer?.completed(ctx, id),
+      onComplete: (ctx, id) => {
+        operations.completed(ctx.extra, id);
+        observer?.completed(ctx, id);
+      },
     },
     wsServer,
   );

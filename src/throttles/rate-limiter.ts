@@ -2,7 +2,8 @@ import type Redis from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../common/clock";
 import type { Logger } from "../logger";
-import { counterClient, RedisOrLocal } from "./redis-counter-client";
+import type { RedisConnections } from "../bus/redis-connections";
+import { RedisOrLocal } from "./redis-counter-client";
 
 /** A key's rate limit: `limit` requests per `windowSeconds` (docs/API.md, "Limits"). */
 export interface RateLimitValue {
@@ -79,15 +80,13 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly outage: RedisOrLocal;
 
   constructor(
-    url: string,
+    connections: RedisConnections,
     private readonly clock: Clock,
     private readonly fallback: RateLimiter,
-    logger: Logger,
-    keyPrefix = "",
   ) {
+    this.redis = connections.commands;
     // Not waiting for the first connection: until it is up, requests are counted in this process.
-    ({ redis: this.redis } = counterClient(url, keyPrefix));
-    this.outage = new RedisOrLocal("rate limits are", logger);
+    this.outage = new RedisOrLocal(connections, false);
     this.redis.defineCommand("grantqlConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });
   }
 
@@ -110,13 +109,12 @@ export class RedisRateLimiter implements RateLimiter {
     );
   }
 
-  async close(): Promise<void> {
-    this.redis.disconnect();
-  }
+  /** The connections are the process's, closed by their owner (services.ts). */
+  async close(): Promise<void> {}
 }
 
 /** Redis when `REDIS_URL` is set, else this process alone. */
-export function createRateLimiter(redisUrl: string | undefined, clock: Clock, logger: Logger, keyPrefix = ""): RateLimiter {
+export function createRateLimiter(redis: RedisConnections | undefined, clock: Clock): RateLimiter {
   const memory = new MemoryRateLimiter(clock);
-  return redisUrl ? new RedisRateLimiter(redisUrl, clock, memory, logger, keyPrefix) : memory;
+  return redis ? new RedisRateLimiter(redis, clock, memory) : memory;
 }

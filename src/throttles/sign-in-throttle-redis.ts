@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type Redis from "ioredis";
-import { counterClient, RedisOrLocal } from "./redis-counter-client";
+import type { RedisConnections } from "../bus/redis-connections";
+import { RedisOrLocal } from "./redis-counter-client";
 import type { Logger } from "../logger";
 import type { Clock } from "../common/clock";
 import { FailureStore, MemoryFailureStore, SignInThrottle, SignInThrottleOptions, Slot } from "./sign-in-throttle";
@@ -56,15 +57,12 @@ export class RedisFailureStore implements FailureStore {
   private readonly outage: RedisOrLocal;
 
   constructor(
-    url: string,
+    connections: RedisConnections,
     private readonly windowMs: number,
     private readonly lockMs: number,
-    logger: Logger,
-    keyPrefix = "",
   ) {
-    const { redis, ready } = counterClient(url, keyPrefix);
-    this.redis = redis;
-    this.outage = new RedisOrLocal("sign-in throttling is", logger, ready);
+    this.redis = connections.commands;
+    this.outage = new RedisOrLocal(connections, true);
     this.redis.defineCommand("grantqlSignInReserve", { lua: RESERVE_SCRIPT });
     this.redis.defineCommand("grantqlSignInRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.fallback = new MemoryFailureStore(windowMs, lockMs);
@@ -96,9 +94,8 @@ export class RedisFailureStore implements FailureStore {
     );
   }
 
-  async close(): Promise<void> {
-    this.redis.disconnect();
-  }
+  /** The connections are the process's, closed by their owner (services.ts). */
+  async close(): Promise<void> {}
 
   private get scripts(): Scripts {
     return this.redis as unknown as Scripts;
@@ -110,15 +107,7 @@ export class RedisFailureStore implements FailureStore {
 }
 
 /** Shared through Redis when `REDIS_URL` is set, else counted in this process. */
-export function createSignInThrottle(
-  options: SignInThrottleOptions,
-  redisUrl: string | undefined,
-  clock: Clock,
-  logger: Logger,
-  keyPrefix = "",
-): SignInThrottle {
-  const store = redisUrl
-    ? new RedisFailureStore(redisUrl, options.windowSeconds * 1000, options.lockSeconds * 1000, logger, keyPrefix)
-    : undefined;
+export function createSignInThrottle(options: SignInThrottleOptions, redis: RedisConnections | undefined, clock: Clock): SignInThrottle {
+  const store = redis ? new RedisFailureStore(redis, options.windowSeconds * 1000, options.lockSeconds * 1000) : undefined;
   return new SignInThrottle(options, clock, store);
 }

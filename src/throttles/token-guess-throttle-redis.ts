@@ -3,7 +3,8 @@ import type Redis from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../common/clock";
 import type { Logger } from "../logger";
-import { counterClient, RedisOrLocal } from "./redis-counter-client";
+import type { RedisConnections } from "../bus/redis-connections";
+import { RedisOrLocal } from "./redis-counter-client";
 import { GuessStore, MemoryGuessStore, TokenGuessOptions, TokenGuessThrottle } from "./token-guess-throttle";
 
 /**
@@ -40,14 +41,11 @@ export class RedisGuessStore implements GuessStore {
   private readonly outage: RedisOrLocal;
 
   constructor(
-    url: string,
+    connections: RedisConnections,
     private readonly options: TokenGuessOptions,
-    logger: Logger,
-    keyPrefix = "",
   ) {
-    const { redis, ready } = counterClient(url, keyPrefix);
-    this.redis = redis;
-    this.outage = new RedisOrLocal("token-guess throttling is", logger, ready);
+    this.redis = connections.commands;
+    this.outage = new RedisOrLocal(connections, true);
     this.redis.defineCommand("grantqlTokenMiss", { numberOfKeys: 2, lua: MISS_SCRIPT });
     this.fallback = new MemoryGuessStore(options);
   }
@@ -83,9 +81,8 @@ export class RedisGuessStore implements GuessStore {
     );
   }
 
-  async close(): Promise<void> {
-    this.redis.disconnect();
-  }
+  /** The connections are the process's, closed by their owner (services.ts). */
+  async close(): Promise<void> {}
 
   private remember(address: string, lockedUntil: number, now: number): number {
     if (lockedUntil > now) this.knownLocks.set(address, lockedUntil);
@@ -101,11 +98,9 @@ export class RedisGuessStore implements GuessStore {
 /** Shared through Redis when `REDIS_URL` is set, else counted in this process. */
 export function createTokenGuessThrottle(
   options: TokenGuessOptions,
-  redisUrl: string | undefined,
+  redis: RedisConnections | undefined,
   clock: Clock,
-  logger: Logger,
-  keyPrefix = "",
 ): TokenGuessThrottle {
-  const store = redisUrl ? new RedisGuessStore(redisUrl, options, logger, keyPrefix) : new MemoryGuessStore(options);
+  const store = redis ? new RedisGuessStore(redis, options) : new MemoryGuessStore(options);
   return new TokenGuessThrottle(clock, store);
 }

@@ -1,4 +1,4 @@
-import { Repeater } from "@graphql-yoga/subscription";
+import type { SubscriberQueue } from "../bus/subscriber-queue";
 import type { ApiKeyEntity } from "../entities/api-key.entity";
 import type { UsageCountsValue } from "./usage-reader";
 
@@ -14,8 +14,11 @@ export interface UsageSnapshot {
 /** Workspace-scoped: a key of another workspace reads as absent (`apiKey: null`). */
 export type SnapshotLoader = (workspaceId: string, apiKeyId: string) => Promise<UsageSnapshot>;
 
-/** "These keys' counters changed" messages of one workspace, as the usage bus delivers them. */
-export type ChangeSource = (workspaceId: string) => AsyncIterableIterator<{ apiKeyIds: string[] } | null> & { return?(): unknown };
+/** Listens to "these keys' counters changed" messages of one workspace, as the bus delivers them, until the returned function is called. */
+export type ChangeSource = (workspaceId: string, listener: (message: { apiKeyIds: string[] }) => void) => () => void;
+
+/** A subscriber's own bounded queue; `onClose` runs when the subscriber leaves. */
+export type QueueSource = (onClose: () => void) => SubscriberQueue<UsageUpdateRoot>;
 
 /**
  * One message of `apiKeyUsage`: the key, and the read of its counters, already settled, that every
@@ -123,8 +126,7 @@ class Subscriber {
 class WorkspaceFeed {
   readonly subscribers = new Set<Subscriber>();
   private readonly keys = new Map<string, KeyState>();
-  private readonly source: ReturnType<ChangeSource>;
-  private readonly consuming: Promise<void>;
+  private readonly stopListening: () => void;
   /** Its last subscriber left: an update still reading hands out nothing and schedules no other. */
   private closed = false;
 
@@ -134,10 +136,9 @@ class WorkspaceFeed {
     private readonly load: SnapshotLoader,
     private readonly gapMs: number,
   ) {
-    this.source = changes(workspaceId);
-    this.consuming = (async () => {
-      for await (const message of this.source) for (const id of message?.apiKeyIds ?? []) this.changed(id);
-    })().catch(() => undefined);
+    this.stopListening = changes(workspaceId, ({ apiKeyIds }) => {
+      for (const id of apiKeyIds) this.changed(id);
+    });
   }
 
   state(apiKeyId: string): KeyState {
@@ -162,12 +163,11 @@ class WorkspaceFeed {
     return read;
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.closed = true;
     for (const state of this.keys.values()) clearTimeout(state.timer);
     this.keys.clear();
-    await this.source.return?.();
-    await this.consuming;
+    this.stopListening();
   }
 
   private wanted(apiKeyId: string): boolean {
@@ -222,39 +222,40 @@ export class KeyUsageFeed {
   constructor(
     private readonly changes: ChangeSource,
     private readonly load: SnapshotLoader,
+    private readonly queues: QueueSource,
     private readonly gapMs = USAGE_UPDATE_GAP_MS,
   ) {}
 
-  /** Updates of the workspace's keys (only `apiKeyId`'s when given, that key's counters first). */
-  subscribe(workspaceId: string, apiKeyId?: string): Repeater<UsageUpdateRoot> {
-    return new Repeater<UsageUpdateRoot>(async (push, stop) => {
-      let feed = this.workspaces.get(workspaceId);
-      if (!feed) {
-        feed = new WorkspaceFeed(workspaceId, this.changes, this.load, this.gapMs);
-        this.workspaces.set(workspaceId, feed);
-      }
-      const ownFeed = feed;
-      const subscriber = new Subscriber(
-        apiKeyId,
-        (root) => void push(root),
-        () => (apiKeyId === undefined ? undefined : ownFeed.state(apiKeyId)),
-        this.gapMs,
-      );
-      ownFeed.subscribers.add(subscriber);
-      if (apiKeyId !== undefined) {
-        const first = ownFeed.read(apiKeyId).promise;
-        void first.then(
-          () => subscriber.open(first),
-          () => subscriber.open(first),
-        );
-      }
-      await stop;
+  /** Updates of the workspace's keys (only `apiKeyId`'s when given, that key's counters first), in the subscriber's own queue. */
+  subscribe(workspaceId: string, apiKeyId?: string): SubscriberQueue<UsageUpdateRoot> {
+    let feed = this.workspaces.get(workspaceId);
+    if (!feed) {
+      feed = new WorkspaceFeed(workspaceId, this.changes, this.load, this.gapMs);
+      this.workspaces.set(workspaceId, feed);
+    }
+    const ownFeed = feed;
+    let subscriber: Subscriber | undefined;
+    const queue = this.queues(() => {
+      if (!subscriber) return;
       subscriber.close();
       ownFeed.subscribers.delete(subscriber);
       if (ownFeed.subscribers.size === 0 && this.workspaces.get(workspaceId) === ownFeed) {
         this.workspaces.delete(workspaceId);
-        await ownFeed.close();
+        ownFeed.close();
       }
     });
+    subscriber = new Subscriber(
+      apiKeyId,
+      (root) => queue.push(root),
+      () => (apiKeyId === undefined ? undefined : ownFeed.state(apiKeyId)),
+      this.gapMs,
+    );
+    ownFeed.subscribers.add(subscriber);
+    if (apiKeyId !== undefined) {
+      const first = ownFeed.read(apiKeyId).promise;
+      const open = () => subscriber?.open(first);
+      void first.then(open, open);
+    }
+    return queue;
   }
 }

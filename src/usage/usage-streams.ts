@@ -1,17 +1,18 @@
-import { Repeater } from "@graphql-yoga/subscription";
 import { notFound } from "../common/errors";
 import { isUuid } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import type { MemberPrincipal } from "../auth/principal";
 import type { ApiKeyService } from "../keys/api-key.service";
 import type { KeyUsageFeed, UsageUpdateRoot } from "./key-usage-feed";
-import type { UsageBus } from "./usage-bus";
+import type { Bus } from "../bus/event-bus";
+import type { SubscriberQueue } from "../bus/subscriber-queue";
+import type { UsageTopics } from "./bus-messages";
 import { UsageEventMessage, UsageOutcome } from "./usage-event";
 
 /** What the streams read: the key look-up that checks a named key, the bus and the usage feed. */
 export interface StreamSources {
   apiKeys: Pick<ApiKeyService, "get">;
-  usage: { bus: UsageBus };
+  usage: { bus: Bus<UsageTopics> };
   usageFeed: Pick<KeyUsageFeed, "subscribe">;
 }
 
@@ -40,35 +41,27 @@ export async function apiKeyUsageStream(
   services: StreamSources,
   member: MemberPrincipal,
   apiKeyId: string | null | undefined,
-): Promise<AsyncIterable<UsageUpdateRoot>> {
+): Promise<SubscriberQueue<UsageUpdateRoot>> {
   const errors = new FieldErrors();
   const keyId = await checkedKey(services, member, apiKeyId, errors);
   return services.usageFeed.subscribe(member.workspaceId, keyId);
 }
 
-/** `usageEvents`: every committed event of the member's workspace, narrowed by key and outcome. */
+/** `usageEvents`: every committed event of the member's workspace, narrowed by key and outcome, in the subscriber's own queue. */
 export async function usageEventsStream(
   services: StreamSources,
   member: MemberPrincipal,
   apiKeyId: string | null | undefined,
   outcomes: UsageOutcome[] | null | undefined,
-): Promise<AsyncIterable<UsageEventMessage>> {
+): Promise<SubscriberQueue<UsageEventMessage>> {
   const errors = new FieldErrors();
   errors.check(!outcomes || outcomes.length > 0, "outcomes", "must name at least one outcome, or be left out for all");
   const keyId = await checkedKey(services, member, apiKeyId, errors);
   errors.throwIfAny();
   const wanted = outcomes ? new Set(outcomes) : null;
-  const batches = services.usage.bus.pubSub.subscribe("grantql.usage.events", member.workspaceId);
-  return new Repeater<UsageEventMessage>(async (push, stop) => {
-    const consume = (async () => {
-      for await (const batch of batches) {
-        for (const event of batch?.events ?? []) {
-          if ((keyId === undefined || event.apiKeyId === keyId) && (!wanted || wanted.has(event.outcome))) await push(event);
-        }
-      }
-    })();
-    await stop;
-    await batches.return();
-    await consume.catch(() => undefined);
+  return services.usage.bus.stream("grantql.usage.events", member.workspaceId, "usageEvents", ({ events }, push) => {
+    for (const event of events) {
+      if ((keyId === undefined || event.apiKeyId === keyId) && (!wanted || wanted.has(event.outcome))) push(event);
+    }
   });
 }

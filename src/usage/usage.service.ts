@@ -4,31 +4,30 @@ import { dedicatedPool } from "../db/prepared-query";
 import type { Clock } from "../common/clock";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
+import type { Bus } from "../bus/event-bus";
+import type { UsageTopics } from "./bus-messages";
 import { RetentionJob } from "./retention-job";
 import { UsageEventLog } from "./usage-event-log";
-import type { UsageBatch, UsageShape } from "./usage-batch";
-import { UsageBus } from "./usage-bus";
+import type { UsageBatch } from "./usage-batch";
+import { countsAsUsage, UsageEventRecord } from "./usage-event";
 import { UsageCountsValue, UsageGranularity, UsagePointValue, UsageReader } from "./usage-reader";
 import { UsageRecorder } from "./usage-recorder";
-import { FreshAddress, writeUsageBatch } from "./usage-writer";
+import { writeUsageBatch } from "./usage-writer";
 
 export type { UsageCountsValue } from "./usage-reader";
 
 /**
  * Usage metering, wired once per process: the recorder (write path), the reader (counters and
- * series from rollups), the bus (live streams, in-process or through Redis) and the retention job.
+ * series from rollups) and the retention job. What a flush committed goes out on the bus (live
+ * streams, in-process or through Redis; the alert detectors listen to it too).
  */
 export class UsageService {
   readonly recorder: UsageRecorder;
   readonly reader: UsageReader;
-  readonly bus: UsageBus;
+  readonly bus: Bus<UsageTopics>;
   /** Stored events, newest first, within USAGE_RETENTION_DAYS (the `usageEventLog` query). */
   readonly eventLog: UsageEventLog;
   readonly retention: RetentionJob;
-  /** Told each batch once it committed (security alerts read their digest from it). */
-  readonly committed = new Set<(batch: UsageBatch) => void>();
-  /** Told the addresses a committed batch used for the first time in 30 days, with the batch's shapes (whose key is in which workspace). */
-  readonly freshAddresses = new Set<(fresh: FreshAddress[], shapes: readonly UsageShape[]) => void>();
   private closing: Promise<void> | null = null;
   /**
    * The flush's own connection: a batch never waits behind requests for one of the pool's, and never holds one of
@@ -41,21 +40,24 @@ export class UsageService {
     config: Config,
     private readonly clock: Clock,
     logger: Logger,
+    bus: Bus<UsageTopics>,
   ) {
-    this.bus = new UsageBus(config.redisUrl, logger, config.redisKeyPrefix);
+    this.bus = bus;
     this.reader = new UsageReader(db);
     this.eventLog = new UsageEventLog(db, config.usageRetentionDays, clock);
     // A broken idle connection is replaced at the next flush; that flush's failure is logged and retried by the recorder.
     this.writerPool = dedicatedPool(db, (error) => logger.warn({ err: error }, "usage writer connection lost; reconnecting at next flush"));
     this.recorder = new UsageRecorder(
       (batch) =>
-        writeUsageBatch(db, batch, (fresh) => this.freshAddresses.forEach((listener) => listener(fresh, batch.shapes)), this.writerPool),
+        writeUsageBatch(
+          db,
+          batch,
+          (fresh) => bus.publish("grantql.usage.fresh-addresses", { fresh, shapes: batch.shapes }),
+          this.writerPool,
+        ),
       clock,
       logger,
-      (batch) => {
-        this.bus.publishCommitted(batch);
-        this.committed.forEach((listener) => listener(batch));
-      },
+      (batch) => this.publishCommitted(batch),
       { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
     );
     this.retention = new RetentionJob(db, clock, logger, {
@@ -63,6 +65,26 @@ export class UsageService {
       auditRetentionDays: config.auditRetentionDays,
     });
     this.retention.start();
+  }
+
+  /**
+   * A committed batch, on the bus: its events and which keys' counters changed, per workspace (each
+   * workspace's own route), and the batch itself to this instance's listeners.
+   */
+  publishCommitted(batch: UsageBatch): void {
+    // The committed records themselves, not copies: in-process subscribers read them as they
+    // are, and through Redis JSON turns each time into its ISO string on the way.
+    const records = batch.records();
+    const workspaces = new Set(batch.shapes.map((shape) => shape.workspaceId));
+    // One workspace (the common case) publishes the batch's records as they are; several are split.
+    const byWorkspace = workspaces.size === 1 ? new Map([[batch.shapes[0].workspaceId, records]]) : byWorkspaceOf(records);
+    for (const [workspaceId, list] of byWorkspace) {
+      this.bus.publish("grantql.usage.events", { events: list }, workspaceId);
+      const counted = batch.shapes.filter((shape) => shape.workspaceId === workspaceId && countsAsUsage(shape.outcome));
+      const apiKeyIds = [...new Set(counted.map((shape) => shape.apiKeyId))];
+      if (apiKeyIds.length > 0) this.bus.publish("grantql.usage.changed", { apiKeyIds }, workspaceId);
+    }
+    this.bus.publish("grantql.usage.committed", batch);
   }
 
   countsFor(keyIds: readonly string[]): Promise<Map<string, UsageCountsValue>> {
@@ -77,14 +99,23 @@ export class UsageService {
     return this.reader.series(keyId, granularity, from, to);
   }
 
-  /** Writes every buffered event, then stops the timers and the bus; safe to call more than once. */
+  /** Writes every buffered event, then stops the timers; safe to call more than once. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.retention.stop();
       await this.recorder.close();
       await this.writerPool.end();
-      await this.bus.close();
     })();
     return this.closing;
   }
+}
+
+function byWorkspaceOf(records: readonly UsageEventRecord[]): Map<string, readonly UsageEventRecord[]> {
+  const lists = new Map<string, UsageEventRecord[]>();
+  for (const record of records) {
+    const list = lists.get(record.workspaceId);
+    if (list) list.push(record);
+    else lists.set(record.workspaceId, [record]);
+  }
+  return lists;
 }

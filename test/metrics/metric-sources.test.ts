@@ -13,12 +13,12 @@ describe("reading figures owned by other parts", () => {
 
   it.each([
     ["no bus at all", undefined, "disabled"],
-    ["a bus without Redis", { distributed: false }, "disabled"],
-    ["every Redis connection ready", { distributed: true, clients: [{ status: "ready" }, { status: "ready" }] }, "ready"],
-    ["one connection reconnecting", { distributed: true, clients: [{ status: "ready" }, { status: "reconnecting" }] }, "down"],
-    ["a bus that reports its own state", { distributed: true, redisState: () => "down" }, "down"],
-  ])("Redis state with %s is %s", (_case, bus, expected) => {
-    expect(readRedisState({ usage: bus === undefined ? {} : { bus } })).toBe(expected);
+    ["a bus without Redis", "disabled", "disabled"],
+    ["a bus whose Redis connections are all ready", "ready", "ready"],
+    ["a bus with a connection down", "down", "down"],
+  ] as const)("Redis state with %s is %s, as the bus reports it", (_case, state, expected) => {
+    const bus = state === undefined ? undefined : { redisState: () => state, dropped: () => new Map() };
+    expect(readRedisState({ bus })).toBe(expected);
   });
 
   it("pool figures are read from the pg pool behind the driver, and absent before it opens", () => {

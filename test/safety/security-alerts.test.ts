@@ -313,7 +313,7 @@ describe("usage alerts, from what metering carries, raised once across two insta
     const t = clock.now().getTime();
     const unknownKey = randomUUID();
     const forged = (k: string) => ({ k, w: other.workspaceId, s: Math.floor(t / 1000), t, n: 500, f: 50 });
-    a.services.usage.bus.pubSub.publish("grantql.usage.digest", { entries: [forged(myKey.id), forged(unknownKey)] });
+    a.services.bus.publish("grantql.usage.digest", { entries: [forged(myKey.id), forged(unknownKey)] });
     // Every instance reads digests in order, so the first alert here comes after the forged entries were weighed.
     await requests(otherKey.secret, 20, FORBIDDEN_QUERY);
     expect((await otherLive.data(5000)).securityAlerts).toMatchObject({ kind: "FORBIDDEN_BURST", apiKey: { id: otherKey.id } });

@@ -1,14 +1,14 @@
-import { createPubSub } from "@graphql-yoga/subscription";
+import { EventBus } from "../../src/bus/event-bus";
 import { KeyUsageFeed, UsageSnapshot, UsageUpdateRoot } from "../../src/usage/key-usage-feed";
 
-// The feed's pacing and sharing, on its own: changes arrive through a real in-process pub/sub, and
+// The feed's pacing and sharing, on its own: changes arrive through a real in-process bus, and
 // the "counters" are a number the test moves, so each message shows which read it carries.
 const GAP_MS = 300;
 const WS = "workspace-1";
 const KEY = "key-a";
 
 function setUp() {
-  const pubSub = createPubSub<{ changed: [workspaceId: string, payload: { apiKeyIds: string[] }] }>();
+  const bus = new EventBus<{ changed: { apiKeyIds: string[] } }>(undefined);
   const state = { counter: 0, reads: 0, fail: false, subscriptions: 0 };
   const load = async (_ws: string, apiKeyId: string): Promise<UsageSnapshot> => {
     state.reads++;
@@ -18,23 +18,22 @@ function setUp() {
     return { apiKey: { id: apiKeyId } as never, usage: { last24h: seen, last7d: seen, last30d: seen }, lastUsedAt: null };
   };
   const feed = new KeyUsageFeed(
-    (workspaceId) => {
+    (workspaceId, listener) => {
       state.subscriptions++;
-      const source = pubSub.subscribe("changed", workspaceId);
-      const stop = source.return.bind(source);
-      source.return = (value?: unknown) => {
+      const off = bus.on("changed", workspaceId, listener);
+      return () => {
         state.subscriptions--;
-        return stop(value);
+        off();
       };
-      return source;
     },
     load,
+    (onClose) => bus.queue("apiKeyUsage", onClose),
     GAP_MS,
   );
   /** The counters change and the change is published, as a committed flush does. */
   const change = (...ids: string[]) => {
     state.counter++;
-    pubSub.publish("changed", WS, { apiKeyIds: ids.length ? ids : [KEY] });
+    bus.publish("changed", { apiKeyIds: ids.length ? ids : [KEY] }, WS);
   };
   return { feed, state, change };
 }

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const env = { REDIS_URL: redis.rewrite(REDIS_URL.replace(/^redis:/, "http:")).replace(/^http:/, "redis:"), KEY_CACHE_TTL_MS: "1000" };
   [a, b] = await Promise.all([startTestServer({ env }), startTestServer({ env })]);
   await eventually(
-    async () => [a.services.usage.bus.redisState(), b.services.usage.bus.redisState()],
+    async () => [a.services.bus.redisState(), b.services.bus.redisState()],
     (s) => s.every((x) => x === "ready"),
     5000,
   );
@@ -86,7 +86,7 @@ it("without Redis the API keeps serving and counting; when Redis returns, stream
   const key = await createKey(a.url, admin.token);
   await redis.cut();
   await eventually(
-    async () => a.services.usage.bus.redisState(),
+    async () => a.services.bus.redisState(),
     (s) => s === "down",
     5000,
   );
@@ -99,7 +99,7 @@ it("without Redis the API keeps serving and counting; when Redis returns, stream
   ).toEqual({ last24h: 3, last7d: 3, last30d: 3 });
   await redis.restore();
   await eventually(
-    async () => [a.services.usage.bus.redisState(), b.services.usage.bus.redisState()],
+    async () => [a.services.bus.redisState(), b.services.bus.redisState()],
     (s) => s.every((x) => x === "ready"),
     10_000,
   );

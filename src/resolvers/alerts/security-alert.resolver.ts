@@ -4,7 +4,7 @@ import type { SecurityAlertMessage } from "../../usage/bus-messages";
 import { MEMBER_LIST_PAGE_SIZE, readPageArgs } from "../../common/pagination";
 import { FieldErrors } from "../../common/validation";
 import { SecurityAlertKind } from "../../entities/security-alert.entity";
-import { GraphQLContext, memberOf } from "../common/context";
+import { GraphQLContext, liveStream, memberOf } from "../common/context";
 import { ApiKey } from "../keys/api-key.types";
 import { SecurityAlert, SecurityAlertConnection } from "./security-alert.types";
 
@@ -38,7 +38,10 @@ export class SecurityAlertResolver {
     name: "securityAlerts",
     description: "Each security alert of your workspace as it is raised, on every instance.",
     subscribe: ({ args, context }) =>
-      context.services.alerts.service.stream(memberOf(context), (args as { kinds?: SecurityAlertKind[] | null }).kinds),
+      liveStream(
+        context,
+        context.services.alerts.service.stream(memberOf(context), (args as { kinds?: SecurityAlertKind[] | null }).kinds),
+      ),
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
   securityAlertStream(

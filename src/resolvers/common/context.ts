@@ -33,6 +33,20 @@ export interface GraphQLContext {
   services: Services;
   loaders: Loaders;
   meta: RequestMeta;
+  /** A subscription's own queue, once its stream opened: the transport tells the client what it dropped. */
+  live?: LiveQueue;
+}
+
+/** What the transport reads of a subscriber's queue: how many payloads were lost just before the one it is sending. */
+export interface LiveQueue {
+  droppedBeforeLast(): number;
+}
+
+/** A subscription's `subscribe`: opens the stream and keeps its queue on the context for the transport. */
+export async function liveStream<Q extends LiveQueue>(context: GraphQLContext, stream: Q | Promise<Q>): Promise<Q> {
+  const queue = await stream;
+  context.live = queue;
+  return queue;
 }
 
 /** The caller as a member. The authorization step has already refused anyone else; this guards a misdeclared field. */

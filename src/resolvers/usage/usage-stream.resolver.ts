@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, ID, Resolver, Root, Subscription } from "type-graphql";
 import { membersOnly } from "../../auth/access-directives";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
-import { GraphQLContext, memberOf } from "../common/context";
+import { GraphQLContext, liveStream, memberOf } from "../common/context";
 import type { UsageCountsValue } from "../../usage/usage-reader";
 import { UsageEventMessage, UsageOutcome } from "../../usage/usage-event";
 import type { UsageUpdateRoot } from "../../usage/key-usage-feed";
@@ -20,7 +20,8 @@ export class UsageStreamResolver {
   @Subscription(() => UsageUpdate, {
     description:
       "The key's current counters first, then a message whenever they change (at most one per key per second). Without apiKeyId: changes of every key of your workspace.",
-    subscribe: ({ args, context }) => apiKeyUsageStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId),
+    subscribe: ({ args, context }) =>
+      liveStream(context, apiKeyUsageStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId)),
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
   async apiKeyUsage(
@@ -43,7 +44,10 @@ export class UsageStreamResolver {
   @Subscription(() => UsageEvent, {
     description: "Every request made with a key of your workspace as it is recorded, REJECTED ones (expired or revoked keys) included.",
     subscribe: ({ args, context }) =>
-      usageEventsStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId, (args as UsageArgs).outcomes),
+      liveStream(
+        context,
+        usageEventsStream(context.services, memberOf(context), (args as UsageArgs).apiKeyId, (args as UsageArgs).outcomes),
+      ),
   })
   @Directive(membersOnly("ADMIN", "SECURITY"))
   usageEvents(
