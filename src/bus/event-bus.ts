@@ -34,6 +34,8 @@ export interface Bus<T extends TopicMap> {
 export interface BusFigures {
   redisState(): RedisState;
   dropped(): ReadonlyMap<DropField, number>;
+  /** Payloads waiting in subscribers' queues now: in all of them, and in the fullest one. */
+  queued(): { payloads: number; deepest: number };
 }
 
 type Listener = (message: unknown) => void;
@@ -59,7 +61,10 @@ export class EventBus<T extends TopicMap> implements Bus<T>, BusFigures {
   readonly drops = new DropCounts();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly local: ReadonlySet<string>;
+  private readonly queues = new Set<{ readonly length: number }>();
   private listening = false;
+  /** SUBSCRIBE commands Redis has not confirmed yet. */
+  private readonly subscribing = new Set<Promise<unknown>>();
 
   /**
    * `localTopics` never leave the process (their messages need not survive JSON). `channelPrefix`
@@ -121,7 +126,22 @@ export class EventBus<T extends TopicMap> implements Bus<T>, BusFigures {
   }
 
   queue<P>(field: DropField, onClose?: () => void): SubscriberQueue<P> {
-    return new SubscriberQueue<P>(field, this.drops, onClose);
+    const queue: SubscriberQueue<P> = new SubscriberQueue<P>(field, this.drops, () => {
+      this.queues.delete(queue);
+      onClose?.();
+    });
+    this.queues.add(queue);
+    return queue;
+  }
+
+  queued(): { payloads: number; deepest: number } {
+    let payloads = 0;
+    let deepest = 0;
+    for (const queue of this.queues) {
+      payloads += queue.length;
+      deepest = Math.max(deepest, queue.length);
+    }
+    return { payloads, deepest };
   }
 
   redisState(): RedisState {
@@ -161,7 +181,14 @@ export class EventBus<T extends TopicMap> implements Bus<T>, BusFigures {
             .catch((error: Error) => this.redis?.failed(error, "subscribe"));
       });
     }
-    subscriber.subscribe(this.channelPrefix + channel).catch((error: Error) => this.redis?.failed(error, "subscribe"));
+    const confirmed = subscriber.subscribe(this.channelPrefix + channel).catch((error: Error) => this.redis?.failed(error, "subscribe"));
+    this.subscribing.add(confirmed);
+    void confirmed.finally(() => this.subscribing.delete(confirmed));
+  }
+
+  /** Resolves once Redis has confirmed (or refused) every channel asked for so far: from then on, other instances' messages arrive. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.subscribing]);
   }
 
   private received(raw: string, text: string): void {

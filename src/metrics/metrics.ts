@@ -173,6 +173,19 @@ function registerSourceGauges(registry: Registry, sources: MetricSources): void 
     "Usage events dropped because the buffer was full, since start",
     (s) => s.eventsDropped,
   );
+  new Gauge({
+    name: "grantql_subscription_queued_payloads",
+    help: "Payloads waiting in subscribers' own queues for their sockets (state: total, or deepest for the fullest queue; each is bounded at 10,000)",
+    labelNames: ["state"],
+    registers,
+    collect() {
+      this.reset();
+      const queued = sources.bus?.queued();
+      if (!queued) return;
+      this.set({ state: "total" }, queued.payloads);
+      this.set({ state: "deepest" }, queued.deepest);
+    },
+  });
   // The bus keeps its totals; what a scrape adds is what was dropped since the last one.
   const reported = new Map<string, number>();
   new Counter({
