@@ -14,7 +14,7 @@ export class DropCounts {
   }
 }
 
-/** At most this many payloads wait for one subscriber's socket (CONTRACT.md section 10). */
+/** At most this many payloads wait for one subscriber's socket (docs/API.md, "Streams"). */
 export const SUBSCRIBER_QUEUE_LIMIT = 10_000;
 
 /**

@@ -17,7 +17,8 @@ describe("reading figures owned by other parts", () => {
     ["a bus whose Redis connections are all ready", "ready", "ready"],
     ["a bus with a connection down", "down", "down"],
   ] as const)("Redis state with %s is %s, as the bus reports it", (_case, state, expected) => {
-    const bus = state === undefined ? undefined : { redisState: () => state, dropped: () => new Map(), queued: () => ({ payloads: 0, deepest: 0 }) };
+    const bus =
+      state === undefined ? undefined : { redisState: () => state, dropped: () => new Map(), queued: () => ({ payloads: 0, deepest: 0 }) };
     expect(readRedisState({ bus })).toBe(expected);
   });
 

@@ -5,7 +5,7 @@ import { eventually } from "../support/eventually";
 import { startTestServer, TestServer, whenRunning } from "../support/server";
 
 /*
- * What CONTRACT.md section 10 promises, checked against a plain model: fast-check draws
+ * What docs/API.md promises of streams ("Streams"), checked against a plain model: fast-check draws
  * workspaces, subscribers (their stream, filters, which instance they are connected to, some of
  * them reading slowly) and bursts of alerts, usage events and counter changes published on either
  * instance; every subscriber, over a real graphql-ws socket, must receive exactly the messages the
