@@ -157,10 +157,11 @@ export class SignInThrottle {
   }
 
   /**
-   * A sign-up, which tells whether an e-mail is registered: counted once toward the address's limit
-   * (never released), or refused with the whole seconds to wait while the address must wait.
+   * A sign-up or a member's creation, each of which tells whether an e-mail is registered: counted
+   * once toward the address's limit (never released), or refused with the whole seconds to wait
+   * while the address must wait.
    */
-  async countSignUp(address: string | undefined): Promise<number> {
+  async countEmailProbe(address: string | undefined): Promise<number> {
     if (!address) return 0;
     return Math.ceil(
       (await this.store.reserve([{ key: addressKey(address), limits: this.addressLimits }], this.clock.now().getTime())) / 1000,

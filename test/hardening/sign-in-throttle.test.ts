@@ -113,6 +113,25 @@ it("each sign-up counts once toward the per-address limit, so probing e-mails by
   expect((await signIn(uniqueEmail(), "wrong password 123")).status).toBe(429);
 });
 
+it("each createMember counts once toward the per-address limit, as a sign-up does, so an ADMIN cannot probe e-mails unthrottled", async () => {
+  await server.stop();
+  server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "3" } });
+  const admin = await signUp(server.url);
+  const create = (email: string) =>
+    gql(
+      server.url,
+      `mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }`,
+      { input: { email, password: PASSWORD, role: "SECURITY" } },
+      admin.token,
+    );
+  expect(errorOf(await create(admin.email)).extensions?.code).toBe("BAD_USER_INPUT");
+  expect(dataOf(await create(uniqueEmail("probe"))).createMember.id).toBeDefined();
+  const refused = await create(uniqueEmail("probe"));
+  expect(refused.status).toBe(429);
+  expect(errorOf(refused).extensions?.code).toBe("RATE_LIMITED");
+  expect(refused.headers.get("retry-after")).toBeTruthy();
+});
+
 it("one client address guessing many e-mails is locked as a whole", async () => {
   await server.stop();
   server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6" } });
