@@ -209,6 +209,19 @@ describe("viewer", () => {
     });
   });
 
+  it("an API key sees no member through itself: createdBy and revokedBy read null, so no key reads its creator's e-mail; members still see them", async () => {
+    const admin = await signUp(server.url);
+    const key = await createKey(server.url, admin.token);
+    const own = dataOf(
+      await gql(server.url, "{ viewer { member { id } apiKey { id createdBy { id email } revokedBy { email } } } }", {}, key.secret),
+    );
+    expect(own.viewer).toEqual({ member: null, apiKey: { id: key.id, createdBy: null, revokedBy: null } });
+    const seen = dataOf(
+      await gql(server.url, "query($id: ID!) { apiKey(id: $id) { createdBy { id email } } }", { id: key.id }, admin.token),
+    );
+    expect(seen.apiKey.createdBy).toEqual({ id: admin.memberId, email: admin.email });
+  });
+
   it("needs a credential", async () => {
     expectUnauthenticated(await gql(server.url, "{ viewer { kind } }"), "MISSING");
   });
