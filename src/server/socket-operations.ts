@@ -17,7 +17,7 @@ import {
 import type { SubscribePayload } from "graphql-ws";
 import { LRUCache } from "lru-cache";
 import type { WebSocket } from "ws";
-import { ErrorCode } from "../common/errors";
+import { ErrorCode, operationResolutionFailure, persistedQueryNotSupported } from "../common/errors";
 import { QueryLimits, toClientErrors } from "./guards/query-limits";
 import type { Services } from "../services";
 import { buildContext } from "./context";
@@ -55,7 +55,6 @@ export class SocketOperations {
     private readonly services: Services,
     private readonly pipeline: RequestPipeline,
     private readonly limits: QueryLimits,
-    private readonly development: boolean,
   ) {
     this.rules = [...specifiedRules, ...limits.validationRules];
   }
@@ -144,20 +143,21 @@ export class SocketOperations {
    * Apollo codes them.
    */
   private operation(payload: SubscribePayload): GraphQLError[] | { document: DocumentNode; operation: OperationDefinitionNode } {
+    // As Apollo answers over HTTP, where automatic persisted queries are off.
+    if (payload.extensions?.persistedQuery !== undefined) return [persistedQueryNotSupported()];
     let document = this.documents.get(payload.query);
     if (!document) {
       try {
         document = parse(payload.query, this.limits.parseOptions);
       } catch (error) {
-        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", this.development);
+        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", this.limits.hideSchemaDetails);
       }
       const errors = validate(this.schema, document, this.rules);
-      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", this.development);
+      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", this.limits.hideSchemaDetails);
       this.documents.set(payload.query, document);
     }
     const operation = getOperationAST(document, payload.operationName);
-    if (!operation)
-      return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+    if (!operation) return [operationResolutionFailure(payload.operationName)];
     return { document, operation };
   }
 }

@@ -25,7 +25,6 @@ export interface WebSocketOptions {
   limits: QueryLimits;
   /** Express's compiled TRUST_PROXY: the upgrade request's client address is read as HTTP reads it. */
   trustProxy: TrustProxy;
-  development?: boolean;
   /** Metrics: refused connections, running subscriptions. */
   observer?: WebSocketObserver;
 }
@@ -47,7 +46,7 @@ export const WS_RATE_LIMITED = 4429;
 export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOptions): { dispose(): Promise<void> } {
   const { schema, services, pipeline, logger, observer } = options;
   const sessions = new SessionWatch((ids) => services.members.openSessionsIn(ids), services.clock, logger);
-  const operations = new SocketOperations(schema, services, pipeline, options.limits, options.development ?? false);
+  const operations = new SocketOperations(schema, services, pipeline, options.limits);
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,
