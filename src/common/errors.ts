@@ -83,6 +83,14 @@ export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exce
   });
 }
 
+/**
+ * Over a limit that waiting does not lift (sockets of a session, operations on a socket): 429
+ * without `Retry-After`; `reason` names the limit. The caller frees one and tries again.
+ */
+export function overLimit(message: string, reason: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED, reason, http: { status: 429 } } });
+}
+
 /** `operationName` names no operation of the document, or several operations come without one: Apollo's words over HTTP. */
 export function operationResolutionFailure(operationName: string | null | undefined): GraphQLError {
   const message = operationName

@@ -80,6 +80,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     limits,
     trustProxy,
+    caps: config.webSocket,
     observer: webSocketObserver(metrics),
   });
 

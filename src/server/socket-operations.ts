@@ -17,7 +17,7 @@ import {
 import type { SubscribePayload } from "graphql-ws";
 import { LRUCache } from "lru-cache";
 import type { WebSocket } from "ws";
-import { ErrorCode, operationResolutionFailure, persistedQueryNotSupported } from "../common/errors";
+import { ErrorCode, operationResolutionFailure, overLimit, persistedQueryNotSupported } from "../common/errors";
 import { QueryLimits, toClientErrors } from "./guards/query-limits";
 import type { Services } from "../services";
 import { buildContext } from "./context";
@@ -55,6 +55,8 @@ export class SocketOperations {
     private readonly services: Services,
     private readonly pipeline: RequestPipeline,
     private readonly limits: QueryLimits,
+    /** WS_MAX_SUBSCRIPTIONS_PER_SOCKET: operations one socket may hold open at once. */
+    private readonly maxOperations: number,
   ) {
     this.rules = [...specifiedRules, ...limits.validationRules];
   }
@@ -62,8 +64,16 @@ export class SocketOperations {
   /** graphql-ws `execute`: the result of an operation already run, else a subscription's source. */
   readonly execute = (args: ExecutionArgs) => this.executed.get(args) ?? execute(args);
 
-  /** graphql-ws `onSubscribe`: the arguments to run, or the refusal to send as an `error` message. */
-  async subscribe(socket: SocketState, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  /**
+   * graphql-ws `onSubscribe`: the arguments to run, or the refusal to send as an `error` message.
+   * `open` counts the socket's open operations, this one included.
+   */
+  async subscribe(
+    socket: SocketState,
+    id: string,
+    payload: SubscribePayload,
+    open: number,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const request = this.pipeline.start(
       "ws",
       { requestId: randomUUID(), ip: socket.ip },
@@ -80,6 +90,10 @@ export class SocketOperations {
         socket.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${String(refusal.extensions.reason)}`);
       return [refusal];
     }
+    if (open > this.maxOperations)
+      return [
+        overLimit(`Too many operations open on this socket: at most ${this.maxOperations}; complete one first`, "OPERATIONS_PER_SOCKET"),
+      ];
     try {
       const source = this.operation(payload);
       if (Array.isArray(source)) return source;

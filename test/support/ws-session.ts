@@ -66,6 +66,11 @@ export class WsSession {
     }
   }
 
+  /** Sends one raw protocol message (a subscription left running, a `complete`) without waiting for an answer. */
+  send(message: WsMessage): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
   get open(): boolean {
     return this.socket.readyState === WebSocket.OPEN;
   }
