@@ -54,6 +54,13 @@ export interface Config {
     readonly windowSeconds: number;
     readonly lockSeconds: number;
   };
+  /** What one member session may hold open over WebSocket, per instance (see src/server/websocket.ts). */
+  readonly webSocket: {
+    /** WS_MAX_SOCKETS_PER_SESSION: sockets of one session; the next connection_init closes with 4429. */
+    readonly maxSocketsPerSession: number;
+    /** WS_MAX_SUBSCRIPTIONS_PER_SOCKET: operations open at once on one socket (running subscriptions, unanswered queries). */
+    readonly maxOperationsPerSocket: number;
+  };
   /** Sign-in abuse limits (see src/throttles/sign-in-throttle.ts). */
   readonly signInThrottle: {
     readonly slowdownAfter: number;
@@ -214,6 +221,10 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     leakReportSecret: leakReportSecret(env),
     alertScanIntervalMs: integer(env, "ALERT_SCAN_INTERVAL_MS", 30_000, 100, 60_000),
+    webSocket: Object.freeze({
+      maxSocketsPerSession: integer(env, "WS_MAX_SOCKETS_PER_SESSION", 10, 1, 1000),
+      maxOperationsPerSocket: integer(env, "WS_MAX_SUBSCRIPTIONS_PER_SOCKET", 20, 1, 1000),
+    }),
     signInThrottle: Object.freeze({
       slowdownAfter: integer(env, "SIGNIN_SLOWDOWN_AFTER", 3, 1, 1000),
       lockAfter: integer(env, "SIGNIN_LOCK_AFTER", 10, 1, 1000),

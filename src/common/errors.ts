@@ -9,6 +9,10 @@ export enum ErrorCode {
   RATE_LIMITED = "RATE_LIMITED",
   SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
+  /** Apollo's code over HTTP; the socket answers it the same way. */
+  OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE",
+  /** A body asking for an automatic persisted query, which this server does not take (Apollo's code and answer over HTTP). */
+  PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED",
 }
 
 /** Why a credential was refused; `MISSING` only where the operation needs one. */
@@ -76,5 +80,28 @@ export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exce
       retryAfter: retryAfterSeconds,
       http: { status: 429, headers: httpHeaders([["retry-after", String(retryAfterSeconds)]]) },
     },
+  });
+}
+
+/**
+ * Over a limit that waiting does not lift (sockets of a session, operations on a socket): 429
+ * without `Retry-After`; `reason` names the limit. The caller frees one and tries again.
+ */
+export function overLimit(message: string, reason: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED, reason, http: { status: 429 } } });
+}
+
+/** `operationName` names no operation of the document, or several operations come without one: Apollo's words over HTTP. */
+export function operationResolutionFailure(operationName: string | null | undefined): GraphQLError {
+  const message = operationName
+    ? `Unknown operation named "${operationName}".`
+    : "Must provide operation name if query contains multiple operations.";
+  return new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } } });
+}
+
+/** Apollo's answer to `extensions.persistedQuery` while persisted queries are off: 200, so APQ clients fall back to sending the text. */
+export function persistedQueryNotSupported(): GraphQLError {
+  return new GraphQLError("PersistedQueryNotSupported", {
+    extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED, http: { status: 200 } },
   });
 }

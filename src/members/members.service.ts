@@ -7,7 +7,7 @@ import { issueSessionSecret } from "../auth/token";
 import { Clock } from "../common/clock";
 import { keysetPage, Page, PageArgs } from "../common/pagination";
 import { rowsByIds } from "../common/rows-by-ids";
-import { forbidden, rateLimited, unauthenticated } from "../common/errors";
+import { badUserInput, forbidden, rateLimited, unauthenticated } from "../common/errors";
 import { atLeast, atMost, EMAIL, follow, NAME, readText } from "../common/rules";
 import { FieldErrors } from "../common/validation";
 import { AuditAction } from "../entities/audit-entry.entity";
@@ -58,6 +58,13 @@ function checkPassword(errors: FieldErrors, field: string, password: string): vo
   follow(errors, field, password, [atLeast(MIN_PASSWORD_LENGTH), atMost(MAX_PASSWORD_LENGTH)]);
 }
 
+/** What `createMember` says of a taken e-mail, wherever it is registered: nothing about other workspaces. */
+const EMAIL_UNUSABLE = "cannot be used for a new member; choose another address";
+
+function refuseEmail(field: string, message: string): never {
+  throw badUserInput([{ field, message }]);
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string })?.code === "23505";
 }
@@ -79,8 +86,7 @@ export class MembersService {
   /** Counted once toward the address's sign-in limit: its "already registered" answer tells whether an e-mail exists. */
   async signUp(input: SignUpInput, meta: ClientMeta = {}): Promise<SessionResult> {
     if (!this.options.signupEnabled) throw forbidden("Sign-up is disabled on this server; ask an operator for an account");
-    const wait = (await this.throttle?.countSignUp(meta.ip)) ?? 0;
-    if (wait > 0) throw rateLimited(wait, "Too many sign-in and sign-up attempts from this address");
+    await this.countEmailProbe(meta);
     return this.createWorkspace(input, { fieldPrefix: "input.", openSession: true }) as Promise<SessionResult>;
   }
 
@@ -108,17 +114,38 @@ export class MembersService {
     );
   }
 
-  async createMember(actor: MemberPrincipal, input: { email: string; password: string; role: MemberRole }): Promise<MemberEntity> {
+  /**
+   * E-mails are unique across workspaces, so whether one can be added tells whether it is taken
+   * anywhere: the answer says only that it cannot be used (never where it is registered), each
+   * attempt counts toward the address's sign-in limit as a sign-up does, and the password is
+   * hashed (scrypt's memory and time) only for an address that is free.
+   */
+  async createMember(
+    actor: MemberPrincipal,
+    input: { email: string; password: string; role: MemberRole },
+    meta: ClientMeta = {},
+  ): Promise<MemberEntity> {
+    await this.countEmailProbe(meta);
     const errors = new FieldErrors();
     checkEmail(errors, "input.email", input.email);
     checkPassword(errors, "input.password", input.password);
     errors.throwIfAny();
+    if (await this.db.getRepository(MemberEntity).existsBy({ emailKey: emailKey(input.email) })) refuseEmail("input.email", EMAIL_UNUSABLE);
     const passwordHash = await hashPassword(input.password, this.options.scryptCost);
-    return this.uniqueEmail("input.email", () =>
-      this.db.transaction((manager) =>
-        this.insertMember(manager, actor.workspaceId, input.email, passwordHash, input.role, actor.memberId),
-      ),
+    return this.uniqueEmail(
+      "input.email",
+      () =>
+        this.db.transaction((manager) =>
+          this.insertMember(manager, actor.workspaceId, input.email, passwordHash, input.role, actor.memberId),
+        ),
+      EMAIL_UNUSABLE,
     );
+  }
+
+  /** An answer that tells whether an e-mail is registered: counted once toward the address's limit, refused while it must wait. */
+  private async countEmailProbe(meta: ClientMeta): Promise<void> {
+    const wait = (await this.throttle?.countEmailProbe(meta.ip)) ?? 0;
+    if (wait > 0) throw rateLimited(wait, "Too many sign-in and sign-up attempts from this address");
   }
 
   async signIn(email: string, password: string, meta: ClientMeta): Promise<SessionResult> {
@@ -262,15 +289,11 @@ export class MembersService {
     return new Set(rows.map((r) => r.id));
   }
 
-  private async uniqueEmail<T>(field: string, work: () => Promise<T>): Promise<T> {
+  private async uniqueEmail<T>(field: string, work: () => Promise<T>, message = "is already registered"): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        const errors = new FieldErrors();
-        errors.add(field, "is already registered");
-        errors.throwIfAny();
-      }
+      if (isUniqueViolation(error)) refuseEmail(field, message);
       throw error;
     }
   }

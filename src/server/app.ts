@@ -65,13 +65,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   // What `req.ip` uses; the socket's upgrade request is read with the same function.
   const trustProxy = app.get("trust proxy fn") as TrustProxy;
   const httpServer = createServer();
-  const limits = queryLimits();
   const development = config.development;
+  // One set of rules for both transports: INTROSPECTION=false and hidden hints reach the socket too.
+  const limits = queryLimits({ development, introspection: config.introspection });
   const formatError = createErrorFormatter(logger, development);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: BODY_LIMIT_BYTES });
   const metrics = new Metrics({ db: services.db, usage: services.usage, bus: services.bus, poolMax: config.dbPoolMax });
   metrics.watch(wsServer);
-  const pipeline = createPipeline(options, metrics, (error) => formatThrown(formatError, error));
+  const pipeline = createPipeline(options, metrics, limits.hideSchemaDetails, (error) => formatThrown(formatError, error));
   const ws = attachWebSocket(wsServer, {
     schema,
     services,
@@ -79,18 +80,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     limits,
     trustProxy,
-    development,
+    caps: config.webSocket,
     observer: webSocketObserver(metrics),
   });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    introspection: config.introspection,
+    // INTROSPECTION=false is one of `limits.validationRules`, shared with the socket (Apollo's option covers HTTP only).
+    introspection: true,
     includeStacktraceInErrorResponses: false,
     // Depth, aliases, directives and tokens are refused before execution (docs/API.md, "Limits"); cost in the pipeline.
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
-    hideSchemaDetailsFromClientErrors: !development,
+    hideSchemaDetailsFromClientErrors: limits.hideSchemaDetails,
     // One operation per request: a batch would multiply every limit above by its length.
     allowBatchedHttpRequests: false,
     // No client uses automatic persisted queries; off, nobody can fill a server-side query cache.
@@ -175,10 +177,15 @@ export async function createApp(options: AppOptions): Promise<App> {
 }
 
 /** The one request pipeline of this server: production steps unless the benchmark composed others. */
-function createPipeline(options: AppOptions, metrics: Metrics, format: RequestPipeline["format"]): RequestPipeline {
+function createPipeline(
+  options: AppOptions,
+  metrics: Metrics,
+  hideSchemaDetails: boolean,
+  format: RequestPipeline["format"],
+): RequestPipeline {
   const { schema, services, logger, composition } = options;
   const steps = { ...productionSteps(services, authorize), ...composition?.steps };
-  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), steps.authorize);
+  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), steps.authorize, hideSchemaDetails);
   const listeners: OutcomeListener[] = [requestLogListener(logger), metricsListener(metrics)];
   if (composition?.metering !== false) listeners.push(meteringListener(() => services.usage.recorder));
   return new RequestPipeline(steps, checks, format, listeners);

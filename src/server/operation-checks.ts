@@ -4,6 +4,7 @@ import { conditionVariables, OperationAnalysis, OperationAnalyzer } from "../aut
 import type { Principal } from "../auth/principal";
 import { badUserInput, FieldError } from "../common/errors";
 import { unsafeTextFields } from "./guards/input-text-guard";
+import { withoutSuggestion } from "./guards/query-limits";
 import { costRefusal, operationCost } from "./guards/query-cost";
 import { fieldsOfVariableError } from "./guards/variable-errors";
 
@@ -26,6 +27,8 @@ export class OperationChecks {
     private readonly schema: GraphQLSchema,
     private readonly analyzer: OperationAnalyzer,
     private readonly authorize: Authorize,
+    /** Variable errors lose their "Did you mean …?" hints, as validation errors do (`QueryLimits.hideSchemaDetails`). */
+    private readonly hideSchemaDetails: boolean,
   ) {}
 
   /** What the text scan found and the cost, per variable-free operation; each refusal is built anew. */
@@ -87,7 +90,10 @@ export class OperationChecks {
     const result = getVariableValues(this.schema, operation.variableDefinitions ?? [], raw, { maxErrors: 25 });
     if (result.errors) {
       return inputRefusal(
-        result.errors.map((e) => fieldsOfVariableError(e.message)?.[0] ?? { field: variableNamed(e.message), message: e.message }),
+        result.errors.map((e) => {
+          const { field, message } = fieldsOfVariableError(e.message)?.[0] ?? { field: variableNamed(e.message), message: e.message };
+          return { field, message: this.hideSchemaDetails ? withoutSuggestion(message) : message };
+        }),
       );
     }
     const declared = new Set((operation.variableDefinitions ?? []).map((d) => d.variable.name.value));

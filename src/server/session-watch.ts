@@ -15,6 +15,8 @@ export const SESSION_ENDED_CODE = 4401;
  */
 export class SessionWatch {
   private readonly sockets = new Map<WebSocket, MemberPrincipal>();
+  /** Open sockets per session id, for the per-session cap. */
+  private readonly perSession = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
 
@@ -26,15 +28,27 @@ export class SessionWatch {
   ) {}
 
   add(socket: WebSocket, principal: MemberPrincipal): void {
+    if (this.sockets.has(socket)) return;
     this.sockets.set(socket, principal);
+    this.perSession.set(principal.sessionId, this.socketsOf(principal.sessionId) + 1);
     if (!this.timer) {
       this.timer = setInterval(() => void this.check(), this.intervalMs);
       this.timer.unref();
     }
   }
 
+  /** How many sockets of this session are open on this instance. */
+  socketsOf(sessionId: string): number {
+    return this.perSession.get(sessionId) ?? 0;
+  }
+
   remove(socket: WebSocket): void {
+    const principal = this.sockets.get(socket);
+    if (!principal) return;
     this.sockets.delete(socket);
+    const left = this.socketsOf(principal.sessionId) - 1;
+    if (left > 0) this.perSession.set(principal.sessionId, left);
+    else this.perSession.delete(principal.sessionId);
     if (this.sockets.size === 0) this.stop();
   }
 

@@ -17,7 +17,7 @@ import {
 import type { SubscribePayload } from "graphql-ws";
 import { LRUCache } from "lru-cache";
 import type { WebSocket } from "ws";
-import { ErrorCode } from "../common/errors";
+import { ErrorCode, operationResolutionFailure, overLimit, persistedQueryNotSupported } from "../common/errors";
 import { QueryLimits, toClientErrors } from "./guards/query-limits";
 import type { Services } from "../services";
 import type { GraphQLContext } from "../resolvers/common/context";
@@ -58,7 +58,8 @@ export class SocketOperations {
     private readonly services: Services,
     private readonly pipeline: RequestPipeline,
     private readonly limits: QueryLimits,
-    private readonly development: boolean,
+    /** WS_MAX_SUBSCRIPTIONS_PER_SOCKET: operations one socket may hold open at once. */
+    private readonly maxOperations: number,
   ) {
     this.rules = [...specifiedRules, ...limits.validationRules];
   }
@@ -66,8 +67,16 @@ export class SocketOperations {
   /** graphql-ws `execute`: the result of an operation already run, else a subscription's source. */
   readonly execute = (args: ExecutionArgs) => this.executed.get(args) ?? execute(args);
 
-  /** graphql-ws `onSubscribe`: the arguments to run, or the refusal to send as an `error` message. */
-  async subscribe(socket: SocketState, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  /**
+   * graphql-ws `onSubscribe`: the arguments to run, or the refusal to send as an `error` message.
+   * `open` counts the socket's open operations, this one included.
+   */
+  async subscribe(
+    socket: SocketState,
+    id: string,
+    payload: SubscribePayload,
+    open: number,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const request = this.pipeline.start(
       "ws",
       { requestId: randomUUID(), ip: socket.ip },
@@ -84,6 +93,10 @@ export class SocketOperations {
         socket.socket.close(WS_UNAUTHORIZED, `Unauthorized: ${String(refusal.extensions.reason)}`);
       return [refusal];
     }
+    if (open > this.maxOperations)
+      return [
+        overLimit(`Too many operations open on this socket: at most ${this.maxOperations}; complete one first`, "OPERATIONS_PER_SOCKET"),
+      ];
     try {
       const source = this.operation(payload);
       if (Array.isArray(source)) return source;
@@ -161,20 +174,21 @@ export class SocketOperations {
    * Apollo codes them.
    */
   private operation(payload: SubscribePayload): GraphQLError[] | { document: DocumentNode; operation: OperationDefinitionNode } {
+    // As Apollo answers over HTTP, where automatic persisted queries are off.
+    if (payload.extensions?.persistedQuery !== undefined) return [persistedQueryNotSupported()];
     let document = this.documents.get(payload.query);
     if (!document) {
       try {
         document = parse(payload.query, this.limits.parseOptions);
       } catch (error) {
-        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", this.development);
+        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", this.limits.hideSchemaDetails);
       }
       const errors = validate(this.schema, document, this.rules);
-      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", this.development);
+      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", this.limits.hideSchemaDetails);
       this.documents.set(payload.query, document);
     }
     const operation = getOperationAST(document, payload.operationName);
-    if (!operation)
-      return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+    if (!operation) return [operationResolutionFailure(payload.operationName)];
     return { document, operation };
   }
 }

@@ -4,8 +4,9 @@ import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { WebSocketServer } from "ws";
 import type { Principal } from "../auth/principal";
-import { ErrorCode, forbidden, unauthenticated } from "../common/errors";
+import { ErrorCode, forbidden, overLimit, unauthenticated } from "../common/errors";
 import type { QueryLimits } from "./guards/query-limits";
+import type { Config } from "../config";
 import type { Logger } from "../logger";
 import type { WebSocketObserver } from "../metrics/websocket-observer";
 import type { Services } from "../services";
@@ -25,7 +26,8 @@ export interface WebSocketOptions {
   limits: QueryLimits;
   /** Express's compiled TRUST_PROXY: the upgrade request's client address is read as HTTP reads it. */
   trustProxy: TrustProxy;
-  development?: boolean;
+  /** WS_MAX_SOCKETS_PER_SESSION and WS_MAX_SUBSCRIPTIONS_PER_SOCKET: what one session may hold open. */
+  caps: Config["webSocket"];
   /** Metrics: refused connections, running subscriptions. */
   observer?: WebSocketObserver;
 }
@@ -47,7 +49,7 @@ export const WS_RATE_LIMITED = 4429;
 export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOptions): { dispose(): Promise<void> } {
   const { schema, services, pipeline, logger, observer } = options;
   const sessions = new SessionWatch((ids) => services.members.openSessionsIn(ids), services.clock, logger);
-  const operations = new SocketOperations(schema, services, pipeline, options.limits, options.development ?? false);
+  const operations = new SocketOperations(schema, services, pipeline, options.limits, options.caps.maxOperationsPerSocket);
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,
@@ -72,6 +74,10 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
         }
         if (!principal) return refuse(unauthenticated("MISSING"));
         if (principal.kind === "API_KEY") return refuse(forbidden("API keys cannot subscribe"));
+        // Checked and counted with no await between, so simultaneous connections cannot all slip under the cap.
+        const cap = options.caps.maxSocketsPerSession;
+        if (sessions.socketsOf(principal.sessionId) >= cap)
+          return refuse(overLimit(`Too many sockets for this session: at most ${cap}`, "SOCKETS_PER_SESSION"));
         Object.assign(ctx.extra, { principal, authorization: header, ip: meta.ip });
         sessions.add(ctx.extra.socket, principal);
         return true;
@@ -80,7 +86,8 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
         sessions.remove(ctx.extra.socket);
         observer?.closed(ctx);
       },
-      onSubscribe: (ctx, id, payload) => operations.subscribe(ctx.extra, id, payload),
+      // ctx.subscriptions holds this socket's open operations, this one included.
+      onSubscribe: (ctx, id, payload) => operations.subscribe(ctx.extra, id, payload, Object.keys(ctx.subscriptions).length),
       onError: (ctx, id, _payload, errors) => operations.error(ctx.extra, id, errors),
       onOperation: (ctx, id, _payload, _args, result) => {
         if (operations.started(ctx.extra, id, result)) observer?.subscriptionStarted(ctx, id);
@@ -114,6 +121,7 @@ function closeFor(error: GraphQLFormattedError): [number, string] {
     case ErrorCode.SERVICE_UNAVAILABLE:
       return [WS_TRY_AGAIN_LATER, "Service unavailable"];
     case ErrorCode.RATE_LIMITED:
+      if (error.extensions?.retryAfter === undefined) return [WS_RATE_LIMITED, error.message];
       return [WS_RATE_LIMITED, `Rate limited: retry after ${String(error.extensions?.retryAfter)} s`];
     default:
       return [CloseCode.InternalServerError, "Internal server error"];

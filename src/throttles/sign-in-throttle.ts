@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { Clock } from "../common/clock";
+import { guessingAddress } from "./token-guess-throttle";
 
 export interface SignInThrottleOptions {
   /** Failures per e-mail after which each further attempt must wait 1, 2, 4, … seconds. */
@@ -106,6 +107,14 @@ export class MemoryFailureStore implements FailureStore {
 }
 
 /**
+ * The address counter an attempt is counted on: as token guessing counts it, an IPv6 address by its
+ * /64 (a guesser can pick any address of its network) and an IPv4-mapped one as IPv4.
+ */
+function addressKey(address: string): string {
+  return `a:${guessingAddress(address)}`;
+}
+
+/**
  * Slows and then locks sign-in guessing, per e-mail and per client address. Counting is by the
  * e-mail string as typed (normalised), whether or not a member has it, so the answer never tells
  * an unknown address from a known one. A locked e-mail is refused even with the right password:
@@ -134,7 +143,7 @@ export class SignInThrottle {
    */
   async reserve(email: string, address: string | undefined): Promise<number> {
     const slots: Slot[] = [{ key: `e:${email}`, limits: this.emailLimits }];
-    if (address) slots.push({ key: `a:${address}`, limits: this.addressLimits });
+    if (address) slots.push({ key: addressKey(address), limits: this.addressLimits });
     return Math.ceil((await this.store.reserve(slots, this.clock.now().getTime())) / 1000);
   }
 
@@ -144,16 +153,19 @@ export class SignInThrottle {
    */
   async succeeded(email: string, address: string | undefined): Promise<void> {
     await this.store.delete(`e:${email}`);
-    if (address) await this.store.release(`a:${address}`);
+    if (address) await this.store.release(addressKey(address));
   }
 
   /**
-   * A sign-up, which tells whether an e-mail is registered: counted once toward the address's limit
-   * (never released), or refused with the whole seconds to wait while the address must wait.
+   * A sign-up or a member's creation, each of which tells whether an e-mail is registered: counted
+   * once toward the address's limit (never released), or refused with the whole seconds to wait
+   * while the address must wait.
    */
-  async countSignUp(address: string | undefined): Promise<number> {
+  async countEmailProbe(address: string | undefined): Promise<number> {
     if (!address) return 0;
-    return Math.ceil((await this.store.reserve([{ key: `a:${address}`, limits: this.addressLimits }], this.clock.now().getTime())) / 1000);
+    return Math.ceil(
+      (await this.store.reserve([{ key: addressKey(address), limits: this.addressLimits }], this.clock.now().getTime())) / 1000,
+    );
   }
 
   close(): Promise<void> {

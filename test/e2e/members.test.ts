@@ -1,3 +1,4 @@
+import { hashPassword } from "../../src/auth/password";
 import { dataOf, gql } from "../support/client";
 import { expectBadInput, expectForbidden, expectUnauthenticated } from "../support/assertions";
 import { createKey, createMember, PASSWORD, signUp, uniqueEmail } from "../support/factories";
@@ -150,6 +151,39 @@ describe("createMember", () => {
     expect(await membersIn(admin.workspaceId)).toBe(1);
   });
 
+  it("an e-mail taken in another workspace gets the answer one taken in this workspace gets, which says nothing of other workspaces", async () => {
+    const admin = await signUp(server.url);
+    const elsewhere = await signUp(server.url);
+    const messageFor = async (email: string) => {
+      const response = await gql(server.url, CREATE_MEMBER, { input: { email, password: PASSWORD, role: "ADMIN" } }, admin.token);
+      expectBadInput(response, ["input.email"]);
+      return response.body.errors![0].extensions!.fields;
+    };
+    const otherWorkspace = await messageFor(elsewhere.email.toUpperCase());
+    expect(otherWorkspace).toEqual(await messageFor(admin.email));
+    expect(otherWorkspace).toEqual([{ field: "input.email", message: "cannot be used for a new member; choose another address" }]);
+    expect(await membersIn(admin.workspaceId)).toBe(1);
+  });
+
+  it("a taken e-mail is refused before the password is hashed: the refusal costs far less CPU than one scrypt hash", async () => {
+    const costly = await startTestServer({ env: { SCRYPT_COST: "16" } });
+    try {
+      const admin = await signUp(costly.url);
+      const cpuOf = async (work: () => Promise<unknown>) => {
+        const before = process.cpuUsage();
+        await work();
+        const used = process.cpuUsage(before);
+        return (used.user + used.system) / 1000;
+      };
+      const oneHash = await cpuOf(() => hashPassword(PASSWORD, 16));
+      const input = { input: { email: admin.email, password: PASSWORD, role: "ADMIN" } };
+      const refusal = await cpuOf(async () => expectBadInput(await gql(costly.url, CREATE_MEMBER, input, admin.token), ["input.email"]));
+      expect(refusal).toBeLessThan(oneHash / 2);
+    } finally {
+      await costly.stop();
+    }
+  });
+
   it("is for ADMINs only: 401 without a token, 403 for SECURITY and for an API key", async () => {
     const admin = await signUp(server.url);
     const security = await createMember(server.url, admin.token, "SECURITY");
@@ -173,6 +207,19 @@ describe("viewer", () => {
       member: { id: admin.memberId, role: "ADMIN" },
       apiKey: null,
     });
+  });
+
+  it("an API key sees no member through itself: createdBy and revokedBy read null, so no key reads its creator's e-mail; members still see them", async () => {
+    const admin = await signUp(server.url);
+    const key = await createKey(server.url, admin.token);
+    const own = dataOf(
+      await gql(server.url, "{ viewer { member { id } apiKey { id createdBy { id email } revokedBy { email } } } }", {}, key.secret),
+    );
+    expect(own.viewer).toEqual({ member: null, apiKey: { id: key.id, createdBy: null, revokedBy: null } });
+    const seen = dataOf(
+      await gql(server.url, "query($id: ID!) { apiKey(id: $id) { createdBy { id email } } }", { id: key.id }, admin.token),
+    );
+    expect(seen.apiKey.createdBy).toEqual({ id: admin.memberId, email: admin.email });
   });
 
   it("needs a credential", async () => {

@@ -71,7 +71,7 @@ export function wsCases(): WsCase[] {
     ["60 directives", `{ __typename ${"@include(if: true) ".repeat(60)} }`, ["GRAPHQL_VALIDATION_FAILED"]],
     ["a misspelt field (no suggestion)", "{ viewr { kind } }", ["GRAPHQL_VALIDATION_FAILED"]],
     ["a fragment cycle", "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }", ["GRAPHQL_VALIDATION_FAILED"]],
-    ["an unknown operation name", "query A { __typename }", ["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"]],
+    ["an unknown operation name", "query A { __typename }", ["OPERATION_RESOLUTION_FAILURE"]],
   ];
   for (const [label, query, codes] of operations) {
     cases.push({

@@ -87,6 +87,89 @@ describe("the same hostile input gets the same answer over HTTP and WebSocket", 
   });
 });
 
+describe("the same code for the same operation problem on both transports", () => {
+  it.each([
+    ["an operationName the document does not hold", "query A { viewer { kind } }", { operationName: "B" }, 'Unknown operation named "B".'],
+    [
+      "two operations without an operationName",
+      "query A { viewer { kind } } query B { viewer { kind } }",
+      {},
+      "Must provide operation name if query contains multiple operations.",
+    ],
+  ])("%s is OPERATION_RESOLUTION_FAILURE (HTTP 400) on both", async (_label, query, extra, message) => {
+    const response = await gql(server.url, query, {}, admin.token, {}, extra);
+    expect(response.status).toBe(400);
+    const ws = fromWs(await (await memberSocket()).run(query, {}, extra));
+    expect(ws).toEqual(fromHttp(response));
+    expect(ws).toMatchObject({ code: "OPERATION_RESOLUTION_FAILURE", message });
+  });
+
+  it("a body asking for an automatic persisted query is PERSISTED_QUERY_NOT_SUPPORTED on both, and nothing runs", async () => {
+    const extensions = { persistedQuery: { version: 1, sha256Hash: "a".repeat(64) } };
+    const query = `mutation { createAgent(input: { name: "persisted" }) { id } }`;
+    const response = await gql(server.url, query, {}, admin.token, {}, { extensions });
+    const ws = fromWs(await (await memberSocket()).run(query, {}, { extensions }));
+    expect(ws).toEqual(fromHttp(response));
+    expect(ws.code).toBe("PERSISTED_QUERY_NOT_SUPPORTED");
+    const stored = await server.dataSource.query(`SELECT count(*)::int AS n FROM agent WHERE workspace_id = $1`, [admin.workspaceId]);
+    expect(stored[0].n).toBe(0);
+  });
+});
+
+describe("INTROSPECTION=false holds on both transports, and no hint names what introspection would show", () => {
+  let closed: TestServer;
+  let member: Awaited<ReturnType<typeof signUp>>;
+  beforeAll(async () => {
+    closed = await startTestServer({ env: { INTROSPECTION: "false" } });
+    member = await signUp(closed.url);
+  });
+  afterAll(() => closed.stop());
+  const closedSocket = async () => {
+    const socket = await WsSession.open(closed.wsUrl, member.token);
+    sockets.push(socket);
+    expect((await socket.next())?.type).toBe("connection_ack");
+    return socket;
+  };
+
+  it.each(["{ __schema { queryType { name } } }", '{ __type(name: "Agent") { fields { name } } }'])(
+    "%s is refused with GRAPHQL_VALIDATION_FAILED on both",
+    async (query) => {
+      const response = await gql(closed.url, query, {}, member.token);
+      expect(response.status).toBe(400);
+      const ws = fromWs(await (await closedSocket()).run(query));
+      expect(ws).toEqual(fromHttp(response));
+      expect(ws.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    },
+  );
+
+  it.each([
+    ["enum value", "query($s: [AgentStatus!]) { agents(filter: { status: $s }) { nodes { id } } }", { s: ["ACTIV"] }],
+    ["input field", "mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }", { i: { name: "x", statu: "ACTIVE" } }],
+  ])("a misspelt %s in the variables is BAD_USER_INPUT without a 'Did you mean' hint on both", async (_label, query, variables) => {
+    const response = await gql(closed.url, query, variables, member.token);
+    const ws = fromWs(await (await closedSocket()).run(query, variables));
+    expect(ws).toEqual(fromHttp(response));
+    expect(ws.code).toBe("BAD_USER_INPUT");
+    expect(JSON.stringify(response.body)).not.toMatch(/did you mean|ACTIVE"|"status"/i);
+  });
+
+  it("in development too, a misspelt field gets no hint while introspection is off, on both", async () => {
+    const dev = await startTestServer({ env: { NODE_ENV: "development", INTROSPECTION: "false" } });
+    try {
+      const devMember = await signUp(dev.url);
+      const response = await gql(dev.url, "{ viewr { kind } }", {}, devMember.token);
+      const socket = await WsSession.open(dev.wsUrl, devMember.token);
+      sockets.push(socket);
+      expect((await socket.next())?.type).toBe("connection_ack");
+      const ws = fromWs(await socket.run("{ viewr { kind } }"));
+      expect(ws).toEqual(fromHttp(response));
+      expect(ws.message).not.toMatch(/did you mean/i);
+    } finally {
+      await dev.stop();
+    }
+  });
+});
+
 describe("one context, one outcome", () => {
   it("a socket operation writes the same request log line as HTTP, with the upgrade request's address read through TRUST_PROXY", async () => {
     const forwarded = { "x-forwarded-for": "203.0.113.7" };

@@ -113,6 +113,25 @@ it("each sign-up counts once toward the per-address limit, so probing e-mails by
   expect((await signIn(uniqueEmail(), "wrong password 123")).status).toBe(429);
 });
 
+it("each createMember counts once toward the per-address limit, as a sign-up does, so an ADMIN cannot probe e-mails unthrottled", async () => {
+  await server.stop();
+  server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "3" } });
+  const admin = await signUp(server.url);
+  const create = (email: string) =>
+    gql(
+      server.url,
+      `mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }`,
+      { input: { email, password: PASSWORD, role: "SECURITY" } },
+      admin.token,
+    );
+  expect(errorOf(await create(admin.email)).extensions?.code).toBe("BAD_USER_INPUT");
+  expect(dataOf(await create(uniqueEmail("probe"))).createMember.id).toBeDefined();
+  const refused = await create(uniqueEmail("probe"));
+  expect(refused.status).toBe(429);
+  expect(errorOf(refused).extensions?.code).toBe("RATE_LIMITED");
+  expect(refused.headers.get("retry-after")).toBeTruthy();
+});
+
 it("one client address guessing many e-mails is locked as a whole", async () => {
   await server.stop();
   server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6" } });
@@ -164,6 +183,41 @@ describe("the client address behind a proxy", () => {
       "x-forwarded-for": "203.0.113.9",
     });
     expect(same.status).toBe(429);
+  });
+
+  it("rotating addresses inside one IPv6 /64 does not escape the per-address lock: the /64 is counted as one", async () => {
+    await server.stop();
+    server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6", TRUST_PROXY: "loopback" } });
+    await spray((i) => `2001:db8:7:1:${i + 1}::${i + 10}`);
+    const sameNetwork = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, {
+      "x-forwarded-for": "2001:db8:7:1:ffff:ffff:ffff:fffe",
+    });
+    expect(sameNetwork.status).toBe(429);
+    expect(errorOf(sameNetwork).extensions?.code).toBe("RATE_LIMITED");
+    const nextNetwork = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, {
+      "x-forwarded-for": "2001:db8:7:2::1",
+    });
+    expect(errorOf(nextNetwork).extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("an IPv4 address and its IPv4-mapped IPv6 form share one budget, for sign-ins and sign-ups", async () => {
+    await server.stop();
+    server = await startTestServer({ env: { ...throttleEnv(), SIGNIN_IP_LOCK_AFTER: "6", TRUST_PROXY: "loopback" } });
+    await spray((i) => (i % 2 === 0 ? "203.0.113.44" : "::ffff:203.0.113.44"));
+    const signUpMapped = await gql(
+      server.url,
+      `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`,
+      {
+        input: { workspaceName: "Probe", email: uniqueEmail("probe"), password: PASSWORD },
+      },
+      undefined,
+      { "x-forwarded-for": "::ffff:203.0.113.44" },
+    );
+    expect(signUpMapped.status).toBe(429);
+    const signInPlain = await gql(server.url, SIGN_IN, { e: uniqueEmail(), p: "wrong password 123" }, undefined, {
+      "x-forwarded-for": "203.0.113.44",
+    });
+    expect(signInPlain.status).toBe(429);
   });
 
   it.each([

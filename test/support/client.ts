@@ -4,18 +4,19 @@ export interface GqlResponse<T = any> {
   body: { data?: T; errors?: { message: string; extensions?: Record<string, any>; path?: (string | number)[] }[] };
 }
 
-/** One GraphQL request over real HTTP. */
+/** One GraphQL request over real HTTP; `extra` adds members to the JSON body (`operationName`, `extensions`). */
 export async function gql<T = any>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
   token?: string,
   headers: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
 ): Promise<GqlResponse<T>> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, ...extra }),
   });
   const text = await response.text();
   let body;

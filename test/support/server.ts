@@ -36,13 +36,15 @@ export interface TestServerOptions {
 /** A real server on a free port against the test database, with a clock the test controls. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   // Every test client signs in (and presents made-up tokens) from 127.0.0.1, so the per-address
-  // limits are raised here; the throttles' own tests set theirs.
+  // limits are raised here; the throttles' own tests set theirs. Fan-out tests open dozens of
+  // sockets of one session, so its socket cap is raised too; socket-caps.test.ts sets its own.
   const config = loadConfig({
     SCRYPT_COST: "12",
     LOG_LEVEL: "debug",
     DB_POOL_MAX: "4",
     SIGNIN_IP_LOCK_AFTER: "100000",
     TOKEN_GUESS_LIMIT: "100000",
+    WS_MAX_SOCKETS_PER_SESSION: "1000",
     ...process.env,
     PORT: "0",
     ...options.env,

@@ -53,14 +53,22 @@ export class WsSession {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  /** Sends one operation and resolves with its first answer (`next` or `error`), skipping nothing else. */
-  async run(query: string, variables?: Record<string, unknown>): Promise<WsMessage | null> {
+  /**
+   * Sends one operation and resolves with its first answer (`next` or `error`), skipping nothing
+   * else; `extra` adds members to the payload (`operationName`, `extensions`).
+   */
+  async run(query: string, variables?: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<WsMessage | null> {
     const id = String(++this.operations);
-    this.socket.send(JSON.stringify({ type: "subscribe", id, payload: { query, variables } }));
+    this.socket.send(JSON.stringify({ type: "subscribe", id, payload: { query, variables, ...extra } }));
     for (;;) {
       const message = await this.next();
       if (message === null || (message.id === id && (message.type === "next" || message.type === "error"))) return message;
     }
+  }
+
+  /** Sends one raw protocol message (a subscription left running, a `complete`) without waiting for an answer. */
+  send(message: WsMessage): void {
+    this.socket.send(JSON.stringify(message));
   }
 
   get open(): boolean {

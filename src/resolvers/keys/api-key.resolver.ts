@@ -93,7 +93,7 @@ export class ApiKeyResolver {
 
   @FieldResolver(() => Member, { nullable: true })
   createdBy(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext) {
-    return key.createdById ? ctx.loaders.member.load(key.createdById) : null;
+    return memberSeenBy(ctx, key.createdById);
   }
 
   @FieldResolver(() => RateLimit, { nullable: true })
@@ -103,7 +103,7 @@ export class ApiKeyResolver {
 
   @FieldResolver(() => Member, { nullable: true })
   revokedBy(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext) {
-    return key.revokedById ? ctx.loaders.member.load(key.revokedById) : null;
+    return memberSeenBy(ctx, key.revokedById);
   }
 
   @FieldResolver(() => UsageCounts)
@@ -115,4 +115,12 @@ export class ApiKeyResolver {
   lastUsedAt(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
     return ctx.loaders.lastUsedAt.load(key.id);
   }
+}
+
+/**
+ * A member named on a key, as the caller may see it: an API key (reading itself through `viewer`)
+ * sees no member, so no key can read the e-mail of the admin who made it; members see the member.
+ */
+function memberSeenBy(ctx: GraphQLContext, memberId: string | null | undefined) {
+  return memberId && ctx.principal?.kind === "MEMBER" ? ctx.loaders.member.load(memberId) : null;
 }

@@ -38,6 +38,6 @@ export class MemberResolver {
   @Mutation(() => Member)
   @Directive(membersOnly("ADMIN"))
   createMember(@Ctx() ctx: GraphQLContext, @Arg("input", () => CreateMemberInput) input: CreateMemberInput) {
-    return ctx.services.members.createMember(memberOf(ctx), input);
+    return ctx.services.members.createMember(memberOf(ctx), input, { ip: ctx.meta.ip });
   }
 }

@@ -22,7 +22,30 @@ export const QUERY_LIMITS = Object.freeze({
 export interface QueryLimits {
   validationRules: ValidationRule[];
   parseOptions: { maxTokens: number };
+  /** "Did you mean …?" hints are left out of every message (see `hidesSchemaDetails`). */
+  hideSchemaDetails: boolean;
 }
+
+/**
+ * Hints name fields, types and enum values the caller did not ask about: they are shown only in
+ * development with introspection on, where they tell nothing the schema does not.
+ */
+export function hidesSchemaDetails(options: { development: boolean; introspection: boolean }): boolean {
+  return !(options.development && options.introspection);
+}
+
+/**
+ * `INTROSPECTION=false` as a validation rule of both transports (Apollo's own `introspection`
+ * option would refuse it over HTTP only).
+ */
+const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === "__schema" || node.name.value === "__type")
+      context.reportError(
+        new GraphQLError("Introspection is disabled on this server: __schema and __type cannot be queried", { nodes: [node] }),
+      );
+  },
+});
 
 /**
  * Reports a refusal as a plain validation error: Apollo then answers 400 with
@@ -38,7 +61,7 @@ const report: GraphQLArmorRejectCallback = (context, error) => {
  * max-depth and cost-limit bypass fixes). Tokens are capped by graphql-js's own parser option,
  * which refuses the document while it is being read, before a tree is built.
  */
-export function queryLimits(): QueryLimits {
+export function queryLimits(options: { development: boolean; introspection: boolean }): QueryLimits {
   const common = { propagateOnRejection: false, onReject: [report], exposeLimits: true };
   const armor = new ApolloArmor({
     // A fragment spread counts as a level: fragments nested in fragments cannot hide depth.
@@ -54,25 +77,35 @@ export function queryLimits(): QueryLimits {
     blockFieldSuggestion: { enabled: false },
     maxTokens: { enabled: false },
   });
-  return { validationRules: armor.protect().validationRules, parseOptions: { maxTokens: QUERY_LIMITS.maxTokens } };
+  const rules = armor.protect().validationRules;
+  return {
+    validationRules: options.introspection ? rules : [...rules, noIntrospection],
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+    hideSchemaDetails: hidesSchemaDetails(options),
+  };
 }
 
 const SUGGESTION = / ?Did you mean(.+?)\?$/;
 
+/** A message without its trailing "Did you mean …?" hint. */
+export function withoutSuggestion(message: string): string {
+  return message.replace(SUGGESTION, "");
+}
+
 /**
  * Parse and validation errors as a WebSocket client should see them: with the same
  * `GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED` code Apollo gives over HTTP, and without
- * "Did you mean …?" outside development, so the schema cannot be mapped by guessing names while
- * introspection is off (Apollo strips them for HTTP; graphql-ws returns errors as they are).
+ * "Did you mean …?" when schema details are hidden, so the schema cannot be mapped by guessing
+ * names while introspection is off (Apollo strips them for HTTP; graphql-ws returns errors as they are).
  */
 export function toClientErrors(
   errors: readonly GraphQLError[],
   code: "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED",
-  development: boolean,
+  hideSchemaDetails: boolean,
 ): GraphQLError[] {
   return errors.map(
     (e) =>
-      new GraphQLError(development ? e.message : e.message.replace(SUGGESTION, ""), {
+      new GraphQLError(hideSchemaDetails ? withoutSuggestion(e.message) : e.message, {
         nodes: e.nodes,
         source: e.nodes ? undefined : e.source,
         positions: e.nodes ? undefined : e.positions,
