@@ -27,7 +27,16 @@ export interface AlertCandidate {
   subject?: string;
   /** No second alert of this kind, key and subject within this many ms before `occurredAt`. */
   cooldownMs?: number;
+  /**
+   * At most this many alerts of this kind per key and clock minute, on every instance together;
+   * the rest of the minute's are told in one summarising alert (subject `*`).
+   */
+  perMinute?: number;
 }
+
+const MINUTE_MS = 60_000;
+/** The addresses a summarising alert names; it counts the rest. */
+const SUMMARY_SAMPLE = 10;
 
 const INSERT_SQL = `
 INSERT INTO security_alert (workspace_id, api_key_id, kind, occurred_at, message, details, subject, dedupe_key)
@@ -55,6 +64,7 @@ export class SecurityAlertService {
   /** Stores what is new in the caller's transaction; the caller publishes the result after commit. */
   async insert(manager: EntityManager, candidates: readonly AlertCandidate[]): Promise<SecurityAlertMessage[]> {
     if (candidates.length === 0) return [];
+    candidates = await this.withinCaps(manager, candidates);
     const ids = [...new Set(candidates.map((c) => c.apiKeyId))];
     const names = new Map<string, string>(
       (
@@ -89,6 +99,40 @@ export class SecurityAlertService {
       message: String(r.message),
       details: (r.details as Record<string, unknown> | null) ?? null,
     }));
+  }
+
+  /**
+   * Candidates past their kind's per-minute cap for a key are replaced by one summarising alert per
+   * key and minute. Counted under a lock per kind and key, so instances together keep the cap.
+   */
+  private async withinCaps(manager: EntityManager, candidates: readonly AlertCandidate[]): Promise<AlertCandidate[]> {
+    const groups = new Map<string, AlertCandidate[]>();
+    const kept: AlertCandidate[] = [];
+    for (const c of candidates) {
+      if (!c.perMinute) {
+        kept.push(c);
+        continue;
+      }
+      const minute = Math.floor(c.occurredAt.getTime() / MINUTE_MS) * MINUTE_MS;
+      const group = `${c.kind}:${c.apiKeyId}:${minute}`;
+      groups.set(group, [...(groups.get(group) ?? []), c]);
+    }
+    for (const group of [...groups.keys()].sort()) {
+      const list = groups.get(group)!.sort((x, y) => x.occurredAt.getTime() - y.occurredAt.getTime());
+      const { kind, apiKeyId, perMinute = 0 } = list[0];
+      const minute = Math.floor(list[0].occurredAt.getTime() / MINUTE_MS) * MINUTE_MS;
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`grantql.alert-cap:${kind}:${apiKeyId}`]);
+      const [{ n }] = await manager.query(
+        `SELECT count(*)::int AS n FROM security_alert
+         WHERE api_key_id = $1 AND kind = $2 AND subject <> '*' AND occurred_at >= $3 AND occurred_at < $4`,
+        [apiKeyId, kind, new Date(minute).toISOString(), new Date(minute + MINUTE_MS).toISOString()],
+      );
+      const room = Math.max(0, perMinute - n);
+      kept.push(...list.slice(0, room));
+      const rest = list.slice(room);
+      if (rest.length > 0) kept.push(summaryOf(rest, perMinute, new Date(minute)));
+    }
+    return kept;
   }
 
   /** Stores and, after commit, publishes; returns what was new. Failures are logged, never thrown. */
@@ -128,4 +172,21 @@ export class SecurityAlertService {
       if (!wanted || wanted.has(alert.kind)) push(alert);
     });
   }
+}
+
+/** One alert for the candidates of one kind, key and minute past the cap: how many, and a sample of their subjects. */
+function summaryOf(rest: readonly AlertCandidate[], perMinute: number, minute: Date): AlertCandidate {
+  const first = rest[0];
+  const subjects = rest.map((c) => c.subject ?? "");
+  return {
+    workspaceId: first.workspaceId,
+    apiKeyId: first.apiKeyId,
+    kind: first.kind,
+    occurredAt: rest[rest.length - 1].occurredAt,
+    message: (name) =>
+      `Key "${name}" raised ${rest.length} more ${first.kind} alerts in the minute from ${minute.toISOString()} than the ${perMinute} told one by one`,
+    details: { summarised: rest.length, subjects: subjects.slice(0, SUMMARY_SAMPLE), minute: minute.toISOString() },
+    subject: "*",
+    dedupeKey: `*@${minute.toISOString()}`,
+  };
 }

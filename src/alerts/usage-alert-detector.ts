@@ -16,6 +16,8 @@ const HOUR_MS = 3_600_000;
 const SPIKE_COOLDOWN_MS = HOUR_MS;
 const BURST_COOLDOWN_MS = 10 * 60_000;
 const ADDRESS_COOLDOWN_MS = 24 * HOUR_MS;
+/** NEW_CLIENT_ADDRESS alerts told one by one per key and minute; the rest of the minute's are summarised in one. */
+export const ADDRESSES_PER_MINUTE = 5;
 /** Digests waiting to be observed at most (each is one flush of one instance). */
 const DIGESTS_PENDING = 1000;
 
@@ -152,6 +154,7 @@ export class UsageAlertDetector {
           subject: f.address,
           dedupeKey: `${f.address}@${at.toISOString().slice(0, 10)}`,
           cooldownMs: ADDRESS_COOLDOWN_MS,
+          perMinute: ADDRESSES_PER_MINUTE,
         };
       });
     return candidates.length > 0 ? this.raise(candidates) : Promise.resolve();

@@ -273,6 +273,30 @@ describe("usage alerts, from what metering carries, raised once across two insta
     ]);
   });
 
+  it("NEW_CLIENT_ADDRESS is told one by one for 5 new addresses of a key a minute, both instances together, and the rest in one summary", async () => {
+    const admin = await signUp(a.url);
+    const key = await createKey(a.url, admin.token);
+    await requests(key.secret, 1, ALLOWED_QUERY, "203.0.113.1");
+    const live = await stream(a, admin.token, ["NEW_CLIENT_ADDRESS"]);
+    // 30 new /64s within one minute, half of them served by each instance.
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        gql(i % 2 ? b.url : a.url, ALLOWED_QUERY, {}, key.secret, { "x-forwarded-for": `2001:db8:${i + 1}::1` }),
+      ),
+    );
+    await both();
+    const received = [];
+    for (let i = 0; i < 6; i++) received.push((await live.data(5000)).securityAlerts);
+    const stored = await alertsOf(admin.token, ["NEW_CLIENT_ADDRESS"]);
+    expect(stored.totalCount).toBe(6);
+    const summaries = stored.nodes.filter((n: any) => n.details.summarised !== undefined);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0].details.summarised).toBeGreaterThan(0);
+    expect(summaries[0].details.summarised).toBeLessThanOrEqual(25);
+    expect(stored.nodes.filter((n: any) => n.details.address)).toHaveLength(5);
+    expect(received.map((r) => r.kind)).toEqual(Array(6).fill("NEW_CLIENT_ADDRESS"));
+  });
+
   it("an address unused for more than 30 days is new again", async () => {
     const admin = await signUp(a.url);
     const key = await createKey(a.url, admin.token);
