@@ -16,6 +16,12 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/**
+ * The most records a relation list without `first` holds (`Contact.leads`, `Agent.knowledgeBase`,
+ * `KnowledgeBaseDocument.agents`): the newest ones. The cost limit counts such a list at this size,
+ * read from its field's `maxItems` extension.
+ */
+export const RELATION_LIST_MAX = 100;
 /** The default page of the members' lists: API keys, members, audit log, security alerts, usage events. */
 export const MEMBER_LIST_PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
