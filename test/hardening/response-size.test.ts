@@ -1,5 +1,5 @@
 import { dataOf, gql } from "../support/client";
-import { signUp } from "../support/factories";
+import { createKey, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { WsSession } from "../support/ws-session";
 import { createRecord } from "../resources/resource-cases";
@@ -54,6 +54,22 @@ describe("an answer over RESPONSE_MAX_BYTES is refused, not sent", () => {
       const fits = await socket.run(ONE);
       expect(fits?.type).toBe("next");
       expect(fits?.payload.data.knowledgeBaseDocuments.nodes).toHaveLength(1);
+    } finally {
+      await socket.close();
+    }
+  });
+
+  it("over the WebSocket, a subscription's message over the bound is sent as that refusal, and the socket stays open", async () => {
+    const key = await createKey(server.url, admin.token);
+    const from = new Date(Date.now() - 1_400 * 60_000).toISOString();
+    // About 1,400 minute buckets of ~60 bytes each: over 64 KiB in the first message of the stream.
+    const query = `subscription($k: ID, $f: DateTime) { apiKeyUsage(apiKeyId: $k) { apiKey { usageSeries(granularity: MINUTE, from: $f) { start count forbidden } } } }`;
+    const socket = await WsSession.open(server.wsUrl, admin.token);
+    try {
+      expect((await socket.next())?.type).toBe("connection_ack");
+      const first = await socket.run(query, { k: key.id, f: from });
+      expect({ type: first?.type, payload: first?.payload }).toEqual({ type: "next", payload: { errors: [REFUSAL] } });
+      expect(socket.open).toBe(true);
     } finally {
       await socket.close();
     }
