@@ -23,8 +23,15 @@ export class ResponseSizeBound {
 
   /** The refusal to send instead of `result`, or null when it fits. */
   check(result: FormattedExecutionResult): GraphQLError | null {
-    // The fields in the order Apollo writes them, so the text is the one it would send.
-    const text = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions });
+    let text: string;
+    try {
+      // The fields in the order Apollo writes them, so the text is the one it would send.
+      text = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions });
+    } catch (error) {
+      // Longer than a JavaScript string can be (RangeError): over any bound.
+      if (error instanceof RangeError) return responseTooLarge(this.maxBytes);
+      throw error;
+    }
     // UTF-8 takes at most 3 bytes per UTF-16 unit, so most answers need no byte count.
     if (text.length * 3 > this.maxBytes && Buffer.byteLength(text) > this.maxBytes) return responseTooLarge(this.maxBytes);
     if (result.data) this.texts.set(result.data, { errors: result.errors, extensions: result.extensions, text });
