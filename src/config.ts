@@ -32,6 +32,8 @@ export interface Config {
   readonly usageFlushIntervalMs: number;
   /** Most usage events held in memory while the database is slow or down (USAGE_BUFFER_MAX). */
   readonly usageBufferMax: number;
+  /** RESPONSE_MAX_BYTES: an answer whose JSON is larger is refused instead of sent, on both transports. */
+  readonly responseMaxBytes: number;
   /** NODE_ENV=development: field suggestions ("Did you mean …") are shown only then. */
   readonly development: boolean;
   /** Origins a browser may call from (`CORS_ORIGINS`, comma-separated); empty allows none, `*` any without credentials. */
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: integer(env, "AUDIT_RETENTION_DAYS", 365, 1, 3650),
     usageFlushIntervalMs: integer(env, "USAGE_FLUSH_INTERVAL_MS", 1000, 10, 1000),
     usageBufferMax: integer(env, "USAGE_BUFFER_MAX", 100_000, 100, 10_000_000),
+    responseMaxBytes: integer(env, "RESPONSE_MAX_BYTES", 4 * 1024 * 1024, 65_536, 1024 * 1024 * 1024),
     development: env.NODE_ENV === "development",
     corsOrigins: Object.freeze(origins(env, "CORS_ORIGINS")),
     trustProxy: trustProxy(env, "TRUST_PROXY"),

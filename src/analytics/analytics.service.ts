@@ -1,4 +1,5 @@
 import { DataSource } from "typeorm";
+import { callDurationSql } from "../entities/call.entity";
 import { LeadStatus } from "../entities/lead.entity";
 import { AnalyticsRange } from "./analytics-range";
 
@@ -22,8 +23,7 @@ export interface AgentStatsValue {
 /** When a call counts: its start, or its creation when it never started (docs/API.md, "Analytics"). */
 const COUNTED_AT = "coalesce(started_at, created_at)";
 /** The mean of `durationSeconds` in SQL: whole seconds, over the calls whose both ends are known. */
-const AVERAGE_DURATION =
-  "avg(floor(extract(epoch FROM ended_at - started_at))) FILTER (WHERE started_at IS NOT NULL AND ended_at IS NOT NULL)";
+const AVERAGE_DURATION = `avg(${callDurationSql()}) FILTER (WHERE started_at IS NOT NULL AND ended_at IS NOT NULL)`;
 
 const toNumber = (value: string | number | null): number | null => (value === null ? null : Number(value));
 

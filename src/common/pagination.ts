@@ -16,6 +16,12 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/**
+ * The most records a relation list without `first` holds (`Contact.leads`, `Agent.knowledgeBase`,
+ * `KnowledgeBaseDocument.agents`): the newest ones. The cost limit counts such a list at this size,
+ * read from its field's `maxItems` extension.
+ */
+export const RELATION_LIST_MAX = 100;
 /** The default page of the members' lists: API keys, members, audit log, security alerts, usage events. */
 export const MEMBER_LIST_PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,6 +29,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);
 }
+
+/**
+ * The instants a cursor may name: the four-digit years the DateTime scalar reads and writes, and
+ * so every creation time this API stores. All of them are inside PostgreSQL's timestamptz range
+ * (4713 BC to 294276 AD), which a forged cursor's Date (±271,821 years) is not.
+ */
+const EARLIEST_CURSOR_TIME = Date.parse("0001-01-01T00:00:00.000Z");
+const LATEST_CURSOR_TIME = Date.parse("9999-12-31T23:59:59.999Z");
+/** PostgreSQL's bigint maximum, the largest insertion sequence a cursor may name. */
+const MAX_SEQ = 9223372036854775807n;
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at.toISOString(), cursor.id])).toString("base64url");
@@ -32,8 +48,8 @@ function decodeCursor(raw: string): Cursor | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
     if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== "string" || !isUuid(value[1])) return null;
-    const at = new Date(value[0]);
-    return Number.isNaN(at.getTime()) ? null : { at, id: value[1] };
+    const time = Date.parse(value[0]);
+    return time >= EARLIEST_CURSOR_TIME && time <= LATEST_CURSOR_TIME ? { at: new Date(time), id: value[1] } : null;
   } catch {
     return null;
   }
@@ -83,7 +99,8 @@ export function encodeSeqCursor(seq: string): string {
 export function decodeSeqCursor(raw: string): string | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    return Array.isArray(value) && value[0] === "seq" && typeof value[1] === "string" && /^\d{1,19}$/.test(value[1]) ? value[1] : null;
+    const seq = Array.isArray(value) && value[0] === "seq" && typeof value[1] === "string" && /^\d{1,19}$/.test(value[1]) ? value[1] : null;
+    return seq !== null && BigInt(seq) <= MAX_SEQ ? seq : null;
   } catch {
     return null;
   }

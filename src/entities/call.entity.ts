@@ -51,8 +51,24 @@ export class CallEntity extends WorkspaceRecordEntity {
   summary: string | null;
 }
 
+/**
+ * The largest `durationSeconds` read: GraphQL's Int (about 68 years). Writes keep a call within
+ * 7 days (`call.resource.ts`); a row stored before that bound reads as this instead of failing.
+ */
+export const MAX_DURATION_SECONDS = 2_147_483_647;
+
 /** Whole seconds from start to end when both are known, else null (docs/API.md, "Resources"). */
 export function callDurationSeconds(call: Pick<CallEntity, "startedAt" | "endedAt">): number | null {
   if (!call.startedAt || !call.endedAt) return null;
-  return Math.floor((call.endedAt.getTime() - call.startedAt.getTime()) / 1000);
+  return Math.min(Math.floor((call.endedAt.getTime() - call.startedAt.getTime()) / 1000), MAX_DURATION_SECONDS);
+}
+
+/**
+ * `callDurationSeconds` in SQL over a call row (`alias`'s columns, or bare ones): capped before
+ * the cast, so no stored span overflows `int`. Null unless both ends are set (a CASE, not
+ * `least`, which would turn null into the cap).
+ */
+export function callDurationSql(alias?: string): string {
+  const span = alias ? `(${alias}.ended_at - ${alias}.started_at)` : "(ended_at - started_at)";
+  return `CASE WHEN ${span} > interval '${MAX_DURATION_SECONDS} seconds' THEN ${MAX_DURATION_SECONDS} ELSE floor(extract(epoch from ${span}))::int END`;
 }

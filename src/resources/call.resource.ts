@@ -5,6 +5,10 @@ import { LeadEntity } from "../entities/lead.entity";
 import { ResourceDefinition } from "./resource-definition";
 import { checkAllReferences, ReferenceCheck } from "./resource-references";
 
+/** The longest call that can be written; its seconds fit GraphQL's Int many times over. */
+const MAX_CALL_DAYS = 7;
+const DAY_MS = 86_400_000;
+
 export const callResource: ResourceDefinition<CallEntity> = {
   label: "call",
   entity: CallEntity,
@@ -35,13 +39,13 @@ export const callResource: ResourceDefinition<CallEntity> = {
       references.push({ field: "input.contactId", target: ContactEntity, label: "contact", ids: [next.contactId] });
     if (input.leadId !== undefined) references.push({ field: "input.leadId", target: LeadEntity, label: "lead", ids: [next.leadId] });
     await checkAllReferences(tx, errors, workspaceId, references);
-    // Checked on the record as it will be, so an update of one end cannot cross the other.
-    if (next.startedAt && next.endedAt && !errors.has("input.endedAt")) {
-      errors.check(
-        next.endedAt >= next.startedAt,
-        input.endedAt !== undefined ? "input.endedAt" : "input.startedAt",
-        "the call cannot end before it starts",
-      );
+    // Checked on the record as it will be, so an update of one end cannot cross the other or
+    // stretch the call: a span is bounded, so no stored call's duration overflows a read.
+    if (next.startedAt && next.endedAt && !errors.has("input.endedAt") && !errors.has("input.startedAt")) {
+      const field = input.endedAt !== undefined ? "input.endedAt" : "input.startedAt";
+      const span = next.endedAt.getTime() - next.startedAt.getTime();
+      errors.check(span >= 0, field, "the call cannot end before it starts") &&
+        errors.check(span <= MAX_CALL_DAYS * DAY_MS, field, `a call lasts at most ${MAX_CALL_DAYS} days from startedAt to endedAt`);
     }
   },
 };

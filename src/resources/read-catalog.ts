@@ -1,4 +1,5 @@
 import { DataSource } from "typeorm";
+import { callDurationSql } from "../entities/call.entity";
 import { agentResource } from "./agent.resource";
 import { callResource } from "./call.resource";
 import { contactResource } from "./contact.resource";
@@ -42,8 +43,7 @@ export const READ_TYPES: Record<string, ReadType> = {
   },
   Call: {
     definition: def(callResource),
-    // Whole seconds, rounded down, as `callDurationSeconds` computes them; null unless both ends are set.
-    computed: { durationSeconds: (a) => `floor(extract(epoch from (${a}.ended_at - ${a}.started_at)))::int` },
+    computed: { durationSeconds: callDurationSql },
     relations: {
       agent: { kind: "one", type: "Agent", column: "agent_id" },
       contact: { kind: "one", type: "Contact", column: "contact_id" },

@@ -1,7 +1,7 @@
 import { FieldNode, FragmentDefinitionNode, getNamedType, GraphQLObjectType, GraphQLSchema, isObjectType, Kind } from "graphql";
 import { collectSubfields } from "graphql/execution/collectFields";
 import { getArgumentValues } from "graphql/execution/values";
-import { Cursor, readPageArgs } from "../common/pagination";
+import { Cursor, readPageArgs, RELATION_LIST_MAX } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
 import { PLANNED } from "./planned-source";
 import { ReadCatalog, ReadRelation, READ_TYPES } from "./read-catalog";
@@ -249,8 +249,10 @@ export class PlanCompiler {
         ? `${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.${relation.column} = ${a}.id`
         : `knowledge_base_document_agent l${r} JOIN ${table} ${r} ON ${r}.workspace_id = l${r}.workspace_id AND ${r}.id = l${r}.${relation.theirs}
            WHERE l${r}.workspace_id = $1 AND l${r}.${relation.mine} = ${a}.id`;
+    // The newest RELATION_LIST_MAX rows, as the TypeORM path reads them and the cost limit counts them.
+    const newest = `(SELECT ${r}.* FROM ${from} ORDER BY ${NEWEST_FIRST(r)} LIMIT ${RELATION_LIST_MAX}) ${r}`;
     return {
-      sql: `coalesce((SELECT json_agg(${node.sql} ORDER BY ${NEWEST_FIRST(r)}) FROM ${from}), '[]'::json)`,
+      sql: `coalesce((SELECT json_agg(${node.sql} ORDER BY ${NEWEST_FIRST(r)}) FROM ${newest}), '[]'::json)`,
       post: node.post && each(node.post),
     };
   }

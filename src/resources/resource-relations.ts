@@ -1,9 +1,8 @@
 import { DataSource } from "typeorm";
-import { Page, PageArgs, toPage } from "../common/pagination";
+import { Page, PageArgs, RELATION_LIST_MAX, toPage } from "../common/pagination";
 import { rowsByIds } from "../common/rows-by-ids";
 import { AgentEntity } from "../entities/agent.entity";
 import { CallEntity } from "../entities/call.entity";
-import { KnowledgeBaseDocumentAgentEntity } from "../entities/knowledge-base-document-agent.entity";
 import { KnowledgeBaseDocumentEntity } from "../entities/knowledge-base-document.entity";
 import { LeadEntity } from "../entities/lead.entity";
 import { NO_CURSOR } from "./read-planner";
@@ -21,44 +20,48 @@ const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) =>
 export class ResourceRelations {
   constructor(private readonly db: DataSource) {}
 
-  /** Documents linked to each agent, newest first. Two statements: the links, then the documents. */
+  /** Documents linked to each agent, the newest RELATION_LIST_MAX. Two statements: the links, then the documents. */
   async documentsOfAgents(workspaceId: string, agentIds: readonly string[]): Promise<Map<string, KnowledgeBaseDocumentEntity[]>> {
-    const links = await this.links(workspaceId, "agentId", agentIds);
+    const links = await this.newestLinks(workspaceId, "agent_id", "document_id", "knowledge_base_document", agentIds);
     const documents = await this.rowsByIds(
       KnowledgeBaseDocumentEntity,
       workspaceId,
-      links.map((l) => l.documentId),
+      links.map((l) => l.child),
     );
     return group(
       agentIds,
       links,
-      (l) => l.agentId,
-      (l) => documents.get(l.documentId),
+      (l) => l.parent,
+      (l) => documents.get(l.child),
     );
   }
 
-  /** Agents each document is linked to, newest first. */
+  /** Agents each document is linked to, the newest RELATION_LIST_MAX. */
   async agentsOfDocuments(workspaceId: string, documentIds: readonly string[]): Promise<Map<string, AgentEntity[]>> {
-    const links = await this.links(workspaceId, "documentId", documentIds);
+    const links = await this.newestLinks(workspaceId, "document_id", "agent_id", "agent", documentIds);
     const agents = await this.rowsByIds(
       AgentEntity,
       workspaceId,
-      links.map((l) => l.agentId),
+      links.map((l) => l.child),
     );
     return group(
       documentIds,
       links,
-      (l) => l.documentId,
-      (l) => agents.get(l.agentId),
+      (l) => l.parent,
+      (l) => agents.get(l.child),
     );
   }
 
-  /** Leads of each contact, newest first, in one statement. */
+  /** Leads of each contact, the newest RELATION_LIST_MAX (a LATERAL `LIMIT` per contact), in one statement. */
   async leadsOfContacts(workspaceId: string, contactIds: readonly string[]): Promise<Map<string, LeadEntity[]>> {
     const leads = await this.db
       .getRepository(LeadEntity)
       .createQueryBuilder("ld")
-      .where("ld.workspace_id = :workspaceId AND ld.contact_id IN (:...contactIds)", { workspaceId, contactIds })
+      .where(
+        `ld.workspace_id = :workspaceId AND ld.id IN (SELECT x.id FROM unnest(:contactIds::uuid[]) AS p(id) CROSS JOIN LATERAL (
+           SELECT id FROM lead WHERE workspace_id = :workspaceId AND contact_id = p.id ORDER BY created_at DESC, id DESC LIMIT ${RELATION_LIST_MAX}) x)`,
+        { workspaceId, contactIds: [...new Set(contactIds)] },
+      )
       .orderBy("ld.created_at", "DESC")
       .addOrderBy("ld.id", "DESC")
       .getMany();
@@ -124,13 +127,20 @@ export class ResourceRelations {
     );
   }
 
-  private links(workspaceId: string, by: "agentId" | "documentId", ids: readonly string[]): Promise<KnowledgeBaseDocumentAgentEntity[]> {
-    const column = by === "agentId" ? "agent_id" : "document_id";
-    return this.db
-      .getRepository(KnowledgeBaseDocumentAgentEntity)
-      .createQueryBuilder("l")
-      .where(`l.workspace_id = :workspaceId AND l.${column} IN (:...ids)`, { workspaceId, ids })
-      .getMany();
+  /** Per parent, the ids of the newest RELATION_LIST_MAX records linked to it through `knowledge_base_document_agent`. */
+  private newestLinks(
+    workspaceId: string,
+    mine: "agent_id" | "document_id",
+    theirs: "agent_id" | "document_id",
+    table: string,
+    ids: readonly string[],
+  ): Promise<{ parent: string; child: string }[]> {
+    return this.db.query(
+      `SELECT p.id AS parent, x.id AS child FROM unnest($2::uuid[]) AS p(id) CROSS JOIN LATERAL (
+         SELECT r.id FROM knowledge_base_document_agent l JOIN ${table} r ON r.workspace_id = l.workspace_id AND r.id = l.${theirs}
+         WHERE l.workspace_id = $1 AND l.${mine} = p.id ORDER BY r.created_at DESC, r.id DESC LIMIT ${RELATION_LIST_MAX}) x`,
+      [workspaceId, [...new Set(ids)]],
+    );
   }
 
   private async rowsByIds<T extends { id: string; workspaceId: string; createdAt: Date }>(

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsInt, IsOptional, IsUrl, Matches, Max, Min } from "class-validator";
+import { ArrayMaxSize, IsInt, IsOptional, IsUrl, Matches, Max, MaxDate, Min, MinDate } from "class-validator";
 import { atMost, EMAIL, Follows, longText, Rule, searchText, shortText } from "../common/rules";
 
 /**
@@ -45,6 +45,18 @@ export const LanguageTag = (): PropertyRule =>
 
 export const WebUrl = (): PropertyRule =>
   optional([atMost(2048)], IsUrl({ protocols: ["http", "https"], require_protocol: true }, { message: "must be an http or https URL" }));
+
+/** The instants a call may start or end at: a sane calendar, far inside what PostgreSQL and a Date hold. */
+const EARLIEST_CALL_TIME = new Date("1970-01-01T00:00:00.000Z");
+const LATEST_CALL_TIME = new Date("2099-12-31T23:59:59.999Z");
+const CALL_TIME_MESSAGE = `must be from ${EARLIEST_CALL_TIME.toISOString()} to ${LATEST_CALL_TIME.toISOString()}`;
+
+export const CallTime = (): PropertyRule =>
+  compose(
+    IsOptional(),
+    MinDate(EARLIEST_CALL_TIME, { message: CALL_TIME_MESSAGE }),
+    MaxDate(LATEST_CALL_TIME, { message: CALL_TIME_MESSAGE }),
+  );
 
 export const IdList = (max: number): PropertyRule => compose(IsOptional(), ArrayMaxSize(max, { message: `must name at most ${max} ids` }));
 

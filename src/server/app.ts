@@ -15,6 +15,7 @@ import { corsMiddleware } from "./guards/cors";
 import { BODY_LIMIT_BYTES, bodyError, graphqlHttp, routeRequests } from "./graphql-http";
 import { httpSubscriptionGuardPlugin } from "./guards/http-subscription-guard";
 import { queryLimits } from "./guards/query-limits";
+import { ResponseSizeBound } from "./guards/response-size";
 import { ideRoutes } from "../ide/ide-routes";
 import { leakRoutes } from "../leaks/leak-routes";
 import { Metrics } from "../metrics/metrics";
@@ -101,6 +102,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     stopOnTerminationSignals: false,
     // Internal messages are masked unless NODE_ENV=development.
     formatError,
+    // The answer's text as the response size bound measured it (pipelinePlugin), written once.
+    stringifyResult: pipeline.responses.stringify,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
@@ -188,7 +191,7 @@ function createPipeline(
   const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), steps.authorize, hideSchemaDetails);
   const listeners: OutcomeListener[] = [requestLogListener(logger), metricsListener(metrics)];
   if (composition?.metering !== false) listeners.push(meteringListener(() => services.usage.recorder));
-  return new RequestPipeline(steps, checks, format, listeners);
+  return new RequestPipeline(steps, checks, format, listeners, new ResponseSizeBound(options.config.responseMaxBytes));
 }
 
 async function databaseAnswers(services: Services): Promise<boolean> {

@@ -5,9 +5,9 @@ import { RequestPipeline } from "./request-pipeline";
 
 /**
  * Apollo's side of the request pipeline: the operation checks once the document is parsed and
- * validated (a refusal means no resolver runs and nothing is written), and the request's one
- * outcome once the answer is formatted. An answer whose errors read SERVICE_UNAVAILABLE goes out
- * as 503 with `Retry-After`.
+ * validated (a refusal means no resolver runs and nothing is written); once the answer is
+ * formatted, its size bound (an answer over it is replaced by the refusal, 400) and the request's
+ * one outcome. An answer whose errors read SERVICE_UNAVAILABLE goes out as 503 with `Retry-After`.
  */
 export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<RequestContext> {
   return {
@@ -18,6 +18,13 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
           pipeline.checkOperation(contextValue.request, document, operation, request.variables);
         },
         async willSendResponse({ response }) {
+          if (response.body.kind === "single") {
+            const refusal = pipeline.responses.check(response.body.singleResult);
+            if (refusal) {
+              response.body.singleResult = { errors: [pipeline.format(refusal)] };
+              response.http.status = 400;
+            }
+          }
           const errors = response.body.kind === "single" ? response.body.singleResult.errors : undefined;
           const outcome = pipeline.finish(contextValue.request, errors, response.http.status ?? 200);
           if (outcome.status === 503) {

@@ -4,6 +4,7 @@ import type { OperationAnalysis } from "../auth/operation-analysis";
 import type { Principal } from "../auth/principal";
 import { rateLimited, unauthenticated } from "../common/errors";
 import { enforceAllowlist } from "./guards/allowlist-gate";
+import type { ResponseSizeBound } from "./guards/response-size";
 import { consumeRateLimit } from "./guards/rate-limit-gate";
 import type { RateDecision } from "../throttles/rate-limiter";
 import type { Services } from "../services";
@@ -67,7 +68,8 @@ export function productionSteps(services: Pick<Services, "verifier" | "rateLimit
  * The one request pipeline of both transports: `start` opens a request, `admit` runs the checks
  * before its operation is read (authenticate → allowlist → rate limit), `checkOperation` those once it is
  * parsed and validated (input text → variables → cost → permissions), `format` is the one error
- * formatter, and `finish` computes the outcome once and hands it to every listener.
+ * formatter, `responses` bounds an answer's size, and `finish` computes the outcome once and hands
+ * it to every listener.
  */
 export class RequestPipeline {
   constructor(
@@ -75,6 +77,8 @@ export class RequestPipeline {
     private readonly checks: OperationChecks,
     readonly format: (error: unknown) => GraphQLFormattedError,
     private readonly listeners: readonly OutcomeListener[],
+    /** The bound on an answer's size, checked by each transport before the outcome. */
+    readonly responses: ResponseSizeBound,
   ) {}
 
   start(transport: Transport, meta: RequestMeta, raw: RequestState["raw"]): RequestState {

@@ -50,6 +50,8 @@ export class SocketOperations {
   private readonly rules: QueryLimits["validationRules"];
   // Results of operations already run, handed to graphql-ws when it asks to execute them.
   private readonly executed = new WeakMap<object, ExecutionResult>();
+  // Query and mutation results whose size was checked before they were handed to graphql-ws.
+  private readonly measured = new WeakSet<ExecutionResult>();
   // Each list of errors goes through the formatter once (it logs internal errors).
   private readonly formatted = new WeakMap<readonly GraphQLError[], GraphQLFormattedError[]>();
 
@@ -115,6 +117,10 @@ export class SocketOperations {
       }
       const result = await execute(args);
       if (result.errors && statusOf(result.errors, this.formatOnce(result.errors), 200) >= 400) return result.errors;
+      // Over the bound, the answer is refused as HTTP refuses it: an `error` message, status 400.
+      const tooLarge = this.pipeline.responses.check(this.asSent(result));
+      if (tooLarge) return [tooLarge];
+      this.measured.add(result);
       this.executed.set(args, result);
       return args;
     } catch (error) {
@@ -138,12 +144,15 @@ export class SocketOperations {
 
   /**
    * graphql-ws `onNext`: a result with its errors formatted, and, when the subscriber's queue lost
-   * payloads just before this one, `extensions.dropped`; the first result gives a query its outcome.
+   * payloads just before this one, `extensions.dropped`; the first result gives a query its
+   * outcome. A subscription's event over the size bound is sent as that refusal instead.
    */
   next(socket: SocketState, id: string, result: ExecutionResult): FormattedExecutionResult | undefined {
     const list = result.errors ? this.formatOnce(result.errors) : undefined;
     this.finish(socket, id, list, 200);
     const dropped = socket.live?.get(id)?.live?.droppedBeforeLast() ?? 0;
+    const tooLarge = !this.measured.has(result) && this.pipeline.responses.check(this.asSent(result));
+    if (tooLarge) return { errors: [this.pipeline.format(tooLarge)], ...(dropped > 0 && { extensions: { dropped } }) };
     if (dropped > 0) return { ...result, errors: list, extensions: { ...result.extensions, dropped } };
     return list ? { ...result, errors: list } : undefined;
   }
@@ -151,6 +160,11 @@ export class SocketOperations {
   /** graphql-ws `onComplete`: the subscription's context is let go. */
   completed(socket: SocketState, id: string): void {
     socket.live?.delete(id);
+  }
+
+  /** The result as the client receives it: its errors through the formatter. */
+  private asSent(result: ExecutionResult): FormattedExecutionResult {
+    return result.errors ? { ...result, errors: this.formatOnce(result.errors) } : result;
   }
 
   private finish(socket: SocketState, id: string, errors: GraphQLFormattedError[] | undefined, status: number): void {

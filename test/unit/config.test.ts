@@ -66,6 +66,11 @@ describe("configuration", () => {
 });
 
 describe("abuse limits and retention", () => {
+  it("defaults: an answer may be 4 MiB; RESPONSE_MAX_BYTES sets it from 64 KiB", () => {
+    expect(loadConfig({}).responseMaxBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ RESPONSE_MAX_BYTES: "65536" }).responseMaxBytes).toBe(65536);
+  });
+
   it("defaults: 100 unknown tokens per 60 s lock an address for 60 s; audit entries are kept 365 days", () => {
     expect(loadConfig({})).toMatchObject({ tokenGuess: { limit: 100, windowSeconds: 60, lockSeconds: 60 }, auditRetentionDays: 365 });
   });
@@ -76,6 +81,8 @@ describe("abuse limits and retention", () => {
     [{ TOKEN_GUESS_LOCK: "soon" }, "TOKEN_GUESS_LOCK"],
     [{ AUDIT_RETENTION_DAYS: "0" }, "AUDIT_RETENTION_DAYS"],
     [{ AUDIT_RETENTION_DAYS: "forever" }, "AUDIT_RETENTION_DAYS"],
+    [{ RESPONSE_MAX_BYTES: "65535" }, "RESPONSE_MAX_BYTES"],
+    [{ RESPONSE_MAX_BYTES: "4MB" }, "RESPONSE_MAX_BYTES"],
   ])("refuses %j naming %s", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(expect.objectContaining({ variable }));
   });

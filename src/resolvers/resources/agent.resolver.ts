@@ -1,4 +1,5 @@
-import { Args, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
+import { Args, Ctx, Directive, Extensions, FieldResolver, Resolver, Root } from "type-graphql";
+import { RELATION_LIST_MAX } from "../../common/pagination";
 import { permission } from "../../auth/access-directives";
 import { AgentEntity } from "../../entities/agent.entity";
 import { GraphQLContext } from "../common/context";
@@ -20,8 +21,11 @@ export class AgentResolver extends createResourceResolver({
   filter: AgentFilter,
   service: "agents",
 }) {
-  @FieldResolver(() => [KnowledgeBaseDocument], { description: "Documents this agent answers from, newest first." })
+  @FieldResolver(() => [KnowledgeBaseDocument], {
+    description: `Documents this agent answers from, newest first: the ${RELATION_LIST_MAX} newest.`,
+  })
   @Directive(permission("KNOWLEDGE_BASE", "READ"))
+  @Extensions({ maxItems: RELATION_LIST_MAX })
   knowledgeBase(@Root() agent: AgentEntity, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.resources.documentsOfAgent.load(agent.id);
   }

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { permission } from "../../auth/access-directives";
-import { LongText, PhoneNumber } from "../../resources/resource-rules";
+import { CallTime, LongText, PhoneNumber } from "../../resources/resource-rules";
 import { Connection } from "../common/connection";
 import { CreatedRangeFilter } from "./created-range.filter";
 import { CallDirection, CallStatus } from "./resource-enums";
@@ -66,10 +66,12 @@ export class UpdateCallInput {
   @Field(() => CallStatus, { nullable: true })
   status?: CallStatus | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: "From 1970-01-01 to 2099-12-31 (UTC)." })
+  @CallTime()
   startedAt?: Date | null;
 
-  @Field(() => Date, { nullable: true, description: "Not before startedAt." })
+  @Field(() => Date, { nullable: true, description: "Not before startedAt, at most 7 days after it; from 1970-01-01 to 2099-12-31 (UTC)." })
+  @CallTime()
   endedAt?: Date | null;
 
   @Field(() => String, { nullable: true, description: "At most 10,000 characters." })

@@ -1,4 +1,5 @@
-import { Args, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
+import { Args, Ctx, Directive, Extensions, FieldResolver, Resolver, Root } from "type-graphql";
+import { RELATION_LIST_MAX } from "../../common/pagination";
 import { permission } from "../../auth/access-directives";
 import { ContactEntity } from "../../entities/contact.entity";
 import { GraphQLContext } from "../common/context";
@@ -20,8 +21,9 @@ export class ContactResolver extends createResourceResolver({
   filter: ContactFilter,
   service: "contacts",
 }) {
-  @FieldResolver(() => [Lead], { description: "Leads tied to this contact, newest first." })
+  @FieldResolver(() => [Lead], { description: `Leads tied to this contact, newest first: the ${RELATION_LIST_MAX} newest.` })
   @Directive(permission("LEADS", "READ"))
+  @Extensions({ maxItems: RELATION_LIST_MAX })
   leads(@Root() contact: ContactEntity, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.resources.leadsOfContact.load(contact.id);
   }

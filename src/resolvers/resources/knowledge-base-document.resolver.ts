@@ -1,4 +1,5 @@
-import { Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
+import { Ctx, Directive, Extensions, FieldResolver, Resolver, Root } from "type-graphql";
+import { RELATION_LIST_MAX } from "../../common/pagination";
 import { permission } from "../../auth/access-directives";
 import { KnowledgeBaseDocumentEntity } from "../../entities/knowledge-base-document.entity";
 import { GraphQLContext } from "../common/context";
@@ -24,8 +25,9 @@ export class KnowledgeBaseDocumentResolver extends createResourceResolver({
   filter: KnowledgeBaseDocumentFilter,
   service: "knowledgeBaseDocuments",
 }) {
-  @FieldResolver(() => [Agent], { description: "Agents that use this document, newest first." })
+  @FieldResolver(() => [Agent], { description: `Agents that use this document, newest first: the ${RELATION_LIST_MAX} newest.` })
   @Directive(permission("AGENTS", "READ"))
+  @Extensions({ maxItems: RELATION_LIST_MAX })
   agents(@Root() document: KnowledgeBaseDocumentEntity, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.resources.agentsOfDocument.load(document.id);
   }

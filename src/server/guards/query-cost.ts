@@ -24,8 +24,9 @@ import { MAX_PAGE_SIZE } from "../../common/pagination";
 /**
  * The cost model: every selected field costs 1, and a field that takes `first` multiplies the cost
  * of its selection by the page size it will run with — the literal, the variable's value (or the
- * variable's default), or the argument's own default when `first` is left out. So the cost is
- * about the number of values an answer can hold. Introspection and `__typename` are free.
+ * variable's default), or the argument's own default when `first` is left out; a relation list
+ * without `first` multiplies by the most it holds. So the cost is about the number of values an
+ * answer can hold. Introspection and `__typename` are free.
  */
 export const MAX_COST = 50_000;
 
@@ -38,11 +39,16 @@ function included(node: SelectionNode, variables: Variables): boolean {
 }
 
 /**
- * The page size a field will run with; 1 for a field without `first`. A `first` above the largest
- * page is refused by the argument rules (BAD_USER_INPUT naming `first`), so it never runs larger.
+ * The page size a field will run with. A `first` above the largest page is refused by the argument
+ * rules (BAD_USER_INPUT naming `first`), so it never runs larger. A list without `first` that
+ * declares the most it holds (its `maxItems` extension, e.g. `Contact.leads`) counts as that many;
+ * any other field without `first` as 1.
  */
 function pageSize(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Variables): number {
-  if (!field.args.some((a) => a.name === "first")) return 1;
+  if (!field.args.some((a) => a.name === "first")) {
+    const maxItems = field.extensions?.maxItems;
+    return typeof maxItems === "number" ? maxItems : 1;
+  }
   const first = getArgumentValues(field, node, variables).first;
   return typeof first === "number" && Number.isFinite(first) ? Math.min(Math.max(0, first), MAX_PAGE_SIZE) : 1;
 }

@@ -1,0 +1,34 @@
+import { ResponseSizeBound } from "../../src/server/guards/response-size";
+
+describe("the response size bound", () => {
+  const bound = new ResponseSizeBound(65_536);
+
+  it("lets an answer up to the bound through and refuses one byte more, counting UTF-8 bytes", () => {
+    // "é" is 2 bytes in UTF-8: the text's length alone would let the second answer through.
+    const answer = (n: number) => ({ data: { s: "é".repeat(n) } });
+    const overhead = Buffer.byteLength(JSON.stringify({ data: { s: "" } }));
+    const fits = Math.floor((65_536 - overhead) / 2);
+    expect(bound.check(answer(fits))).toBeNull();
+    expect(bound.check(answer(fits + 1))?.extensions).toEqual({
+      code: "GRAPHQL_VALIDATION_FAILED",
+      http: { status: 400 },
+    });
+  });
+
+  it("refuses an answer longer than a JavaScript string can be, instead of failing", () => {
+    const huge = {
+      toJSON: () => {
+        throw new RangeError("Invalid string length");
+      },
+    };
+    expect(bound.check({ data: { huge } })?.message).toMatch(/larger than this server's limit of 65536 bytes/);
+  });
+
+  it("hands Apollo the text it measured, so an answer is written once", () => {
+    const data = { s: "measured" };
+    expect(bound.check({ data })).toBeNull();
+    data.s = "changed since"; // nothing changes an answer after it is measured; this shows which text is sent
+    expect(bound.stringify({ errors: undefined, data, extensions: undefined })).toBe('{"data":{"s":"measured"}}\n');
+    expect(bound.stringify({ errors: [], data, extensions: undefined })).toBe('{"errors":[],"data":{"s":"changed since"}}\n');
+  });
+});
