@@ -1,7 +1,6 @@
 import type Redis from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../common/clock";
-import type { Logger } from "../logger";
 import type { RedisConnections } from "../bus/redis-connections";
 import { RedisOrLocal } from "./redis-counter-client";
 

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type Redis from "ioredis";
 import type { RedisConnections } from "../bus/redis-connections";
 import { RedisOrLocal } from "./redis-counter-client";
-import type { Logger } from "../logger";
 import type { Clock } from "../common/clock";
 import { FailureStore, MemoryFailureStore, SignInThrottle, SignInThrottleOptions, Slot } from "./sign-in-throttle";
 

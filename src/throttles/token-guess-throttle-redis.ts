@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type Redis from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Clock } from "../common/clock";
-import type { Logger } from "../logger";
 import type { RedisConnections } from "../bus/redis-connections";
 import { RedisOrLocal } from "./redis-counter-client";
 import { GuessStore, MemoryGuessStore, TokenGuessOptions, TokenGuessThrottle } from "./token-guess-throttle";
