@@ -343,6 +343,37 @@ function typedArgumentCases(): Case[] {
       expect: badInput(field, status),
     });
   }
+  // Rate limits: 1–1,000,000 requests per 1–86,400 s; allowlists: 1–50 entries.
+  const cidrs = (n: number) => Array.from({ length: n }, (_, i) => `10.0.${i}.0/24`);
+  const limits: [string, Record<string, unknown>, string | null][] = [
+    ["the smallest rate limit", { rateLimit: { limit: 1, windowSeconds: 1 } }, null],
+    ["the largest rate limit", { rateLimit: { limit: 1_000_000, windowSeconds: 86_400 } }, null],
+    ["a rate limit of 0 requests", { rateLimit: { limit: 0, windowSeconds: 60 } }, "input.rateLimit.limit"],
+    ["a rate limit of 1,000,001 requests", { rateLimit: { limit: 1_000_001, windowSeconds: 60 } }, "input.rateLimit.limit"],
+    ["a rate-limit window of 0 s", { rateLimit: { limit: 5, windowSeconds: 0 } }, "input.rateLimit.windowSeconds"],
+    ["a rate-limit window of 86,401 s", { rateLimit: { limit: 5, windowSeconds: 86_401 } }, "input.rateLimit.windowSeconds"],
+    ["50 allowed CIDR blocks", { allowedCidrs: cidrs(50) }, null],
+    ["51 allowed CIDR blocks", { allowedCidrs: cidrs(51) }, "input.allowedCidrs"],
+  ];
+  for (const [label, extra, field] of limits) {
+    cases.push({
+      name: `createApiKey with ${label}`,
+      write: true,
+      run: (ctx) => post(ctx.url, CREATE_KEY, { input: { name: "k", permissions: READ, ...extra } }, ctx.admin.token),
+      expect:
+        field === null
+          ? accepted(async (d, ctx) => {
+              const read = await post(
+                ctx.url,
+                `query($id: ID!) { apiKey(id: $id) { rateLimit { limit windowSeconds } allowedCidrs } }`,
+                { id: d.createApiKey.apiKey.id },
+                ctx.admin.token,
+              );
+              expect(read.json?.data.apiKey).toEqual({ rateLimit: null, allowedCidrs: null, ...extra });
+            })
+          : badInput(field),
+    });
+  }
   const name100 = ` ${"k".repeat(100)} `;
   cases.push({
     name: "createApiKey with a name of 100 characters (the limit) between spaces",

@@ -112,6 +112,15 @@ export function resourceCases(): Case[] {
       cases.push({ name: `${input} = ${label}`, write, run: (ctx) => run(ctx, value), expect: expectation(label, value) });
     }
   }
+  // LIKE's own wildcards and escape character match themselves, nothing more.
+  const [, search] = inputs.find(([i]) => i === "contacts filter nameContains")!;
+  for (const [label, value] of [
+    ["a percent sign", "%"],
+    ["an underscore", "_"],
+    ["a backslash", "\\"],
+  ]) {
+    cases.push({ name: `contacts filter nameContains = ${label}`, run: (ctx) => search(ctx, value), expect: filtersAsStored(value) });
+  }
   cases.push(...limitCases(inputs, call, config));
   // Status 400: refused while coercing the variables; 200: by the resource rules at execution.
   const typed: [string, string, Record<string, unknown>, Expectation][] = [
