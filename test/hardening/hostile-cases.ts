@@ -34,6 +34,7 @@ export const CLEAR_CODE_LIST = [
   "OPERATION_RESOLUTION_FAILURE",
   "BAD_REQUEST",
   "PAYLOAD_TOO_LARGE",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
 ] as const;
 export type ClearCode = (typeof CLEAR_CODE_LIST)[number];
 

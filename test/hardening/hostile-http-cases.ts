@@ -108,8 +108,8 @@ export function transportCases(): Case[] {
     {
       name: "an automatic persisted query (switched off)",
       run: json('{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}'),
-      // Persisted ids are section 12's; until then such a body is one with no query, as for any other.
-      expect: refused(400, "BAD_REQUEST"),
+      // Apollo's APQ answer (200), the code an APQ client reads to send the full text instead.
+      expect: refused(200, "PERSISTED_QUERY_NOT_SUPPORTED"),
     },
     {
       name: "no content type",
