@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Answer } from "./hostile-support";
 
 /** What every case may use: a workspace with an admin, a SECURITY member, keys in several states. */
@@ -11,21 +12,56 @@ export interface CorpusContext {
   key: { id: string; secret: string };
   revokedKeySecret: string;
   otherWorkspaceKeyId: string;
+  /** An agent of the admin's workspace, so a call case is refused for its one bad field only. */
+  agentId: string;
   signedOutToken: string;
   /** A new ACTIVE key of the admin's workspace, for cases that change one. */
   freshKey(): Promise<{ id: string; secret: string }>;
 }
 
 /**
- * `codes`: the code a refusal must carry; `fields`: what `extensions.fields` must name;
- * `success`: the case may also succeed, and then this checks the data; `status`: exact HTTP status.
+ * The codes of the closed set (docs/API.md, "Errors") that a hostile request may get: every one
+ * but the 5xx ones, which would mean the server failed.
  */
-export interface Expectation {
-  status?: number | number[];
-  codes?: string[];
+export const CLEAR_CODE_LIST = [
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "RATE_LIMITED",
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "OPERATION_RESOLUTION_FAILURE",
+  "BAD_REQUEST",
+  "PAYLOAD_TOO_LARGE",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+] as const;
+export type ClearCode = (typeof CLEAR_CODE_LIST)[number];
+
+/** Marks what the corpus writes (workspace names, e-mails): `hostile` and 8 hex digits. */
+export const TAG_LENGTH = 15;
+export const corpusTag = (): string => `hostile${randomUUID().slice(0, 8)}`;
+
+/**
+ * A refusal: the exact HTTP status, the one code every error carries (`null`: refused below
+ * GraphQL, by Node's HTTP parser, with no GraphQL answer), and for `BAD_USER_INPUT` exactly the
+ * fields `extensions.fields` names.
+ */
+export interface Refusal {
+  status: number;
+  code: ClearCode | null;
   fields?: string[];
-  success?: (data: any) => void;
 }
+
+/** Each case has one outcome: refused as stated, or accepted (200, no errors) with what it stored checked. */
+export type Expectation = { refused: Refusal } | { accepted: (data: any, ctx: CorpusContext) => unknown };
+
+export const refused = (status: number, code: ClearCode | null, ...fields: string[]): Expectation => ({
+  refused: { status, code, ...(fields.length ? { fields } : {}) },
+});
+/** `BAD_USER_INPUT` on `field`: 400 when refused before execution (types, unstorable text), else 200. */
+export const badInput = (field: string, status = 200): Expectation => refused(status, "BAD_USER_INPUT", field);
+export const accepted = (check: (data: any, ctx: CorpusContext) => unknown): Expectation => ({ accepted: check });
 
 export interface Case {
   name: string;
@@ -34,10 +70,14 @@ export interface Case {
   run(ctx: CorpusContext, prepared?: { id: string; secret: string }): Promise<Answer>;
   /** A mutation: when refused, nothing may have been written. */
   write?: boolean;
-  expect?: Expectation;
+  expect: Expectation;
 }
 
-/** Strings that have broken other systems: injection, markup, encodings, sizes. */
+/**
+ * Strings that have broken other systems: injection, markup, encodings, sizes. The ones PostgreSQL
+ * cannot store (NUL, an unpaired surrogate) are refused for every argument before execution: 400.
+ */
+export const UNSTORABLE = new Set(["NUL byte", "lone surrogate"]);
 export const HOSTILE_STRINGS: [label: string, value: string][] = [
   ["SQL quote", "' OR '1'='1"],
   ["SQL drop", "x'); DROP TABLE api_key; --"],
@@ -63,3 +103,14 @@ export const HOSTILE_STRINGS: [label: string, value: string][] = [
   ["10k characters", "A".repeat(10_000)],
   ["percent NUL", "%00%0d%0a"],
 ];
+
+/** The text rules as docs/API.md states them, modelled here to give each hostile string its one outcome. */
+export const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Characters as the API counts them: code points. */
+export const characters = (s: string): number => [...s].length;
+
+/** A refusal on `field` when `broken`: 400 for text no column can store (refused before execution), else 200. */
+export function textOutcome(label: string, field: string, broken: boolean, ok: Expectation): Expectation {
+  if (UNSTORABLE.has(label)) return badInput(field, 400);
+  return broken ? badInput(field) : ok;
+}

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { DataSource } from "typeorm";
 import WebSocket from "ws";
 
@@ -10,20 +12,17 @@ export interface Answer {
   headers?: Headers;
 }
 
-/** Codes a client may see; INTERNAL_SERVER_ERROR is not among them. */
-export const CLEAR_CODES = new Set([
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "GRAPHQL_VALIDATION_FAILED",
-  "GRAPHQL_PARSE_FAILED",
-  "RATE_LIMITED",
-  "BAD_REQUEST",
-  "PAYLOAD_TOO_LARGE",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-]);
+/**
+ * The closed set of codes as docs/API.md ("Errors") lists them, less the 5xx ones: a hostile
+ * request may be refused with any of these and with nothing else. Read from the docs so the corpus
+ * and the published set cannot drift apart.
+ */
+export const CLEAR_CODES: ReadonlySet<string> = (() => {
+  const api = readFileSync(join(__dirname, "../../docs/API.md"), "utf8");
+  const errors = api.slice(api.indexOf("\n## Errors"), api.indexOf("\n## ", api.indexOf("\n## Errors") + 1));
+  const rows = [...errors.matchAll(/^\| `([A-Z_]+)` \|.*\| (\d{3})[^|]*\|$/gm)];
+  return new Set(rows.filter(([, , status]) => !status.startsWith("5")).map(([, code]) => code));
+})();
 
 function toAnswer(status: number, text: string, headers?: Headers): Answer {
   let json: Answer["json"];
