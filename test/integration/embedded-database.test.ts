@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -66,4 +66,35 @@ it("a DATA_DIR holding the earlier PGlite database is refused at start with one 
       `to start afresh, delete or move it (rm -rf ${dataDir}) or set DATA_DIR to an empty directory`,
   ]);
   expect(existsSync(join(dataDir, "postgres"))).toBe(false);
+}, 60_000);
+
+it("creating the cluster never lets another user read the superuser's password, not even while initdb runs", async () => {
+  // A temporary folder like /tmp (anyone may list and create), watched for what the creation puts there.
+  const temporary = mkdtempSync(join(tmpdir(), "grantql-tmpdir-"));
+  chmodSync(temporary, 0o1777);
+  const seen: { name: string; mode: number }[] = [];
+  const watcher = watch(temporary, (_event, name) => {
+    try {
+      if (name) seen.push({ name, mode: lstatSync(join(temporary, name)).mode & 0o777 });
+    } catch {
+      // already removed; its mode was recorded when it appeared
+    }
+  });
+  // In a process of its own (jest cannot load the binaries' ES module), with this temporary folder as its TMPDIR.
+  const open = `require(${JSON.stringify(join(ROOT, "src", "db", "embedded-cluster.ts"))}).EmbeddedCluster.open(process.argv[1])`;
+  try {
+    await run(process.execPath, ["-r", REGISTER, "-e", `${open}.then((c) => console.log(c.password.length))`, dataDir], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: temporary },
+    });
+  } finally {
+    watcher.close();
+  }
+  try {
+    expect(seen.filter(({ mode }) => (mode & 0o077) !== 0)).toEqual([]);
+    expect(readdirSync(temporary)).toEqual([]);
+    expect(statSync(join(dataDir, "postgres.password")).mode & 0o777).toBe(0o600);
+  } finally {
+    rmSync(temporary, { recursive: true, force: true });
+  }
 }, 60_000);
