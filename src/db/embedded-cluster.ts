@@ -4,7 +4,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createRequire } from "node:module";
 import { AddressInfo, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { processAlive } from "./dir-lock";
 
@@ -75,24 +75,53 @@ export class EmbeddedCluster {
     }
     const pid = Number(lines[0]);
     const port = Number(lines[3]);
-    return pid && port && processAlive(pid) ? port : undefined;
+    return pid && port && this.isPostmaster(pid) ? port : undefined;
   }
 
-  /** Starts the server on a free loopback port (TCP only) and resolves once it accepts connections. */
-  async start(): Promise<number> {
+  /**
+   * Whether `pid` is this cluster's server. A postmaster.pid left by a server that died names a pid that may since
+   * belong to an unrelated process: where /proc tells, the process must be a postgres with this data directory.
+   */
+  private isPostmaster(pid: number): boolean {
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      return existsSync("/proc/self/cmdline") ? false : processAlive(pid);
+    }
+    return basename(args[0] ?? "") === "postgres" && args.includes(this.pgDir);
+  }
+
+  /** The port the server last ran on (DATA_DIR/postgres.port), so a restart keeps the address running processes use. */
+  recordedPort(): number | undefined {
+    try {
+      return Number(readFileSync(join(this.pgDir, "..", "postgres.port"), "utf8").trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Starts the server on a loopback port (TCP only) and resolves once it accepts connections: on `preferred` if
+   * given, else (or, unless `onlyPreferred`, when it is taken) on a free one. A postmaster.pid that names no server of
+   * this cluster is removed first: PostgreSQL would refuse to start while its pid is alive.
+   */
+  async start(preferred = this.recordedPort(), onlyPreferred = false): Promise<number> {
     const { pg_ctl } = binaries();
+    if (this.runningPort() === undefined) rmSync(join(this.pgDir, "postmaster.pid"), { force: true });
     for (let attempt = 1; ; attempt += 1) {
-      const port = await freePort();
+      const port = attempt === 1 && preferred ? preferred : await freePort();
       const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
       try {
         await run(pg_ctl, ["start", "-D", this.pgDir, "-w", "-t", "60", "-s", "-l", join(this.pgDir, "postgresql.log"), "-o", settings], {
           ...this.runAs,
           cwd: this.pgDir,
         });
+        writeFileSync(join(this.pgDir, "..", "postgres.port"), String(port));
         return port;
       } catch (error) {
         // Another process may take the port between our probe and PostgreSQL's bind.
-        if (attempt >= 3)
+        if (attempt >= 3 || onlyPreferred)
           throw new Error(
             `the embedded PostgreSQL did not start (see ${join(this.pgDir, "postgresql.log")}): ${(error as Error).message.trim()}`,
           );
