@@ -1,6 +1,17 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { AddressInfo, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -86,10 +97,13 @@ export class EmbeddedCluster {
     let args: string[];
     try {
       args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    } catch {
-      return existsSync("/proc/self/cmdline") ? false : processAlive(pid);
+    } catch (error) {
+      // No such process, where /proc lists every process; without /proc (or not allowed to read it), the pid's life.
+      const gone = (error as NodeJS.ErrnoException).code === "ENOENT" && existsSync("/proc/self/cmdline");
+      return gone ? false : processAlive(pid);
     }
-    return basename(args[0] ?? "") === "postgres" && args.includes(this.pgDir);
+    const dataDir = args[args.indexOf("-D") + 1];
+    return basename(args[0] ?? "") === "postgres" && args.includes("-D") && sameFile(dataDir, this.pgDir);
   }
 
   /** The port the server last ran on (DATA_DIR/postgres.port), so a restart keeps the address running processes use. */
@@ -134,6 +148,14 @@ export class EmbeddedCluster {
     if (this.runningPort() === undefined) return;
     const { pg_ctl } = binaries();
     await run(pg_ctl, ["stop", "-D", this.pgDir, "-m", "fast", "-w", "-t", "30", "-s"], { ...this.runAs, cwd: this.pgDir });
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
   }
 }
 
