@@ -1,3 +1,5 @@
+import { isIPv4, isIPv6 } from "node:net";
+
 /**
  * The environment, parsed once into a typed, frozen Config. A bad value stops the start with one
  * line naming the variable (ConfigError), rather than surfacing later as a confusing failure.
@@ -79,11 +81,18 @@ function redisKeyPrefix(env: Env): string {
   return raw;
 }
 
+/** Distinct characters, whitespace aside, a leak-report secret needs: 32 spaces or one repeated letter are no secret. */
+const SECRET_MIN_DISTINCT = 10;
+
 /** At least 32 characters when set: it is the only thing standing between anyone and revoking keys. */
 function leakReportSecret(env: Env): string | undefined {
   const raw = env.LEAK_REPORT_SECRET;
   if (raw === undefined || raw === "") return undefined;
-  if (raw.length < 32 || raw.length > 512) throw new ConfigError("LEAK_REPORT_SECRET", "must be 32 to 512 characters", "(hidden)");
+  const distinct = new Set(raw.replace(/\s/g, "")).size;
+  if (raw.length < 32 || raw.length > 512 || distinct < SECRET_MIN_DISTINCT) {
+    const rule = `must be 32 to 512 characters with at least ${SECRET_MIN_DISTINCT} different non-space characters (a random string)`;
+    throw new ConfigError("LEAK_REPORT_SECRET", rule, "(hidden)");
+  }
   return raw;
 }
 
@@ -179,7 +188,30 @@ function trustProxy(env: Env, name: string): boolean | number | string {
   if (["true", "false"].includes(raw.toLowerCase())) return raw.toLowerCase() === "true";
   if (!/^[0-9A-Za-z.:/, ]+$/.test(raw))
     throw new ConfigError(name, "must be true, false, a hop count, or comma-separated addresses/subnets", raw);
+  const wide = raw.split(",").find((entry) => trustsEveryone(entry.trim()));
+  if (wide !== undefined) {
+    const rule = `must name the proxies' subnets, not ${wide.trim()}, which trusts (almost) every address so any client could forge its own with X-Forwarded-For; give a hop count or the proxies' subnets (at most /8 for IPv4, /7 for IPv6)`;
+    throw new ConfigError(name, rule, raw);
+  }
   return raw;
+}
+
+/**
+ * A subnet wider than any private range (IPv4 shorter than /8, IPv6 shorter than /7, IPv4-mapped IPv6 shorter than
+ * /104): `0.0.0.0/0` and `::/0` trust every client, as `true` does, but look like an address list.
+ */
+function trustsEveryone(entry: string): boolean {
+  const match = /^(.+)\/(.+)$/.exec(entry);
+  if (!match) return false;
+  const [, address, bits] = match;
+  // proxy-addr also takes a netmask (10.0.0.0/255.0.0.0): its length is its count of one bits.
+  const prefix = isIPv4(bits)
+    ? bits.split(".").reduce((n, octet) => n + Number(octet).toString(2).replace(/0/g, "").length, 0)
+    : Number(bits);
+  if (isIPv4(address)) return prefix < 8;
+  if (!isIPv6(address)) return false;
+  const mapped = /^(::|(0{1,4}:){5})ffff:/i.test(address);
+  return mapped ? prefix < 96 + 8 : prefix < 7;
 }
 
 /** Keeps a password in a connection URL out of an error message. */

@@ -9,6 +9,11 @@ import { startMetricsServer } from "./metrics/metrics-server";
 import { createApp } from "./server/app";
 import { createServices } from "./services";
 
+/** Of the last part of SHUTDOWN_TIMEOUT (see giveUp), what the log gets to drain; the usage flush has the rest. */
+const LOG_SHARE_MS = 250;
+/** Kept free before the deadline for process.exit and its handlers. */
+const EXIT_MARGIN_MS = 50;
+
 /** Start-up only: read config, open the database, listen, and shut down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let config;
@@ -45,16 +50,21 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const timeoutSeconds = config.shutdownTimeoutSeconds;
-  // Past the deadline nothing more is awaited: the usage still buffered gets the last part of it, then the process exits 1.
+  let deadline = Number.POSITIVE_INFINITY;
+  /** What is left of SHUTDOWN_TIMEOUT for the log, so a log pipe that does not drain cannot carry the exit past it. */
+  const logFlushMs = () => Math.max(0, Math.min(1000, deadline - performance.now() - EXIT_MARGIN_MS));
+  // Past the deadline nothing more is awaited: the usage still buffered gets the last part of it (less the log's
+  // share), then the process exits 1.
   const giveUp = async (flushMs: number) => {
     const recorder = services.usage.recorder;
-    await Promise.race([recorder.flushAll(flushMs), new Promise((resolve) => setTimeout(resolve, flushMs))]);
+    const usageMs = Math.max(0, flushMs - LOG_SHARE_MS);
+    await Promise.race([recorder.flushAll(usageMs), new Promise((resolve) => setTimeout(resolve, usageMs))]);
     const lost = recorder.stats().bufferDepth;
     logger.error(
       { timeoutSeconds, usageEventsLost: lost },
       `shutdown did not finish within SHUTDOWN_TIMEOUT (${timeoutSeconds} s); wrote the usage it could (${lost} events lost); exiting 1`,
     );
-    await flushLogger(logger);
+    await flushLogger(logger, logFlushMs());
     process.exit(1);
   };
   const shutdown = async (signal: string) => {
@@ -63,16 +73,19 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
+    deadline = performance.now() + timeoutSeconds * 1000;
     logger.info({ signal, timeoutSeconds }, "shutting down: draining HTTP and WebSocket connections");
     const flushMs = Math.min(5000, (timeoutSeconds * 1000) / 5);
     setTimeout(() => void giveUp(flushMs), timeoutSeconds * 1000 - flushMs);
+    // Whatever giveUp still waits on, the deadline holds.
+    setTimeout(() => process.exit(1), timeoutSeconds * 1000);
     try {
       await app.stop();
       await metricsServer?.close();
       logger.info("HTTP and WebSocket drained");
       await database.close();
       logger.info("stopped cleanly");
-      await flushLogger(logger);
+      await flushLogger(logger, logFlushMs());
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, "error during shutdown");

@@ -31,10 +31,34 @@ function refuseEarlierEngine(dataDir: string, dir: string): void {
   );
 }
 
+/** How often a process using the embedded server checks that it still runs. */
+const RESTART_CHECK_MS = 1000;
+let restarting = false;
+
+/**
+ * Starts the server again, on the port every process using it knows, when it died under them (killed, out of memory):
+ * otherwise they would answer 503 until a new process started it, on a port they never learn. Whoever first takes
+ * the lock restarts it; a failure (the port taken meanwhile) is tried again at the next check.
+ */
+async function restartIfDown(cluster: EmbeddedCluster, lock: string, port: number): Promise<void> {
+  if (restarting || cluster.runningPort() !== undefined) return;
+  restarting = true;
+  try {
+    await withDirLock(lock, async () => {
+      if (cluster.runningPort() === undefined) await cluster.start(port, true);
+    });
+  } catch {
+    // the next check tries again
+  } finally {
+    restarting = false;
+  }
+}
+
 /**
  * Opens the embedded database under `dataDir`: creates it on first use, starts its server if no
  * other process has, or joins the one already running (found through its postmaster.pid). Every
- * process registers itself; the last one to stop shuts the server down.
+ * process registers itself; the last one to stop shuts the server down. While a process uses it, a server that died
+ * is started again on the same port.
  */
 export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
   const dir = resolve(dataDir);
@@ -48,10 +72,13 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     clients.join();
     return { cluster, port };
   });
+  const watchdog = setInterval(() => void restartIfDown(cluster, lock, port), RESTART_CHECK_MS);
+  watchdog.unref();
   let stopped: Promise<void> | undefined;
   return {
     url: `postgres://postgres:${encodeURIComponent(cluster.password)}@127.0.0.1:${port}/postgres`,
     stop() {
+      clearInterval(watchdog);
       stopped ??= withDirLock(lock, async () => {
         clients.leave();
         if (clients.others().length === 0) await cluster.stop();

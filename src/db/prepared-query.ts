@@ -1,17 +1,33 @@
 import { randomUUID } from "node:crypto";
-import { Pool, QueryResult, QueryResultRow } from "pg";
+import { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import type { DataSource } from "typeorm";
 
 /**
- * A statement run by name on TypeORM's pg pool, so each connection parses and plans it once. The name
- * is cleared (and the statement runs unnamed from then on) when a session refuses it: one shared
- * with another process that prepared the same name (42P05), or that lost it (26000).
+ * A statement run by name on TypeORM's pg pool, so each connection parses and plans it once. Each connection keeps
+ * at most PREPARED_PER_CONNECTION names prepared: the least recently used one is closed on that connection to make
+ * room, and prepared again when it is next run there. The name is cleared (and the statement runs unnamed from then
+ * on) when a session refuses it: one shared with another process that prepared the same name (42P05), or that lost
+ * it (26000).
  */
 export interface PreparedStatement {
   name?: string | null;
   readonly sql: string;
 }
 
+/**
+ * Named statements one connection keeps. A PostgreSQL session holds each one's parse tree (and, after a few runs, a
+ * generic plan): a large read's took ~385 KB, so 500 of them made one session ~185 MB.
+ */
+export const PREPARED_PER_CONNECTION = 64;
+
+/** What pg's connection tracks of the names it has parsed, and its protocol Close message. */
+interface PgConnection {
+  parsedStatements: Record<string, string>;
+  close(message: { type: "S"; name: string }): void;
+}
+
+/** Per connection, its prepared names from least to most recently used (a Map iterates in insertion order). */
+const preparedOn = new WeakMap<PgConnection, Map<string, true>>();
 const PREPARED_STATEMENT_TROUBLE = new Set(["42P05", "26000"]);
 
 /** Distinguishes this process's statement names from another's on a session they share (a pooler, one embedded database). */
@@ -51,11 +67,52 @@ export async function runPrepared<R extends QueryResultRow>(
 ): Promise<QueryResult<R>> {
   db.logger.logQuery(statement.sql, values);
   if (!statement.name) return pool.query<R>({ text: statement.sql, values });
+  const client = await pool.connect();
+  let failure: Error | undefined;
   try {
-    return await pool.query<R>({ name: statement.name, text: statement.sql, values });
+    return await runNamed<R>(client, statement, values);
   } catch (error) {
+    failure = error as Error; // as pool.query does: a connection that failed a statement is not reused
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+}
+
+async function runNamed<R extends QueryResultRow>(client: PoolClient, statement: PreparedStatement, values: unknown[]) {
+  const name = statement.name as string;
+  const connection = (client as unknown as { connection: PgConnection }).connection;
+  makeRoom(connection, name);
+  try {
+    return await client.query<R>({ name, text: statement.sql, values });
+  } catch (error) {
+    preparedOn.get(connection)?.delete(name);
+    delete connection.parsedStatements[name];
     if (!PREPARED_STATEMENT_TROUBLE.has((error as { code?: string }).code ?? "")) throw error;
     statement.name = null;
-    return pool.query<R>({ text: statement.sql, values });
+    return client.query<R>({ text: statement.sql, values });
   }
+}
+
+/**
+ * Marks `name` the most recently used on `connection` and, when that makes one name too many, closes the least
+ * recently used one there. The Close message goes out just ahead of the statement's own messages, in the same
+ * round trip; pg then forgets the name, so running it again prepares it again.
+ */
+function makeRoom(connection: PgConnection, name: string): void {
+  let names = preparedOn.get(connection);
+  if (!names) {
+    names = new Map();
+    preparedOn.set(connection, names);
+  }
+  if (names.delete(name)) {
+    names.set(name, true);
+    return;
+  }
+  names.set(name, true);
+  if (names.size <= PREPARED_PER_CONNECTION) return;
+  const oldest = names.keys().next().value as string;
+  names.delete(oldest);
+  delete connection.parsedStatements[oldest];
+  connection.close({ type: "S", name: oldest });
 }

@@ -13,7 +13,7 @@ import type { CheckedListArgs } from "./resource.service";
 export const NOT_PLANNED = Symbol("not planned");
 
 interface ReadPlan extends PreparedStatement {
-  /** The prepared statement's name; null past MAX_PREPARED. */
+  /** The prepared statement's name (see runPrepared); null once a session refused it. */
   name?: string | null;
   groups: ParamGroup[];
   post: Post | null;
@@ -27,8 +27,22 @@ interface CachedOperation {
 
 const MAX_OPERATIONS = 1000;
 const MAX_VARIANTS = 64;
-/** Plans run as named prepared statements; later ones run unnamed, so each connection holds at most this many. */
-const MAX_PREPARED = 500;
+/**
+ * What the cached plans may weigh, as estimated by planWeight: 64 variants of 1,000 operations at ~15 KB each
+ * reached ~1 GB. The least recently used operations make room.
+ */
+export const PLAN_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** A plan's weight: its SQL text and the closures compiled beside it (an estimate: four bytes a character). */
+export function planWeight(plan: ReadPlan | null): number {
+  return 1024 + (plan ? 4 * plan.sql.length : 0);
+}
+
+function operationWeight(cached: CachedOperation): number {
+  let bytes = 1024;
+  for (const plan of cached.plans.values()) bytes += planWeight(plan);
+  return bytes;
+}
 
 /**
  * The resources' read path: a list or by-id query is answered by one SQL statement planned from
@@ -39,8 +53,11 @@ const MAX_PREPARED = 500;
  */
 export class ReadPath {
   private readonly catalog: ReadCatalog;
-  private readonly cache = new LRUCache<OperationDefinitionNode, CachedOperation>({ max: MAX_OPERATIONS });
-  private prepared = 0;
+  private readonly cache = new LRUCache<OperationDefinitionNode, CachedOperation>({
+    max: MAX_OPERATIONS,
+    maxSize: PLAN_CACHE_BYTES,
+    sizeCalculation: operationWeight,
+  });
   /** Off, every read takes the TypeORM path: tests compare the two paths' answers with it. */
   enabled = true;
 
@@ -102,9 +119,11 @@ export class ReadPath {
     let plan = cached.plans.get(key);
     if (plan === undefined) {
       plan = compileOrNull(compile);
-      if (plan) plan.name = this.prepared++ < MAX_PREPARED ? statementName("read") : null;
+      if (plan) plan.name = statementName("read");
       if (cached.plans.size >= MAX_VARIANTS) cached.plans.clear();
       cached.plans.set(key, plan);
+      // A new entry object, so the cache weighs the operation again with its new plan.
+      this.cache.set(info.operation, { ...cached });
     }
     return plan;
   }

@@ -9,6 +9,7 @@ import { dataOf, gql } from "../support/client";
 import { createKey, signUp } from "../support/factories";
 import { startServerProcess } from "../usage/server-process";
 import { eventually } from "../support/eventually";
+import { TcpProxy } from "../support/tcp-proxy";
 
 let db: DataSource;
 beforeAll(async () => {
@@ -98,6 +99,31 @@ describe("a stdout whose reader has gone never wedges the server", () => {
       expect(performance.now() - started).toBeLessThan(5000);
     } finally {
       server.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("with the database gone and the pipe full, SHUTDOWN_TIMEOUT still holds: the process exits 1 within the timeout and 0.5 s", async () => {
+    const proxy = await TcpProxy.to(process.env.DATABASE_URL!);
+    const server = await startServerNobodyReads({
+      REDIS_URL: "",
+      SHUTDOWN_TIMEOUT: "3",
+      DATABASE_URL: proxy.rewrite(process.env.DATABASE_URL!),
+    });
+    try {
+      const admin = await signUp(server.url);
+      const key = await createKey(server.url, admin.token);
+      expect(new Set(await logHeavily(server.url, 1000))).toEqual(new Set([200]));
+      dataOf(await gql(server.url, "{ viewer { kind } }", {}, key.secret)); // the key is cached for the next request
+      await proxy.cut();
+      // Metered while the database is away: usage the shutdown cannot write.
+      expect((await gql(server.url, "{ viewer { kind } }", {}, key.secret)).status).toBe(503);
+      const started = performance.now();
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(1);
+      expect(performance.now() - started).toBeLessThan(3500);
+    } finally {
+      server.child.kill("SIGKILL");
+      await proxy.restore();
     }
   }, 60_000);
 });

@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from "../../src/config";
 
+const SECRET = "leak-relay-shared-secret-0123456789abcdef";
+
 describe("configuration", () => {
   it("has working defaults", () => {
     const config = loadConfig({});
@@ -41,7 +43,45 @@ describe("configuration", () => {
     expect(() => loadConfig({ LEAK_REPORT_SECRET: "hunter2-hunter2" })).toThrow(ConfigError);
     expect(() => loadConfig({ LEAK_REPORT_SECRET: "hunter2-hunter2" })).not.toThrow(/hunter2/);
     expect(loadConfig({}).leakReportSecret).toBeUndefined();
-    expect(loadConfig({ LEAK_REPORT_SECRET: "s".repeat(32) }).leakReportSecret).toBe("s".repeat(32));
+    expect(loadConfig({ LEAK_REPORT_SECRET: SECRET }).leakReportSecret).toBe(SECRET);
+  });
+
+  it.each([
+    ["32 spaces", " ".repeat(32)],
+    ["one repeated character", "s".repeat(32)],
+    ["two characters alternating", "ab".repeat(20)],
+    ["nine distinct characters padded with spaces", `${"abcdefghi".repeat(4)}        `],
+  ])("refuses a LEAK_REPORT_SECRET of %s, naming the variable and the rule", (_what, secret) => {
+    expect(() => loadConfig({ LEAK_REPORT_SECRET: secret })).toThrow(
+      /^LEAK_REPORT_SECRET must be 32 to 512 characters with at least 10 different non-space characters/,
+    );
+  });
+
+  it("accepts a random LEAK_REPORT_SECRET, such as 32 hex digits or a passphrase", () => {
+    for (const secret of ["0123456789abcdef0123456789abcdef", "correct horse battery staple lamp"]) {
+      expect(loadConfig({ LEAK_REPORT_SECRET: secret }).leakReportSecret).toBe(secret);
+    }
+  });
+
+  it.each(["0.0.0.0/0", "::/0", "loopback, 0.0.0.0/0", "10.0.0.0/8,::/0", "0.0.0.0/1", "0.0.0.0/0.0.0.0", "::ffff:0.0.0.0/96", "8000::/1"])(
+    "refuses TRUST_PROXY=%s, which trusts every client, naming the variable",
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(
+        /^TRUST_PROXY must name the proxies' subnets, not .* which trusts \(almost\) every address/,
+      );
+    },
+  );
+
+  it.each([
+    ["1", 1],
+    ["true", true],
+    ["loopback, 10.0.0.0/8", "loopback, 10.0.0.0/8"],
+    ["fc00::/7, 172.16.0.0/12", "fc00::/7, 172.16.0.0/12"],
+    ["10.0.0.0/255.0.0.0", "10.0.0.0/255.0.0.0"],
+    ["::ffff:10.0.0.0/104", "::ffff:10.0.0.0/104"],
+    ["203.0.113.7", "203.0.113.7"],
+  ])("accepts TRUST_PROXY=%s", (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
   });
 
   it("never echoes a database password in its error", () => {
