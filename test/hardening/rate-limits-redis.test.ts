@@ -69,7 +69,7 @@ describe("Redis goes away", () => {
     // The Redis window already holds one request; the per-process fallback starts its own count.
     const during = [await viewer(server, secret), await viewer(server, secret), await viewer(server, secret)];
     expect(during.map((r) => r.status)).toEqual([200, 200, 429]);
-    expect(server.logs()).toContain("Redis unreachable: rate limits are counted per instance until it returns");
+    expect(server.logs()).toContain("redis unavailable: limits and throttles are counted per instance");
 
     await proxy.restore();
     const roomy = await limitedKey(server, admin.token, 1000);
@@ -77,7 +77,7 @@ describe("Redis goes away", () => {
     const returned = await eventually(
       async () => {
         expect((await viewer(server, roomy)).status).toBe(200);
-        return server.logs().includes("rate limits are shared through Redis again");
+        return server.logs().includes("redis is back: limits, throttles and live messages are shared across instances again");
       },
       (back) => back,
       15_000,

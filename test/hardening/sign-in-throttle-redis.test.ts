@@ -96,7 +96,7 @@ describe("Redis goes away", () => {
     const warnings = server
       .logs()
       .split("\n")
-      .filter((line) => line.includes("sign-in throttling is counted per instance"));
+      .filter((line) => line.includes("redis unavailable: limits and throttles are counted per instance"));
     expect(warnings).toHaveLength(1);
   });
 });
