@@ -65,11 +65,13 @@ export class SessionWatch {
       for (const [socket, principal] of this.sockets) {
         if (principal.sessionExpiresAt.getTime() <= now) this.end(socket, "Unauthorized: session expired");
       }
-      const ids = [...new Set([...this.sockets.values()].map((p) => p.sessionId))];
+      // Only the sockets whose sessions were asked about: one added while the query runs waits for the next tick.
+      const watched = [...this.sockets];
+      const ids = [...new Set(watched.map(([, p]) => p.sessionId))];
       if (ids.length === 0) return;
       const open = await this.openSessions(ids);
-      for (const [socket, principal] of this.sockets) {
-        if (!open.has(principal.sessionId)) this.end(socket, "Unauthorized: signed out");
+      for (const [socket, principal] of watched) {
+        if (this.sockets.has(socket) && !open.has(principal.sessionId)) this.end(socket, "Unauthorized: signed out");
       }
     } catch (error) {
       // The database being away is not a reason to drop every stream; the next tick tries again.
