@@ -2,7 +2,7 @@ import type { LoadResult } from "../lib/load";
 import { interleaved, post, Side } from "../lib/peer-rounds";
 import type { ProbeReply } from "../lib/server-probe";
 import { startServer, ServerProcess } from "../lib/server-process";
-import { ratio, round, summarize } from "../lib/stats";
+import { ratio, round, Summary, summarize } from "../lib/stats";
 import { Connected, disconnectAll, openAll } from "../lib/subscribers";
 import { Figure, Scenario } from "../lib/types";
 import { BenchWorkspace, seedWorkspaces } from "../seed";
@@ -202,12 +202,11 @@ export const stalledSubscribers: Scenario = {
     }
     return [
       ...figures(rounds, watchers, delivered, before, after, finals),
-      {
-        scenario: "5b",
-        name: `server heap after a forced GC with the ${watchers.length} subscribers open, before the load (none open: ${mib(empty.heapUsedBytes)} MiB)`,
-        unit: "MiB",
-        summary: summarize([mib(before.heapUsedBytes)]),
-      },
+      one(
+        `server heap after a forced GC with the ${watchers.length} subscribers open, before the load (none open: ${mib(empty.heapUsedBytes)} MiB)`,
+        "MiB",
+        mib(before.heapUsedBytes),
+      ),
     ];
   },
 };
@@ -238,51 +237,26 @@ function figures(
       "each request's event is executed and sent to its workspace's usageEvents subscriber and each key's counters once a second " +
         "to 19 apiKeyUsage subscribers, parsed by the benchmark's 1,000 clients, all on the same two cores as the loaded server",
     ),
-    {
-      scenario: "5b",
-      name: "p99 latency through watched keys ÷ twins",
-      unit: "×",
-      summary: summarize(rounds.map((r) => r.a.p99 / Math.max(r.b.p99, 1))),
-    },
-    {
-      scenario: "5b",
-      name: "reading subscribers holding all their messages after each round",
-      unit: "%",
-      summary: pct,
-      target: "100",
-      met: pct.min === 100,
-    },
-    {
-      scenario: "5b",
-      name: "apiKeyUsage readers with every update any reader of their key got",
-      unit: "%",
-      summary: summarize([fullUpdates]),
-      target: "100",
-      met: fullUpdates === 100,
-    },
-    {
-      scenario: "5b",
-      name: "messages about another key (another workspace's) or received twice",
-      unit: "messages",
-      summary: summarize([strays]),
-      target: "0",
-      met: strays === 0,
-    },
-    {
-      scenario: "5b",
-      name: "server heap after a forced GC: after the rounds − before (stalled subscribers' queues included)",
-      unit: "MiB",
-      summary: summarize([growth]),
-      target: "≤ 50",
-      met: growth <= 50,
-    },
-    {
-      scenario: "5b",
-      name: `payloads waiting in the fullest subscriber queue at the end (${sum(stalled.map((w) => finals[w.workspace]))} events for the ${stalled.length} stalled)`,
-      unit: "payloads",
-      summary: summarize([after.queued.deepest]),
-    },
+    one("p99 latency through watched keys ÷ twins", "×", summarize(rounds.map((r) => r.a.p99 / Math.max(r.b.p99, 1)))),
+    one("reading subscribers holding all their messages after each round", "%", pct, ["100", pct.min === 100]),
+    one("apiKeyUsage readers with every update any reader of their key got", "%", fullUpdates, ["100", fullUpdates === 100]),
+    one("messages about another key (another workspace's) or received twice", "messages", strays, ["0", strays === 0]),
+    one("server heap after a forced GC: after the rounds − before (stalled subscribers' queues included)", "MiB", growth, [
+      "≤ 50",
+      growth <= 50,
+    ]),
+    one(
+      `payloads waiting in the fullest subscriber queue at the end (${sum(stalled.map((w) => finals[w.workspace]))} events for the ${stalled.length} stalled)`,
+      "payloads",
+      after.queued.deepest,
+    ),
   ];
+}
+
+/** A figure of scenario 5b: one measurement or a summary of rounds, with its target and whether it is met. */
+function one(name: string, unit: string, value: number | Summary, [target, met]: [string?, boolean?] = []): Figure {
+  const summary = typeof value === "number" ? summarize([value]) : value;
+  return { scenario: "5b", name, unit, summary, ...(target === undefined ? {} : { target, met }) };
 }
 
 const sum = (values: number[]) => values.reduce((n, v) => n + v, 0);
