@@ -126,6 +126,18 @@ function complete(w: Watcher, final: number): boolean {
   return w.stream === "usageEvents" ? w.ids.size === final : w.values[w.values.length - 1] === final;
 }
 
+/** After a round: the share of reading subscribers that hold all their messages, once they have had 10 s to get them. */
+async function completeShare(reading: Watcher[], finals: number[]): Promise<number> {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline && reading.some((w) => !complete(w, finals[w.workspace])))
+    await new Promise((res) => setTimeout(res, 100));
+  const done = reading.filter((w) => complete(w, finals[w.workspace])).length;
+  console.log(
+    `    ${done}/${reading.length} reading subscribers hold all their messages (${sum(finals)} requests through watched keys so far)`,
+  );
+  return (100 * done) / reading.length;
+}
+
 /**
  * Scenario 5 spread over 50 workspaces of their own, with 10 subscribers that stop reading:
  * in each workspace 19 subscribers follow `apiKeyUsage` of the workspace's watched key and one
@@ -186,14 +198,7 @@ export const stalledSubscribers: Scenario = {
       const reading = watchers.filter((w) => !w.stalled);
       rounds = await interleaved(ctx, watched, twins, async () => {
         finals = await stableCounters(server, workspaces);
-        const deadline = performance.now() + 10_000;
-        while (performance.now() < deadline && reading.some((w) => !complete(w, finals[w.workspace])))
-          await new Promise((res) => setTimeout(res, 100));
-        const done = reading.filter((w) => complete(w, finals[w.workspace])).length;
-        delivered.push((100 * done) / reading.length);
-        console.log(
-          `    ${done}/${reading.length} reading subscribers hold all their messages (${sum(finals)} requests through watched keys so far)`,
-        );
+        delivered.push(await completeShare(reading, finals));
       });
       after = await server.probe!();
     } finally {
