@@ -11,6 +11,7 @@ import { allowlistOverhead, authOverhead, meteringOverhead } from "./scenarios/r
 import { subscribersUnderLoad } from "./scenarios/subscribers-under-load";
 import { usageCounts } from "./scenarios/usage-counts";
 import { usageWriter } from "./scenarios/usage-writer";
+import { stalledSubscribers } from "./scenarios/stalled-subscribers";
 import { seed } from "./seed";
 
 const SCENARIOS: Scenario[] = [
@@ -20,6 +21,7 @@ const SCENARIOS: Scenario[] = [
   usageWriter,
   usageCounts,
   subscribersUnderLoad,
+  stalledSubscribers,
   crossInstanceRevocation,
   malformedKeys,
   peerList,
@@ -30,7 +32,7 @@ const SCENARIOS: Scenario[] = [
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 
 /**
- * `npm run bench` runs every scenario; `npm run bench -- 1 7 8a` only those (`8` selects 8a–8c). A fresh database is
+ * `npm run bench` runs every scenario; `npm run bench -- 1 7 8a` only those (`8` selects 8a–8c, `5` 5 and 5b). A fresh database is
  * created and seeded for the run and dropped after it.
  */
 async function main(): Promise<void> {

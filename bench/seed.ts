@@ -98,3 +98,85 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
     historyKeyId: history.createApiKey.apiKey.id,
   };
 }
+
+/** A workspace of its own for scenario 5b: its ADMIN's session and two keys with scenario 1's grants. */
+export interface BenchWorkspace {
+  id: string;
+  adminToken: string;
+  watchedKeyId: string;
+  watchedSecret: string;
+  twinKeyId: string;
+  twinSecret: string;
+}
+
+/** Per workspace of `seedWorkspaces`: enough rows that scenario 1's query reads a full page with its relations. */
+export const SMALL_WORKSPACE = { agents: 20, contacts: 200, calls: 1_000 };
+
+/**
+ * `count` more workspaces, each with an ADMIN, a key some subscribers watch and a twin key with the
+ * same grants that nobody watches, and SMALL_WORKSPACE's agents, contacts and calls. `serverUrl`
+ * must allow `count` sign-ups from one address (SIGNIN_IP_LOCK_AFTER).
+ */
+export async function seedWorkspaces(databaseUrl: string, serverUrl: string, count: number): Promise<BenchWorkspace[]> {
+  const workspaces: BenchWorkspace[] = [];
+  const stamp = Date.now();
+  for (let i = 0; i < count; i++) {
+    const session = await gql(serverUrl, "mutation($i: SignUpInput!) { signUp(input: $i) { token workspace { id } } }", {
+      i: { workspaceName: `Bench ${i + 1}`, email: `bench-${stamp}-${i}@example.test`, password: "benchmark password" },
+    });
+    const token: string = session.signUp.token;
+    const key = async (name: string) =>
+      (
+        await gql(
+          serverUrl,
+          `mutation($name: String!) { createApiKey(input: { name: $name, permissions: [{ resource: CALLS, read: true }, { resource: AGENTS, read: true }, { resource: CONTACTS, read: true }] }) { secret apiKey { id } } }`,
+          { name },
+          token,
+        )
+      ).createApiKey;
+    const watched = await key("Bench, watched");
+    const twin = await key("Bench, unwatched twin");
+    workspaces.push({
+      id: session.signUp.workspace.id,
+      adminToken: token,
+      watchedKeyId: watched.apiKey.id,
+      watchedSecret: watched.secret,
+      twinKeyId: twin.apiKey.id,
+      twinSecret: twin.secret,
+    });
+  }
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const ids = [workspaces.map((w) => w.id)];
+    await db.query(
+      `INSERT INTO agent (workspace_id, name, language, status, created_at, updated_at)
+       SELECT w, 'Agent ' || g, 'en-US', 'ACTIVE', now() - g * interval '1 minute', now()
+       FROM unnest($1::uuid[]) w, generate_series(1, ${SMALL_WORKSPACE.agents}) g`,
+      ids,
+    );
+    await db.query(
+      `INSERT INTO contact (workspace_id, first_name, last_name, email, created_at, updated_at)
+       SELECT w, 'First' || g, 'Last' || g, 'c' || g || '@example.test', now() - g * interval '1 second', now()
+       FROM unnest($1::uuid[]) w, generate_series(1, ${SMALL_WORKSPACE.contacts}) g`,
+      ids,
+    );
+    await db.query(
+      `WITH a AS (SELECT workspace_id, array_agg(id) AS ids FROM agent WHERE workspace_id = ANY($1::uuid[]) GROUP BY workspace_id),
+            c AS (SELECT workspace_id, array_agg(id) AS ids FROM contact WHERE workspace_id = ANY($1::uuid[]) GROUP BY workspace_id)
+       INSERT INTO call (workspace_id, agent_id, contact_id, direction, status, from_number, to_number, started_at, ended_at, created_at, updated_at)
+       SELECT a.workspace_id, a.ids[1 + g % ${SMALL_WORKSPACE.agents}], c.ids[1 + g % ${SMALL_WORKSPACE.contacts}],
+              CASE WHEN g % 2 = 0 THEN 'INBOUND' ELSE 'OUTBOUND' END,
+              (ARRAY['QUEUED','IN_PROGRESS','COMPLETED','FAILED','NO_ANSWER'])[1 + g % 5],
+              '+1555' || lpad(g::text, 7, '0'), '+1666' || lpad(g::text, 7, '0'),
+              now() - g * interval '20 seconds', now() - g * interval '20 seconds' + (g % 600) * interval '1 second',
+              now() - g * interval '20 seconds', now()
+       FROM a JOIN c USING (workspace_id), generate_series(1, ${SMALL_WORKSPACE.calls}) g`,
+      ids,
+    );
+    await db.query("ANALYZE");
+  } finally {
+    await db.end();
+  }
+  return workspaces;
+}

@@ -7,11 +7,14 @@ import { buildAppSchema } from "../src/schema/build-schema";
 import { createApp } from "../src/server/app";
 import { createServices } from "../src/services";
 import { benchComposition, parseBenchDisable } from "./lib/bench-composition";
+import { answerProbes } from "./lib/server-probe";
 
 /**
  * The benchmark's own server: the shipped `createApp` with the request-path features named in
  * `BENCH_DISABLE` switched off, so a scenario can measure what they cost against the same code.
- * Built only by `tsconfig.bench.json`; never part of what `npm start` runs.
+ * Started by the benchmark with an IPC channel (and `--expose-gc`), over which it answers probes
+ * of its heap and subscriber queues (`lib/server-probe.ts`). Built only by `tsconfig.bench.json`;
+ * never part of what `npm start` runs.
  */
 async function main(): Promise<void> {
   const disabled = parseBenchDisable(process.env.BENCH_DISABLE);
@@ -27,7 +30,9 @@ async function main(): Promise<void> {
     composition: benchComposition(disabled, services),
   });
   const port = await app.listen(config.port, config.host);
-  logger.warn({ port, disabled: [...disabled] }, "benchmark server listening with request-path features off; never use it in production");
+  answerProbes(services.bus);
+  if (disabled.size > 0)
+    logger.warn({ port, disabled: [...disabled] }, "benchmark server listening with request-path features off; never use it in production");
   const stop = async () => {
     await app.stop();
     await database.close();

@@ -17,6 +17,8 @@ export interface LoadOptions {
   url: string;
   body: string;
   headers: Record<string, string>;
+  /** Headers each request takes in turn on every connection (autocannon's `requests`), over `headers`: one load through several keys. */
+  rotateHeaders?: Record<string, string>[];
   connections?: number;
   durationSeconds?: number;
 }
@@ -34,7 +36,15 @@ interface RawRun {
 /** What the generator's process is asked to run, and what it answers (`load-child.ts`). */
 export interface LoadRequest {
   id: number;
-  options: { url: string; method: "POST"; body: string; headers: Record<string, string>; connections: number; duration: number };
+  options: {
+    url: string;
+    method: "POST";
+    body: string;
+    headers: Record<string, string>;
+    requests?: { headers: Record<string, string> }[];
+    connections: number;
+    duration: number;
+  };
 }
 export type LoadReply = { id: number; result: Record<string, unknown> } | { id: number; error: string };
 
@@ -80,6 +90,7 @@ export function startLoadGenerator(): LoadGenerator {
           method: "POST",
           body: options.body,
           headers: { "content-type": "application/json", ...options.headers },
+          ...(options.rotateHeaders ? { requests: options.rotateHeaders.map((headers) => ({ headers })) } : {}),
           connections: options.connections ?? 16,
           duration: options.durationSeconds ?? 10,
         },

@@ -8,6 +8,8 @@ export interface Side {
   url: string;
   body: string;
   headers: Record<string, string>;
+  /** Headers each request takes in turn (one load spread over several keys), over `headers`. */
+  rotateHeaders?: Record<string, string>[];
 }
 
 /** POSTs a GraphQL request and returns its data, failing on any error. */
@@ -37,7 +39,14 @@ export async function interleaved(
 ): Promise<{ a: LoadResult; b: LoadResult }[]> {
   const generator = startLoadGenerator();
   const load = (side: Side, seconds: number) =>
-    generator.run({ url: side.url, body: side.body, headers: side.headers, connections: ctx.connections, durationSeconds: seconds });
+    generator.run({
+      url: side.url,
+      body: side.body,
+      headers: side.headers,
+      rotateHeaders: side.rotateHeaders,
+      connections: ctx.connections,
+      durationSeconds: seconds,
+    });
   try {
     const slice = ctx.durationSeconds / SLICES_PER_ROUND;
     await load(a, WARM_UP_SECONDS);

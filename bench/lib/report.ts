@@ -52,7 +52,8 @@ export function writeResults(info: RunInfo, figures: Figure[], ran: string[]): s
 Written by \`npm run bench\` (\`bench/run.ts\`); do not edit by hand. Scenarios 1–7 compare the
 same server, query and data with only the measured feature switched off (\`BENCH_DISABLE\`, read
 only by the benchmark's own entry point \`bench/server.ts\`); scenario 1b is scenario 1 with a
-50-entry IP allowlist on the key; scenarios 8a–8c compare grantql (everything on, a real key) with
+50-entry IP allowlist on the key; scenario 5b is scenario 5 over 50 workspaces with 10 stalled
+subscribers, its load through watched keys against their unwatched twins; scenarios 8a–8c compare grantql (everything on, a real key) with
 PostGraphile 4 on the same seeded database, after asserting both return the same rows. All run as
 interleaved A/B rounds with autocannon in its own process; figures are min / **median** / max over
 the rounds.

@@ -1,9 +1,8 @@
-import { createClient, Client } from "graphql-ws";
-import WebSocket from "ws";
 import type { LoadResult } from "../lib/load";
 import { interleaved, Side } from "../lib/peer-rounds";
 import { startServer, ServerProcess } from "../lib/server-process";
 import { percentile, ratio, summarize } from "../lib/stats";
+import { Connected, disconnectAll, openAll } from "../lib/subscribers";
 import { BenchContext, Figure, Scenario } from "../lib/types";
 import { SCENARIO_1_QUERY } from "./request-overhead";
 
@@ -14,22 +13,14 @@ interface Receipt {
   at: number;
 }
 
-async function subscribeAll(server: ServerProcess, ctx: BenchContext): Promise<{ clients: Client[]; receipts: Receipt[][] }> {
-  const clients: Client[] = [];
-  const receipts: Receipt[][] = [];
-  const ready: Promise<void>[] = [];
-  for (let i = 0; i < SUBSCRIBERS; i++) {
-    const client = createClient({
-      url: server.url.replace("http", "ws"),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${ctx.seed.adminToken}` },
-      retryAttempts: 0,
-      lazy: false,
-    });
-    const mine: Receipt[] = [];
-    receipts.push(mine);
-    ready.push(
-      new Promise((resolve, reject) => {
+/** Opens the subscribers into `clients`; resolves once each has its opening snapshot. */
+async function subscribeAll(server: ServerProcess, ctx: BenchContext, clients: Connected[]): Promise<Receipt[][]> {
+  const receipts: Receipt[][] = Array.from({ length: SUBSCRIBERS }, () => []);
+  const cuts = await openAll(
+    server.url,
+    Array(SUBSCRIBERS).fill(ctx.seed.adminToken),
+    ({ client }, i) =>
+      new Promise<void>((resolve, reject) => {
         let first = true;
         client.subscribe(
           { query: `subscription { apiKeyUsage(apiKeyId: "${ctx.seed.keyId}") { usage { last30d } } }` },
@@ -40,18 +31,17 @@ async function subscribeAll(server: ServerProcess, ctx: BenchContext): Promise<{
                 resolve();
                 return;
               }
-              mine.push({ value: msg.data.apiKeyUsage.usage.last30d, at: performance.now() });
+              receipts[i].push({ value: msg.data.apiKeyUsage.usage.last30d, at: performance.now() });
             },
             error: reject,
             complete: () => undefined,
           },
         );
       }),
-    );
-    clients.push(client);
-  }
-  await Promise.all(ready);
-  return { clients, receipts };
+    clients,
+  );
+  if (cuts > 0) console.log(`    ${cuts} sockets cut as "signed out" while connecting (see bench/lib/subscribers.ts) and opened again`);
+  return receipts;
 }
 
 /** The key's 30-day counter once it has not changed for 2 s (every buffered event flushed and counted). */
@@ -100,10 +90,10 @@ export const subscribersUnderLoad: Scenario = {
     };
     const delivered: number[] = [];
     let receipts: Receipt[][] = [];
-    let clients: Client[] = [];
+    const clients: Connected[] = [];
     let rounds: { a: LoadResult; b: LoadResult }[];
     try {
-      ({ clients, receipts } = await subscribeAll(server, ctx));
+      receipts = await subscribeAll(server, ctx, clients);
       rounds = await interleaved(ctx, watched, unwatched, async () => {
         // Before counting deliveries, let the round's last change reach everyone: wait until the
         // counter stops moving, then (bounded) until every subscriber has seen its final value.
@@ -118,7 +108,7 @@ export const subscribersUnderLoad: Scenario = {
         console.log(`    ${reachedFinal}/${receipts.length} subscribers reached the round's final counters (${final})`);
       });
     } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await disconnectAll(clients);
       await server.stop();
     }
     const ratios = rounds.map((round) => round.a.requestsPerSecond / round.b.requestsPerSecond);
