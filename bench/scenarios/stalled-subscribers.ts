@@ -155,7 +155,11 @@ export const stalledSubscribers: Scenario = {
   async run(ctx) {
     const seeder = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "", SIGNIN_IP_LOCK_AFTER: String(4 * WORKSPACES) });
     const workspaces = await seedWorkspaces(ctx.databaseUrl, seeder.url, WORKSPACES).finally(() => seeder.stop());
-    const server = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "", METRICS_PUBLIC: "true" }, { probe: true });
+    // Each workspace's one member session watches from 20 sockets, over the default per-session cap of 10.
+    const server = await startServer(
+      { DATABASE_URL: ctx.databaseUrl, REDIS_URL: "", METRICS_PUBLIC: "true", WS_MAX_SOCKETS_PER_SESSION: "100" },
+      { probe: true },
+    );
     const body = JSON.stringify({ query: SCENARIO_1_QUERY });
     const side = (name: string, secret: (w: BenchWorkspace) => string): Side => ({
       name,

@@ -79,7 +79,8 @@ export const subscribersUnderLoad: Scenario = {
   id: "5",
   title: `${SUBSCRIBERS} graphql-ws subscribers to apiKeyUsage at 1 Hz while scenario 1 runs`,
   async run(ctx) {
-    const server = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "" });
+    // One member session watches from every socket here, so its per-instance socket cap is raised to their number.
+    const server = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "", WS_MAX_SOCKETS_PER_SESSION: String(SUBSCRIBERS) });
     const body = JSON.stringify({ query: SCENARIO_1_QUERY });
     const watched: Side = { name: "watched key", url: server.url, body, headers: { authorization: `Bearer ${ctx.seed.keySecret}` } };
     const unwatched: Side = {
