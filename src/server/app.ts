@@ -178,7 +178,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 function createPipeline(options: AppOptions, metrics: Metrics, format: RequestPipeline["format"]): RequestPipeline {
   const { schema, services, logger, composition } = options;
   const steps = { ...productionSteps(services, authorize), ...composition?.steps };
-  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), steps.authorize);
+  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)));
   const listeners: OutcomeListener[] = [requestLogListener(logger), metricsListener(metrics)];
   if (composition?.metering !== false) listeners.push(meteringListener(() => services.usage.recorder));
   return new RequestPipeline(steps, checks, format, listeners);
