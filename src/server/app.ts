@@ -168,6 +168,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Apollo drains HTTP and WebSocket first, so every metered request is buffered before the final flush.
     stop: async () => {
       await apollo.stop();
+      metrics.close();
       await closeServices(services);
     },
     metrics,
