@@ -56,7 +56,7 @@ export class OperationAnalyzer {
   /**
    * `variables` are the operation's coerced variable values (as execution will see them): the cache
    * key is built from them, so an absent variable and an explicit `null` are told apart and the
-   * decision always comes from the values that run. `null` (variables that did not coerce) takes
+   * decision always comes from the values that run. `null` (no coerced values to go by) takes
    * every `@skip`/`@include` that reads a variable as included: the most the operation could need.
    */
   analyze(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null): OperationAnalysis {

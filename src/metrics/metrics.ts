@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { WebSocketServer } from "ws";
 import { readPoolStats, readRedisState, readUsageStats, type MetricSources } from "./metric-sources";
+import { collectProcessMetrics } from "./process-metrics";
 
 export type Transport = "http" | "ws";
 
@@ -42,10 +43,11 @@ export class Metrics {
   private readonly wsRefused: Counter<"code">;
   private readonly connections: Gauge;
   readonly subscriptions: Gauge;
+  private stopProcessMetrics = () => undefined as void;
 
   constructor(sources: MetricSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "grantql_" });
+    if (options.defaultMetrics ?? true) this.stopProcessMetrics = collectProcessMetrics(this.registry, "grantql_");
     this.requests = new Counter({
       name: "grantql_graphql_requests_total",
       help: "GraphQL operations by transport, operation type and outcome (success or the first error code, lower case)",
@@ -97,6 +99,11 @@ export class Metrics {
       this.connections.inc();
       socket.once("close", () => this.connections.dec());
     });
+  }
+
+  /** Stops what the process metrics keep running (the event-loop delay monitor, the GC observer): a stopped server leaves nothing behind that holds it. */
+  close(): void {
+    this.stopProcessMetrics();
   }
 
   /** The exposition text and its content type, for a scrape. */

@@ -173,6 +173,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Apollo drains HTTP and WebSocket first, so every metered request is buffered before the final flush.
     stop: async () => {
       await apollo.stop();
+      metrics.close();
       await closeServices(services);
     },
     metrics,
@@ -188,7 +189,7 @@ function createPipeline(
 ): RequestPipeline {
   const { schema, services, logger, composition } = options;
   const steps = { ...productionSteps(services, authorize), ...composition?.steps };
-  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), steps.authorize, hideSchemaDetails);
+  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), hideSchemaDetails);
   const listeners: OutcomeListener[] = [requestLogListener(logger), metricsListener(metrics)];
   if (composition?.metering !== false) listeners.push(meteringListener(() => services.usage.recorder));
   return new RequestPipeline(steps, checks, format, listeners, new ResponseSizeBound(options.config.responseMaxBytes));

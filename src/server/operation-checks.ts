@@ -1,15 +1,11 @@
 import { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from "graphql";
 import { getVariableValues } from "graphql/execution/values";
 import { conditionVariables, OperationAnalysis, OperationAnalyzer } from "../auth/operation-analysis";
-import type { Principal } from "../auth/principal";
 import { badUserInput, FieldError } from "../common/errors";
 import { unsafeTextFields } from "./guards/input-text-guard";
 import { withoutSuggestion } from "./guards/query-limits";
 import { costRefusal, operationCost } from "./guards/query-cost";
 import { fieldsOfVariableError } from "./guards/variable-errors";
-
-/** The permission decision: null when the principal may run the analysed operation, else the refusal. */
-export type Authorize = (principal: Principal | null, analysis: OperationAnalysis) => GraphQLError | null;
 
 /** A refusal before execution: Apollo needs the status spelt out there (it would otherwise say 500). */
 function inputRefusal(fields: FieldError[]): GraphQLError {
@@ -18,15 +14,16 @@ function inputRefusal(fields: FieldError[]): GraphQLError {
 }
 
 /**
- * Everything an operation must pass once it is parsed and validated and before anything executes,
- * the same for HTTP and WebSocket: its text can be stored, its variables coerce (a wrongly typed
- * one is BAD_USER_INPUT naming it), its cost with those values fits, and the principal may run it. Throws the refusal; returns the analysis that metering reads.
+ * What an operation must pass once it is parsed and validated, before its permissions are decided
+ * and anything executes, the same for HTTP and WebSocket: its text can be stored, its variables
+ * coerce (a wrongly typed one is BAD_USER_INPUT naming it, whoever asks), and its cost with those
+ * values fits. Throws the refusal; returns what the operation needs, for the permission decision
+ * and for metering.
  */
 export class OperationChecks {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly analyzer: OperationAnalyzer,
-    private readonly authorize: Authorize,
     /** Variable errors lose their "Did you mean …?" hints, as validation errors do (`QueryLimits.hideSchemaDetails`). */
     private readonly hideSchemaDetails: boolean,
   ) {}
@@ -34,35 +31,25 @@ export class OperationChecks {
   /** What the text scan found and the cost, per variable-free operation; each refusal is built anew. */
   private readonly constantVerdicts = new WeakMap<OperationDefinitionNode, { unsafe: FieldError[]; cost: number }>();
 
-  check(
-    principal: Principal | null,
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    raw: Record<string, unknown> | null | undefined,
-  ): OperationAnalysis {
+  check(document: DocumentNode, operation: OperationDefinitionNode, raw: Record<string, unknown> | null | undefined): OperationAnalysis {
     // An operation without variables is the same operation on every request: its text and cost are judged once.
-    if (!operation.variableDefinitions?.length) return this.checkConstant(principal, document, operation);
+    if (!operation.variableDefinitions?.length) return this.checkConstant(document, operation);
     // First: the scan walks without recursion, so a hostile nesting is refused before anything recurses into it.
     const unsafe = unsafeTextFields(document, operation, raw ?? {});
     if (unsafe.length > 0) throw inputRefusal(unsafe);
-    const coerced = this.coerce(document, operation, raw ?? {});
-    if (coerced instanceof GraphQLError) {
-      // Who may not run the operation at all is told so first (401/403), whatever its variables say.
-      throw this.authorize(principal, this.analyzer.analyze(document, operation, null)) ?? coerced;
-    }
-    const variables = coerced;
+    const variables = this.coerce(document, operation, raw ?? {});
+    if (variables instanceof GraphQLError) throw variables;
     const tooCostly = costRefusal(operationCost(this.schema, document, operation, variables));
     if (tooCostly) throw tooCostly;
-    return this.permitted(principal, this.analyzer.analyze(document, operation, variables));
+    return this.analyzer.analyze(document, operation, variables);
   }
 
   /**
    * The same checks for an operation that declares no variables: its text and cost depend on the
    * document alone (extra variables sent with it are never read), so their verdict is kept per
-   * operation node (Apollo hands every request with the same text the same parsed document). The
-   * permission decision still runs for every request's principal.
+   * operation node (Apollo hands every request with the same text the same parsed document).
    */
-  private checkConstant(principal: Principal | null, document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
+  private checkConstant(document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
     let verdict = this.constantVerdicts.get(operation);
     if (!verdict) {
       const unsafe = unsafeTextFields(document, operation, {});
@@ -72,13 +59,12 @@ export class OperationChecks {
     if (verdict.unsafe.length > 0) throw inputRefusal(verdict.unsafe);
     const tooCostly = costRefusal(verdict.cost);
     if (tooCostly) throw tooCostly;
-    return this.permitted(principal, this.analyzer.analyze(document, operation, {}));
+    return this.analyzer.analyze(document, operation, {});
   }
 
-  private permitted(principal: Principal | null, analysis: OperationAnalysis): OperationAnalysis {
-    const refusal = this.authorize(principal, analysis);
-    if (refusal) throw refusal;
-    return analysis;
+  /** The most the operation could need, whatever its variables: each `@skip`/`@include` that reads one taken as included. */
+  widest(document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
+    return this.analyzer.analyze(document, operation, null);
   }
 
   /** The values execution will run with, or the refusal of a value of the wrong type (never left for execution). */

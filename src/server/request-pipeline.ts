@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from "graphql";
+import { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from "graphql";
 import type { OperationAnalysis } from "../auth/operation-analysis";
 import type { Principal } from "../auth/principal";
 import { rateLimited, unauthenticated } from "../common/errors";
@@ -9,7 +9,7 @@ import { consumeRateLimit } from "./guards/rate-limit-gate";
 import type { RateDecision } from "../throttles/rate-limiter";
 import type { Services } from "../services";
 import type { RequestMeta } from "../resolvers/common/context";
-import type { Authorize, OperationChecks } from "./operation-checks";
+import type { OperationChecks } from "./operation-checks";
 import { RequestOutcome, requestOutcome } from "./request-outcome";
 
 export type Transport = "http" | "ws";
@@ -23,7 +23,7 @@ export interface RequestState {
   principal: Principal | null;
   /** What the request said it was, for requests refused before their document is read. */
   readonly raw: { query?: string; operationName?: string; operationType?: string };
-  /** Set once the operation is known and checked. */
+  /** What the operation needs, set once its input is checked and before its permissions are: a refused request is metered with it too. */
   analysis?: OperationAnalysis;
   operation?: { type: string; name: string | null };
   /** An expired or revoked key: stored as REJECTED, not counted as usage. */
@@ -36,6 +36,9 @@ export interface FinishedRequest extends RequestState {
   outcome: RequestOutcome;
   durationMs: number;
 }
+
+/** The permission decision: null when the principal may run the analysed operation, else the refusal. */
+export type Authorize = (principal: Principal | null, analysis: OperationAnalysis) => GraphQLError | null;
 
 /** The request log, the metrics and metering: each reads the one outcome of each request. */
 export type OutcomeListener = (request: FinishedRequest) => void;
@@ -97,7 +100,12 @@ export class RequestPipeline {
     return request.principal;
   }
 
-  /** The checks before execution; the analysis stays on the request for metering. Throws the refusal. */
+  /**
+   * The checks before execution: the operation's input (a wrongly typed variable is refused
+   * whatever the principal holds), then its permissions. The analysis stays on the request before
+   * the permission decision, so a refused operation is metered with the resources it asked for, as
+   * an allowed one is. Throws the refusal.
+   */
   checkOperation(
     request: RequestState,
     document: DocumentNode,
@@ -105,8 +113,17 @@ export class RequestPipeline {
     variables: Record<string, unknown> | null | undefined,
   ): OperationAnalysis {
     request.operation = { type: operation.operation, name: operation.name?.value ?? null };
-    request.analysis = this.checks.check(request.principal, document, operation, variables);
-    return request.analysis;
+    let analysis: OperationAnalysis;
+    try {
+      analysis = this.checks.check(document, operation, variables);
+    } catch (refusal) {
+      // Authentication comes first: no credential where the operation may need one is 401, whatever its input.
+      throw (request.principal === null && this.steps.authorize(null, this.checks.widest(document, operation))) || refusal;
+    }
+    request.analysis = analysis;
+    const refusal = this.steps.authorize(request.principal, analysis);
+    if (refusal) throw refusal;
+    return analysis;
   }
 
   /** Computes the request's outcome from the errors the client received; only the first call counts. */

@@ -1,4 +1,5 @@
 import { Client } from "graphql-ws";
+import { expectForbidden } from "../support/assertions";
 import { dataOf, gql } from "../support/client";
 import { createKey, createMember, signUp, SignedUp } from "../support/factories";
 import { startTestServer, TestServer, whenRunning } from "../support/server";
@@ -22,6 +23,7 @@ function connect(token: string, onClosed?: (code: number) => void): Client {
 }
 
 const USAGE_SUB = `subscription($id: ID) { apiKeyUsage(apiKeyId: $id) { apiKey { id name } usage { last24h last7d last30d } lastUsedAt } }`;
+const EVENT_LOG = `query($id: ID) { usageEventLog(apiKeyId: $id) { nodes { operationName outcome resources } } }`;
 const EVENTS_SUB = `subscription($id: ID, $outcomes: [UsageOutcome!]) { usageEvents(apiKeyId: $id, outcomes: $outcomes) { id apiKeyId occurredAt operationType operationName resources outcome durationMs } }`;
 
 describe("apiKeyUsage", () => {
@@ -179,6 +181,26 @@ describe("usageEvents", () => {
       [keyA.id, "ALLOWED"],
       [keyB.id, "FORBIDDEN"],
       [keyA.id, "FORBIDDEN"],
+    ]);
+  });
+
+  it("a FORBIDDEN event names the resources the operation asked for, the lacking ones included, live and stored", async () => {
+    const key = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
+    const sub = await subscribed(connect(admin.token), { id: key.id });
+    expectForbidden(await gql(server.url, FORBIDDEN_QUERY, {}, key.secret), ["leads:read"]);
+    expectForbidden(await gql(server.url, "query Both { calls { totalCount } leads { totalCount } }", {}, key.secret), ["leads:read"]);
+    const live = [(await sub.data()).usageEvents, (await sub.data()).usageEvents];
+    expect(live.map((e) => [e.operationName, e.outcome, e.resources])).toEqual([
+      ["Forbidden", "FORBIDDEN", ["LEADS"]],
+      ["Both", "FORBIDDEN", ["CALLS", "LEADS"]],
+    ]);
+    await server.services.usage.recorder.flushAll();
+    const stored = dataOf(await gql(server.url, EVENT_LOG, { id: key.id }, admin.token)).usageEventLog.nodes;
+    expect(
+      stored.map((e: { operationName: string; outcome: string; resources: string[] }) => [e.operationName, e.outcome, e.resources]),
+    ).toEqual([
+      ["Both", "FORBIDDEN", ["CALLS", "LEADS"]],
+      ["Forbidden", "FORBIDDEN", ["LEADS"]],
     ]);
   });
 
