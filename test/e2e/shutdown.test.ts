@@ -123,7 +123,7 @@ describe("a stdout whose reader has gone never wedges the server", () => {
       expect(performance.now() - started).toBeLessThan(3500);
     } finally {
       server.child.kill("SIGKILL");
-      await proxy.restore();
+      await proxy.cut(); // closes its listening socket too: a proxy left listening keeps the jest worker from exiting
     }
   }, 60_000);
 });
