@@ -46,10 +46,6 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     return this.items.length - this.head;
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** Hands the payload to a waiting reader, else keeps it, dropping the oldest when full. */
   push(item: T): void {
     if (this.closed) return;
