@@ -18,7 +18,11 @@ function sessionReads() {
   const reads: { ids: string[]; answer: (open: Set<string>) => void }[] = [];
   let told: () => void = () => undefined;
   return {
-    open: (ids: string[]) => new Promise<Set<string>>((answer) => (reads.push({ ids, answer }), told())),
+    open: (ids: string[]) =>
+      new Promise<Set<string>>((answer) => {
+        reads.push({ ids, answer });
+        told();
+      }),
     next: async () => {
       const count = reads.length;
       while (reads.length === count) await new Promise<void>((resolve) => (told = resolve));
