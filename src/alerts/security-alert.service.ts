@@ -106,7 +106,7 @@ export class SecurityAlertService {
    * key and minute. Counted under a lock per kind and key, so instances together keep the cap.
    */
   private async withinCaps(manager: EntityManager, candidates: readonly AlertCandidate[]): Promise<AlertCandidate[]> {
-    const groups = new Map<string, AlertCandidate[]>();
+    const groups = new Map<string, { minute: number; list: AlertCandidate[] }>();
     const kept: AlertCandidate[] = [];
     for (const c of candidates) {
       if (!c.perMinute) {
@@ -114,13 +114,15 @@ export class SecurityAlertService {
         continue;
       }
       const minute = Math.floor(c.occurredAt.getTime() / MINUTE_MS) * MINUTE_MS;
-      const group = `${c.kind}:${c.apiKeyId}:${minute}`;
-      groups.set(group, [...(groups.get(group) ?? []), c]);
+      const name = `${c.kind}:${c.apiKeyId}:${minute}`;
+      const group = groups.get(name);
+      if (group) group.list.push(c);
+      else groups.set(name, { minute, list: [c] });
     }
-    for (const group of [...groups.keys()].sort()) {
-      const list = groups.get(group)!.sort((x, y) => x.occurredAt.getTime() - y.occurredAt.getTime());
+    for (const name of [...groups.keys()].sort()) {
+      const { minute, list } = groups.get(name)!;
+      list.sort((x, y) => x.occurredAt.getTime() - y.occurredAt.getTime());
       const { kind, apiKeyId, perMinute = 0 } = list[0];
-      const minute = Math.floor(list[0].occurredAt.getTime() / MINUTE_MS) * MINUTE_MS;
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`grantql.alert-cap:${kind}:${apiKeyId}`]);
       const [{ n }] = await manager.query(
         `SELECT count(*)::int AS n FROM security_alert
