@@ -111,15 +111,20 @@ partial run (\`npm run bench -- 8a\`) replaces only its scenarios' rows, each ro
 - Last run: ${info.startedAt}, rounds of ${info.durationSeconds} s, ${info.connections} connections${info.loadAverage !== undefined ? `; load average ${round(info.loadAverage, 1)} on ${machine.cores} cores when it started (other work on the machine)` : ""}
 
 ${summary}
-## Every figure
-
-${TABLE_HEADER}
-|---|---|---|---|---|---|---|---|---|---|
-${all.map(row).join("\n")}
-${notes(all)}`;
+${figuresTable(all)}`;
   writeFileSync(RESULTS_MD, markdown);
   writeSummaryIntoReadme(summary);
   return RESULTS_MD;
+}
+
+/** Every figure, one row each, and under them what each missed target was found to cost: what `readResults` reads back. */
+export function figuresTable(figures: StoredFigure[]): string {
+  return `## Every figure
+
+${TABLE_HEADER}
+|---|---|---|---|---|---|---|---|---|---|
+${figures.map(row).join("\n")}
+${notes(figures)}`;
 }
 
 function notes(figures: Figure[]): string {
@@ -144,9 +149,7 @@ export function summaryTables(figures: StoredFigure[]): string {
   const num = (f: Figure | undefined) => (f ? Math.round(f.summary.median).toLocaleString("en-US") : dash);
   const ms = (f: Figure | undefined) => (f ? `${round(f.summary.median, 1)} ms` : dash);
   const judged = (f: Figure | undefined) =>
-    !f
-      ? dash
-      : `**${round(f.summary.median, 2).toFixed(2)}×**${f.target ? ` (${f.target}: ${f.met ? "met" : "missed"})` : ""}`;
+    !f ? dash : `**${round(f.summary.median, 2).toFixed(2)}×**${f.target ? ` (${f.target}: ${f.met ? "met" : "missed"})` : ""}`;
   const rate = (scenario: string, label: string, side: string) =>
     find(scenario, `${label}: ${side} requests/s`)
       ? `${num(find(scenario, `${label}: ${side} requests/s`))} (${ms(find(scenario, `${label}: ${side} p99`))})`
@@ -158,7 +161,7 @@ export function summaryTables(figures: StoredFigure[]): string {
     { what: "`createCall` with an agent and a contact", scenario: "8c", label: "createCall" },
     { what: "`{ __typename }` (no database work)", scenario: "8e", label: "{ __typename }" },
   ];
-  const ceiling = "the database (grantql's statement from a bare pg pool)";
+  const ceiling = "the database's ceiling";
   const lines = rows
     .filter((r) => find(r.scenario, `${r.label}: grantql requests/s`) || find("8d", `${r.label}: grantql requests/s`))
     .map((r) => {

@@ -222,7 +222,7 @@ function idsIn(value: unknown, into: string[] = []): string[] {
   return into;
 }
 
-const CEILING: Peer = { name: "the database (grantql's statement from a bare pg pool)", unit: "statements/s" };
+const CEILING: Peer = { name: "the database's ceiling", unit: "statements/s" };
 
 /** The goal of 8d: grantql keeps 0.6× of what the database serves for the statement it sends (reported, met or missed). */
 export const CEILING_GOAL = 0.6;

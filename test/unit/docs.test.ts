@@ -79,6 +79,7 @@ describe("the README's layout", () => {
 describe("the paths the documentation names", () => {
   const documents = [
     "README.md",
+    "bench/README.md",
     ...readdirSync(join(root, "docs"))
       .filter((name) => name.endsWith(".md"))
       .map((name) => `docs/${name}`),
