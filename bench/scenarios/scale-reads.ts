@@ -57,7 +57,7 @@ async function grownCopy(
     const db = new Client({ connectionString: url });
     await db.connect();
     await db.query("SET session_replication_role = replica");
-    await db.query("SET maintenance_work_mem = '512MB'");
+    await db.query("SET maintenance_work_mem = '1GB'");
     return db;
   };
   const db = await open();
@@ -125,7 +125,7 @@ export const scaleReads: Scenario = {
         console.log(`  ${million(total)} calls in ${round(seconds, 1)} s: ${JSON.stringify(copy.steps)}`);
         figures.push({
           scenario: "9",
-          name: `seeding ${million(total)} calls (copy, insert, indexes, vacuum: ${Object.entries(copy.steps)
+          name: `seeding ${million(total)} calls (${Object.entries(copy.steps)
             .map(([step, s]) => `${step} ${s} s`)
             .join(", ")})`,
           unit: "s",
