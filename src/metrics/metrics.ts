@@ -19,8 +19,8 @@ export function outcomeLabel(firstCode: string | undefined): string {
 
 /**
  * The Prometheus metrics of one server, in their own registry (so several servers in one process,
- * as in tests, do not collide). Request metrics are fed by the Apollo plugin and the WebSocket
- * observer; pool, Redis and usage figures are read when scraped.
+ * as in tests, do not collide). Request metrics are fed by the pipeline's outcome listener
+ * (`server/metrics-listener.ts`) and the WebSocket observer; pool, Redis and usage figures are read when scraped.
  */
 export class Metrics {
   readonly registry = new Registry();
