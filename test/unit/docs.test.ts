@@ -85,17 +85,6 @@ describe("the repository stands on its own", () => {
   });
 });
 
-describe("the README's layout", () => {
-  it("lists every folder of src/", () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const layout = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
-    const folders = readdirSync(join(root, "src"), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => `src/${entry.name}/`);
-    expect(folders.filter((folder) => !layout.includes(folder))).toEqual([]);
-  });
-});
-
 describe("the paths the documentation names", () => {
   const documents = [
     "README.md",
