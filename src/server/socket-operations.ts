@@ -195,10 +195,10 @@ export class SocketOperations {
       try {
         document = parse(payload.query, this.limits.parseOptions);
       } catch (error) {
-        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", this.limits.hideSchemaDetails);
+        return toClientErrors([error as GraphQLError], ErrorCode.GRAPHQL_PARSE_FAILED, this.limits.hideSchemaDetails);
       }
       const errors = validate(this.schema, document, this.rules);
-      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", this.limits.hideSchemaDetails);
+      if (errors.length > 0) return toClientErrors(errors, ErrorCode.GRAPHQL_VALIDATION_FAILED, this.limits.hideSchemaDetails);
       this.documents.set(payload.query, document);
     }
     const operation = getOperationAST(document, payload.operationName);
