@@ -159,7 +159,11 @@ export class ApiKeyService {
           allowedCidrs: allowedCidrs === undefined ? key.allowedCidrs : allowedCidrs,
           trustedOperationIds: trustedOperationIds === undefined ? key.trustedOperationIds : trustedOperationIds,
         },
-        new Set(Object.entries({ expiresAt, allowedCidrs, trustedOperationIds }).filter(([, v]) => v !== undefined).map(([k]) => k)),
+        new Set(
+          Object.entries({ expiresAt, allowedCidrs, trustedOperationIds })
+            .filter(([, v]) => v !== undefined)
+            .map(([k]) => k),
+        ),
       );
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       if (name !== undefined && name !== key.name) {

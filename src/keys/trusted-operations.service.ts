@@ -94,7 +94,10 @@ export class TrustedOperationsService {
 
   /** Newest first. */
   list(workspaceId: string, page: PageArgs<string>): Promise<Page<TrustedOperationEntity>> {
-    const query = this.db.getRepository(TrustedOperationEntity).createQueryBuilder("t").where("t.workspace_id = :workspaceId", { workspaceId });
+    const query = this.db
+      .getRepository(TrustedOperationEntity)
+      .createQueryBuilder("t")
+      .where("t.workspace_id = :workspaceId", { workspaceId });
     return keysetPage(query, page, "seq");
   }
 
@@ -110,7 +113,11 @@ export class TrustedOperationsService {
   }
 
   /** The workspace's trusted operations with these ids, in one statement. */
-  async byIds(workspaceId: string, ids: readonly string[], manager: EntityManager = this.db.manager): Promise<Map<string, TrustedOperationEntity>> {
+  async byIds(
+    workspaceId: string,
+    ids: readonly string[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<Map<string, TrustedOperationEntity>> {
     return this.rows(manager, workspaceId, ids);
   }
 
@@ -139,7 +146,13 @@ export async function readTrustedOperationIds(
   raw: readonly string[] | null | undefined,
 ): Promise<string[] | null> {
   if (raw === null || raw === undefined) return null;
-  if (!errors.check(raw.length >= 1 && raw.length <= MAX_TRUSTED_OPERATIONS_PER_KEY, field, `must hold 1 to ${MAX_TRUSTED_OPERATIONS_PER_KEY} ids`))
+  if (
+    !errors.check(
+      raw.length >= 1 && raw.length <= MAX_TRUSTED_OPERATIONS_PER_KEY,
+      field,
+      `must hold 1 to ${MAX_TRUSTED_OPERATIONS_PER_KEY} ids`,
+    )
+  )
     return null;
   const known = await operations.byIds(workspaceId, raw, manager);
   const seen = new Set<string>();

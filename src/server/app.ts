@@ -183,12 +183,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 }
 
 /** The one request pipeline of this server: production steps unless the benchmark composed others. */
-function createPipeline(
-  options: AppOptions,
-  metrics: Metrics,
-  limits: QueryLimits,
-  format: RequestPipeline["format"],
-): RequestPipeline {
+function createPipeline(options: AppOptions, metrics: Metrics, limits: QueryLimits, format: RequestPipeline["format"]): RequestPipeline {
   const { schema, services, logger, composition } = options;
   const steps = { ...productionSteps(services, authorize), ...composition?.steps };
   const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), limits.hideSchemaDetails);

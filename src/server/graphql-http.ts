@@ -105,7 +105,10 @@ export function graphqlHttp(
         search: query < 0 ? "" : url.slice(query),
         body,
       };
-      const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => context({ req, res, graphql: httpGraphQLRequest }) });
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => context({ req, res, graphql: httpGraphQLRequest }),
+      });
       if (response.body.kind === "complete") return send(res, response.status ?? 200, response.headers, response.body.string);
       for (const [name, value] of response.headers) res.setHeader(name, value);
       res.statusCode = response.status ?? 200;

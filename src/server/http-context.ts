@@ -30,7 +30,15 @@ export function requestMeta(req: IncomingMessage, trust: TrustProxy): RequestMet
 
 /** The HTTP adapter: a request in, an admitted request's context out (or the refusal to answer with). */
 export function httpContext(pipeline: RequestPipeline, services: Services, trust: TrustProxy) {
-  return async ({ req, res, graphql }: { req: IncomingMessage; res: ServerResponse; graphql?: HTTPGraphQLRequest }): Promise<RequestContext> => {
+  return async ({
+    req,
+    res,
+    graphql,
+  }: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    graphql?: HTTPGraphQLRequest;
+  }): Promise<RequestContext> => {
     const request = pipeline.start("http", requestMeta(req, trust), requestOperation(req as IncomingMessage & { body?: unknown }));
     // One id per request, in the logs and in the response, refused requests included.
     res.setHeader("x-request-id", request.meta.requestId);

@@ -136,8 +136,8 @@ export class RequestPipeline {
     // Without a credential there is no workspace, so no trusted operation to find (and no look-up).
     const document = principal && (await this.steps.trustedDocument(principal.workspaceId, id));
     if (!document) throw persistedQueryNotFound();
+    request.raw.query = document; // metering names the operation, refused or not
     if (list && !list.has(id)) throw operationNotTrusted();
-    request.raw.query = document;
     return document;
   }
 

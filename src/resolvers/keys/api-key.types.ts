@@ -72,7 +72,10 @@ export class ApiKey {
   @Field(() => ID, { nullable: true, description: "The key that replaced this one through rotateApiKey." })
   rotatedToId: string | null;
 
-  @Field(() => [TrustedOperation], { nullable: true, description: "The only operations the key may run, in the order given; null: any operation." })
+  @Field(() => [TrustedOperation], {
+    nullable: true,
+    description: "The only operations the key may run, in the order given; null: any operation.",
+  })
   trustedOperations: TrustedOperation[] | null;
 
   @Field(() => [String], { description: "The names of the workspace policies this ACTIVE key breaks, sorted; [] for other keys." })

@@ -1,7 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { Connection } from "../common/connection";
 
-@ObjectType({ description: "A document the workspace trusts: keys held to a list run only these; anyone may send its id instead of its text." })
+@ObjectType({
+  description: "A document the workspace trusts: keys held to a list run only these; anyone may send its id instead of its text.",
+})
 export class TrustedOperation {
   @Field(() => ID, { description: "`sha256:` + the lowercase hex SHA-256 of the document's exact UTF-8 bytes." })
   id: string;
@@ -19,7 +21,9 @@ export class TrustedOperation {
 @ObjectType()
 export class TrustedOperationConnection extends Connection(TrustedOperation, "TrustedOperation") {}
 
-@ObjectType({ description: "What the workspace demands of its keys. Keys made before a stricter policy keep working and list their policyViolations." })
+@ObjectType({
+  description: "What the workspace demands of its keys. Keys made before a stricter policy keep working and list their policyViolations.",
+})
 export class WorkspacePolicy {
   @Field(() => Int, { nullable: true, description: "The longest a key may live (expiresAt − createdAt), in days; null: no limit." })
   maxKeyLifetimeDays: number | null;

@@ -40,7 +40,9 @@ export function sentId(sent: SentOperation): string | undefined {
 
 /** Whether the request names an id at all (then the transport hands its parser the text instead). */
 export function namesAnId(sent: SentOperation): boolean {
-  return (sent.documentId !== undefined && sent.documentId !== null) || (isObject(sent.extensions) && sent.extensions.persistedQuery != null);
+  return (
+    (sent.documentId !== undefined && sent.documentId !== null) || (isObject(sent.extensions) && sent.extensions.persistedQuery != null)
+  );
 }
 
 /** An id that cannot name a trusted operation (not `sha256:` + 64 lowercase hex) is not found, without a look-up. */
