@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { dataOf, errorOf, gql, GqlResponse } from "../support/client";
 import { expectBadInput, expectForbidden, expectUnauthenticated } from "../support/assertions";
 import { createKey, createMember, signUp } from "../support/factories";
-import { startTestServer, TestServer } from "../support/server";
+import { startTestServer, TestServer, whenRunning } from "../support/server";
+import { SubscriptionQueue, wsClient } from "../usage/usage-support";
 import { WsSession } from "../support/ws-session";
 
 // Contract section 12: trusted operations, the ids that stand for them, and the keys held to them.
@@ -231,6 +232,22 @@ describe("keys held to trusted operations", () => {
       { outcome: "FORBIDDEN", resources: [], operation_name: "MakeAgent" },
       { outcome: "FORBIDDEN", resources: [], operation_name: "Sneak" },
     ]);
+  });
+
+  it("refusals count toward FORBIDDEN_BURST: 20 untrusted operations raise it", async () => {
+    const fresh = await signUp(server.url, "Burst");
+    dataOf(await gql(server.url, ADD, { documents: [VIEWER] }, fresh.token));
+    const input = { name: "Burst", permissions: AGENT_RW, trustedOperationIds: [idOf(VIEWER)] };
+    const { secret } = dataOf(await gql(server.url, CREATE, { input }, fresh.token)).createApiKey;
+    const client = wsClient(server.wsUrl, fresh.token);
+    try {
+      const live = await whenRunning(server, () => new SubscriptionQueue(client, `subscription { securityAlerts { kind details } }`));
+      for (let i = 0; i < 20; i++) expectNotTrusted(await gql(server.url, AGENTS, {}, secret));
+      await server.services.usage.recorder.flushAll();
+      expect((await live.data(5000)).securityAlerts.kind).toBe("FORBIDDEN_BURST");
+    } finally {
+      await client.dispose();
+    }
   });
 
   it("a refusal reads no resource table: nothing is planned or run", async () => {
