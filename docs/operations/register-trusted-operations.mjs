@@ -21,7 +21,8 @@ const response = await fetch(url, {
 const body = await response.json();
 if (body.errors) {
   // BAD_USER_INPUT names each refused document as documents.<index>, with the reason.
-  for (const e of body.errors[0].extensions?.fields ?? []) console.error(`${process.argv[2 + Number(e.field.split(".")[1])]}: ${e.message}`);
+  for (const e of body.errors[0].extensions?.fields ?? [])
+    console.error(`${process.argv[2 + Number(e.field.split(".")[1])]}: ${e.message}`);
   process.exit(1);
 }
 const manifest = {};

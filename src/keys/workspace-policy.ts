@@ -100,7 +100,7 @@ export class WorkspacePolicyService {
   /** The policy, read in `manager`'s transaction when given; a workspace that never set one demands nothing. */
   async get(workspaceId: string, manager: EntityManager = this.db.manager): Promise<WorkspacePolicyValue> {
     const row = await manager.getRepository(WorkspacePolicyEntity).findOneBy({ workspaceId });
-    return row ? valueOf(row) : { ...NO_POLICY };
+    return row ? policyOf(row) : { ...NO_POLICY };
   }
 
   async update(actor: MemberPrincipal, change: WorkspacePolicyChange): Promise<WorkspacePolicyValue> {
@@ -124,7 +124,7 @@ export class WorkspacePolicyService {
         .where("p.workspace_id = :workspaceId", { workspaceId })
         .setLock("pessimistic_write")
         .getOneOrFail();
-      const from = valueOf(row);
+      const from = policyOf(row);
       const to: WorkspacePolicyValue = {
         maxKeyLifetimeDays: max === undefined ? from.maxKeyLifetimeDays : max,
         requireExpiry: change.requireExpiry ?? from.requireExpiry,
@@ -145,7 +145,7 @@ export class WorkspacePolicyService {
   }
 }
 
-function valueOf(row: WorkspacePolicyEntity): WorkspacePolicyValue {
+function policyOf(row: WorkspacePolicyEntity): WorkspacePolicyValue {
   return {
     maxKeyLifetimeDays: row.maxKeyLifetimeDays,
     requireExpiry: row.requireExpiry,

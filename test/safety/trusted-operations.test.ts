@@ -52,7 +52,7 @@ async function post(body: Record<string, unknown>, token?: string): Promise<GqlR
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: await response.json() };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GqlResponse["body"] };
 }
 async function get(params: Record<string, string>, token: string, headers: Record<string, string> = { "apollo-require-preflight": "1" }) {
   const response = await fetch(`${server.url}?${new URLSearchParams(params)}`, {
