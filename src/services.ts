@@ -14,6 +14,8 @@ import type { TokenGuessThrottle } from "./throttles/token-guess-throttle";
 import { createTokenGuessThrottle } from "./throttles/token-guess-throttle-redis";
 import { ApiKeyService } from "./keys/api-key.service";
 import { KeyCache } from "./keys/key-cache";
+import { TrustedOperationsService } from "./keys/trusted-operations.service";
+import { WorkspacePolicyService } from "./keys/workspace-policy";
 import { MembersService } from "./members/members.service";
 import type { Pool } from "pg";
 import { dedicatedPool } from "./db/prepared-query";
@@ -39,6 +41,10 @@ export interface Services {
   members: MembersService;
   apiKeys: ApiKeyService;
   keyCache: KeyCache;
+  /** The workspace's trusted operations: registered by ADMINs, sent by id, the lists keys are held to. */
+  trustedOperations: TrustedOperationsService;
+  /** What a workspace demands of its keys (lifetime, expiry, allowed addresses, trusted operations). */
+  policy: WorkspacePolicyService;
   verifier: Verifier;
   /** The process's one bus (src/bus/): every live message and key change, in-process or through Redis. */
   bus: EventBus<GrantqlTopics>;
@@ -88,7 +94,9 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     },
     signInThrottle,
   );
-  const apiKeys = new ApiKeyService(db, audit, clock, bus);
+  const trustedOperations = new TrustedOperationsService(db, audit, clock);
+  const policy = new WorkspacePolicyService(db, audit);
+  const apiKeys = new ApiKeyService(db, audit, clock, bus, { trustedOperations, policy });
   const keyCache = new KeyCache((digest) => apiKeys.findVerifiable(digest), config.keyCacheTtlMs);
   // A key changed here or on another instance is evicted here at once.
   keyCache.follow(bus);
@@ -147,6 +155,8 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     members,
     apiKeys,
     keyCache,
+    trustedOperations,
+    policy,
     verifier,
     bus,
     redis,

@@ -18,13 +18,13 @@ export enum ErrorCode {
   GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED",
   /** Apollo's code over HTTP; the socket answers it the same way. */
   OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE",
-  /** A request the GraphQL layer cannot take (Apollo's code, with 400, 405 or 406; the body reader's, with 400 or 415). */
+  /** A request the GraphQL layer cannot take (Apollo's code, with 400, 405 or 406; the body reader's, with 400 or 415; a text sent with an id it does not hash to). */
   BAD_REQUEST = "BAD_REQUEST",
   /** A body over 1 MiB, refused before it is parsed. */
   PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE",
-  /** A body asking for an automatic persisted query, which this server does not take (Apollo's code and answer over HTTP). */
+  /** A `persistedQuery` extension of a version other than 1. */
   PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED",
-  /** A persisted id that names none of the workspace's trusted operations. */
+  /** A persisted id (documentId, persistedQuery.sha256Hash) that names none of the workspace's trusted operations. */
   PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND",
 }
 
@@ -125,9 +125,28 @@ export function operationResolutionFailure(operationName: string | null | undefi
   return new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } } });
 }
 
-/** Apollo's answer to `extensions.persistedQuery` while persisted queries are off: 200, so APQ clients fall back to sending the text. */
-export function persistedQueryNotSupported(): GraphQLError {
-  return new GraphQLError("PersistedQueryNotSupported", {
-    extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED, http: { status: 200 } },
+/** 400: the request's persisted id names none of its workspace's trusted operations (section "Trusted operations"). */
+export function persistedQueryNotFound(): GraphQLError {
+  return new GraphQLError("PersistedQueryNotFound: no trusted operation of your workspace has this id", {
+    extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_FOUND, http: { status: 400 } },
+  });
+}
+
+/** 400: a `persistedQuery` extension of a version other than 1. */
+export function persistedQueryVersionNotSupported(): GraphQLError {
+  return new GraphQLError("PersistedQueryNotSupported: only persistedQuery version 1 is supported", {
+    extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED, http: { status: 400 } },
+  });
+}
+
+/** 400 BAD_REQUEST: the request is malformed as sent. */
+export function badRequest(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } } });
+}
+
+/** 403: a key held to trusted operations sent another one; nothing of it ran. */
+export function operationNotTrusted(): GraphQLError {
+  return new GraphQLError("This key may run only its trusted operations, and this is not one of them", {
+    extensions: { code: ErrorCode.FORBIDDEN, reason: "OPERATION_NOT_TRUSTED", http: { status: 403 } },
   });
 }

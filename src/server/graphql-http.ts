@@ -67,7 +67,7 @@ function parseStrictJson(text: string): unknown {
  */
 export function graphqlHttp(
   apollo: ApolloServer<RequestContext>,
-  context: (args: { req: IncomingMessage; res: ServerResponse }) => Promise<RequestContext>,
+  context: (args: { req: IncomingMessage; res: ServerResponse; graphql: HTTPGraphQLRequest }) => Promise<RequestContext>,
   logger: Logger,
   cors?: Middleware,
 ): Handler {
@@ -106,7 +106,10 @@ export function graphqlHttp(
         search: query < 0 ? "" : url.slice(query),
         body,
       };
-      const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => context({ req, res }) });
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => context({ req, res, graphql: httpGraphQLRequest }),
+      });
       if (response.body.kind === "complete") return send(res, response.status ?? 200, response.headers, response.body.string);
       for (const [name, value] of response.headers) res.setHeader(name, value);
       res.statusCode = response.status ?? 200;

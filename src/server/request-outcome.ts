@@ -40,6 +40,7 @@ const STATUS_OF_CODE: Partial<Record<string, number>> = {
   [ErrorCode.BAD_USER_INPUT]: 400,
   [ErrorCode.OPERATION_RESOLUTION_FAILURE]: 400,
   [ErrorCode.PERSISTED_QUERY_NOT_FOUND]: 400,
+  [ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: 400,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };
 
