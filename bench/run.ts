@@ -7,6 +7,7 @@ import { crossInstanceRevocation } from "./scenarios/cross-instance-revocation";
 import { malformedKeys } from "./scenarios/malformed-keys";
 import { databaseCeiling, peerList, peerNested, requestFloor } from "./scenarios/peer-reads";
 import { peerWrite } from "./scenarios/peer-write";
+import { persistedIds } from "./scenarios/persisted-ids";
 import { allowlistOverhead, authOverhead, meteringOverhead } from "./scenarios/request-overhead";
 import { subscribersUnderLoad } from "./scenarios/subscribers-under-load";
 import { usageCounts } from "./scenarios/usage-counts";
@@ -28,6 +29,7 @@ const SCENARIOS: Scenario[] = [
   peerList,
   peerNested,
   peerWrite,
+  persistedIds,
   databaseCeiling,
   requestFloor,
   scaleReads,

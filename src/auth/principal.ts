@@ -24,6 +24,8 @@ export interface ApiKeyPrincipal {
   readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
   /** The addresses the key may be used from, compiled when it was verified; null allows any. */
   readonly allowlist: Allowlist | null;
+  /** The ids of the trusted operations the key may run (docs/API.md, "Trusted operations"); null: any operation. */
+  readonly trustedOperations?: ReadonlySet<string> | null;
 }
 
 /** A compiled allowlist: parsed once when the key is verified, then a few comparisons a request. */

@@ -29,6 +29,8 @@ export interface VerifiableKey {
   rateLimit: { limit: number; windowSeconds: number } | null;
   /** The key's IP allowlist, compiled once when loaded and cached with the key; null allows any address. */
   allowlist: Allowlist | null;
+  /** The ids of the trusted operations the key may run; null or absent: any operation. */
+  trustedOperations?: ReadonlySet<string> | null;
 }
 
 export interface KeySource {
@@ -115,6 +117,7 @@ export class Verifier {
         grants: key.grants,
         rateLimit: key.rateLimit,
         allowlist: key.allowlist,
+        trustedOperations: key.trustedOperations ?? null,
       },
     };
   }

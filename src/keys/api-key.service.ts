@@ -28,6 +28,8 @@ import {
 } from "./api-key-rules";
 import { compileAllowlist, readAllowedCidrs } from "./ip-allowlist";
 import type { VerifiableKey } from "../auth/verifier";
+import { readTrustedOperationIds, TrustedOperationsService } from "./trusted-operations.service";
+import { policyRefusal, WorkspacePolicyService } from "./workspace-policy";
 
 export interface CreateApiKeyData {
   name: string;
@@ -36,6 +38,8 @@ export interface CreateApiKeyData {
   rateLimit?: RateLimitValue | null;
   /** Addresses and CIDR blocks the key may be used from; null or absent allows any. */
   allowedCidrs?: string[] | null;
+  /** The trusted operations the key may run, in order; null or absent allows any. */
+  trustedOperationIds?: string[] | null;
 }
 
 /** `undefined` leaves a field as it is; `expiresAt: null` removes the expiry. */
@@ -47,6 +51,8 @@ export interface UpdateApiKeyData {
   rateLimit?: RateLimitValue | null;
   /** `null` removes the allowlist. */
   allowedCidrs?: string[] | null;
+  /** `null` removes the list (any operation). */
+  trustedOperationIds?: string[] | null;
 }
 
 export interface CreatedKey {
@@ -66,6 +72,8 @@ export class ApiKeyService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly bus: Pick<Bus<KeyTopics>, "publish">,
+    /** What a key may run and what the workspace demands of keys (docs/API.md, "Trusted operations", "Workspace policy"). */
+    private readonly rules: { trustedOperations: TrustedOperationsService; policy: WorkspacePolicyService },
   ) {}
 
   private changed(keyId: string): void {
@@ -81,7 +89,22 @@ export class ApiKeyService {
     const allowedCidrs = readAllowedCidrs(errors, "input.allowedCidrs", input.allowedCidrs);
     errors.throwIfAny();
     return this.db.transaction(async (manager) => {
-      const created = await this.insertKey(manager, actor, { name, expiresAt, grants, rateLimit, allowedCidrs, rotatedFromId: null });
+      const trustedOperationIds = await this.readTrustedList(manager, actor.workspaceId, input.trustedOperationIds);
+      await this.enforcePolicy(manager, actor.workspaceId, "input.", {
+        createdAt: this.clock.now(),
+        expiresAt,
+        allowedCidrs,
+        trustedOperationIds,
+      });
+      const created = await this.insertKey(manager, actor, {
+        name,
+        expiresAt,
+        grants,
+        rateLimit,
+        allowedCidrs,
+        trustedOperationIds,
+        rotatedFromId: null,
+      });
       await this.audit.record(manager, {
         workspaceId: actor.workspaceId,
         action: AuditAction.API_KEY_CREATED,
@@ -94,6 +117,7 @@ export class ApiKeyService {
           permissions: describeGrants(grants),
           rateLimit,
           allowedCidrs,
+          trustedOperationIds,
         },
       });
       return created;
@@ -121,6 +145,26 @@ export class ApiKeyService {
       refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be updated`) &&
         checkGraceExpiry(refusal, "input.expiresAt", key, expiresAt);
       refusal.throwIfAny();
+      const trustedOperationIds =
+        input.trustedOperationIds === undefined
+          ? undefined
+          : await this.readTrustedList(manager, actor.workspaceId, input.trustedOperationIds);
+      await this.enforcePolicy(
+        manager,
+        actor.workspaceId,
+        "input.",
+        {
+          createdAt: key.createdAt,
+          expiresAt: expiresAt === undefined ? key.expiresAt : expiresAt,
+          allowedCidrs: allowedCidrs === undefined ? key.allowedCidrs : allowedCidrs,
+          trustedOperationIds: trustedOperationIds === undefined ? key.trustedOperationIds : trustedOperationIds,
+        },
+        new Set(
+          Object.entries({ expiresAt, allowedCidrs, trustedOperationIds })
+            .filter(([, v]) => v !== undefined)
+            .map(([k]) => k),
+        ),
+      );
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       if (name !== undefined && name !== key.name) {
         changes.name = { from: key.name, to: name };
@@ -139,6 +183,10 @@ export class ApiKeyService {
         changes.allowedCidrs = { from: key.allowedCidrs, to: allowedCidrs };
         key.allowedCidrs = allowedCidrs;
       }
+      if (trustedOperationIds !== undefined && JSON.stringify(trustedOperationIds) !== JSON.stringify(key.trustedOperationIds)) {
+        changes.trustedOperationIds = { from: key.trustedOperationIds, to: trustedOperationIds };
+        key.trustedOperationIds = trustedOperationIds;
+      }
       await manager.update(
         ApiKeyEntity,
         { id: key.id },
@@ -148,6 +196,7 @@ export class ApiKeyService {
           rateLimitMax: key.rateLimitMax,
           rateLimitWindowSeconds: key.rateLimitWindowSeconds,
           allowedCidrs: key.allowedCidrs,
+          trustedOperationIds: key.trustedOperationIds,
         },
       );
       if (grants !== undefined && maskOf(grants) !== maskOf(key.grants)) {
@@ -240,12 +289,15 @@ export class ApiKeyService {
       refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be rotated`) &&
         refusal.check(old.rotatedToId === null, "id", "the key was already rotated; rotate its replacement instead");
       refusal.throwIfAny();
+      // Checked as a create of the new key: its lifetime runs from now.
+      await this.enforcePolicy(manager, actor.workspaceId, "", { ...old, createdAt: now });
       const created = await this.insertKey(manager, actor, {
         name: old.name,
         expiresAt: old.expiresAt,
         grants: old.grants,
         rateLimit: rateLimitOf(old),
         allowedCidrs: old.allowedCidrs,
+        trustedOperationIds: old.trustedOperationIds,
         rotatedFromId: old.id,
       });
       const change: Partial<ApiKeyEntity> = { rotatedToId: created.apiKey.id };
@@ -326,7 +378,28 @@ export class ApiKeyService {
       revokedAt: key.revokedAt?.getTime() ?? null,
       rateLimit: rateLimitOf(key),
       allowlist: compileAllowlist(key.allowedCidrs),
+      trustedOperations: key.trustedOperationIds && new Set(key.trustedOperationIds),
     };
+  }
+
+  /** `trustedOperationIds` of an input, checked against the workspace's trusted operations; undefined stays undefined. */
+  private async readTrustedList(manager: EntityManager, workspaceId: string, raw: string[] | null | undefined): Promise<string[] | null> {
+    const errors = new FieldErrors();
+    const ids = await readTrustedOperationIds(this.rules.trustedOperations, manager, errors, workspaceId, "input.trustedOperationIds", raw);
+    errors.throwIfAny();
+    return ids;
+  }
+
+  /** Refuses a key the workspace policy forbids, naming the fields (among `fields`, those the operation sets). */
+  private async enforcePolicy(
+    manager: EntityManager,
+    workspaceId: string,
+    prefix: string,
+    key: Parameters<typeof policyRefusal>[1],
+    fields?: ReadonlySet<string>,
+  ): Promise<void> {
+    const refusal = policyRefusal(await this.rules.policy.get(workspaceId, manager), key, prefix, fields);
+    if (refusal) throw refusal;
   }
 
   private async insertKey(
@@ -338,6 +411,7 @@ export class ApiKeyService {
       grants: readonly GrantRow[];
       rateLimit: RateLimitValue | null;
       allowedCidrs: string[] | null;
+      trustedOperationIds: string[] | null;
       rotatedFromId: string | null;
     },
   ): Promise<CreatedKey> {
@@ -358,6 +432,7 @@ export class ApiKeyService {
       rateLimitMax: data.rateLimit?.limit ?? null,
       rateLimitWindowSeconds: data.rateLimit?.windowSeconds ?? null,
       allowedCidrs: data.allowedCidrs,
+      trustedOperationIds: data.trustedOperationIds,
     });
     await manager.insert(ApiKeyEntity, key);
     const grants = data.grants.map((g) =>

@@ -18,6 +18,7 @@ import {
   SelectionSetNode,
   FieldNode,
 } from "graphql";
+import { ErrorCode } from "../../common/errors";
 import { getArgumentValues } from "graphql/execution/values";
 import { MAX_PAGE_SIZE } from "../../common/pagination";
 
@@ -101,6 +102,6 @@ export function operationCost(
 export function costRefusal(cost: number): GraphQLError | null {
   if (cost <= MAX_COST) return null;
   return new GraphQLError(`Query cost limit of ${MAX_COST} exceeded, found ${cost}: ask for smaller pages (first) or fewer nested lists`, {
-    extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },
+    extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } },
   });
 }
