@@ -88,6 +88,7 @@ describe("the repository stands on its own", () => {
 describe("the paths the documentation names", () => {
   const documents = [
     "README.md",
+    "bench/README.md",
     ...readdirSync(join(root, "docs"))
       .filter((name) => name.endsWith(".md"))
       .map((name) => `docs/${name}`),
