@@ -187,7 +187,7 @@ describe("trusted operations and the workspace policy in the key console", () =>
     await page.getByRole("button", { name: "Create API key" }).click();
     const dialog = page.getByRole("dialog", { name: "Create an API key" });
     await dialog
-      .getByText("The workspace policy requires every new key to expire within 30 days, be held to trusted operations.")
+      .getByText("The workspace policy requires every new key to expire within 30 days and be held to trusted operations.")
       .waitFor();
     await dialog.getByLabel("Name").fill("Free for all");
     await dialog.getByLabel("Calls read").check();

@@ -98,5 +98,6 @@ export function PolicyNotice() {
     policy.requireAllowedCidrs && "have allowed addresses (set over the API: allowedCidrs)",
   ].filter(Boolean);
   if (demands.length === 0) return null;
-  return <p className="notice">The workspace policy requires every new key to {demands.join(", ")}.</p>;
+  const said = demands.length > 1 ? `${demands.slice(0, -1).join(", ")} and ${demands.at(-1)}` : demands[0];
+  return <p className="notice">The workspace policy requires every new key to {said}.</p>;
 }
