@@ -100,9 +100,7 @@ describe("trusted operations and the workspace policy in the key console", () =>
 
   it("creates a key held to trusted operations chosen in the create dialog; its page lists them", async () => {
     const { page } = browser;
-    await page.getByRole("link", { name: "API keys" }).click();
-    await page.getByRole("button", { name: "Create API key" }).click();
-    const dialog = page.getByRole("dialog", { name: "Create an API key" });
+    const dialog = await openCreateDialog();
     await dialog.getByLabel("Name").fill("Agents only");
     await dialog.getByLabel("Agents read").check();
     const choice = dialog.getByRole("group", { name: "Trusted operations" });
@@ -183,9 +181,7 @@ describe("trusted operations and the workspace policy in the key console", () =>
 
   it("shows the policy's refusal of a new key beside the field it names", async () => {
     const { page } = browser;
-    await page.getByRole("link", { name: "API keys" }).click();
-    await page.getByRole("button", { name: "Create API key" }).click();
-    const dialog = page.getByRole("dialog", { name: "Create an API key" });
+    const dialog = await openCreateDialog();
     await dialog
       .getByText("The workspace policy requires every new key to expire within 30 days and be held to trusted operations.")
       .waitFor();
@@ -249,6 +245,14 @@ describe("trusted operations and the workspace policy in the key console", () =>
     expect(browser.problems).toEqual([]);
   });
 });
+
+/** `Create an API key`, opened from the keys page as a person would. */
+async function openCreateDialog() {
+  const { page } = browser;
+  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByRole("button", { name: "Create API key" }).click();
+  return page.getByRole("dialog", { name: "Create an API key" });
+}
 
 /** A key with no expiry and no list, made while the policy was lifted for a moment, as an older key would be. */
 async function createKeyBeforePolicy(): Promise<string> {

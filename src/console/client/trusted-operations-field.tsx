@@ -1,5 +1,5 @@
 import { operationName, useTrustedOperations } from "./trusted-operations-page";
-import { ErrorState, FieldMessage, Loading, LoadMore } from "./ui";
+import { FieldMessage, PagedList } from "./ui";
 
 /**
  * The create dialog's `Trusted operations`: tick the workspace's operations the key may run (sent
@@ -22,13 +22,11 @@ export function TrustedOperationsField({
       <p id="key-trusted-hint" className="hint">
         Optional. Tick the operations this key may run; it then runs nothing else. Leave all unticked for any operation.
       </p>
-      {pages.loading ? (
-        <Loading what="trusted operations" />
-      ) : pages.error ? (
-        <ErrorState message={pages.error} onRetry={pages.reload} />
-      ) : pages.items.length === 0 ? (
-        <p className="hint">The workspace has no trusted operations yet: add them on the Trusted operations page.</p>
-      ) : (
+      <PagedList
+        pages={pages}
+        what="trusted operations"
+        empty={<p className="hint">The workspace has no trusted operations yet: add them on the Trusted operations page.</p>}
+      >
         <ul className="choices">
           {pages.items.map((op) => (
             <li key={op.id}>
@@ -39,8 +37,7 @@ export function TrustedOperationsField({
             </li>
           ))}
         </ul>
-      )}
-      {pages.hasMore && <LoadMore onClick={pages.loadMore} busy={pages.loadingMore} />}
+      </PagedList>
       <FieldMessage id="key-trusted-error" label="Trusted operations" message={error} />
     </fieldset>
   );

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { AddTrustedOperationsDialog } from "./add-trusted-operations-dialog";
 import { useSession } from "./session";
-import { EmptyState, ErrorState, formatDate, Loading, LoadMore } from "./ui";
+import { EmptyState, formatDate, PagedList } from "./ui";
 import { Connection, usePages } from "./use-pages";
 
 /** A trusted operation as lists show it (its document is not needed to pick or recognise it). */
@@ -52,15 +52,15 @@ export function TrustedOperationsPage() {
         {added ?? ""}
       </p>
       <section className="card" aria-label="Trusted operations">
-        {pages.loading ? (
-          <Loading what="trusted operations" />
-        ) : pages.error ? (
-          <ErrorState message={pages.error} onRetry={pages.reload} />
-        ) : pages.items.length === 0 ? (
-          <EmptyState title="No trusted operations yet.">
-            {isAdmin ? "Add the documents your clients send to hold keys to them." : "An ADMIN member adds them."}
-          </EmptyState>
-        ) : (
+        <PagedList
+          pages={pages}
+          what="trusted operations"
+          empty={
+            <EmptyState title="No trusted operations yet.">
+              {isAdmin ? "Add the documents your clients send to hold keys to them." : "An ADMIN member adds them."}
+            </EmptyState>
+          }
+        >
           <div className="table-scroll">
             <table>
               <thead>
@@ -83,8 +83,7 @@ export function TrustedOperationsPage() {
               </tbody>
             </table>
           </div>
-        )}
-        {pages.hasMore && <LoadMore onClick={pages.loadMore} busy={pages.loadingMore} />}
+        </PagedList>
       </section>
       {adding && (
         <AddTrustedOperationsDialog
