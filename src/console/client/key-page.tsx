@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, subscribe } from "./api";
 import type { KeyRow } from "./key-table";
+import { KeyTrust } from "./key-trust";
 import { useSession } from "./session";
 import { ErrorState, formatCount, formatDate, humanize, Loading } from "./ui";
 import { UsageChart, UsagePoint } from "./usage-chart";
@@ -132,6 +133,7 @@ export function KeyPage({ id }: { id: string }) {
         </div>
         <UsageChart points={series} label={`Requests per ${granularity.toLowerCase()} for ${key.name}`} />
       </section>
+      <KeyTrust id={id} />
       <UsageEvents apiKeyId={id} />
     </>
   );
