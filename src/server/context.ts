@@ -1,7 +1,6 @@
 import DataLoader from "dataloader";
 import { mapLoader, workspaceLoaders } from "../common/loaders";
 import type { Services } from "../services";
-import { createResourceLoaders } from "../resources/resource-loaders";
 import type { GraphQLContext, Loaders } from "../resolvers/common/context";
 import type { RequestState } from "./request-pipeline";
 
@@ -13,7 +12,6 @@ export interface RequestContext extends GraphQLContext {
 function createLoaders(services: Services, workspaceId: string | null): Loaders {
   const { byId } = workspaceLoaders(workspaceId);
   return {
-    resources: createResourceLoaders(services.resources, workspaceId),
     member: byId((ws, ids) => services.members.membersByIds(ws, ids)),
     apiKey: byId((ws, ids) => services.apiKeys.byIds(ws, ids)),
     grants: new DataLoader(async (keyIds) => {

@@ -4,7 +4,6 @@ import { forbidden, unauthenticated } from "../../common/errors";
 import type { ApiKeyGrantEntity } from "../../entities/api-key-grant.entity";
 import type { ApiKeyEntity } from "../../entities/api-key.entity";
 import type { MemberEntity } from "../../entities/member.entity";
-import type { ResourceLoaders } from "../../resources/resource-loaders";
 import type { Services } from "../../services";
 import type { UsageCountsValue } from "../../usage/usage.service";
 
@@ -15,7 +14,6 @@ export interface Loaders {
   grants: DataLoader<string, ApiKeyGrantEntity[]>;
   usage: DataLoader<string, UsageCountsValue>;
   lastUsedAt: DataLoader<string, Date | null>;
-  resources: ResourceLoaders;
 }
 
 /** The request's id and client address, read once by the transport. */
