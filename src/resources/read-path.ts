@@ -270,10 +270,15 @@ export class ReadPath {
     const data = compiler.object(items);
     const pages = compiler.pages;
     // The rows of each page, counted in what the statement built: summed over every parent at once.
-    const rows = pages.some((p) => p.list)
-      ? `, ARRAY[${pages.map((p) => (p.list ? `jsonb_array_length(jsonb_path_query_array(q.d::jsonb, '${jsonPathOfList(p.list)}'))` : "0")).join(", ")}]::int[] AS n`
+    // `OFFSET 0` keeps each level a subquery of its own, so the data is built once, whatever reads it.
+    const counted = pages.some((p) => p.list);
+    const rows = counted
+      ? `, ARRAY[${pages.map((p) => (p.list ? `jsonb_array_length(jsonb_path_query_array(q.j, '${jsonPathOfList(p.list)}'))` : "0")).join(", ")}]::int[] AS n`
       : "";
-    const sql = `SELECT q.d::text AS d${rows} FROM (SELECT ${data} AS d) q`;
+    const built = `(SELECT ${data} AS d OFFSET 0) q`;
+    const sql = counted
+      ? `SELECT q.d::text AS d${rows} FROM (SELECT q.d, q.d::jsonb AS j FROM ${built} OFFSET 0) q`
+      : `SELECT q.d::text AS d FROM ${built}`;
     return {
       sql,
       groups: compiler.groups,
