@@ -26,6 +26,15 @@ export interface RequestState {
   /** What the operation needs, set once its input is checked and before its permissions are: a refused request is metered with it too. */
   analysis?: OperationAnalysis;
   operation?: { type: string; name: string | null };
+  /** The operation's variables as execution coerces them, once its input is checked. */
+  variables?: Record<string, unknown>;
+  /**
+   * The operation's actual cost: the formula of `guards/query-cost.ts` with each page's size
+   * replaced by the rows it returned, summed over the parent rows returned. Set here, by
+   * `planned-response.ts`, for an answer spliced from the read path's JSON text (there is no
+   * `data` object to walk); undefined for an answer graphql-js executed.
+   */
+  actualCost?: number;
   /** An expired or revoked key: stored as REJECTED, not counted as usage. */
   rejectedKey?: { id: string; workspaceId: string };
   outcome?: RequestOutcome;
@@ -115,7 +124,7 @@ export class RequestPipeline {
     request.operation = { type: operation.operation, name: operation.name?.value ?? null };
     let analysis: OperationAnalysis;
     try {
-      analysis = this.checks.check(document, operation, variables);
+      ({ analysis, variables: request.variables } = this.checks.check(document, operation, variables));
     } catch (refusal) {
       // Authentication comes first: no credential where the operation may need one is 401, whatever its input.
       throw (request.principal === null && this.steps.authorize(null, this.checks.widest(document, operation))) || refusal;

@@ -475,3 +475,105 @@ describe("prepared statements", () => {
     }
   });
 });
+
+describe("a query the planner covers fully is answered with the text PostgreSQL built", () => {
+  const QUERY = `{ calls(first: 4) { nodes { id status startedAt agent { name } } } agents(first: 10) { nodes { name calls(first: 2) { nodes { id } } } } }`;
+  const expected = async () => {
+    const rows = await rowsOf(server.dataSource, ws.admin.workspaceId);
+    const calls: Sel[] = [
+      { key: "nodes", field: "nodes", sub: [...leaves("id status startedAt"), { key: "agent", field: "agent", sub: leaves("name") }] },
+    ];
+    const agents: Sel[] = [
+      {
+        key: "nodes",
+        field: "nodes",
+        sub: [...leaves("name"), { key: "calls", field: "calls", first: 2, sub: [{ key: "nodes", field: "nodes", sub: leaves("id") }] }],
+      },
+    ];
+    return {
+      rows,
+      data: { calls: model.connection("Call", rows.calls, 4, calls), agents: model.connection("Agent", rows.agents, 10, agents) },
+    };
+  };
+
+  it("over HTTP: the data text is written into the body, never parsed into objects", async () => {
+    const { data } = await expected();
+    const parse = jest.spyOn(JSON, "parse");
+    try {
+      const answer = await run(QUERY);
+      expect(answer.text).toBe(`${JSON.stringify({ data })}\n`);
+      expect(answer.count).toBe(1);
+      const parsedData = parse.mock.calls.filter(([text]) => typeof text === "string" && text.startsWith('{"calls":'));
+      // Only the test's own reading of the answer parses it (once, in `run`): the server did not.
+      expect(parsedData).toHaveLength(0);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("over the socket: the `next` message carries the same text, never parsed into objects", async () => {
+    const { data } = await expected();
+    const { default: WebSocket } = await import("ws");
+    const parse = jest.spyOn(JSON, "parse");
+    const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
+    const messages: string[] = [];
+    const received = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => messages.length >= n && resolve();
+        socket.on("message", (m) => {
+          messages.push(String(m));
+          check();
+        });
+        check();
+      });
+    await new Promise((resolve) => socket.once("open", resolve));
+    try {
+      socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${ws.admin.token}` } }));
+      await received(1);
+      socket.send(JSON.stringify({ type: "subscribe", id: "1", payload: { query: QUERY } }));
+      await received(2);
+      expect(messages[1]).toBe(JSON.stringify({ id: "1", type: "next", payload: { data } }));
+      expect(parse.mock.calls.filter(([text]) => typeof text === "string" && text.startsWith('{"calls":'))).toHaveLength(0);
+    } finally {
+      parse.mockRestore();
+      socket.close();
+    }
+  });
+
+  it("the response size bound refuses a spliced answer over it", async () => {
+    const small = await startTestServer({ env: { RESPONSE_MAX_BYTES: "65536" } });
+    try {
+      const admin = await signUp(small.url);
+      for (let i = 0; i < 4; i++) await createAgent(small.url, admin.token, { name: `Agent ${i}`, prompt: "p".repeat(19_000) });
+      expect((await gql(small.url, `{ agents(first: 3) { nodes { id prompt } } }`, {}, admin.token)).status).toBe(200);
+      const answer = await gql(small.url, `{ agents(first: 4) { nodes { id prompt } } }`, {}, admin.token);
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect(answer.body.data ?? null).toBeNull();
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it("the request carries the operation's actual cost: the cost formula over the rows each page returned", async () => {
+    const { parse } = await import("graphql");
+    const { plannedResponse } = await import("../../src/server/planned-response");
+    const { buildAppSchema } = await import("../../src/schema/build-schema");
+    const { operationCost } = await import("../../src/server/guards/query-cost");
+    const schema = await buildAppSchema();
+    const document = parse(`{ agents(first: 10) { nodes { name calls(first: 2) { nodes { id } } } } }`);
+    const operation = document.definitions[0] as import("graphql").OperationDefinitionNode;
+    const request = {
+      principal: { workspaceId: ws.admin.workspaceId },
+      variables: {},
+    } as never as import("../../src/server/request-pipeline").RequestState;
+    const spliced = await plannedResponse(schema, server.services, request, document, operation);
+    expect(spliced).not.toBeNull();
+    const { rows } = await expected();
+    const agents = rows.agents.length;
+    const calls = rows.agents.reduce((n, a) => n + Math.min(2, rows.calls.filter((c) => c.agent_id === a.id).length), 0);
+    // agents 1, its nodes and each name: one per agent row, each calls page: one per agent, its nodes and ids: one per call row.
+    expect(request.actualCost).toBe(1 + 3 * agents + 2 * calls);
+    expect(operationCost(schema, document, operation, {})).toBe(71); // the limit's count: 10 agents, 2 calls each
+  });
+});
