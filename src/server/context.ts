@@ -29,8 +29,21 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
   };
 }
 
-/** The one context of both transports, for a request the pipeline has admitted. */
+/**
+ * The one context of both transports, for a request the pipeline has admitted. Its loaders are
+ * built when a resolver first asks for them: most requests (every resource read) never do.
+ */
 export function buildContext(request: RequestState, services: Services): RequestContext {
   const principal = request.principal;
-  return { principal, services, meta: request.meta, request, loaders: createLoaders(services, principal?.workspaceId ?? null) };
+  let loaders: Loaders | undefined;
+  return {
+    principal,
+    services,
+    meta: request.meta,
+    request,
+    get loaders() {
+      loaders ??= createLoaders(services, principal?.workspaceId ?? null);
+      return loaders;
+    },
+  };
 }
