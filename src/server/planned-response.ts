@@ -35,9 +35,12 @@ export function spliceInto(text: string): string {
   return at < 0 ? text : text.slice(0, at) + spliced + text.slice(at + PLACEHOLDER_JSON.length);
 }
 
-/** `JSON.stringify(value)`, with spliced data written as its text. */
-export function writeResult(value: unknown): string {
-  return spliceInto(JSON.stringify(value, spliceReplacer));
+/** `JSON.stringify(result)`, with spliced data written as its text (no replacer for any other result: it would be asked of every value). */
+export function writeResult(result: { data?: unknown; errors?: unknown; extensions?: unknown }): string {
+  if (!(result.data instanceof SplicedData)) return JSON.stringify(result);
+  const text = JSON.stringify({ ...result, data: PLACEHOLDER });
+  const at = text.indexOf(PLACEHOLDER_JSON);
+  return text.slice(0, at) + result.data.text + text.slice(at + PLACEHOLDER_JSON.length);
 }
 
 /**
@@ -55,6 +58,8 @@ export async function plannedResponse(
 ): Promise<SplicedData | null> {
   const principal = request.principal;
   if (!principal || operation.operation !== "query" || !request.variables) return null;
+  // `{ __typename }` and the like: nothing to read.
+  if (operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value === "__typename")) return null;
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of document.definitions)
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
