@@ -47,7 +47,8 @@ export function writeResult(result: { data?: unknown; errors?: unknown; extensio
  * The answer of a query the read path covers fully — every root field a resource list or by-id
  * read (or `__typename`), their arguments accepted — as the `data` text PostgreSQL built, in one
  * statement; null for anything else (graphql-js executes it, and its resolvers answer errors as
- * the API does). Runs after the operation is checked and allowed. Sets the request's actual cost.
+ * the API does). Runs after the operation is checked and allowed. Sets the request's actual cost
+ * when it `wantsActualCost`.
  */
 export async function plannedResponse(
   schema: GraphQLSchema,
@@ -68,13 +69,13 @@ export async function plannedResponse(
   try {
     const { roots, complete } = await plannedRoots(schema, selection, services.resources);
     if (!complete || roots.every((root) => root.kind === "typename")) return null;
-    planned = await services.resources.reads.read(selection, principal.workspaceId, roots);
+    planned = await services.resources.reads.read(selection, principal.workspaceId, roots, request.wantsActualCost === true);
   } catch {
     // An outage or a refusal is answered by the resolvers, through the error formatter, as for any operation.
     return null;
   }
   if (planned.refused) return null;
-  request.actualCost = operationCost(schema, document, operation, request.variables, planned.pageRows);
+  if (request.wantsActualCost) request.actualCost = operationCost(schema, document, operation, request.variables, planned.pageRows);
   if (planned.exact) return new SplicedData(planned.text);
   // Built another way (a masked config, a response key too long for a column name): parsed, fixed and written once.
   const data = JSON.parse(planned.text) as unknown;

@@ -29,10 +29,17 @@ export interface RequestState {
   /** The operation's variables as execution coerces them, once its input is checked. */
   variables?: Record<string, unknown>;
   /**
+   * Set before the operation runs by whatever needs `actualCost` (cost budgets): the read path
+   * then counts each page's rows in its statement, which costs PostgreSQL a parse of the JSON it
+   * built (see `ReadPath.read`), so it is not paid when nobody reads the figure.
+   */
+  wantsActualCost?: boolean;
+  /**
    * The operation's actual cost: the formula of `guards/query-cost.ts` with each page's size
-   * replaced by the rows it returned, summed over the parent rows returned. Set here, by
-   * `planned-response.ts`, for an answer spliced from the read path's JSON text (there is no
-   * `data` object to walk); undefined for an answer graphql-js executed.
+   * replaced by the rows it returned, summed over the parent rows returned. Set by
+   * `planned-response.ts`, when `wantsActualCost`, for an answer spliced from the read path's
+   * JSON text (there is no `data` object to walk); undefined for an answer graphql-js executed
+   * (walk its `data`).
    */
   actualCost?: number;
   /** An expired or revoked key: stored as REJECTED, not counted as usage. */

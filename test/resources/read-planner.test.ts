@@ -555,7 +555,7 @@ describe("a query the planner covers fully is answered with the text PostgreSQL 
     }
   });
 
-  it("the request carries the operation's actual cost: the cost formula over the rows each page returned", async () => {
+  it("a request that wants its actual cost gets it: the cost formula over the rows each page returned", async () => {
     const { parse } = await import("graphql");
     const { plannedResponse } = await import("../../src/server/planned-response");
     const { buildAppSchema } = await import("../../src/schema/build-schema");
@@ -566,6 +566,7 @@ describe("a query the planner covers fully is answered with the text PostgreSQL 
     const request = {
       principal: { workspaceId: ws.admin.workspaceId },
       variables: {},
+      wantsActualCost: true,
     } as never as import("../../src/server/request-pipeline").RequestState;
     const spliced = await plannedResponse(schema, server.services, request, document, operation);
     expect(spliced).not.toBeNull();
