@@ -3,7 +3,7 @@ import { Arg, ClassType, Ctx, Directive, ID, Info, Int, Mutation, Query, Resolve
 import { permission } from "../../auth/access-directives";
 import { ResourceRecord } from "../../resources/resource-definition";
 import { ResourceServices } from "../../resources/resource-services";
-import { DEFAULT_PAGE_SIZE, ResourceService } from "../../resources/resource.service";
+import { CheckedListArgs, DEFAULT_PAGE_SIZE, ResourceService } from "../../resources/resource.service";
 import { GraphQLContext, principalOf } from "../common/context";
 import { plannedRootValue, registerPlannedRoot } from "./planned-roots";
 
@@ -36,12 +36,16 @@ export function createResourceResolver(s: ResourceSchema) {
   registerPlannedRoot(s.many, { kind: "list", type: name, service: s.service, filter: s.filter });
   registerPlannedRoot(s.one, { kind: "one", type: name, service: s.service });
   const service = (ctx: GraphQLContext) => ctx.services.resources[s.service] as unknown as ResourceService<ResourceRecord>;
-  /** The record `id` with the field's selection, read by the planner (null when it is not the workspace's). */
-  const read = (ctx: GraphQLContext, info: GraphQLResolveInfo, workspaceId: string, id: string) =>
+  /** This field (`info`) read by the planner: a page of the list, or the record `id` (null when it is not the workspace's). */
+  const read = (
+    ctx: GraphQLContext,
+    info: GraphQLResolveInfo,
+    workspaceId: string,
+    root: { kind: "list"; args: CheckedListArgs } | { kind: "one"; id: string },
+  ) =>
     ctx.services.resources.reads.field(info, workspaceId, {
-      kind: "one",
+      ...root,
       type: name,
-      id,
       key: info.path.key as string,
       fieldNodes: info.fieldNodes,
       returnType: getNamedType(info.returnType) as GraphQLObjectType,
@@ -61,15 +65,7 @@ export function createResourceResolver(s: ResourceSchema) {
       const workspaceId = principalOf(ctx).workspaceId;
       const batched = await plannedRootValue(ctx, info, ctx.services.resources, workspaceId);
       if (batched !== undefined) return batched;
-      const args = await service(ctx).checkListArgs({ first, after, filter });
-      return ctx.services.resources.reads.field(info, workspaceId, {
-        kind: "list",
-        type: name,
-        args,
-        key: info.path.key as string,
-        fieldNodes: info.fieldNodes,
-        returnType: getNamedType(info.returnType) as GraphQLObjectType,
-      });
+      return read(ctx, info, workspaceId, { kind: "list", args: await service(ctx).checkListArgs({ first, after, filter }) });
     }
 
     @Query(() => s.type, { name: s.one, nullable: true, description: "Null when the id is not one of your workspace's records." })
@@ -77,7 +73,7 @@ export function createResourceResolver(s: ResourceSchema) {
     async one(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Info() info: GraphQLResolveInfo) {
       const workspaceId = principalOf(ctx).workspaceId;
       const batched = await plannedRootValue(ctx, info, ctx.services.resources, workspaceId);
-      return batched !== undefined ? batched : read(ctx, info, workspaceId, id);
+      return batched !== undefined ? batched : read(ctx, info, workspaceId, { kind: "one", id });
     }
 
     @Mutation(() => s.type, { name: `create${name}` })
@@ -85,7 +81,7 @@ export function createResourceResolver(s: ResourceSchema) {
     async create(@Ctx() ctx: GraphQLContext, @Arg("input", () => s.createInput) input: object, @Info() info: GraphQLResolveInfo) {
       const workspaceId = principalOf(ctx).workspaceId;
       const created = await service(ctx).create(workspaceId, input as Record<string, unknown>);
-      return read(ctx, info, workspaceId, created.id);
+      return read(ctx, info, workspaceId, { kind: "one", id: created.id });
     }
 
     @Mutation(() => s.type, { name: `update${name}`, description: "Only the fields given change." })
@@ -98,7 +94,7 @@ export function createResourceResolver(s: ResourceSchema) {
     ) {
       const workspaceId = principalOf(ctx).workspaceId;
       const updated = await service(ctx).update(workspaceId, id, input as Record<string, unknown>);
-      return read(ctx, info, workspaceId, updated.id);
+      return read(ctx, info, workspaceId, { kind: "one", id: updated.id });
     }
 
     @Mutation(() => ID, { name: `delete${name}`, description: "Returns the deleted record's id." })
