@@ -22,13 +22,30 @@ export function registerPlannedRoot(field: string, root: PlannedRoot): void {
   ROOTS.set(field, root);
 }
 
+/** Per operation without variables (the same on every request): its planned root fields, checked once. */
+const constantRoots = new WeakMap<object, Promise<{ roots: RootRead[]; complete: boolean }>>();
+
 /**
  * The root fields of a query operation as the read path plans them, all in one statement: every
  * resource list and by-id read, and `__typename`. `complete` is false when some root field is
  * anything else (it runs its own resolver) or its arguments are refused (its resolver answers the
  * refusal): such fields are left out.
  */
-export async function plannedRoots(
+export function plannedRoots(
+  schema: GraphQLSchema,
+  selection: ReadOperation,
+  resources: ResourceServices,
+): Promise<{ roots: RootRead[]; complete: boolean }> {
+  if (selection.operation.variableDefinitions?.length) return collectRoots(schema, selection, resources);
+  let cached = constantRoots.get(selection.operation);
+  if (!cached) {
+    cached = collectRoots(schema, selection, resources);
+    constantRoots.set(selection.operation, cached);
+  }
+  return cached;
+}
+
+async function collectRoots(
   schema: GraphQLSchema,
   selection: ReadOperation,
   resources: ResourceServices,
