@@ -31,19 +31,27 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
 
 /**
  * The one context of both transports, for a request the pipeline has admitted. Its loaders are
- * built when a resolver first asks for them: most requests (every resource read) never do.
+ * built when a resolver first asks for them: most requests (every resource read) never do. The
+ * getter is on the prototype, so Apollo's copy of the context (`Object.assign` onto an object of
+ * the same prototype) does not build them either.
  */
+class Context implements RequestContext {
+  private built?: Loaders;
+  live?: RequestContext["live"];
+
+  constructor(
+    readonly principal: RequestContext["principal"],
+    readonly services: Services,
+    readonly meta: RequestContext["meta"],
+    readonly request: RequestState,
+  ) {}
+
+  get loaders(): Loaders {
+    this.built ??= createLoaders(this.services, this.principal?.workspaceId ?? null);
+    return this.built;
+  }
+}
+
 export function buildContext(request: RequestState, services: Services): RequestContext {
-  const principal = request.principal;
-  let loaders: Loaders | undefined;
-  return {
-    principal,
-    services,
-    meta: request.meta,
-    request,
-    get loaders() {
-      loaders ??= createLoaders(services, principal?.workspaceId ?? null);
-      return loaders;
-    },
-  };
+  return new Context(request.principal, services, request.meta, request);
 }
