@@ -57,14 +57,9 @@ export class CallEntity extends WorkspaceRecordEntity {
  */
 export const MAX_DURATION_SECONDS = 2_147_483_647;
 
-/** Whole seconds from start to end when both are known, else null (docs/API.md, "Resources"). */
-export function callDurationSeconds(call: Pick<CallEntity, "startedAt" | "endedAt">): number | null {
-  if (!call.startedAt || !call.endedAt) return null;
-  return Math.min(Math.floor((call.endedAt.getTime() - call.startedAt.getTime()) / 1000), MAX_DURATION_SECONDS);
-}
-
 /**
- * `callDurationSeconds` in SQL over a call row (`alias`'s columns, or bare ones): capped before
+ * `durationSeconds`, the one definition: whole seconds from start to end when both are known, else
+ * null (docs/API.md, "Resources"), in SQL over a call row (`alias`'s columns, or bare ones): capped before
  * the cast, so no stored span overflows `int`. Null unless both ends are set (a CASE, not
  * `least`, which would turn null into the cap).
  */

@@ -65,8 +65,8 @@ export const READ_TYPES: Record<string, ReadType> = {
   Integration: { definition: def(integrationResource), masked: { config: maskConfig } },
 };
 
-/** The GraphQL types whose values the planner builds: the resources, their connections and edges, PageInfo. */
-export const PLANNED_TYPE_NAMES = new Set(["PageInfo", ...Object.keys(READ_TYPES).flatMap((t) => [t, `${t}Connection`, `${t}Edge`])]);
+/** The GraphQL types whose values only the planner builds: the resources, their connections and edges (and PageInfo under those). */
+export const PLANNED_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(READ_TYPES).flatMap((t) => [t, `${t}Connection`, `${t}Edge`]));
 
 export interface ReadColumn {
   name: string;

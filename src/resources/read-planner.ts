@@ -1,31 +1,37 @@
 import { FieldNode, FragmentDefinitionNode, getNamedType, GraphQLObjectType, GraphQLSchema, isObjectType, Kind } from "graphql";
 import { collectSubfields } from "graphql/execution/collectFields";
 import { getArgumentValues } from "graphql/execution/values";
-import { Cursor, readPageArgs, RELATION_LIST_MAX } from "../common/pagination";
+import { readPageArgs, RELATION_LIST_MAX } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
-import { PLANNED } from "./planned-source";
 import { ReadCatalog, ReadRelation, READ_TYPES } from "./read-catalog";
 import { DEFAULT_PAGE_SIZE } from "./resource.service";
 
-/** Thrown while compiling or binding a plan: the selection or its arguments are left to the resolvers. */
+/** A selection the planner cannot build: a type or field the catalogue does not describe (a bug, not a client's error). */
 export class Unplannable extends Error {}
 
-/** Changes a planned value in place once it is read (e.g. masks secrets). */
+/** Changes a planned value in place once it is parsed (e.g. masks secrets, puts an argument's refusal in its field). */
 export type Post = (value: unknown) => void;
-/** A value built by `json_build_object`: its fields under their response keys. */
+/** A value built by the plan: its fields under their response keys. */
 type PlannedObject = Record<string, unknown>;
 
-/** Narrows a planned value to the object its plan built (reading a field of anything else is a TypeError, as before). */
+/** Narrows a planned value to the object its plan built. */
 function fieldsOf(value: unknown): PlannedObject {
   if (typeof value !== "object" || value === null) throw new TypeError(`not a planned object: ${String(value)}`);
   return value as PlannedObject;
 }
-/** The root list's `after` cursor of this request, when it has one. */
-export interface RootPage {
-  after?: Cursor | null;
+/** What a plan's placeholders are filled from at each run: the variables, and the root fields' checked arguments. */
+export interface RunValues {
+  variables: Record<string, unknown>;
+  roots: readonly unknown[];
 }
-/** The values of some consecutive placeholders, from this request's variables and root page. */
-export type ParamGroup = (variables: Record<string, unknown>, root: RootPage) => unknown[];
+/**
+ * The values of some consecutive placeholders at one run. Throws `BadArguments` when the variables
+ * give a nested page arguments the API refuses.
+ */
+export type ParamGroup = (run: RunValues) => unknown[];
+
+/** A nested page's arguments, given by variables, that the API refuses: the plan is compiled again with them written in. */
+export class BadArguments extends Error {}
 
 export interface Compiled {
   sql: string;
@@ -63,8 +69,13 @@ export const isoText = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'Y
 const cursorText = (a: string) =>
   `translate(encode(convert_to('["' || ${isoText(`${a}.created_at`)} || '","' || ${a}.id || '"]', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
 const NEWEST_FIRST = (a: string) => `${a}.created_at DESC, ${a}.id DESC`;
-/** json_build_object takes at most 100 arguments: the marker and 49 fields. */
-const MAX_KEYS = 49;
+/** The longest column name PostgreSQL keeps (NAMEDATALEN − 1): a longer response key is built another way. */
+const MAX_IDENTIFIER_BYTES = 63;
+/** json_build_object takes at most 100 arguments. */
+const MAX_PAIRS = 50;
+
+/** One field of a built object: its response key and the SQL of its value. */
+type Item = [key: string, sql: string];
 
 const each =
   (post: Post): Post =>
@@ -76,23 +87,43 @@ const ifSet =
   (post: Post): Post =>
   (value) =>
     value !== null && value !== undefined && post(value);
+const all = (posts: Post[]): Post | null => (posts.length === 0 ? null : posts.length === 1 ? posts[0] : (o) => posts.forEach((p) => p(o)));
 
 /**
- * Compiles one root field's selection into one SQL expression that builds the response in
- * PostgreSQL as JSON: only the selected columns, relations as correlated subqueries (pages with
- * `LIMIT` through the per-parent keyset indexes), counts only where `totalCount` is selected,
- * cursors only where `cursor`/`endCursor` are. Every subquery is scoped to the workspace in `$1`.
- * Fields are collected as graphql-js collects them (fragments, `@skip`/`@include`) and keyed by
- * response key, so aliases work; every built object carries the PLANNED marker.
+ * Compiles a selection into SQL that builds the response's `data` in PostgreSQL as JSON text,
+ * exactly as the API writes it: every object keyed by response key in the order graphql-js
+ * collects its fields (fragments, `@skip`/`@include`, aliases — even one field twice with
+ * different arguments), `__typename` included, written compactly (`row_to_json` and
+ * `array_to_json`, which put no spaces between tokens). Only the selected columns are read;
+ * relations are correlated subqueries (pages with `LIMIT` through the per-parent keyset indexes);
+ * counts only where `totalCount` is selected, cursors only where `cursor`/`endCursor` are. Every
+ * subquery is scoped to the workspace in `$1`.
+ *
+ * What PostgreSQL cannot write exactly as the API does is fixed after parsing, by the plan's
+ * `post` (an integration's `config`, masked; a nested page's refused arguments, as the error of
+ * that field), and `compact` is false when some object had to be built another way: such a plan's
+ * text is parsed before it is sent.
  */
 export class PlanCompiler {
   readonly groups: ParamGroup[] = [];
+  /** False when some object was built by `json_build_object` (a response key too long for a column name): not the API's spacing. */
+  compact = true;
+  /** True when some field holds a refusal: the answer has errors, and goes through graphql-js. */
+  refused = false;
+  /**
+   * Each page the plan reads, by its field's response path (`agents.nodes.calls`), with the path
+   * of the list that holds its rows (`agents.nodes.calls.nodes`; null when neither `nodes` nor
+   * `edges` is selected: it returns no row): what the operation's actual cost counts.
+   */
+  readonly pages: { path: string; list: string | null }[] = [];
   private aliases = 0;
 
   constructor(
     private readonly selection: SelectionContext,
     private readonly catalog: ReadCatalog,
     private nextPlaceholder: number,
+    /** Nested pages' arguments given by variables are written into the statement (see BadArguments). */
+    private readonly inlineVariables = false,
   ) {}
 
   /** Reserves `count` placeholders filled by `group` at each run. */
@@ -105,22 +136,50 @@ export class PlanCompiler {
     return `t${this.aliases++}`;
   }
 
-  node(type: GraphQLObjectType, fieldNodes: readonly FieldNode[], a: string): Compiled {
+  /**
+   * A JSON object of `items` as a scalar subquery (`from`, when given, is its FROM clause; null
+   * without a row): `row_to_json` of a row whose columns are named by the response keys.
+   */
+  object(items: Item[], from = ""): string {
+    if (items.every(([key]) => Buffer.byteLength(key) <= MAX_IDENTIFIER_BYTES)) {
+      const o = this.alias();
+      const columns = items.length ? items.map(([key, sql]) => `${sql} AS "${key}"`).join(", ") : "";
+      // A row with no column writes `{}`.
+      return `(SELECT row_to_json(${o}) FROM (SELECT ${columns} ${from}) ${o})`;
+    }
+    this.compact = false;
+    const chunks: string[] = [];
+    for (let i = 0; i < items.length; i += MAX_PAIRS)
+      chunks.push(`json_build_object(${items.slice(i, i + MAX_PAIRS).map(([key, sql]) => `'${key}', ${sql}`)})`);
+    const text = chunks.length <= 1 ? (chunks[0] ?? "json_build_object()") : mergeObjects(chunks);
+    return `(SELECT ${text} ${from})`;
+  }
+
+  /** The fields of one `type` row (`a` is the row's alias), as object items. `path` is the object's response path. */
+  fields(type: GraphQLObjectType, fieldNodes: readonly FieldNode[], a: string, path: string): { items: Item[]; post: Post | null } {
     const spec = READ_TYPES[type.name];
     if (!spec) throw new Unplannable(type.name);
-    const parts = [`'${PLANNED}', true`];
+    const items: Item[] = [];
     const posts: Post[] = [];
     for (const [key, nodes] of this.subfields(type, fieldNodes)) {
       const name = nodes[0].name.value;
-      if (name === "__typename") continue;
+      if (name === "__typename") {
+        items.push([key, `'${type.name}'`]);
+        continue;
+      }
       const relation = spec.relations?.[name];
       const mask = spec.masked?.[name];
       let sql: string;
       if (relation) {
-        const field = this.relation(type, name, relation, nodes, a);
+        const field = this.relation(type, name, relation, nodes, a, `${path}.${key}`);
         sql = field.sql;
         const inner = field.post;
-        if (inner) posts.push((o) => inner(fieldsOf(o)[key]));
+        const refused = field.refusal;
+        if (refused)
+          posts.push((o) => {
+            fieldsOf(o)[key] = refused();
+          });
+        else if (inner) posts.push((o) => inner(fieldsOf(o)[key]));
       } else if (spec.computed?.[name]) {
         sql = spec.computed[name](a);
       } else {
@@ -131,14 +190,19 @@ export class PlanCompiler {
             fields[key] = mask(fields[key]);
           });
       }
-      parts.push(`'${key}', ${sql}`);
+      items.push([key, sql]);
     }
-    if (parts.length > MAX_KEYS + 1) throw new Unplannable("too many fields");
-    return { sql: `json_build_object(${parts.join(", ")})`, post: posts.length ? (o) => posts.forEach((p) => p(o)) : null };
+    return { items, post: all(posts) };
+  }
+
+  /** One `type` row as a JSON object. */
+  node(type: GraphQLObjectType, fieldNodes: readonly FieldNode[], a: string, path: string): Compiled {
+    const { items, post } = this.fields(type, fieldNodes, a, path);
+    return { sql: this.object(items), post };
   }
 
   /**
-   * A keyset page of `type` rows matching `where`, as a Connection object. `pagePlaceholders` is
+   * A keyset page of `table` rows matching `where`, as a Connection object. `pagePlaceholders` is
    * asked for only when a page is read (nodes, edges, pageInfo), so no placeholder goes unused;
    * the extra row that tells `hasNextPage`, and the rank that leaves it out, only when pageInfo is
    * selected. Aggregates take the rows in the subquery's order (newest first), as PostgreSQL
@@ -150,98 +214,140 @@ export class PlanCompiler {
     table: string,
     where: (alias: string) => string[],
     pagePlaceholders: () => PagePlaceholders,
-  ): Compiled & { pageRead: boolean } {
+    path: string,
+  ): Compiled {
     const fields = this.subfields(connection, fieldNodes);
-    const pageRead = [...fields.values()].some((nodes) => ["nodes", "edges", "pageInfo"].includes(nodes[0].name.value));
+    const names = [...fields.values()].map((nodes) => nodes[0].name.value);
+    const pageRead = names.some((name) => name === "nodes" || name === "edges" || name === "pageInfo");
     const page = pageRead ? pagePlaceholders() : { first: "", at: null, id: null };
     const x = this.alias();
     const p = this.alias();
-    const parts = [`'${PLANNED}', true`];
-    const posts: Post[] = [];
-    const ranked = [...fields.values()].some((nodes) => nodes[0].name.value === "pageInfo");
+    const g = this.alias();
+    const ranked = names.includes("pageInfo");
     const inPage = ranked ? ` FILTER (WHERE ${p}.rn <= ${page.first})` : "";
+    const items: Item[] = [];
+    const aggregates: string[] = [];
+    const posts: Post[] = [];
+    const aggregate = (sql: string) => `${g}.a${aggregates.push(sql) - 1}`;
+    let listed: string | null = null;
     for (const [key, nodes] of fields) {
       const name = nodes[0].name.value;
+      if (name === "__typename") {
+        items.push([key, `'${connection.name}'`]);
+        continue;
+      }
       const type = getNamedType(connection.getFields()[name]?.type);
-      if (name === "__typename") continue;
       if (!isObjectType(type) && name !== "totalCount") throw new Unplannable(name);
-      let sql: string;
       if (name === "nodes" || name === "edges") {
-        const item = name === "nodes" ? this.node(type as GraphQLObjectType, nodes, p) : this.edge(type as GraphQLObjectType, nodes, p);
-        sql = `coalesce(json_agg(${item.sql})${inPage}, '[]'::json)`;
+        const item =
+          name === "nodes"
+            ? this.node(type as GraphQLObjectType, nodes, p, `${path}.${key}`)
+            : this.edge(type as GraphQLObjectType, nodes, p, `${path}.${key}`);
+        items.push([key, `coalesce(${aggregate(`array_to_json(array_agg(${item.sql})${inPage})`)}, '[]'::json)`]);
+        listed ??= `${path}.${key}`;
         const inner = item.post;
         if (inner) posts.push((o) => each(inner)(fieldsOf(o)[key]));
       } else if (name === "pageInfo") {
-        sql = this.pageInfo(type as GraphQLObjectType, nodes, p, page.first, inPage);
+        items.push([key, this.pageInfo(type as GraphQLObjectType, nodes, p, page.first, inPage, aggregate)]);
       } else if (name === "totalCount") {
         const c = this.alias();
-        sql = `(SELECT count(*)::int FROM ${table} ${c} WHERE ${where(c).join(" AND ")})`;
+        items.push([key, `(SELECT count(*)::int FROM ${table} ${c} WHERE ${where(c).join(" AND ")})`]);
       } else throw new Unplannable(name);
-      parts.push(`'${key}', ${sql}`);
     }
-    const rank = ranked ? `, row_number() OVER (ORDER BY ${NEWEST_FIRST(x)}) AS rn` : "";
-    const after = page.at === null ? [] : [`(${x}.created_at, ${x}.id) < (${page.at}::timestamptz, ${page.id}::uuid)`];
-    const rows = `SELECT ${x}.*${rank} FROM ${table} ${x}
-      WHERE ${[...where(x), ...after].join(" AND ")}
-      ORDER BY ${NEWEST_FIRST(x)} LIMIT ${page.first}::int${ranked ? " + 1" : ""}`;
-    const post: Post | null = posts.length ? (o) => posts.forEach((f) => f(o)) : null;
-    const object = `json_build_object(${parts.join(", ")})`;
-    // `GROUP BY ()`: one row even when only non-aggregates (totalCount) are selected; no page read when none is needed.
-    return { sql: pageRead ? `(SELECT ${object} FROM (${rows}) ${p} GROUP BY ())` : object, post, pageRead };
+    let from = "";
+    if (pageRead) {
+      this.pages.push({ path, list: listed });
+      const rank = ranked ? `, row_number() OVER (ORDER BY ${NEWEST_FIRST(x)}) AS rn` : "";
+      const after = page.at === null ? [] : [`(${x}.created_at, ${x}.id) < (${page.at}::timestamptz, ${page.id}::uuid)`];
+      const source = `SELECT ${x}.*${rank} FROM ${table} ${x}
+        WHERE ${[...where(x), ...after].join(" AND ")}
+        ORDER BY ${NEWEST_FIRST(x)} LIMIT ${page.first}::int${ranked ? " + 1" : ""}`;
+      // An aggregate query without GROUP BY: one row, even over no rows.
+      const columns = aggregates.length ? aggregates.map((sql, i) => `${sql} AS a${i}`).join(", ") : "count(*) AS a0";
+      from = `FROM (SELECT ${columns} FROM (${source}) ${p}) ${g}`;
+    }
+    return { sql: this.object(items, from), post: all(posts) };
   }
 
-  private edge(edge: GraphQLObjectType, fieldNodes: readonly FieldNode[], p: string): Compiled {
-    const parts = [`'${PLANNED}', true`];
+  private edge(edge: GraphQLObjectType, fieldNodes: readonly FieldNode[], p: string, path: string): Compiled {
+    const items: Item[] = [];
     const posts: Post[] = [];
     for (const [key, nodes] of this.subfields(edge, fieldNodes)) {
       const name = nodes[0].name.value;
-      if (name === "cursor") parts.push(`'${key}', ${cursorText(p)}`);
+      if (name === "cursor") items.push([key, cursorText(p)]);
       else if (name === "node") {
-        const node = this.node(getNamedType(edge.getFields().node.type) as GraphQLObjectType, nodes, p);
-        parts.push(`'${key}', ${node.sql}`);
+        const node = this.node(getNamedType(edge.getFields().node.type) as GraphQLObjectType, nodes, p, `${path}.${key}`);
+        items.push([key, node.sql]);
         const inner = node.post;
         if (inner) posts.push((o) => inner(fieldsOf(o)[key]));
-      } else if (name !== "__typename") throw new Unplannable(name);
+      } else if (name === "__typename") items.push([key, `'${edge.name}'`]);
+      else throw new Unplannable(name);
     }
-    return { sql: `json_build_object(${parts.join(", ")})`, post: posts.length ? (o) => posts.forEach((f) => f(o)) : null };
+    return { sql: this.object(items), post: all(posts) };
   }
 
-  private pageInfo(type: GraphQLObjectType, fieldNodes: readonly FieldNode[], p: string, first: string, inPage: string): string {
-    const parts = [`'${PLANNED}', true`];
+  private pageInfo(
+    type: GraphQLObjectType,
+    fieldNodes: readonly FieldNode[],
+    p: string,
+    first: string,
+    inPage: string,
+    aggregate: (sql: string) => string,
+  ): string {
+    const items: Item[] = [];
     for (const [key, nodes] of this.subfields(type, fieldNodes)) {
       const name = nodes[0].name.value;
-      if (name === "hasNextPage") parts.push(`'${key}', count(*) > ${first}`);
-      else if (name === "endCursor") parts.push(`'${key}', (array_agg(${cursorText(p)} ORDER BY ${p}.rn DESC)${inPage})[1]`);
-      else if (name !== "__typename") throw new Unplannable(name);
+      if (name === "hasNextPage") items.push([key, `${aggregate("count(*)")} > ${first}`]);
+      else if (name === "endCursor") items.push([key, aggregate(`(array_agg(${cursorText(p)} ORDER BY ${p}.rn DESC)${inPage})[1]`)]);
+      else if (name === "__typename") items.push([key, `'${type.name}'`]);
+      else throw new Unplannable(name);
     }
-    return `json_build_object(${parts.join(", ")})`;
+    return this.object(items);
   }
 
-  private relation(parent: GraphQLObjectType, name: string, relation: ReadRelation, nodes: readonly FieldNode[], a: string): Compiled {
+  private relation(
+    parent: GraphQLObjectType,
+    name: string,
+    relation: ReadRelation,
+    nodes: readonly FieldNode[],
+    a: string,
+    path: string,
+  ): Compiled & { refusal?: () => Error } {
     const field = parent.getFields()[name];
     const type = getNamedType(field.type) as GraphQLObjectType;
     const r = this.alias();
     if (relation.kind === "calls") {
+      // Arguments written in the document are the same at every run: the size is inlined and a first page has no bound.
+      const literal = this.inlineVariables || !nodes[0].arguments?.some((arg) => arg.value.kind === Kind.VARIABLE);
+      const args = literal ? callPageParams(getArgumentValues(field, nodes[0], this.selection.variableValues)) : null;
+      if (args instanceof FieldErrors) {
+        // Refused as the API refuses a page's arguments: BAD_USER_INPUT in this field, for each parent.
+        this.refused = true;
+        return { sql: "NULL", post: null, refusal: () => refusal(args) };
+      }
       const page = (): PagePlaceholders => {
-        // Arguments written in the document are the same at every run: the size is inlined and a first page has no bound.
-        if (!nodes[0].arguments?.some((arg) => arg.value.kind === Kind.VARIABLE)) {
-          const [first, at, id] = callPageParams(getArgumentValues(field, nodes[0], {}));
+        if (args) {
+          const [first, at, id] = args;
           if (at === NO_CURSOR[0]) return { first: pageSizeLiteral(first as number), at: null, id: null };
           const [atPlaceholder, idPlaceholder] = this.bind(2, () => [at, id]);
           return { first: pageSizeLiteral(first as number), at: atPlaceholder, id: idPlaceholder };
         }
-        const [first, at, id] = this.bind(3, (variables) => callPageParams(getArgumentValues(field, nodes[0], variables)));
+        const [first, at, id] = this.bind(3, ({ variables }) => {
+          const values = callPageParams(getArgumentValues(field, nodes[0], variables));
+          if (values instanceof FieldErrors) throw new BadArguments(name);
+          return values;
+        });
         return { first, at, id };
       };
       const scope = (c: string) => [`${c}.workspace_id = $1`, `${c}.${relation.column} = ${a}.id`];
-      return this.connection(type, nodes, this.catalog.table("Call"), scope, page);
+      return this.connection(type, nodes, this.catalog.table("Call"), scope, page, path);
     }
-    const node = this.node(type, nodes, r);
+    const { items, post } = this.fields(type, nodes, r, path);
     const table = this.catalog.table(relation.type);
     if (relation.kind === "one") {
       return {
-        sql: `(SELECT ${node.sql} FROM ${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.id = ${a}.${relation.column})`,
-        post: node.post && ifSet(node.post),
+        sql: this.object(items, `FROM ${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.id = ${a}.${relation.column}`),
+        post: post && ifSet(post),
       };
     }
     const from =
@@ -249,11 +355,12 @@ export class PlanCompiler {
         ? `${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.${relation.column} = ${a}.id`
         : `knowledge_base_document_agent l${r} JOIN ${table} ${r} ON ${r}.workspace_id = l${r}.workspace_id AND ${r}.id = l${r}.${relation.theirs}
            WHERE l${r}.workspace_id = $1 AND l${r}.${relation.mine} = ${a}.id`;
-    // The newest RELATION_LIST_MAX rows, as the TypeORM path reads them and the cost limit counts them.
+    // The newest RELATION_LIST_MAX rows, as the cost limit counts them.
     const newest = `(SELECT ${r}.* FROM ${from} ORDER BY ${NEWEST_FIRST(r)} LIMIT ${RELATION_LIST_MAX}) ${r}`;
+    this.pages.push({ path, list: path });
     return {
-      sql: `coalesce((SELECT json_agg(${node.sql} ORDER BY ${NEWEST_FIRST(r)}) FROM ${newest}), '[]'::json)`,
-      post: node.post && each(node.post),
+      sql: `coalesce((SELECT array_to_json(array_agg(${this.object(items)} ORDER BY ${NEWEST_FIRST(r)})) FROM ${newest}), '[]'::json)`,
+      post: post && each(post),
     };
   }
 
@@ -269,10 +376,25 @@ export class PlanCompiler {
   }
 }
 
-/** `calls(first, after)`'s values; arguments the resolvers would refuse are left to them, so the error is theirs. */
-function callPageParams(args: { first?: number | null; after?: string | null }): unknown[] {
+/** Objects built in chunks, joined as text: `{a…}` and `{b…}` into `{a…, b…}`, keys in order. */
+function mergeObjects(chunks: string[]): string {
+  return `(${chunks.map((c, i) => (i === 0 ? `left(${c}::text, -1)` : i === chunks.length - 1 ? `substr(${c}::text, 2)` : `substr(left(${c}::text, -1), 2)`)).join(" || ', ' || ")})::json`;
+}
+
+/** The refusal of a page's arguments, as `checkedPageArgs` throws it. */
+function refusal(errors: FieldErrors): Error {
+  try {
+    errors.throwIfAny();
+  } catch (error) {
+    return error as Error;
+  }
+  return new Error("no refusal");
+}
+
+/** `calls(first, after)`'s values, or what is wrong with them. */
+function callPageParams(args: { first?: number | null; after?: string | null }): unknown[] | FieldErrors {
   const errors = new FieldErrors();
   const page = readPageArgs(args.first, args.after, errors, DEFAULT_PAGE_SIZE);
-  if (errors.size > 0) throw new Unplannable("page arguments");
+  if (errors.size > 0) return errors;
   return [page.first, page.after?.at ?? NO_CURSOR[0], page.after?.id ?? NO_CURSOR[1]];
 }

@@ -1,7 +1,6 @@
-import { SelectQueryBuilder } from "typeorm";
 import { isUuid } from "../common/pagination";
 import { FieldErrors } from "../common/validation";
-import { FilterRule, ResourceRecord } from "./resource-definition";
+import { FilterRule } from "./resource-definition";
 
 /** Every resource's filter input has these; the keyset index serves them. */
 export interface CreatedRange {
@@ -59,20 +58,4 @@ export function filterConditions(
     }
   }
   return conditions;
-}
-
-/** The filter's conditions on a TypeORM list query. */
-export function applyFilters<E extends ResourceRecord>(
-  query: SelectQueryBuilder<E>,
-  alias: string,
-  rules: Record<string, FilterRule>,
-  filter: (CreatedRange & Record<string, unknown>) | null | undefined,
-): void {
-  const params: Record<string, unknown> = {};
-  const bind = (value: unknown) => {
-    const name = `f_${Object.keys(params).length}`;
-    params[name] = value;
-    return `:${name}`;
-  };
-  for (const condition of filterConditions(alias, rules, filter, bind)) query.andWhere(condition, params);
 }

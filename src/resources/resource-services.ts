@@ -13,10 +13,9 @@ import { integrationResource } from "./integration.resource";
 import { knowledgeBaseDocumentResource } from "./knowledge-base-document.resource";
 import { leadResource } from "./lead.resource";
 import { ReadPath } from "./read-path";
-import { ResourceRelations } from "./resource-relations";
 import { ResourceService } from "./resource.service";
 
-/** The six resources' services (one generic service, six definitions), their relation look-ups and the planned read path. */
+/** The six resources' services (one generic service, six definitions), and the read path every read of them takes. */
 export interface ResourceServices {
   agents: ResourceService<AgentEntity>;
   contacts: ResourceService<ContactEntity>;
@@ -24,8 +23,7 @@ export interface ResourceServices {
   calls: ResourceService<CallEntity>;
   knowledgeBaseDocuments: ResourceService<KnowledgeBaseDocumentEntity>;
   integrations: ResourceService<IntegrationEntity>;
-  relations: ResourceRelations;
-  /** Lists and by-id reads planned into one statement from the selection. */
+  /** Every read of the resources and their relations, planned into one statement from the selection. */
   reads: ReadPath;
 }
 
@@ -37,7 +35,6 @@ export function createResourceServices(db: DataSource, clock: Clock): ResourceSe
     calls: new ResourceService(db, clock, callResource),
     knowledgeBaseDocuments: new ResourceService(db, clock, knowledgeBaseDocumentResource),
     integrations: new ResourceService(db, clock, integrationResource),
-    relations: new ResourceRelations(db),
     reads: new ReadPath(db),
   };
 }

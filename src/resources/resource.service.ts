@@ -3,11 +3,10 @@ import { DataSource, EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { Clock } from "../common/clock";
 import { notFound } from "../common/errors";
-import { isUuid, keysetPage, Page, PageArgs, readPageArgs } from "../common/pagination";
-import { rowsByIds } from "../common/rows-by-ids";
+import { isUuid, PageArgs, readPageArgs } from "../common/pagination";
 import { FieldErrors, validateInput } from "../common/validation";
 import { ResourceDefinition, ResourceRecord } from "./resource-definition";
-import { applyFilters, checkCreatedRange, CreatedRange } from "./resource-filters";
+import { checkCreatedRange, CreatedRange } from "./resource-filters";
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -25,8 +24,8 @@ export interface CheckedListArgs {
 }
 
 /**
- * The one service behind all six resources: keyset-paginated, filtered lists; get by id; create;
- * partial update; delete. Every method takes the workspace first and never sees another
+ * The one service behind all six resources' writes (create, partial update, delete) and the
+ * check of a list's arguments; every read is planned by the read path (`read-path.ts`). Every method takes the workspace first and never sees another
  * workspace's rows: their ids read as absent. Every write validates the whole input into one
  * `FieldErrors` before it writes, and writes in one statement or one transaction, so a refused
  * input writes nothing.
@@ -38,12 +37,7 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
     readonly definition: ResourceDefinition<E>,
   ) {}
 
-  /** Newest first. Bad `first`, `after` or filter values are BAD_USER_INPUT naming the argument. */
-  async list(workspaceId: string, args: ListArgs<F>): Promise<Page<E>> {
-    return this.listChecked(workspaceId, await this.checkListArgs(args));
-  }
-
-  /** The list's arguments checked, as the list and the read planner both take them. */
+  /** A list's arguments checked, as the read path takes them: bad `first`, `after` or filter values are BAD_USER_INPUT naming the argument. */
   async checkListArgs(args: ListArgs<F>): Promise<CheckedListArgs> {
     const errors = new FieldErrors();
     const page = readPageArgs(args.first, args.after, errors, DEFAULT_PAGE_SIZE);
@@ -51,32 +45,6 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
     checkCreatedRange(errors, args.filter as CreatedRange | null | undefined);
     errors.throwIfAny();
     return { page, filter: (args.filter as CheckedListArgs["filter"]) ?? null };
-  }
-
-  /** The list through TypeORM, the path for whatever the read planner does not plan. */
-  async listChecked(workspaceId: string, { page, filter }: CheckedListArgs): Promise<Page<E>> {
-    const { alias, filters } = this.definition;
-    const query = this.db
-      .getRepository(this.definition.entity)
-      .createQueryBuilder(alias)
-      .where(`${alias}.workspace_id = :workspaceId`, { workspaceId });
-    applyFilters(query, alias, filters, filter);
-    return keysetPage(query, page, "createdAt");
-  }
-
-  /** Null when the id is not one of this workspace's records, or not an id at all. */
-  async get(workspaceId: string, id: string): Promise<E | null> {
-    if (!isUuid(id)) return null;
-    return this.db
-      .getRepository(this.definition.entity)
-      .createQueryBuilder(this.definition.alias)
-      .where(this.byId(), { workspaceId, id })
-      .getOne();
-  }
-
-  /** Many records in one statement, for the per-request loaders. */
-  byIds(workspaceId: string, ids: readonly string[]): Promise<E[]> {
-    return rowsByIds(this.db, this.definition.entity, this.definition.alias, workspaceId, ids);
   }
 
   async create(workspaceId: string, input: Input): Promise<E> {

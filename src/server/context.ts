@@ -2,7 +2,6 @@ import DataLoader from "dataloader";
 import { mapLoader, workspaceLoaders } from "../common/loaders";
 import type { DocumentCheck } from "../keys/trusted-operations.service";
 import type { Services } from "../services";
-import { createResourceLoaders } from "../resources/resource-loaders";
 import type { GraphQLContext, Loaders } from "../resolvers/common/context";
 import type { RequestState } from "./request-pipeline";
 
@@ -14,7 +13,6 @@ export interface RequestContext extends GraphQLContext {
 function createLoaders(services: Services, workspaceId: string | null): Loaders {
   const { byId } = workspaceLoaders(workspaceId);
   return {
-    resources: createResourceLoaders(services.resources, workspaceId),
     member: byId((ws, ids) => services.members.membersByIds(ws, ids)),
     apiKey: byId((ws, ids) => services.apiKeys.byIds(ws, ids)),
     grants: new DataLoader(async (keyIds) => {
@@ -32,9 +30,30 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
   };
 }
 
-/** The one context of both transports, for a request the pipeline has admitted. */
+/**
+ * The one context of both transports, for a request the pipeline has admitted. Its loaders are
+ * built when a resolver first asks for them: most requests (every resource read) never do. The
+ * getter is on the prototype, so Apollo's copy of the context (`Object.assign` onto an object of
+ * the same prototype) does not build them either.
+ */
+class Context implements RequestContext {
+  private built?: Loaders;
+  live?: RequestContext["live"];
+
+  constructor(
+    readonly principal: RequestContext["principal"],
+    readonly services: Services,
+    readonly meta: RequestContext["meta"],
+    readonly request: RequestState,
+    readonly checkDocument?: DocumentCheck,
+  ) {}
+
+  get loaders(): Loaders {
+    this.built ??= createLoaders(this.services, this.principal?.workspaceId ?? null);
+    return this.built;
+  }
+}
+
 export function buildContext(request: RequestState, services: Services, checkDocument?: DocumentCheck): RequestContext {
-  const principal = request.principal;
-  const loaders = createLoaders(services, principal?.workspaceId ?? null);
-  return { principal, services, meta: request.meta, request, loaders, checkDocument };
+  return new Context(request.principal, services, request.meta, request, checkDocument);
 }

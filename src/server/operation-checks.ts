@@ -18,7 +18,7 @@ function inputRefusal(fields: FieldError[]): GraphQLError {
  * and anything executes, the same for HTTP and WebSocket: its text can be stored, its variables
  * coerce (a wrongly typed one is BAD_USER_INPUT naming it, whoever asks), and its cost with those
  * values fits. Throws the refusal; returns what the operation needs, for the permission decision
- * and for metering.
+ * and for metering, and its variables as execution coerces them.
  */
 export class OperationChecks {
   constructor(
@@ -31,9 +31,13 @@ export class OperationChecks {
   /** What the text scan found and the cost, per variable-free operation; each refusal is built anew. */
   private readonly constantVerdicts = new WeakMap<OperationDefinitionNode, { unsafe: FieldError[]; cost: number }>();
 
-  check(document: DocumentNode, operation: OperationDefinitionNode, raw: Record<string, unknown> | null | undefined): OperationAnalysis {
+  check(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    raw: Record<string, unknown> | null | undefined,
+  ): { analysis: OperationAnalysis; variables: Record<string, unknown> } {
     // An operation without variables is the same operation on every request: its text and cost are judged once.
-    if (!operation.variableDefinitions?.length) return this.checkConstant(document, operation);
+    if (!operation.variableDefinitions?.length) return { analysis: this.checkConstant(document, operation), variables: {} };
     // First: the scan walks without recursion, so a hostile nesting is refused before anything recurses into it.
     const unsafe = unsafeTextFields(document, operation, raw ?? {});
     if (unsafe.length > 0) throw inputRefusal(unsafe);
@@ -41,7 +45,7 @@ export class OperationChecks {
     if (variables instanceof GraphQLError) throw variables;
     const tooCostly = costRefusal(operationCost(this.schema, document, operation, variables));
     if (tooCostly) throw tooCostly;
-    return this.analyzer.analyze(document, operation, variables);
+    return { analysis: this.analyzer.analyze(document, operation, variables), variables };
   }
 
   /**

@@ -1,11 +1,13 @@
-import { ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPlugin, HeaderMap } from "@apollo/server";
 import { RequestContext } from "./context";
+import { plannedResponse } from "./planned-response";
 import { RETRY_AFTER_SECONDS } from "./request-outcome";
 import { RequestPipeline } from "./request-pipeline";
 
 /**
  * Apollo's side of the request pipeline: the operation checks once the document is parsed and
- * validated (a refusal means no resolver runs and nothing is written); once the answer is
+ * validated (a refusal means no resolver runs and nothing is written); a query the read path
+ * covers fully answered with the `data` text PostgreSQL built (spliced when written); once the answer is
  * formatted, its size bound (an answer over it is replaced by the refusal, 400) and the request's
  * one outcome. An answer whose errors read SERVICE_UNAVAILABLE goes out as 503 with `Retry-After`.
  */
@@ -16,6 +18,12 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return; // Apollo itself refuses a document without a runnable operation
           pipeline.checkOperation(contextValue.request, document, operation, request.variables);
+        },
+        async responseForOperation({ document, operation, schema }) {
+          if (!operation) return null; // Apollo answers a document without a runnable operation
+          const data = await plannedResponse(schema, contextValue.services, contextValue.request, document, operation);
+          if (!data) return null;
+          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: "single", singleResult: { data: data as never } } };
         },
         async willSendResponse({ response }) {
           if (response.body.kind === "single") {

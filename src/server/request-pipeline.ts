@@ -28,6 +28,22 @@ export interface RequestState {
   /** What the operation needs, set once its input is checked and before its permissions are: a refused request is metered with it too. */
   analysis?: OperationAnalysis;
   operation?: { type: string; name: string | null };
+  /** The operation's variables as execution coerces them, once its input is checked. */
+  variables?: Record<string, unknown>;
+  /**
+   * Set before the operation runs by whatever needs `actualCost` (cost budgets): the read path
+   * then counts each page's rows in its statement, which costs PostgreSQL a parse of the JSON it
+   * built (see `ReadPath.read`), so it is not paid when nobody reads the figure.
+   */
+  wantsActualCost?: boolean;
+  /**
+   * The operation's actual cost: the formula of `guards/query-cost.ts` with each page's size
+   * replaced by the rows it returned, summed over the parent rows returned. Set by
+   * `planned-response.ts`, when `wantsActualCost`, for an answer spliced from the read path's
+   * JSON text (there is no `data` object to walk); undefined for an answer graphql-js executed
+   * (walk its `data`).
+   */
+  actualCost?: number;
   /** An expired or revoked key: stored as REJECTED, not counted as usage. */
   rejectedKey?: { id: string; workspaceId: string };
   outcome?: RequestOutcome;
@@ -156,7 +172,7 @@ export class RequestPipeline {
     request.operation = { type: operation.operation, name: operation.name?.value ?? null };
     let analysis: OperationAnalysis;
     try {
-      analysis = this.checks.check(document, operation, variables);
+      ({ analysis, variables: request.variables } = this.checks.check(document, operation, variables));
     } catch (refusal) {
       // Authentication comes first: no credential where the operation may need one is 401, whatever its input.
       throw (request.principal === null && this.steps.authorize(null, this.checks.widest(document, operation))) || refusal;

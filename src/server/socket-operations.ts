@@ -23,6 +23,7 @@ import { QueryLimits, toClientErrors } from "./guards/query-limits";
 import type { Services } from "../services";
 import type { GraphQLContext } from "../resolvers/common/context";
 import { buildContext } from "./context";
+import { plannedResponse } from "./planned-response";
 import { asGraphQLError } from "./format-error";
 import { requestOutcome } from "./request-outcome";
 import { RequestPipeline, RequestState } from "./request-pipeline";
@@ -118,7 +119,9 @@ export class SocketOperations {
         socket.live.set(id, args.contextValue);
         return args;
       }
-      const result = await execute(args);
+      // A query the read path covers fully: the `data` text PostgreSQL built, spliced into the `next` message when sent.
+      const spliced = await plannedResponse(this.schema, this.services, request, source.document, source.operation);
+      const result: ExecutionResult = spliced ? { data: spliced as never } : await execute(args);
       if (result.errors && statusOf(result.errors, this.formatOnce(result.errors), 200) >= 400) return result.errors;
       // Over the bound, the answer is refused as HTTP refuses it: an `error` message, status 400.
       const tooLarge = this.pipeline.responses.check(this.asSent(result));

@@ -11,6 +11,7 @@ import type { Logger } from "../logger";
 import type { WebSocketObserver } from "../metrics/websocket-observer";
 import type { Services } from "../services";
 import { requestMeta, TrustProxy } from "./http-context";
+import { spliceInto, spliceReplacer } from "./planned-response";
 import { RequestPipeline } from "./request-pipeline";
 import { SessionWatch } from "./session-watch";
 import { SocketOperations, SocketState, WS_UNAUTHORIZED } from "./socket-operations";
@@ -50,9 +51,16 @@ export function attachWebSocket(wsServer: WebSocketServer, options: WebSocketOpt
   const { schema, services, pipeline, logger, observer } = options;
   const sessions = new SessionWatch((ids) => services.members.openSessionsIn(ids), services.clock, logger);
   const operations = new SocketOperations(schema, services, pipeline, options.limits, options.caps.maxOperationsPerSocket);
+  // Before graphql-ws's own listener: each message it writes has spliced data's text put in (see spliceReplacer), as it is sent.
+  wsServer.on("connection", (socket) => {
+    const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
+    socket.send = ((data: unknown, cb?: (error?: Error) => void) =>
+      send(typeof data === "string" ? spliceInto(data) : data, cb)) as typeof socket.send;
+  });
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,
+      jsonMessageReplacer: spliceReplacer,
       execute: operations.execute,
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;

@@ -78,7 +78,7 @@ describe("writes", () => {
   const TRANSACTION = /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b/i;
   const writeStatements = () => statements.filter((s) => RESOURCE_TABLE.test(s) || TRANSACTION.test(s));
 
-  it("creating a call that names an agent and a contact is one reference check and one INSERT, with no transaction around one row", async () => {
+  it("creating a call that names an agent and a contact is one reference check and one INSERT, with no transaction around one row, then the planned read of its result", async () => {
     const admin = await signUp(server.url);
     const agentId = await createAgent(server.url, admin.token, { name: "Ava" });
     const contactId = await createRecord(server.url, admin.token, "Contact", { firstName: "Cy" });
@@ -91,9 +91,11 @@ describe("writes", () => {
       toNumber: "+14155550101",
     });
     const written = writeStatements();
-    expect(written).toHaveLength(2);
+    expect(written).toHaveLength(3);
     expect(written[0]).toMatch(/^SELECT/);
     expect(written[1]).toMatch(/^INSERT INTO "call"/);
+    // The mutation's result (its selection) is read as every read is: one planned statement.
+    expect(written[2]).toMatch(/^SELECT q\.d::text/);
     const read = dataOf(
       await gql(server.url, `query($id: ID!) { call(id: $id) { agent { name } contact { firstName } } }`, { id }, admin.token),
     );
@@ -107,7 +109,9 @@ describe("writes", () => {
     await createRecord(server.url, admin.token, "KnowledgeBaseDocument", { title: "Doc", content: "x", agentIds: [agentId] });
     const written = writeStatements();
     expect(written[0]).toMatch(TRANSACTION);
-    expect(written.at(-1)).toMatch(/^\s*COMMIT/);
+    // Then the planned read of the result, after the commit.
+    expect(written.at(-2)).toMatch(/^\s*COMMIT/);
+    expect(written.at(-1)).toMatch(/^SELECT q\.d::text/);
     expect(written.some((s) => /^INSERT INTO "knowledge_base_document_agent"/.test(s))).toBe(true);
   });
 });

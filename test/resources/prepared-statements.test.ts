@@ -79,7 +79,8 @@ describe("prepared statements of the read path", () => {
           admin.token,
         ),
       );
-      sqlChars += 30 * (Array.from(reads.cache.values())[0]?.plans.values().next().value?.sql.length ?? 0);
+      // One plan per operation, all its root fields in one statement.
+      for (const plan of Array.from(reads.cache.values())[0]?.plans.values() ?? []) sqlChars += plan ? plan.sql.length : 0;
     }
     let held = 0;
     for (const cached of reads.cache.values()) for (const plan of cached.plans.values()) held += plan ? plan.sql.length : 0;

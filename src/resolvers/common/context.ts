@@ -5,7 +5,6 @@ import type { ApiKeyGrantEntity } from "../../entities/api-key-grant.entity";
 import type { ApiKeyEntity } from "../../entities/api-key.entity";
 import type { DocumentCheck } from "../../keys/trusted-operations.service";
 import type { MemberEntity } from "../../entities/member.entity";
-import type { ResourceLoaders } from "../../resources/resource-loaders";
 import type { Services } from "../../services";
 import type { UsageCountsValue } from "../../usage/usage.service";
 
@@ -16,7 +15,6 @@ export interface Loaders {
   grants: DataLoader<string, ApiKeyGrantEntity[]>;
   usage: DataLoader<string, UsageCountsValue>;
   lastUsedAt: DataLoader<string, Date | null>;
-  resources: ResourceLoaders;
 }
 
 /** The request's id and client address, read once by the transport. */

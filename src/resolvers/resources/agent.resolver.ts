@@ -1,12 +1,11 @@
-import { Args, Ctx, Directive, Extensions, FieldResolver, Resolver, Root } from "type-graphql";
+import { Args, Directive, Extensions, FieldResolver, Resolver } from "type-graphql";
 import { RELATION_LIST_MAX } from "../../common/pagination";
 import { permission } from "../../auth/access-directives";
-import { AgentEntity } from "../../entities/agent.entity";
-import { GraphQLContext } from "../common/context";
 import { Agent, AgentConnection, AgentFilter, CreateAgentInput, UpdateAgentInput } from "./agent.types";
 import { CallConnection } from "./call.types";
-import { CallPageArgs, callsOf } from "./call-page.args";
+import { CallPageArgs } from "./call-page.args";
 import { KnowledgeBaseDocument } from "./knowledge-base-document.types";
+import { servedByPlanner } from "../../resources/planned-source";
 import { createResourceResolver } from "./resource-resolver.factory";
 
 @Resolver(() => Agent)
@@ -26,13 +25,13 @@ export class AgentResolver extends createResourceResolver({
   })
   @Directive(permission("KNOWLEDGE_BASE", "READ"))
   @Extensions({ maxItems: RELATION_LIST_MAX })
-  knowledgeBase(@Root() agent: AgentEntity, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.resources.documentsOfAgent.load(agent.id);
+  knowledgeBase() {
+    return servedByPlanner();
   }
 
   @FieldResolver(() => CallConnection, { description: "Calls this agent handled, newest first." })
   @Directive(permission("CALLS", "READ"))
-  calls(@Root() agent: AgentEntity, @Ctx() ctx: GraphQLContext, @Args() page: CallPageArgs) {
-    return callsOf(ctx, "agent_id", agent.id, page);
+  calls(@Args() _page: CallPageArgs) {
+    return servedByPlanner();
   }
 }

@@ -1,4 +1,6 @@
-import { Arg, Ctx, Directive, FieldResolver, Float, Int, Query, Resolver, Root } from "type-graphql";
+import DataLoader from "dataloader";
+import { FieldNode, GraphQLObjectType, GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, Directive, FieldResolver, Float, Info, Int, Query, Resolver, Root } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { AnalyticsRange, readAnalyticsRange } from "../../analytics/analytics-range";
 import { AgentStatsValue, CallTotals, conversionRate } from "../../analytics/analytics.service";
@@ -69,9 +71,30 @@ export class AnalyticsResolver {
 export class AgentStatsResolver {
   @FieldResolver(() => Agent, { nullable: true })
   @Directive(permission("AGENTS", "READ"))
-  agent(@Root() stats: AgentStatsValue, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.resources.agent.load(stats.agentId);
+  agent(@Root() stats: AgentStatsValue, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return agentsOf(ctx, info).load(stats.agentId);
   }
+}
+
+/** Per request and selection, the agents of every AgentStats read in one planned statement (graphql-js hands each item the same `fieldNodes`). */
+const agentBatches = new WeakMap<GraphQLContext, Map<readonly FieldNode[], DataLoader<string, unknown>>>();
+
+function agentsOf(ctx: GraphQLContext, info: GraphQLResolveInfo): DataLoader<string, unknown> {
+  let batches = agentBatches.get(ctx);
+  if (!batches) {
+    batches = new Map();
+    agentBatches.set(ctx, batches);
+  }
+  let loader = batches.get(info.fieldNodes);
+  if (!loader) {
+    const workspaceId = principalOf(ctx).workspaceId;
+    const path: string[] = [];
+    for (let p: GraphQLResolveInfo["path"] | undefined = info.path; p; p = p.prev) if (typeof p.key === "string") path.unshift(p.key);
+    const type = info.returnType as GraphQLObjectType;
+    loader = new DataLoader((ids) => ctx.services.resources.reads.many(info, workspaceId, type, info.fieldNodes, path.join("."), ids));
+    batches.set(info.fieldNodes, loader);
+  }
+  return loader;
 }
 
 function totals(r: AnalyticsReport, ctx: GraphQLContext): Promise<CallTotals> {

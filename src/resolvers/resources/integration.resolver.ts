@@ -1,7 +1,6 @@
-import { FieldResolver, Resolver, Root } from "type-graphql";
-import { IntegrationEntity } from "../../entities/integration.entity";
-import { maskConfig } from "../../resources/integration-config";
+import { FieldResolver, Resolver } from "type-graphql";
 import { JSONScalar } from "../common/scalars";
+import { servedByPlanner } from "../../resources/planned-source";
 import { createResourceResolver } from "./resource-resolver.factory";
 import { CreateIntegrationInput, Integration, IntegrationConnection, IntegrationFilter, UpdateIntegrationInput } from "./integration.types";
 
@@ -19,7 +18,7 @@ export class IntegrationResolver extends createResourceResolver({
 }) {
   /** Secrets are write-only: every read, by anyone, sees the mask. */
   @FieldResolver(() => JSONScalar, { nullable: true })
-  config(@Root() integration: IntegrationEntity): unknown {
-    return maskConfig(integration.config);
+  config() {
+    return servedByPlanner();
   }
 }

@@ -1,8 +1,6 @@
-import { Ctx, Directive, Extensions, FieldResolver, Resolver, Root } from "type-graphql";
+import { Directive, Extensions, FieldResolver, Resolver } from "type-graphql";
 import { RELATION_LIST_MAX } from "../../common/pagination";
 import { permission } from "../../auth/access-directives";
-import { KnowledgeBaseDocumentEntity } from "../../entities/knowledge-base-document.entity";
-import { GraphQLContext } from "../common/context";
 import { Agent } from "./agent.types";
 import {
   CreateKnowledgeBaseDocumentInput,
@@ -11,6 +9,7 @@ import {
   KnowledgeBaseDocumentFilter,
   UpdateKnowledgeBaseDocumentInput,
 } from "./knowledge-base-document.types";
+import { servedByPlanner } from "../../resources/planned-source";
 import { createResourceResolver } from "./resource-resolver.factory";
 
 @Resolver(() => KnowledgeBaseDocument)
@@ -28,7 +27,7 @@ export class KnowledgeBaseDocumentResolver extends createResourceResolver({
   @FieldResolver(() => [Agent], { description: `Agents that use this document, newest first: the ${RELATION_LIST_MAX} newest.` })
   @Directive(permission("AGENTS", "READ"))
   @Extensions({ maxItems: RELATION_LIST_MAX })
-  agents(@Root() document: KnowledgeBaseDocumentEntity, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.resources.agentsOfDocument.load(document.id);
+  agents() {
+    return servedByPlanner();
   }
 }

@@ -1,11 +1,11 @@
-import { GraphQLResolveInfo } from "graphql";
+import { getNamedType, GraphQLObjectType, GraphQLResolveInfo } from "graphql";
 import { Arg, ClassType, Ctx, Directive, ID, Info, Int, Mutation, Query, Resolver } from "type-graphql";
 import { permission } from "../../auth/access-directives";
 import { ResourceRecord } from "../../resources/resource-definition";
-import { NOT_PLANNED } from "../../resources/read-path";
 import { ResourceServices } from "../../resources/resource-services";
-import { DEFAULT_PAGE_SIZE, ResourceService } from "../../resources/resource.service";
+import { CheckedListArgs, DEFAULT_PAGE_SIZE, ResourceService } from "../../resources/resource.service";
 import { GraphQLContext, principalOf } from "../common/context";
+import { plannedRootValue, registerPlannedRoot } from "./planned-roots";
 
 /** The GraphQL names and types of one resource (docs/API.md, "Resources"). */
 export interface ResourceSchema {
@@ -21,19 +21,35 @@ export interface ResourceSchema {
   createInput: ClassType;
   updateInput: ClassType;
   filter: ClassType;
-  service: keyof Omit<ResourceServices, "relations" | "reads">;
+  service: keyof Omit<ResourceServices, "reads">;
 }
 
 /**
  * The five operations every resource has, generated once: `xs`, `x` (READ), `createX`, `updateX`,
  * `deleteX` (WRITE), each carrying its `@permission` in the SDL. Permissions are decided before
- * execution (`server/operation-checks.ts`); these resolvers only scope to the caller's workspace. Reads
- * go through the read planner (one statement from the selection) and take the service's TypeORM
- * path for whatever it does not plan.
+ * execution (`server/operation-checks.ts`); these resolvers only scope to the caller's workspace.
+ * Every read, a mutation's result included, is planned from the selection into one statement (the
+ * resources' read path); writes go through the service.
  */
 export function createResourceResolver(s: ResourceSchema) {
   const name = s.type.name;
+  registerPlannedRoot(s.many, { kind: "list", type: name, service: s.service, filter: s.filter });
+  registerPlannedRoot(s.one, { kind: "one", type: name, service: s.service });
   const service = (ctx: GraphQLContext) => ctx.services.resources[s.service] as unknown as ResourceService<ResourceRecord>;
+  /** This field (`info`) read by the planner: a page of the list, or the record `id` (null when it is not the workspace's). */
+  const read = (
+    ctx: GraphQLContext,
+    info: GraphQLResolveInfo,
+    workspaceId: string,
+    root: { kind: "list"; args: CheckedListArgs } | { kind: "one"; id: string },
+  ) =>
+    ctx.services.resources.reads.field(info, workspaceId, {
+      ...root,
+      type: name,
+      key: info.path.key as string,
+      fieldNodes: info.fieldNodes,
+      returnType: getNamedType(info.returnType) as GraphQLObjectType,
+    });
 
   @Resolver()
   abstract class ResourceResolverBase {
@@ -47,29 +63,38 @@ export function createResourceResolver(s: ResourceSchema) {
       @Info() info: GraphQLResolveInfo,
     ) {
       const workspaceId = principalOf(ctx).workspaceId;
-      const args = await service(ctx).checkListArgs({ first, after, filter });
-      const planned = await ctx.services.resources.reads.list(name, workspaceId, args, info);
-      return planned === NOT_PLANNED ? service(ctx).listChecked(workspaceId, args) : planned;
+      const batched = await plannedRootValue(ctx, info, ctx.services.resources, workspaceId);
+      if (batched !== undefined) return batched;
+      return read(ctx, info, workspaceId, { kind: "list", args: await service(ctx).checkListArgs({ first, after, filter }) });
     }
 
     @Query(() => s.type, { name: s.one, nullable: true, description: "Null when the id is not one of your workspace's records." })
     @Directive(permission(s.resource, "READ"))
     async one(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Info() info: GraphQLResolveInfo) {
       const workspaceId = principalOf(ctx).workspaceId;
-      const planned = await ctx.services.resources.reads.one(name, workspaceId, id, info);
-      return planned === NOT_PLANNED ? service(ctx).get(workspaceId, id) : planned;
+      const batched = await plannedRootValue(ctx, info, ctx.services.resources, workspaceId);
+      return batched !== undefined ? batched : read(ctx, info, workspaceId, { kind: "one", id });
     }
 
     @Mutation(() => s.type, { name: `create${name}` })
     @Directive(permission(s.resource, "WRITE"))
-    create(@Ctx() ctx: GraphQLContext, @Arg("input", () => s.createInput) input: object) {
-      return service(ctx).create(principalOf(ctx).workspaceId, input as Record<string, unknown>);
+    async create(@Ctx() ctx: GraphQLContext, @Arg("input", () => s.createInput) input: object, @Info() info: GraphQLResolveInfo) {
+      const workspaceId = principalOf(ctx).workspaceId;
+      const created = await service(ctx).create(workspaceId, input as Record<string, unknown>);
+      return read(ctx, info, workspaceId, { kind: "one", id: created.id });
     }
 
     @Mutation(() => s.type, { name: `update${name}`, description: "Only the fields given change." })
     @Directive(permission(s.resource, "WRITE"))
-    update(@Ctx() ctx: GraphQLContext, @Arg("id", () => ID) id: string, @Arg("input", () => s.updateInput) input: object) {
-      return service(ctx).update(principalOf(ctx).workspaceId, id, input as Record<string, unknown>);
+    async update(
+      @Ctx() ctx: GraphQLContext,
+      @Arg("id", () => ID) id: string,
+      @Arg("input", () => s.updateInput) input: object,
+      @Info() info: GraphQLResolveInfo,
+    ) {
+      const workspaceId = principalOf(ctx).workspaceId;
+      const updated = await service(ctx).update(workspaceId, id, input as Record<string, unknown>);
+      return read(ctx, info, workspaceId, { kind: "one", id: updated.id });
     }
 
     @Mutation(() => ID, { name: `delete${name}`, description: "Returns the deleted record's id." })

@@ -54,48 +54,76 @@ function pageSize(field: GraphQLField<unknown, unknown>, node: FieldNode, variab
   return typeof first === "number" && Number.isFinite(first) ? Math.min(Math.max(0, first), MAX_PAGE_SIZE) : 1;
 }
 
-/** The operation's cost under the model above, with its variables already coerced. */
+/** A field that pages (it takes `first`, or declares the most it holds): the cost multiplies its selection by its size. */
+function isPage(field: GraphQLField<unknown, unknown>): boolean {
+  return field.args.some((a) => a.name === "first") || typeof field.extensions?.maxItems === "number";
+}
+
+/**
+ * The operation's cost under the model above, with its variables already coerced. With `rows`,
+ * its actual cost: the same formula with each page's size replaced by the rows it returned,
+ * summed over the parent rows returned (`rows`, by the page field's response path such as
+ * `agents.nodes.calls`; a page not in it returned none).
+ */
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Variables,
+  rows?: ReadonlyMap<string, number>,
 ): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
-  const costOf = (type: GraphQLCompositeType, set: SelectionSetNode, isRoot: boolean, seen: ReadonlySet<string>): number => {
+  // `times`: how many instances of the selection's type the answer holds (1 at the root); `path`: their response path.
+  const costOf = (
+    type: GraphQLCompositeType,
+    set: SelectionSetNode,
+    isRoot: boolean,
+    seen: ReadonlySet<string>,
+    path: string,
+    times: number,
+  ): number => {
     let cost = 0;
     for (const selection of set.selections) {
       if (!included(selection, variables)) continue;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (on && isCompositeType(on)) cost += costOf(on, selection.selectionSet, isRoot, seen);
+        if (on && isCompositeType(on)) cost += costOf(on, selection.selectionSet, isRoot, seen, path, times);
       } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         const on = fragment && schema.getType(fragment.typeCondition.name.value);
         if (fragment && on && isCompositeType(on) && !seen.has(fragment.name.value))
-          cost += costOf(on, fragment.selectionSet, isRoot, new Set([...seen, fragment.name.value]));
+          cost += costOf(on, fragment.selectionSet, isRoot, new Set([...seen, fragment.name.value]), path, times);
       } else {
-        cost += fieldCost(type, selection, isRoot, seen);
+        cost += fieldCost(type, selection, isRoot, seen, path, times);
       }
     }
     return cost;
   };
 
-  const fieldCost = (type: GraphQLCompositeType, node: FieldNode, isRoot: boolean, seen: ReadonlySet<string>): number => {
+  const fieldCost = (
+    type: GraphQLCompositeType,
+    node: FieldNode,
+    isRoot: boolean,
+    seen: ReadonlySet<string>,
+    path: string,
+    times: number,
+  ): number => {
     const name = node.name.value;
     if (name === "__typename" || (isRoot && (name === "__schema" || name === "__type"))) return 0;
     if (!isObjectType(type) && !isInterfaceType(type)) return 0;
     const field = type.getFields()[name];
     if (!field) return 0;
     const named = getNamedType(field.type);
-    if (!node.selectionSet || !isCompositeType(named)) return 1;
-    return 1 + pageSize(field, node, variables) * costOf(named, node.selectionSet, false, seen);
+    if (!node.selectionSet || !isCompositeType(named)) return times;
+    const here = path ? `${path}.${node.alias?.value ?? name}` : (node.alias?.value ?? name);
+    const inner = rows && isPage(field) ? (rows.get(here) ?? 0) : times * pageSize(field, node, variables);
+    return times + costOf(named, node.selectionSet, false, seen, here, inner);
   };
 
   const root = schema.getRootType(operation.operation);
-  return root ? costOf(root, operation.selectionSet, true, new Set()) : 0;
+  return root ? costOf(root, operation.selectionSet, true, new Set(), "", 1) : 0;
 }
 
 /** GRAPHQL_VALIDATION_FAILED (400) when the operation costs more than MAX_COST, as the other limits answer. */

@@ -1,5 +1,6 @@
 import { FormattedExecutionResult, GraphQLError } from "graphql";
 import { ErrorCode } from "../../common/errors";
+import { writeResult } from "../planned-response";
 
 /** The refusal of an answer over the bound: a query limit, as the cost limit's refusal is. */
 export function responseTooLarge(maxBytes: number): GraphQLError {
@@ -14,7 +15,8 @@ export function responseTooLarge(maxBytes: number): GraphQLError {
  * larger is not sent, the client gets `responseTooLarge` instead. The cost limit refuses what an
  * operation could ask for; this refuses what it did get (long texts, lists the cost counts at
  * their most). Over HTTP an answer is written once: the text measured here is the text Apollo
- * sends, through `stringify` (its `stringifyResult`).
+ * sends, through `stringify` (its `stringifyResult`); `data` spliced from the read path
+ * (`SplicedData`) is written as its text.
  */
 export class ResponseSizeBound {
   // The measured text of an answer, by its `data`; reused only for the same errors and extensions.
@@ -27,7 +29,7 @@ export class ResponseSizeBound {
     let text: string;
     try {
       // The fields in the order Apollo writes them, so the text is the one it would send.
-      text = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions });
+      text = writeResult({ errors: result.errors, data: result.data, extensions: result.extensions });
     } catch (error) {
       // Longer than a JavaScript string can be (RangeError): over any bound.
       if (error instanceof RangeError) return responseTooLarge(this.maxBytes);
@@ -43,6 +45,6 @@ export class ResponseSizeBound {
   readonly stringify = (value: FormattedExecutionResult): string => {
     const known = value.data ? this.texts.get(value.data) : undefined;
     if (known && known.errors === value.errors && known.extensions === value.extensions) return `${known.text}\n`;
-    return `${JSON.stringify(value)}\n`;
+    return `${writeResult(value)}\n`;
   };
 }
