@@ -13,6 +13,9 @@ import { createSignInThrottle } from "./throttles/sign-in-throttle-redis";
 import type { TokenGuessThrottle } from "./throttles/token-guess-throttle";
 import { createTokenGuessThrottle } from "./throttles/token-guess-throttle-redis";
 import { ApiKeyService } from "./keys/api-key.service";
+import { KeySpendService } from "./keys/key-spend.service";
+import { createCostBuckets } from "./throttles/cost-bucket";
+import { CreditPool } from "./throttles/credit-pool";
 import { KeyCache } from "./keys/key-cache";
 import { MembersService } from "./members/members.service";
 import { UsageService } from "./usage/usage.service";
@@ -29,6 +32,8 @@ export interface Services {
   audit: AuditService;
   members: MembersService;
   apiKeys: ApiKeyService;
+  /** Cost budgets and credits: taken on the request path, shared through Redis when REDIS_URL is set. */
+  spends: KeySpendService;
   keyCache: KeyCache;
   verifier: Verifier;
   /** The process's one bus (src/bus/): every live message and key change, in-process or through Redis. */
@@ -71,7 +76,8 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     },
     signInThrottle,
   );
-  const apiKeys = new ApiKeyService(db, audit, clock, bus);
+  const spends = new KeySpendService(db, clock, createCostBuckets(redis, clock), redis && new CreditPool(redis), bus);
+  const apiKeys = new ApiKeyService(db, audit, clock, bus, spends);
   const keyCache = new KeyCache((digest) => apiKeys.findVerifiable(digest), config.keyCacheTtlMs);
   // A key changed here or on another instance is evicted here at once.
   keyCache.follow(bus);
@@ -98,6 +104,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     audit,
     members,
     apiKeys,
+    spends,
     keyCache,
     verifier,
     bus,

@@ -84,6 +84,19 @@ export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exce
 }
 
 /**
+ * A key's cost budget or credits refused the request (docs/API.md, "Cost budgets and credits"):
+ * 429 RATE_LIMITED with `reason`, and `Retry-After` when waiting helps (no refill: it does not).
+ */
+export function spendRefused(reason: "COST_BUDGET" | "CREDITS_EXHAUSTED", message: string, retryAfterSeconds: number | null): GraphQLError {
+  const retry = retryAfterSeconds === null ? {} : { retryAfter: retryAfterSeconds };
+  const headers = retryAfterSeconds === null ? undefined : httpHeaders([["retry-after", String(retryAfterSeconds)]]);
+  const text = retryAfterSeconds === null ? message : `${message}; retry after ${retryAfterSeconds} s`;
+  return new GraphQLError(text, {
+    extensions: { code: ErrorCode.RATE_LIMITED, reason, ...retry, http: { status: 429, ...(headers ? { headers } : {}) } },
+  });
+}
+
+/**
  * Over a limit that waiting does not lift (sockets of a session, operations on a socket): 429
  * without `Retry-After`; `reason` names the limit. The caller frees one and tries again.
  */

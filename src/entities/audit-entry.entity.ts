@@ -8,6 +8,7 @@ export enum AuditAction {
   API_KEY_UPDATED = "API_KEY_UPDATED",
   API_KEY_REVOKED = "API_KEY_REVOKED",
   API_KEY_ROTATED = "API_KEY_ROTATED",
+  API_KEY_CREDITS_ADJUSTED = "API_KEY_CREDITS_ADJUSTED",
 }
 
 @Entity({ name: "audit_entry" })

@@ -11,6 +11,7 @@ import { rowsByIds } from "../common/rows-by-ids";
 import { FieldErrors } from "../common/validation";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
+import { ApiKeySpendEntity } from "../entities/api-key-spend.entity";
 import type { RateLimitValue } from "../throttles/rate-limiter";
 import { AuditAction } from "../entities/audit-entry.entity";
 import {
@@ -27,6 +28,8 @@ import {
   readReason,
 } from "./api-key-rules";
 import { compileAllowlist, readAllowedCidrs } from "./ip-allowlist";
+import { CostBudgetValue, readAdjustment, readCostBudget, readCredits } from "./key-spend-rules";
+import { KeySpendService, spendOf } from "./key-spend.service";
 import type { VerifiableKey } from "../auth/verifier";
 
 export interface CreateApiKeyData {
@@ -36,6 +39,14 @@ export interface CreateApiKeyData {
   rateLimit?: RateLimitValue | null;
   /** Addresses and CIDR blocks the key may be used from; null or absent allows any. */
   allowedCidrs?: string[] | null;
+  costBudget?: CostBudgetValue | null;
+  credits?: SpendInput["credits"];
+}
+
+/** The cost budget and credits as a client sends them (docs/API.md, "Cost budgets and credits"). */
+export interface SpendInput {
+  costBudget?: CostBudgetValue | null;
+  credits?: Parameters<typeof readCredits>[2];
 }
 
 /** `undefined` leaves a field as it is; `expiresAt: null` removes the expiry. */
@@ -47,6 +58,10 @@ export interface UpdateApiKeyData {
   rateLimit?: RateLimitValue | null;
   /** `null` removes the allowlist. */
   allowedCidrs?: string[] | null;
+  /** `null` removes the budget. */
+  costBudget?: CostBudgetValue | null;
+  /** Replaces balance and refill; `null` removes the credits. */
+  credits?: SpendInput["credits"];
 }
 
 export interface CreatedKey {
@@ -66,6 +81,7 @@ export class ApiKeyService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly bus: Pick<Bus<KeyTopics>, "publish">,
+    private readonly spends: KeySpendService,
   ) {}
 
   private changed(keyId: string): void {
@@ -79,9 +95,20 @@ export class ApiKeyService {
     const grants = readPermissions(errors, "input.permissions", input.permissions);
     const rateLimit = readRateLimit(errors, "input.rateLimit", input.rateLimit);
     const allowedCidrs = readAllowedCidrs(errors, "input.allowedCidrs", input.allowedCidrs);
+    const costBudget = readCostBudget(errors, "input.costBudget", input.costBudget);
+    const credits = readCredits(errors, "input.credits", input.credits);
     errors.throwIfAny();
     return this.db.transaction(async (manager) => {
-      const created = await this.insertKey(manager, actor, { name, expiresAt, grants, rateLimit, allowedCidrs, rotatedFromId: null });
+      const spend = await this.spends.insert(manager, actor.workspaceId, costBudget, credits);
+      const created = await this.insertKey(manager, actor, {
+        name,
+        expiresAt,
+        grants,
+        rateLimit,
+        allowedCidrs,
+        rotatedFromId: null,
+        spendId: spend?.id ?? null,
+      });
       await this.audit.record(manager, {
         workspaceId: actor.workspaceId,
         action: AuditAction.API_KEY_CREATED,
@@ -94,6 +121,8 @@ export class ApiKeyService {
           permissions: describeGrants(grants),
           rateLimit,
           allowedCidrs,
+          ...(costBudget ? { costBudget } : {}),
+          ...(credits ? { credits } : {}),
         },
       });
       return created;
@@ -113,7 +142,10 @@ export class ApiKeyService {
     if (input.permissions === null) errors.add("input.permissions", "cannot be null: a key always has at least one grant");
     const rateLimit = input.rateLimit === undefined ? undefined : readRateLimit(errors, "input.rateLimit", input.rateLimit);
     const allowedCidrs = input.allowedCidrs === undefined ? undefined : readAllowedCidrs(errors, "input.allowedCidrs", input.allowedCidrs);
+    const costBudget = input.costBudget === undefined ? undefined : readCostBudget(errors, "input.costBudget", input.costBudget);
+    const credits = input.credits === undefined ? undefined : readCredits(errors, "input.credits", input.credits);
     errors.throwIfAny();
+    let spendChange: { spend: ApiKeySpendEntity | null; endedGeneration: number | null } = { spend: null, endedGeneration: null };
     const updated = await this.db.transaction(async (manager) => {
       const key = await this.lockKey(manager, actor.workspaceId, id);
       const status = apiKeyStatus(key, now);
@@ -139,6 +171,13 @@ export class ApiKeyService {
         changes.allowedCidrs = { from: key.allowedCidrs, to: allowedCidrs };
         key.allowedCidrs = allowedCidrs;
       }
+      const generationBefore = key.spend?.generation ?? null;
+      const spent = await this.spends.update(manager, actor.workspaceId, key.spendId, costBudget, credits);
+      Object.assign(changes, spent.changes);
+      if (spent.spend) {
+        key.spendId = spent.spend.id;
+        spendChange = { spend: spent.spend, endedGeneration: generationBefore };
+      }
       await manager.update(
         ApiKeyEntity,
         { id: key.id },
@@ -148,6 +187,7 @@ export class ApiKeyService {
           rateLimitMax: key.rateLimitMax,
           rateLimitWindowSeconds: key.rateLimitWindowSeconds,
           allowedCidrs: key.allowedCidrs,
+          spendId: key.spendId,
         },
       );
       if (grants !== undefined && maskOf(grants) !== maskOf(key.grants)) {
@@ -171,7 +211,54 @@ export class ApiKeyService {
       return key;
     });
     this.changed(updated.id);
+    await this.spends.changed(spendChange.spend, spendChange.endedGeneration);
     return updated;
+  }
+
+  /**
+   * `adjustCredits`: the balance alone changes, by `set` or `add` (exactly one), within 0–1,000,000,000,
+   * on an ACTIVE key that has credits. Audited as API_KEY_CREDITS_ADJUSTED with the balance before and after.
+   */
+  async adjustCredits(
+    actor: MemberPrincipal,
+    id: string,
+    set: number | null | undefined,
+    add: number | null | undefined,
+  ): Promise<ApiKeyEntity> {
+    const errors = new FieldErrors();
+    const change = readAdjustment(errors, set, add);
+    errors.throwIfAny();
+    const field = "set" in change ? "set" : "add";
+    const result = await this.db.transaction(async (manager) => {
+      const key = await this.lockKey(manager, actor.workspaceId, id);
+      const status = apiKeyStatus(key, this.clock.now());
+      const refusal = new FieldErrors();
+      if (
+        refusal.check(
+          status === ApiKeyStatus.ACTIVE,
+          field,
+          `the key is ${status.toLowerCase()}; only active keys' credits can be adjusted`,
+        )
+      ) {
+        const adjusted = key.spendId
+          ? await this.spends.adjust(manager, key.spendId, change)
+          : { refusal: "the key has no credits; give it credits with updateApiKey" };
+        if ("refusal" in adjusted) refusal.add(field, adjusted.refusal);
+        else
+          await this.audit.record(manager, {
+            workspaceId: actor.workspaceId,
+            action: AuditAction.API_KEY_CREDITS_ADJUSTED,
+            actorId: actor.memberId,
+            targetId: key.id,
+            details: { name: key.name, prefix: key.prefix, ...change, from: adjusted.from, to: adjusted.to },
+          });
+      }
+      refusal.throwIfAny();
+      return key;
+    });
+    const spend = result.spendId ? ((await this.spends.byIds(actor.workspaceId, [result.spendId]))[0] ?? null) : null;
+    await this.spends.changed(spend, result.spend?.generation ?? null);
+    return result;
   }
 
   /** Permanent and idempotent: a second revocation keeps the first one's time, member and reason. */
@@ -247,6 +334,8 @@ export class ApiKeyService {
         rateLimit: rateLimitOf(old),
         allowedCidrs: old.allowedCidrs,
         rotatedFromId: old.id,
+        // The new key draws on the old one's budget and credits: during the grace period both share one balance.
+        spendId: old.spendId,
       });
       const change: Partial<ApiKeyEntity> = { rotatedToId: created.apiKey.id };
       if (grace === 0) {
@@ -314,6 +403,7 @@ export class ApiKeyService {
       .getRepository(ApiKeyEntity)
       .createQueryBuilder("k")
       .leftJoinAndSelect("k.grants", "g")
+      .leftJoinAndSelect("k.spend", "s")
       .where("k.digest = :digest", { digest })
       .getOne();
     if (!key) return null;
@@ -326,6 +416,7 @@ export class ApiKeyService {
       revokedAt: key.revokedAt?.getTime() ?? null,
       rateLimit: rateLimitOf(key),
       allowlist: compileAllowlist(key.allowedCidrs),
+      spend: spendOf(key.spend),
     };
   }
 
@@ -339,6 +430,7 @@ export class ApiKeyService {
       rateLimit: RateLimitValue | null;
       allowedCidrs: string[] | null;
       rotatedFromId: string | null;
+      spendId: string | null;
     },
   ): Promise<CreatedKey> {
     const { secret, prefix, digest } = issueApiKeySecret();
@@ -358,6 +450,7 @@ export class ApiKeyService {
       rateLimitMax: data.rateLimit?.limit ?? null,
       rateLimitWindowSeconds: data.rateLimit?.windowSeconds ?? null,
       allowedCidrs: data.allowedCidrs,
+      spendId: data.spendId,
     });
     await manager.insert(ApiKeyEntity, key);
     const grants = data.grants.map((g) =>
@@ -379,6 +472,7 @@ export class ApiKeyService {
       .getOne();
     if (!key) throw notFound("API key");
     key.grants = await manager.getRepository(ApiKeyGrantEntity).findBy({ apiKeyId: key.id });
+    if (key.spendId) key.spend = await manager.getRepository(ApiKeySpendEntity).findOneBy({ id: key.spendId });
     return key;
   }
 }

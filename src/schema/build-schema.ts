@@ -11,7 +11,7 @@ import { ApiKeyResolver } from "../resolvers/keys/api-key.resolver";
 import { MemberResolver } from "../resolvers/members/member.resolver";
 import { ViewerResolver } from "../resolvers/members/viewer.resolver";
 import { UsageSeriesResolver } from "../resolvers/usage/usage-series.resolver";
-import { UsageStreamResolver } from "../resolvers/usage/usage-stream.resolver";
+import { UsageStreamResolver, UsageUpdateResolver } from "../resolvers/usage/usage-stream.resolver";
 import { UsageEventLogResolver } from "../resolvers/usage/usage-event-log.resolver";
 import { resourceResolvers } from "../resolvers/resources";
 import { servePlannedValues } from "../resources/planned-source";
@@ -26,6 +26,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...resourceResolvers,
   UsageSeriesResolver,
   UsageStreamResolver,
+  UsageUpdateResolver,
   UsageEventLogResolver,
   SecurityAlertResolver,
 ];

@@ -16,6 +16,8 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return; // Apollo itself refuses a document without a runnable operation
           pipeline.checkOperation(contextValue.request, document, operation, request.variables);
+          const spending = pipeline.spend(contextValue.request);
+          if (spending) await spending;
         },
         async willSendResponse({ response }) {
           if (response.body.kind === "single") {
@@ -30,6 +32,12 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
           if (outcome.status === 503) {
             response.http.status = 503;
             response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+          }
+          if (response.body.kind === "single") {
+            const result = response.body.singleResult;
+            const settling = pipeline.settle(contextValue.request, result.data, outcome.status);
+            const cost = settling && (await settling);
+            if (cost) result.extensions = { ...result.extensions, cost };
           }
         },
       };

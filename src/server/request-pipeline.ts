@@ -11,6 +11,7 @@ import type { Services } from "../services";
 import type { RequestMeta } from "../resolvers/common/context";
 import type { OperationChecks } from "./operation-checks";
 import { RequestOutcome, requestOutcome } from "./request-outcome";
+import { CostExtension, settleSpend, SpendState, spendOfPrincipal, takeSpend } from "./guards/spend-gate";
 
 export type Transport = "http" | "ws";
 
@@ -30,6 +31,10 @@ export interface RequestState {
   rejectedKey?: { id: string; workspaceId: string };
   outcome?: RequestOutcome;
   durationMs?: number;
+  /** A key with a cost budget or credits, from its cost check on: the requested cost and what was taken. */
+  spend?: SpendState;
+  /** The answer's actual cost where the read path knew it (a response whose JSON came from SQL); else computed from its data. */
+  actualCost?: number;
 }
 
 export interface FinishedRequest extends RequestState {
@@ -50,10 +55,14 @@ export interface RequestSteps {
   /** The key's rate limit: the decision, or undefined (not a promise of it) when the caller has no limit. */
   rateLimit(principal: Principal | null): Promise<RateDecision> | undefined;
   authorize: Authorize;
+  /** The key's cost budget and credits, after its permissions; throws the refusal. Absent: nothing is taken. */
+  spend?(request: RequestState & { spend: SpendState; principal: Principal }): Promise<void>;
+  /** After the answer: the give-backs, and the `extensions.cost` to send. */
+  settle?(request: RequestState & { spend: SpendState }, actualCost: number, status: number): Promise<CostExtension | undefined>;
 }
 
 /** The production steps: the verifier, the key's limit, the permission decision. */
-export function productionSteps(services: Pick<Services, "verifier" | "rateLimiter">, authorize: Authorize): RequestSteps {
+export function productionSteps(services: Pick<Services, "verifier" | "rateLimiter" | "spends">, authorize: Authorize): RequestSteps {
   return {
     async authenticate(header, request) {
       const verification = await services.verifier.verify(header, request.meta.ip);
@@ -64,6 +73,8 @@ export function productionSteps(services: Pick<Services, "verifier" | "rateLimit
     },
     rateLimit: (principal) => consumeRateLimit(principal, services.rateLimiter),
     authorize,
+    spend: (request) => takeSpend(request.spend, request.principal, services.spends),
+    settle: (request, actual, status) => settleSpend(request.spend, actual, status, services.spends),
   };
 }
 
@@ -113,10 +124,16 @@ export class RequestPipeline {
     variables: Record<string, unknown> | null | undefined,
   ): OperationAnalysis {
     request.operation = { type: operation.operation, name: operation.name?.value ?? null };
+    const spend = spendOfPrincipal(request.principal);
     let analysis: OperationAnalysis;
     try {
-      analysis = this.checks.check(document, operation, variables);
+      const checked = this.checks.check(document, operation, variables, spend?.budget?.maximum);
+      analysis = checked.analysis;
+      if (spend)
+        request.spend = { spend, requested: checked.cost, operation: { document, operation, variables: checked.variables }, taken: false };
     } catch (refusal) {
+      const requested = (refusal as { requestedCost?: number }).requestedCost;
+      if (spend && requested !== undefined) request.spend = { spend, requested, taken: false };
       // Authentication comes first: no credential where the operation may need one is 401, whatever its input.
       throw (request.principal === null && this.steps.authorize(null, this.checks.widest(document, operation))) || refusal;
     }
@@ -124,6 +141,32 @@ export class RequestPipeline {
     const refusal = this.steps.authorize(request.principal, analysis);
     if (refusal) throw refusal;
     return analysis;
+  }
+
+  /**
+   * The key's cost budget, then its credits (after its permissions, before execution); undefined
+   * at once for a caller with neither. Throws the refusal.
+   */
+  spend(request: RequestState): Promise<void> | undefined {
+    if (!request.spend || !request.principal || !this.steps.spend) return undefined;
+    return this.steps.spend(request as RequestState & { spend: SpendState; principal: Principal });
+  }
+
+  /**
+   * After the answer of a key with a budget or credits: gives back what it did not use (the
+   * requested cost less the actual one, computed once, here) and answers its `extensions.cost`.
+   */
+  settle(
+    request: RequestState,
+    data: Record<string, unknown> | null | undefined,
+    status: number,
+  ): Promise<CostExtension | undefined> | undefined {
+    const state = request.spend;
+    if (!state || !this.steps.settle) return undefined;
+    const ran = state.operation;
+    const actual =
+      state.taken && ran ? (request.actualCost ?? this.checks.actualCost(ran.document, ran.operation, ran.variables, data)) : 0;
+    return this.steps.settle(request as RequestState & { spend: SpendState }, actual, status);
   }
 
   /** Computes the request's outcome from the errors the client received; only the first call counts. */

@@ -3,6 +3,7 @@ import { Resource } from "../../auth/resource";
 import { ApiKeyStatus } from "../../keys/api-key-rules";
 import { Connection } from "../common/connection";
 import { RateLimit, RateLimitInput } from "./rate-limit.types";
+import { CostBudget, CostBudgetInput, Credits, CreditsInput } from "./spend.types";
 import { UsageCounts } from "../usage/usage.types";
 
 @ObjectType({ description: "What a key may do with one resource. Write never implies read." })
@@ -65,6 +66,12 @@ export class ApiKey {
   @Field(() => String, { nullable: true, description: "The client address of the key's last request that counts in usage." })
   lastUsedFrom: string | null;
 
+  @Field(() => CostBudget, { nullable: true, description: "Null when the key has no cost budget." })
+  costBudget: CostBudget | null;
+
+  @Field(() => Credits, { nullable: true, description: "Null when the key has no credits." })
+  credits: Credits | null;
+
   @Field(() => ID, { nullable: true, description: "The key this one replaced through rotateApiKey." })
   rotatedFromId: string | null;
 
@@ -115,6 +122,12 @@ export class CreateApiKeyInput {
 
   @Field(() => [String], { nullable: true, description: ALLOWED_CIDRS_DESCRIPTION })
   allowedCidrs?: string[] | null;
+
+  @Field(() => CostBudgetInput, { nullable: true, description: "Optional; without it the key has no cost budget." })
+  costBudget?: CostBudgetInput | null;
+
+  @Field(() => CreditsInput, { nullable: true, description: "Optional; without it the key has no credits." })
+  credits?: CreditsInput | null;
 }
 
 @InputType({ description: "Only the fields given change; `expiresAt: null` removes the expiry; `permissions` replaces all grants." })
@@ -133,6 +146,18 @@ export class UpdateApiKeyInput {
 
   @Field(() => [String], { nullable: true, description: "A new allowlist; `null` removes it (any address); absent leaves it." })
   allowedCidrs?: string[] | null;
+
+  @Field(() => CostBudgetInput, {
+    nullable: true,
+    description: "A new budget (the bucket keeps its level, capped); `null` removes it; absent leaves it.",
+  })
+  costBudget?: CostBudgetInput | null;
+
+  @Field(() => CreditsInput, {
+    nullable: true,
+    description: "Replaces balance and refill; `null` removes the credits; absent leaves them.",
+  })
+  credits?: CreditsInput | null;
 }
 
 export const GRACE_ARGUMENT_DESCRIPTION = "Seconds the old key keeps working (0–604800). 0 revokes it at once.";
