@@ -35,9 +35,21 @@ describe("every bad input is BAD_USER_INPUT naming the field and the rule", () =
     ["input.credits.remaining", { credits: { remaining: -1 } }, "from 0 to 1,000,000,000"],
     ["input.credits.remaining", { credits: { remaining: 1_000_000_001 } }, "from 0 to 1,000,000,000"],
     ["input.credits.refill.amount", { credits: { remaining: 1, refill: { amount: 0, interval: "DAILY" } } }, "from 1 to 1,000,000,000"],
-    ["input.credits.refill.dayOfMonth", { credits: { remaining: 1, refill: { amount: 5, interval: "DAILY", dayOfMonth: 3 } } }, "only for a MONTHLY"],
-    ["input.credits.refill.dayOfMonth", { credits: { remaining: 1, refill: { amount: 5, interval: "MONTHLY", dayOfMonth: 0 } } }, "from 1 to 31"],
-    ["input.credits.refill.dayOfMonth", { credits: { remaining: 1, refill: { amount: 5, interval: "MONTHLY", dayOfMonth: 32 } } }, "from 1 to 31"],
+    [
+      "input.credits.refill.dayOfMonth",
+      { credits: { remaining: 1, refill: { amount: 5, interval: "DAILY", dayOfMonth: 3 } } },
+      "only for a MONTHLY",
+    ],
+    [
+      "input.credits.refill.dayOfMonth",
+      { credits: { remaining: 1, refill: { amount: 5, interval: "MONTHLY", dayOfMonth: 0 } } },
+      "from 1 to 31",
+    ],
+    [
+      "input.credits.refill.dayOfMonth",
+      { credits: { remaining: 1, refill: { amount: 5, interval: "MONTHLY", dayOfMonth: 32 } } },
+      "from 1 to 31",
+    ],
   ])("create: %s (%j)", async (field, spend, rule) => {
     const admin = await signUp(server.url);
     const response = await gql(server.url, CREATE, { input: { name: "K", permissions: PERMISSIONS, ...spend } }, admin.token);
@@ -137,7 +149,10 @@ describe("refills happen on time, by the services' clock", () => {
     expect(refused.headers.get("retry-after")).toBe("60");
     clock.set(new Date("2027-02-11T00:00:00.000Z"));
     expect((await gql(server.url, VIEWER, {}, key.secret)).status).toBe(200);
-    expect((await keyOf(server.url, admin.token, key.id)).credits).toMatchObject({ remaining: 4, lastRefillAt: "2027-02-11T00:00:00.000Z" });
+    expect((await keyOf(server.url, admin.token, key.id)).credits).toMatchObject({
+      remaining: 4,
+      lastRefillAt: "2027-02-11T00:00:00.000Z",
+    });
   });
 
   it("a refill sets the balance: a higher balance is lowered to the amount", async () => {
@@ -151,7 +166,9 @@ describe("refills happen on time, by the services' clock", () => {
   it("MONTHLY on day 31 refills on the last day of a shorter month, once per period, also when no instance ran at the boundary", async () => {
     clock.set(new Date("2027-02-10T12:00:00.000Z"));
     const admin = await signUp(server.url);
-    const key = await spendingKey(server.url, admin.token, { credits: { remaining: 0, refill: { amount: 3, interval: "MONTHLY", dayOfMonth: 31 } } });
+    const key = await spendingKey(server.url, admin.token, {
+      credits: { remaining: 0, refill: { amount: 3, interval: "MONTHLY", dayOfMonth: 31 } },
+    });
     const refused = await gql(server.url, VIEWER, {}, key.secret);
     expect(refused.headers.get("retry-after")).toBe(String(17.5 * 86400));
     clock.set(new Date("2027-02-27T23:59:59.999Z"));
