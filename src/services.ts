@@ -96,7 +96,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     },
     (onClose) => bus.queue("apiKeyUsage", onClose),
   );
-  const alerts = new SecurityAlerts(db, bus, usage, clock, logger, config.alertScanIntervalMs);
+  const alerts = new SecurityAlerts(db, bus, usage, clock, logger, config.alertScanIntervalMs, spends);
   const leaks = new LeakReportService(db, apiKeys, alerts.service, clock, config.leakReportSecret);
   return {
     clock,

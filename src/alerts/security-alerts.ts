@@ -4,6 +4,8 @@ import type { Logger } from "../logger";
 import type { Bus } from "../bus/event-bus";
 import type { UsageTopics } from "../usage/bus-messages";
 import type { UsageService } from "../usage/usage.service";
+import type { KeySpendService } from "../keys/key-spend.service";
+import { CreditsLowWatch } from "./credits-low-watch";
 import { ExpiryAlertJob } from "./expiry-alert-job";
 import { SecurityAlertService } from "./security-alert.service";
 import { UsageAlertDetector } from "./usage-alert-detector";
@@ -13,6 +15,7 @@ export class SecurityAlerts {
   readonly service: SecurityAlertService;
   readonly detector: UsageAlertDetector;
   readonly expiryJob: ExpiryAlertJob;
+  readonly creditsLow: CreditsLowWatch;
 
   constructor(
     db: DataSource,
@@ -21,6 +24,7 @@ export class SecurityAlerts {
     clock: Clock,
     logger: Logger,
     scanIntervalMs: number,
+    spends: KeySpendService,
   ) {
     this.service = new SecurityAlertService(db, bus, logger);
     const raise = this.service.raise.bind(this.service);
@@ -33,10 +37,13 @@ export class SecurityAlerts {
     this.detector.start();
     this.expiryJob = new ExpiryAlertJob(db, clock, this.service, logger, scanIntervalMs);
     this.expiryJob.start();
+    this.creditsLow = new CreditsLowWatch(spends, raise, clock, logger);
+    this.creditsLow.start();
   }
 
   async close(): Promise<void> {
     this.detector.stop();
+    await this.creditsLow.stop();
     await this.expiryJob.stop();
   }
 }

@@ -11,7 +11,7 @@ import { CostBudgetValue, CreditsValue, lowCreditsThreshold } from "./key-spend-
 
 /** A balance touched by a request since the CREDITS_LOW watch last looked, with a key that drew on it. */
 export interface TouchedBalance {
-  spendId: string;
+  spend: KeySpend;
   apiKeyId: string;
   workspaceId: string;
 }
@@ -88,7 +88,7 @@ export class KeySpendService {
 
   async takeCredit(spend: KeySpend, apiKeyId: string, workspaceId: string): Promise<CreditTake> {
     const taken = await this.ledger.take(spend.id, spend.credits!);
-    if (!this.touched.has(spend.id)) this.touched.set(spend.id, { spendId: spend.id, apiKeyId, workspaceId });
+    if (!this.touched.has(spend.id)) this.touched.set(spend.id, { spend, apiKeyId, workspaceId });
     return taken;
   }
 
