@@ -1,6 +1,7 @@
 import { FormEvent, useState } from "react";
 import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import { useSession } from "./session";
+import { EMPTY_SPEND, SpendFields, spendInput } from "./spend-fields";
 import { Dialog, FieldMessage, fieldAria, messageFor } from "./ui";
 
 const CREATE = `mutation ConsoleCreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`;
@@ -24,6 +25,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
   const [name, setName] = useState("");
   const [expiry, setExpiry] = useState("");
   const [grants, setGrants] = useState<Grants>({});
+  const [spend, setSpend] = useState(EMPTY_SPEND);
   const { errors, failure, busy, run } = useSubmit();
 
   const toggle = (resource: string, access: "read" | "write", on: boolean) =>
@@ -36,7 +38,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
       const permissions = Object.entries(grants)
         .filter(([, g]) => g.read || g.write)
         .map(([resource, g]) => ({ resource, read: g.read, write: g.write }));
-      const input = { name, permissions, ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}) };
+      const input = { name, permissions, ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}), ...spendInput(spend) };
       const { createApiKey } = await call<{ createApiKey: { secret: string } }>(CREATE, { input });
       onCreated(createApiKey.secret);
     });
@@ -75,6 +77,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
           <PermissionGrid grants={grants} onToggle={toggle} />
           <FieldMessage id="key-permissions-error" label="Permissions" message={permissionsError} />
         </fieldset>
+        <SpendFields draft={spend} errors={errors} onChange={setSpend} />
         <Failure message={failure} />
         <DialogButtons onClose={onClose} label="Create key" busy={busy} />
       </form>
