@@ -151,8 +151,8 @@ export function SpendFacts({ spend }: { spend: SpendView }) {
           <dt key={`${id}-t`} id={id}>
             {term}
           </dt>,
-          <dd key={`${id}-d`} aria-labelledby={id}>
-            {value}
+          <dd key={`${id}-d`}>
+            <output aria-labelledby={id}>{value}</output>
           </dd>,
         ];
       })}
