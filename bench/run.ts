@@ -12,6 +12,7 @@ import { subscribersUnderLoad } from "./scenarios/subscribers-under-load";
 import { usageCounts } from "./scenarios/usage-counts";
 import { usageWriter } from "./scenarios/usage-writer";
 import { stalledSubscribers } from "./scenarios/stalled-subscribers";
+import { exactCredits, spendOverhead } from "./scenarios/key-spend";
 import { seed } from "./seed";
 
 const SCENARIOS: Scenario[] = [
@@ -27,6 +28,8 @@ const SCENARIOS: Scenario[] = [
   peerList,
   peerNested,
   peerWrite,
+  spendOverhead,
+  exactCredits,
 ];
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
