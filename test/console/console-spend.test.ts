@@ -1,33 +1,11 @@
-import { existsSync } from "node:fs";
 import { dataOf, gql } from "../support/client";
 import { signUp, SignedUp } from "../support/factories";
-import { startTestServer, TestServer } from "../support/server";
-import { artifactPath, CHROMIUM, openOfflineBrowser, OfflineBrowser } from "../ide/browser";
-import { buildConsoleOnce, seriousViolations, signInThroughForm } from "./console-support";
+import { consoleFixture, seriousViolations, signInThroughForm } from "./console-support";
 
-let server: TestServer;
-let browser: OfflineBrowser;
+const fixture = consoleFixture("console-spend");
 let admin: SignedUp;
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  await buildConsoleOnce();
-  server = await startTestServer();
-  browser = await openOfflineBrowser();
-  admin = await signUp(server.url, "Console spend");
-}, 60_000);
-
-afterEach(async () => {
-  const name = expect
-    .getState()
-    .currentTestName?.replace(/[^a-z0-9]+/gi, "-")
-    .slice(0, 60);
-  await browser.page.screenshot({ path: artifactPath(`console-spend-${name}.png`) }).catch(() => undefined);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  admin = await signUp(fixture.server.url, "Console spend");
 });
 
 describe("cost budget and credits in the console", () => {
@@ -35,8 +13,8 @@ describe("cost budget and credits in the console", () => {
   let secret = "";
 
   it("the create dialog shows the API's errors beside Day of month and Restore per second, then creates the key with both", async () => {
-    const { page } = browser;
-    await signInThroughForm(page, server.port, admin.email);
+    const { page } = fixture.browser;
+    await signInThroughForm(page, fixture.server.port, admin.email);
     await page.getByRole("button", { name: "Create API key" }).click();
     const dialog = page.getByRole("dialog", { name: "Create an API key" });
     await dialog.getByLabel("Name").fill(keyName);
@@ -62,7 +40,7 @@ describe("cost budget and credits in the console", () => {
   }, 60_000);
 
   it("the key's page shows Cost budget, Restore per second, Credits and Refill, and Credits follows requests live", async () => {
-    const { page } = browser;
+    const { page } = fixture.browser;
     await page.getByRole("link", { name: keyName }).click();
     await page.getByRole("heading", { name: keyName, level: 1 }).waitFor();
     const fact = (name: string) => page.getByLabel(name, { exact: true });
@@ -73,7 +51,7 @@ describe("cost budget and credits in the console", () => {
     await page.getByText("Live", { exact: true }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
 
-    dataOf(await gql(server.url, "{ viewer { kind } }", {}, secret));
+    dataOf(await gql(fixture.server.url, "{ viewer { kind } }", {}, secret));
     await page.waitForFunction(
       () => (globalThis as any).document.querySelector("output[aria-labelledby=fact-credits]")?.textContent === "2",
       undefined,
