@@ -129,6 +129,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
 export async function closeServices(services: Services): Promise<void> {
   await services.alerts.close();
   await services.usage.close();
+  await services.spends.close();
   await services.rateLimiter.close();
   await services.signInThrottle.close();
   await services.tokenGuessThrottle.close();

@@ -12,7 +12,7 @@ import { dueRefill, nextRefillBoundary } from "./key-spend-rules";
 export const LEASE_SIZE = 100;
 
 /** How a credit was taken, so that an answer that was 503 can give it back where it came from. */
-export type CreditTaken = { ok: true; from: "pool"; generation: number } | { ok: true; from: "database" };
+export type CreditTaken = { ok: true; from: "pool" | "here"; generation: number };
 export type CreditTake = CreditTaken | { ok: false; retryAfterSeconds: number | null };
 
 type Credits = NonNullable<KeySpend["credits"]>;
@@ -25,9 +25,13 @@ FROM (SELECT id, credits_remaining AS before FROM api_key_spend WHERE id = $1 FO
 WHERE s.id = o.id AND s.credits_remaining IS NOT NULL
 RETURNING (o.before - s.credits_remaining)::int AS leased, s.credits_generation AS generation`;
 
-const TAKE_ONE_SQL = `
-UPDATE api_key_spend SET credits_remaining = credits_remaining - 1
-WHERE id = $1 AND credits_remaining > 0 RETURNING credits_remaining`;
+/** Credits a process leased and did not spend, handed back (only to the generation they came from). */
+const HAND_BACK_SQL = `
+UPDATE api_key_spend SET credits_remaining = LEAST(credits_remaining + $2, 1000000000)
+WHERE id = $1 AND credits_generation = $3`;
+
+/** A lease held by this process unused this long is handed back, so `remaining` as read is exact within a second. */
+const HAND_BACK_AFTER_MS = 1000;
 
 /** A refill sets the balance; a new generation, so no pool of the old period is drawn on again. */
 const REFILL_SQL = `
@@ -47,17 +51,21 @@ const viaRedis = <T>(work: Promise<T>): Promise<T> =>
   });
 
 /**
- * Credits, exact on every instance and durable. With Redis, requests draw on a pool shared by
- * every instance, filled by leases of at most LEASE_SIZE taken from PostgreSQL first (so a spent
- * credit is always gone from the database, and a lost pool loses at most what it held); without
- * Redis, or while it is away, each request takes its credit in PostgreSQL. A refill due since the
- * last one happens here, at the key's next use.
+ * Credits, exact on every instance and durable. Every credit is leased from PostgreSQL before it
+ * is spent, in blocks of at most LEASE_SIZE, so a spent credit is always gone from the database
+ * and a lost lease loses at most what it held. With Redis the leases go into a pool every
+ * instance draws on; without Redis, or while it is away, into this process, which hands back
+ * what it has not used after a second (and when it stops). A refill due since the last one
+ * happens here, at the key's next use.
  */
 export class CreditLedger {
   /** Per balance, the newest generation and refill this process has seen (a cached key may be up to 1 s older). */
   private readonly known = new LRUCache<string, { generation: number; lastRefillAt: number | null }>({ max: 100_000 });
   /** One lease per balance and generation at a time from this process; other requests wait for it and try the pool again. */
   private readonly leasing = new Map<string, Promise<{ leased: number; generation: number }>>();
+  /** Credits leased into this process (without Redis, or while it is away), per balance. */
+  private readonly here = new Map<string, { generation: number; held: number; usedAt: number }>();
+  private handBackTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: DataSource,
@@ -78,7 +86,7 @@ export class CreditLedger {
         this.pool.connections.failed(error, "credits");
       }
     }
-    taken ??= await this.takeFromDatabase(spendId);
+    taken ??= await this.takeHere(spendId, generation);
     if (taken.ok || !credits.refill) return taken;
     const now = this.clock.now().getTime();
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((nextRefillBoundary(credits.refill, now) - now) / 1000)) };
@@ -93,8 +101,35 @@ export class CreditLedger {
       } catch {
         // Redis went away meanwhile: the credit goes back to the durable balance instead.
       }
+    } else {
+      const slot = this.here.get(spendId);
+      if (slot?.generation === taken.generation) {
+        slot.held += 1;
+        return;
+      }
     }
-    await this.db.query(`UPDATE api_key_spend SET credits_remaining = LEAST(credits_remaining + 1, 1000000000) WHERE id = $1`, [spendId]);
+    await this.db.query(HAND_BACK_SQL, [spendId, 1, taken.generation]);
+  }
+
+  /** What this process holds of a balance's current generation (part of `remaining` as read). */
+  heldHere(spendId: string, generation: number): number {
+    const slot = this.here.get(spendId);
+    return slot?.generation === generation ? slot.held : 0;
+  }
+
+  /** Hands back what this process holds of a balance (before `adjustCredits` reads it), or of every idle one. */
+  async handBack(spendId?: string, idleBefore = Number.POSITIVE_INFINITY): Promise<void> {
+    for (const [id, slot] of this.here) {
+      if ((spendId !== undefined && id !== spendId) || slot.usedAt >= idleBefore) continue;
+      this.here.delete(id);
+      if (slot.held > 0) await this.db.query(HAND_BACK_SQL, [id, slot.held, slot.generation]);
+    }
+  }
+
+  /** At shutdown: every lease this process holds goes back, so only a crash loses credits. */
+  async close(): Promise<void> {
+    clearInterval(this.handBackTimer);
+    await this.handBack();
   }
 
   /** The generation to draw on: a due refill happens first (once, whichever instance gets there). */
@@ -125,9 +160,54 @@ export class CreditLedger {
     if (!seen || seen.generation < generation) this.known.set(spendId, { generation, lastRefillAt });
   }
 
-  private async takeFromDatabase(spendId: string): Promise<CreditTake> {
-    const rows = (await this.db.query(TAKE_ONE_SQL, [spendId])) as unknown[];
-    return firstRow(rows) ? { ok: true, from: "database" } : { ok: false, retryAfterSeconds: null };
+  /** From this process's lease; an empty one is filled by a lease (one at a time per balance), the requests waiting for it. */
+  private async takeHere(spendId: string, startGeneration: number): Promise<CreditTake> {
+    let generation = startGeneration;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const slot = this.here.get(spendId);
+      if (slot && slot.generation === generation && slot.held > 0) {
+        slot.held -= 1;
+        slot.usedAt = performance.now();
+        return { ok: true, from: "here", generation };
+      }
+      const lease = await this.leaseHere(spendId, generation);
+      if (lease.generation !== generation) {
+        generation = lease.generation;
+        this.saw(spendId, generation, null);
+      } else if (lease.leased === 0 && this.heldHere(spendId, generation) === 0) return { ok: false, retryAfterSeconds: null };
+    }
+    return { ok: false, retryAfterSeconds: null };
+  }
+
+  private leaseHere(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+    const slot = `here:${spendId}:${generation}`;
+    let pending = this.leasing.get(slot);
+    if (!pending) {
+      pending = this.leaseFromDatabase(spendId, generation)
+        .then((lease) => {
+          const held = this.here.get(spendId);
+          // Credits of an older generation were voided when the balance was set anew: they are dropped, not handed back.
+          const current = held && held.generation === lease.generation ? held : { generation: lease.generation, held: 0, usedAt: 0 };
+          if (lease.generation === generation) current.held += lease.leased;
+          current.usedAt = performance.now();
+          this.here.set(spendId, current);
+          this.handBackTimer ??= setInterval(
+            () => void this.handBack(undefined, performance.now() - HAND_BACK_AFTER_MS).catch(() => undefined),
+            HAND_BACK_AFTER_MS,
+          ).unref();
+          return lease;
+        })
+        .finally(() => this.leasing.delete(slot));
+      this.leasing.set(slot, pending);
+    }
+    return pending;
+  }
+
+  private async leaseFromDatabase(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+    const row = firstRow(await this.db.query(LEASE_SQL, [spendId, generation, LEASE_SIZE])) as
+      | { leased: number; generation: number }
+      | undefined;
+    return row ? { leased: Number(row.leased), generation: Number(row.generation) } : { leased: 0, generation };
   }
 
   /**
@@ -173,9 +253,7 @@ export class CreditLedger {
     await viaRedis(pool.beginLease(spendId, generation));
     let lease = { leased: 0, generation };
     try {
-      const rows = (await this.db.query(LEASE_SQL, [spendId, generation, LEASE_SIZE])) as unknown[];
-      const row = firstRow(rows) as { leased: number; generation: number } | undefined;
-      if (row) lease = { leased: Number(row.leased), generation: Number(row.generation) };
+      lease = await this.leaseFromDatabase(spendId, generation);
     } finally {
       await viaRedis(pool.endLease(spendId, generation, lease.generation === generation ? lease.leased : 0, false));
     }

@@ -92,6 +92,11 @@ export class KeySpendService {
     return taken;
   }
 
+  /** At shutdown: the credits this process leased and did not spend go back to their balances. */
+  close(): Promise<void> {
+    return this.ledger.close();
+  }
+
   /** The balances requests drew on since the last call. */
   drainTouched(): TouchedBalance[] {
     const touched = [...this.touched.values()];
@@ -165,9 +170,11 @@ export class KeySpendService {
   ): Promise<{ from: number; to: number } | { refusal: string }> {
     const spend = await this.lock(manager, spendId);
     if (!spend || spend.creditsRemaining === null) return { refusal: "the key has no credits; give it credits with updateApiKey" };
+    // What this process holds of the balance is part of it: spent from here on, it is counted where it lies.
+    const here = this.ledger.heldHere(spendId, spend.generation);
     const durable = Number(spend.creditsRemaining);
     const [held] = await this.held([{ spendId, generation: spend.generation }]);
-    const from = durable + held;
+    const from = durable + held + here;
     const to = "set" in change ? change.set : from + change.add;
     if (to < 0) return { refusal: `would leave ${to} credits: the balance cannot go below 0 (it holds ${from})` };
     if (to > 1_000_000_000) return { refusal: `would leave ${to} credits: the balance cannot exceed 1,000,000,000` };
@@ -224,7 +231,7 @@ export class KeySpendService {
           r.id,
           {
             spendId: r.id,
-            remaining: Number(r.creditsRemaining) + held[i],
+            remaining: Number(r.creditsRemaining) + held[i] + this.ledger.heldHere(r.id, r.generation),
             generation: r.generation,
             threshold: lowCreditsThreshold(r.refillAmount, r.lowBase === null ? null : Number(r.lowBase)),
             lastRefillAt: r.lastRefillAt,
