@@ -67,6 +67,29 @@ describe("the order of checks and the refusals", () => {
     expect(costOf(response)).toMatchObject({ requestedQueryCost: 301, actualQueryCost: 0 });
   });
 
+  it("the cost-limit refusal is counted in usage as INVALID", async () => {
+    const admin = await signUp(server.url);
+    const key = await spendingKey(server.url, admin.token, { costBudget: { maximum: 10, restorePerSecond: 1 } });
+    expect((await gql(server.url, `{ agents(first: 5) { nodes { id } } }`, {}, key.secret)).status).toBe(400);
+    const log = async () =>
+      dataOf(await gql(server.url, `query($k: ID) { usageEventLog(apiKeyId: $k) { nodes { outcome } } }`, { k: key.id }, admin.token))
+        .usageEventLog.nodes;
+    expect(await eventually(log, (n) => n.length > 0)).toEqual([{ outcome: "INVALID" }]);
+  });
+
+  it("changing the budget keeps the bucket's level, capped at the new maximum", async () => {
+    const admin = await signUp(server.url);
+    const key = await spendingKey(server.url, admin.token, { costBudget: { maximum: 100, restorePerSecond: 1 } });
+    expect((await gql(server.url, VIEWER, {}, key.secret)).status).toBe(200);
+    const update = `mutation($id: ID!, $b: CostBudgetInput) { updateApiKey(id: $id, input: { costBudget: $b }) { costBudget { currentlyAvailable } } }`;
+    const level = async (maximum: number) =>
+      dataOf(await gql(server.url, update, { id: key.id, b: { maximum, restorePerSecond: 1 } }, admin.token)).updateApiKey.costBudget
+        .currentlyAvailable;
+    expect(await level(200)).toBe(98);
+    expect(await level(50)).toBe(50);
+    expect(await level(200)).toBe(50);
+  });
+
   it("a bucket holding less than the requested cost refuses with 429 COST_BUDGET and Retry-After, without RateLimit headers", async () => {
     const admin = await signUp(server.url);
     const key = await spendingKey(server.url, admin.token, { costBudget: { maximum: 5, restorePerSecond: 1 } });
