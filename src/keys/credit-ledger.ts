@@ -76,7 +76,10 @@ export class CreditLedger {
 
   /** Takes one credit for a request about to run, or says when there will be more. */
   async take(spendId: string, credits: Credits): Promise<CreditTake> {
-    const generation = await this.refillIfDue(spendId, credits);
+    // Nearly always no refill is due: the generation is known without a statement.
+    const generation = credits.refill
+      ? await this.refillIfDue(spendId, credits)
+      : Math.max(credits.generation, this.known.get(spendId)?.generation ?? 0);
     let taken: CreditTake | null = null;
     if (this.pool) {
       try {

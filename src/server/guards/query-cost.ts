@@ -113,6 +113,18 @@ export function costRefusal(cost: number, budgetMaximum?: number | null): GraphQ
 
 type Value = Record<string, unknown>;
 
+interface AnsweredField {
+  key: string;
+  field: GraphQLField<unknown, unknown>;
+  node: FieldNode;
+}
+
+/**
+ * The fields a selection set of plain fields (no fragment, no directive: what nearly every read
+ * is) asks of a type, resolved once per parsed document: the actual cost walks them per row.
+ */
+const plainSelections = new WeakMap<SelectionSetNode, Map<GraphQLCompositeType, AnsweredField[]>>();
+
 /**
  * The actual cost of an answer: the cost model above with each page's size replaced by the rows
  * that page returned, summed over the parent rows actually returned, so it is never more than the
@@ -156,14 +168,28 @@ export function actualCost(
     return isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
   };
 
+  /** The selection's fields with their definitions (introspection and `__typename`, which are free, left out). */
+  const answered = (type: GraphQLCompositeType, set: SelectionSetNode, isRoot: boolean): AnsweredField[] => {
+    const plain = !isRoot && set.selections.every((s) => s.kind === Kind.FIELD && !s.directives?.length);
+    const cached = plain ? plainSelections.get(set)?.get(type) : undefined;
+    if (cached) return cached;
+    const fields = fieldsOf(type, set).flatMap(({ type: on, node }) => {
+      const field = fieldOf(on, node, isRoot);
+      return field ? [{ key: node.alias?.value ?? node.name.value, field, node }] : [];
+    });
+    if (plain) {
+      const byType = plainSelections.get(set) ?? new Map<GraphQLCompositeType, AnsweredField[]>();
+      byType.set(type, fields);
+      plainSelections.set(set, byType);
+    }
+    return fields;
+  };
+
   const objectCost = (type: GraphQLCompositeType, set: SelectionSetNode, value: unknown, isRoot = false): number => {
     if (typeof value !== "object" || value === null) return 0;
     let cost = 0;
-    for (const { type: on, node } of fieldsOf(type, set)) {
-      const key = node.alias?.value ?? node.name.value;
-      const field = fieldOf(on, node, isRoot);
-      if (!field || !(key in value)) continue;
-      cost += fieldCost(field, node, (value as Value)[key]);
+    for (const { key, field, node } of answered(type, set, isRoot)) {
+      if (key in value) cost += fieldCost(field, node, (value as Value)[key]);
     }
     return cost;
   };
@@ -183,14 +209,12 @@ export function actualCost(
 
   /** A connection: its own fields count once per returned row (as the model multiplies them by the page size), its rows each once. */
   const pageCost = (type: GraphQLCompositeType, set: SelectionSetNode, value: Value, size: number): number => {
-    const fields = fieldsOf(type, set).filter(({ node }) => (node.alias?.value ?? node.name.value) in value);
-    const lists = fields.map(({ node }) => value[node.alias?.value ?? node.name.value]).filter(Array.isArray);
+    const fields = answered(type, set, false).filter(({ key }) => key in value);
+    const lists = fields.map(({ key }) => value[key]).filter(Array.isArray);
     const rows = Math.min(size, lists.length > 0 ? Math.max(...lists.map((l) => l.length)) : Math.min(1, size));
     let cost = 0;
-    for (const { type: on, node } of fields) {
-      const field = fieldOf(on, node, false);
-      if (!field) continue;
-      const item = value[node.alias?.value ?? node.name.value];
+    for (const { key, field, node } of fields) {
+      const item = value[key];
       const named = getNamedType(field.type);
       if (Array.isArray(item) && node.selectionSet && isCompositeType(named))
         cost += rows + item.slice(0, rows).reduce((sum: number, row) => sum + objectCost(named, node.selectionSet!, row), 0);
