@@ -117,6 +117,10 @@ interface AnsweredField {
   key: string;
   field: GraphQLField<unknown, unknown>;
   node: FieldNode;
+  /** The object type under the field when it selects one (a leaf: undefined). */
+  named?: GraphQLCompositeType;
+  /** Whether the field is a page: it takes `first`, or is a list with `maxItems`. */
+  paged: boolean;
 }
 
 /**
@@ -175,7 +179,17 @@ export function actualCost(
     if (cached) return cached;
     const fields = fieldsOf(type, set).flatMap(({ type: on, node }) => {
       const field = fieldOf(on, node, isRoot);
-      return field ? [{ key: node.alias?.value ?? node.name.value, field, node }] : [];
+      if (!field) return [];
+      const named = getNamedType(field.type);
+      return [
+        {
+          key: node.alias?.value ?? node.name.value,
+          field,
+          node,
+          named: node.selectionSet && isCompositeType(named) ? named : undefined,
+          paged: field.args.some((a) => a.name === "first") || typeof field.extensions?.maxItems === "number",
+        },
+      ];
     });
     if (plain) {
       const byType = plainSelections.get(set) ?? new Map<GraphQLCompositeType, AnsweredField[]>();
@@ -188,16 +202,14 @@ export function actualCost(
   const objectCost = (type: GraphQLCompositeType, set: SelectionSetNode, value: unknown, isRoot = false): number => {
     if (typeof value !== "object" || value === null) return 0;
     let cost = 0;
-    for (const { key, field, node } of answered(type, set, isRoot)) {
-      if (key in value) cost += fieldCost(field, node, (value as Value)[key]);
+    for (const answer of answered(type, set, isRoot)) {
+      if (answer.key in value) cost += fieldCost(answer, (value as Value)[answer.key]);
     }
     return cost;
   };
 
-  const fieldCost = (field: GraphQLField<unknown, unknown>, node: FieldNode, value: unknown): number => {
-    const named = getNamedType(field.type);
-    if (!node.selectionSet || !isCompositeType(named) || value === null || value === undefined) return 1;
-    const paged = field.args.some((a) => a.name === "first") || typeof field.extensions?.maxItems === "number";
+  const fieldCost = ({ field, node, named, paged }: AnsweredField, value: unknown): number => {
+    if (!named || !node.selectionSet || value === null || value === undefined) return 1;
     if (Array.isArray(value)) {
       const rows = value.map((item) => objectCost(named, node.selectionSet!, item));
       // A list that is not a page counts once in the model: its costliest row stands for it.
@@ -213,12 +225,12 @@ export function actualCost(
     const lists = fields.map(({ key }) => value[key]).filter(Array.isArray);
     const rows = Math.min(size, lists.length > 0 ? Math.max(...lists.map((l) => l.length)) : Math.min(1, size));
     let cost = 0;
-    for (const { key, field, node } of fields) {
-      const item = value[key];
-      const named = getNamedType(field.type);
-      if (Array.isArray(item) && node.selectionSet && isCompositeType(named))
+    for (const answer of fields) {
+      const item = value[answer.key];
+      const { named, node } = answer;
+      if (Array.isArray(item) && named && node.selectionSet)
         cost += rows + item.slice(0, rows).reduce((sum: number, row) => sum + objectCost(named, node.selectionSet!, row), 0);
-      else cost += rows * fieldCost(field, node, item);
+      else cost += rows * fieldCost(answer, item);
     }
     return cost;
   };
