@@ -73,10 +73,12 @@ export function notFound(what: string, field = "id"): GraphQLError {
   });
 }
 
-export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exceeded"): GraphQLError {
+export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exceeded", limit?: "RATE_LIMIT"): GraphQLError {
   return new GraphQLError(`${reason}; retry after ${retryAfterSeconds} s`, {
     extensions: {
       code: ErrorCode.RATE_LIMITED,
+      // Which limit refused, where a key has several (its rate limit, cost budget, credits: docs/API.md).
+      ...(limit ? { reason: limit } : {}),
       retryAfter: retryAfterSeconds,
       http: { status: 429, headers: httpHeaders([["retry-after", String(retryAfterSeconds)]]) },
     },

@@ -107,7 +107,7 @@ export class RequestPipeline {
     const pending = this.steps.rateLimit(request.principal);
     const decision = pending && (await pending);
     if (decision) onRateDecision?.(decision);
-    if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds);
+    if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds, undefined, "RATE_LIMIT");
     return request.principal;
   }
 

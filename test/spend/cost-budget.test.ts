@@ -109,6 +109,21 @@ describe("the order of checks and the refusals", () => {
     expect((await gql(server.url, VIEWER, {}, key.secret)).status).toBe(200);
   });
 
+  it("the rate limit comes first: its refusal says reason RATE_LIMIT, sends RateLimit headers and takes nothing from the bucket", async () => {
+    const admin = await signUp(server.url);
+    const key = await spendingKey(server.url, admin.token, {
+      rateLimit: { limit: 1, windowSeconds: 3600 },
+      costBudget: { maximum: 10, restorePerSecond: 1 },
+    });
+    expect(costOf(await gql(server.url, VIEWER, {}, key.secret))?.throttleStatus.currentlyAvailable).toBe(8);
+    const refused = await gql(server.url, VIEWER, {}, key.secret);
+    expect(refused.status).toBe(429);
+    expect(errorOf(refused).extensions).toMatchObject({ code: "RATE_LIMITED", reason: "RATE_LIMIT" });
+    expect(refused.headers.get("ratelimit-limit")).toBe("1");
+    expect(costOf(refused)).toBeUndefined();
+    expect((await keyOf(server.url, admin.token, key.id)).costBudget.currentlyAvailable).toBe(8);
+  });
+
   it("a key without the grant is 403 and takes nothing from its bucket", async () => {
     const admin = await signUp(server.url);
     const key = await spendingKey(server.url, admin.token, { costBudget: { maximum: 50, restorePerSecond: 1 } });
