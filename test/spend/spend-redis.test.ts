@@ -3,7 +3,9 @@ import Redis from "ioredis";
 import { ManualClock } from "../../src/common/clock";
 import { dataOf, gql } from "../support/client";
 import { createKey, signUp } from "../support/factories";
+import { eventually } from "../support/eventually";
 import { startTestServer, TestServer } from "../support/server";
+import { TcpProxy } from "../support/tcp-proxy";
 import { costOf, keyOf, spendingKey } from "./spend-support";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -113,4 +115,39 @@ it("a key without budget or credits costs no statement on a balance and no Redis
     monitor.disconnect();
     client.disconnect();
   }
+});
+
+describe("Redis goes away", () => {
+  let proxy: TcpProxy;
+  let server: TestServer;
+  beforeAll(async () => {
+    proxy = await TcpProxy.to(REDIS_URL.replace(/^redis:/, "http:"));
+    server = await startTestServer({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_KEY_PREFIX: prefix }, clock });
+  });
+  afterAll(async () => {
+    await proxy.restore();
+    await server?.stop();
+    await proxy.cut();
+  });
+
+  it("credits are then leased from PostgreSQL: requests keep running, and once Redis is back remaining counts every credit once", async () => {
+    const admin = await signUp(server.url);
+    const key = await spendingKey(server.url, admin.token, {
+      credits: { remaining: 500 },
+      costBudget: { maximum: 1000, restorePerSecond: 1 },
+    });
+    for (let i = 0; i < 10; i++) expect((await gql(server.url, VIEWER, {}, key.secret)).status).toBe(200);
+    await proxy.cut();
+    const during = await Promise.all(Array.from({ length: 50 }, () => gql(server.url, VIEWER, {}, key.secret)));
+    expect(during.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    // The budget went on in this process: each answer still says what it cost.
+    expect(costOf(during[0])).toMatchObject({ requestedQueryCost: 2, actualQueryCost: 2 });
+    await proxy.restore();
+    const remaining = await eventually(
+      async () => (await keyOf(server.url, admin.token, key.id)).credits.remaining,
+      (n) => n === 440,
+      10_000,
+    );
+    expect(remaining).toBe(440);
+  });
 });
