@@ -90,16 +90,19 @@ export function consoleFixture(prefix: string): { server: TestServer; browser: O
     fixture.server = await startTestServer();
     fixture.browser = await openOfflineBrowser();
   }, 60_000);
-  afterEach(async () => {
-    const name = expect
-      .getState()
-      .currentTestName?.replace(/[^a-z0-9]+/gi, "-")
-      .slice(0, 60);
-    await fixture.browser?.page.screenshot({ path: artifactPath(`${prefix}-${name}.png`) }).catch(() => undefined);
-  });
+  afterEach(() => screenshotTest(fixture.browser?.page, prefix));
   afterAll(async () => {
     await fixture.browser?.close();
     await fixture.server?.stop();
   });
   return fixture;
+}
+
+/** What the page showed at the end of the current test (`test-artifacts/<prefix>-<test>.png`): the first thing to look at when it failed. */
+export async function screenshotTest(page: Page | undefined, prefix: string): Promise<void> {
+  const name = expect
+    .getState()
+    .currentTestName?.replace(/[^a-z0-9]+/gi, "-")
+    .slice(0, 60);
+  await page?.screenshot({ path: artifactPath(`${prefix}-${name}.png`) }).catch(() => undefined);
 }
