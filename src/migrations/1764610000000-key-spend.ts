@@ -37,7 +37,7 @@ export class KeySpend1764610000000 implements MigrationInterface {
             (credits_refill_interval = 'DAILY' AND credits_refill_day_of_month IS NULL)
             OR (credits_refill_interval = 'MONTHLY' AND credits_refill_day_of_month BETWEEN 1 AND 31))))
       )`);
-    await q.query(`ALTER TABLE api_key ADD COLUMN spend_id uuid REFERENCES api_key_spend(id)`);
+    await q.query(`ALTER TABLE api_key ADD COLUMN spend_id uuid REFERENCES api_key_spend(id) ON DELETE SET NULL`);
     await q.query(`CREATE INDEX api_key_spend_idx ON api_key (spend_id) WHERE spend_id IS NOT NULL`);
     await q.query(`ALTER TABLE security_alert DROP CONSTRAINT security_alert_kind_check`);
     await q.query(`

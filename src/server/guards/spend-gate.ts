@@ -77,10 +77,10 @@ export async function settleSpend(
   }
   if (!spend.budget) return undefined;
   const actualQueryCost = state.taken ? Math.min(actual, state.requested) : 0;
-  if (state.taken) {
-    state.level = await spends.budget(spend, -(state.requested - actualQueryCost));
-    state.taken = false;
-  } else state.level ??= await spends.budget(spend, 0);
+  // Nothing to give back (every page full): the level the take left is the one to report, without another round trip.
+  if (state.taken && state.requested > actualQueryCost) state.level = await spends.budget(spend, -(state.requested - actualQueryCost));
+  else state.level ??= await spends.budget(spend, 0);
+  state.taken = false;
   return {
     requestedQueryCost: state.requested,
     actualQueryCost,
