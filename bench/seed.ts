@@ -15,6 +15,31 @@ async function gql(url: string, query: string, variables: Record<string, unknown
 export const SEED_SIZES = { agents: 100, contacts: 5_000, leads: 10_000, calls: 100_000, documents: 500 };
 
 /**
+ * Calls `from` to `to` of the bench workspace (`g` in generate_series): call g is g × 20 s old, so later calls are
+ * older ones, and takes agents, contacts and leads in turn. The seed inserts 1–100,000; the scale scenario adds
+ * 100,001 up to 10 M in a copy of the database, older than every seeded call, so every read's first page is the same.
+ */
+export async function insertCalls(db: Pick<Client, "query">, workspaceId: string, from: number, to: number): Promise<void> {
+  await db.query(
+    `WITH a AS (SELECT array_agg(id ORDER BY created_at DESC, id DESC) AS ids FROM agent WHERE workspace_id = $1),
+          c AS (SELECT array_agg(id ORDER BY created_at DESC, id DESC) AS ids FROM contact WHERE workspace_id = $1),
+          l AS (SELECT array_agg(id ORDER BY created_at DESC, id DESC) AS ids FROM lead WHERE workspace_id = $1)
+     INSERT INTO call (workspace_id, agent_id, contact_id, lead_id, direction, status, from_number, to_number, started_at, ended_at, created_at, updated_at)
+     SELECT $1, a.ids[1 + g % ${SEED_SIZES.agents}], c.ids[1 + g % ${SEED_SIZES.contacts}], l.ids[1 + g % ${SEED_SIZES.leads}],
+            CASE WHEN g % 2 = 0 THEN 'INBOUND' ELSE 'OUTBOUND' END,
+            (ARRAY['QUEUED','IN_PROGRESS','COMPLETED','FAILED','NO_ANSWER'])[1 + g % 5],
+            '+1555' || lpad((g % 10000000)::text, 7, '0'), '+1666' || lpad((g % 10000000)::text, 7, '0'),
+            $2::timestamptz - g * interval '20 seconds', $2::timestamptz - g * interval '20 seconds' + (g % 600) * interval '1 second',
+            $2::timestamptz - g * interval '20 seconds', $2::timestamptz
+     FROM generate_series(${from}, ${to}) g, a, c, l`,
+    [workspaceId, SEEDED_AT.toISOString()],
+  );
+}
+
+/** The moment every seeded call's age counts from, so calls added later (the scale scenario's) line up with the seed's. */
+const SEEDED_AT = new Date();
+
+/**
  * The benchmark data set: a workspace with 100 agents, 5,000 contacts, 10,000 leads, 100,000 calls
  * and 500 documents, inserted in bulk with generate_series, plus an ADMIN and two keys holding
  * exactly the grants of scenario 1's query. `serverUrl` is a running server on that database.
@@ -64,20 +89,7 @@ export async function seed(databaseUrl: string, serverUrl: string): Promise<Seed
        FROM generate_series(1, ${SEED_SIZES.leads}) g, c`,
       ws,
     );
-    await db.query(
-      `WITH a AS (SELECT array_agg(id) AS ids FROM agent WHERE workspace_id = $1),
-            c AS (SELECT array_agg(id) AS ids FROM contact WHERE workspace_id = $1),
-            l AS (SELECT array_agg(id) AS ids FROM lead WHERE workspace_id = $1)
-       INSERT INTO call (workspace_id, agent_id, contact_id, lead_id, direction, status, from_number, to_number, started_at, ended_at, created_at, updated_at)
-       SELECT $1, a.ids[1 + g % ${SEED_SIZES.agents}], c.ids[1 + g % ${SEED_SIZES.contacts}], l.ids[1 + g % ${SEED_SIZES.leads}],
-              CASE WHEN g % 2 = 0 THEN 'INBOUND' ELSE 'OUTBOUND' END,
-              (ARRAY['QUEUED','IN_PROGRESS','COMPLETED','FAILED','NO_ANSWER'])[1 + g % 5],
-              '+1555' || lpad((g % 10000000)::text, 7, '0'), '+1666' || lpad((g % 10000000)::text, 7, '0'),
-              now() - g * interval '20 seconds', now() - g * interval '20 seconds' + (g % 600) * interval '1 second',
-              now() - g * interval '20 seconds', now()
-       FROM generate_series(1, ${SEED_SIZES.calls}) g, a, c, l`,
-      ws,
-    );
+    await insertCalls(db, workspaceId, 1, SEED_SIZES.calls);
     await db.query(
       `INSERT INTO knowledge_base_document (workspace_id, title, content, created_at, updated_at)
        SELECT $1, 'Document ' || g, repeat('Knowledge. ', 50), now() - g * interval '1 hour', now()

@@ -1,4 +1,4 @@
-// Screenshots of the key console for the README, taken from the real page: starts the built
+// Screenshots of the key console for docs/API.md, taken from the real page: starts the built
 // server (`npm run build` first) on the embedded database in a temporary DATA_DIR (or on
 // DATABASE_URL when set), fills a workspace over the public API, and photographs the pages in
 // headless Chromium. Run with `npm run screenshots`; writes docs/console-*.png.

@@ -1,6 +1,6 @@
 import { fork } from "node:child_process";
 import { resolve as resolvePath } from "node:path";
-import { build, decodeFromCompressedBase64 } from "hdr-histogram-js";
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from "hdr-histogram-js";
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -122,6 +122,13 @@ export function mergeLoads(loads: readonly LoadResult[]): LoadResult {
 /** A latency histogram in µs, 1 µs to 10 min, to 0.1 %: the load process records into one, `fromRuns` adds them. */
 export function latencyHistogram() {
   return build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+/** A load driven in this process (not by autocannon): its completed operations over `seconds`, latencies recorded in µs. */
+export function localLoadResult(micros: ReturnType<typeof latencyHistogram>, completed: number, seconds: number, errors = 0): LoadResult {
+  return fromRuns([
+    { latencyMicros: encodeIntoCompressedBase64(micros), totalCompletedRequests: completed, duration: seconds, non2xx: 0, errors },
+  ]);
 }
 
 /** The runs' latency histograms added into one (exact, to 0.1 %), in milliseconds; counts and seconds summed. */

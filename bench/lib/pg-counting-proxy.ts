@@ -9,6 +9,8 @@ export class PgCountingProxy {
   statements = 0;
   /** The text of each statement counted, in order (for an Execute, the text its Bind's statement was parsed with). */
   texts: string[] = [];
+  /** Each statement counted as sent: its text, the name it was prepared under ("" unnamed or simple query) and its Bind's parameters. */
+  executed: ExecutedStatement[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
 
@@ -23,6 +25,7 @@ export class PgCountingProxy {
   reset(): void {
     this.statements = 0;
     this.texts = [];
+    this.executed = [];
   }
 
   async stop(): Promise<void> {
@@ -37,7 +40,7 @@ export class PgCountingProxy {
     let startup = true;
     // Statement name → text (Parse), and the statement the next Execute runs (Bind names it).
     const prepared = new Map<string, string>();
-    let bound = "";
+    let bound: ExecutedStatement = { name: "", text: "", values: [] };
     client.on("data", (chunk: Buffer) => {
       upstream.write(chunk);
       buffer = Buffer.concat([buffer, chunk]);
@@ -58,10 +61,12 @@ export class PgCountingProxy {
         const type = String.fromCharCode(buffer[0]);
         const body = buffer.subarray(5, length + 1);
         if (type === "P") prepared.set(cString(body, 0), cString(body, body.indexOf(0) + 1)); // name, then text
-        if (type === "B") bound = prepared.get(cString(body, body.indexOf(0) + 1)) ?? ""; // portal, then statement
+        if (type === "B") bound = readBind(body, prepared);
         if (type === "Q" || type === "E") {
+          const statement = type === "Q" ? { name: "", text: cString(body, 0), values: [] } : bound;
           this.statements++;
-          this.texts.push(type === "Q" ? cString(body, 0) : bound);
+          this.texts.push(statement.text);
+          this.executed.push(statement);
         }
         buffer = buffer.subarray(length + 1);
       }
@@ -76,6 +81,42 @@ export class PgCountingProxy {
     client.on("close", close).on("error", close);
     upstream.on("close", close).on("error", close);
   }
+}
+
+/** A statement as a client sent it: replayed by the benchmark's ceiling (`statement-load.ts`). */
+export interface ExecutedStatement {
+  /** The name it was prepared under, "" for an unnamed statement or a simple query. */
+  name: string;
+  text: string;
+  /** Its parameters as bound: text, or a Buffer where the client bound a binary value; null for NULL. */
+  values: (string | Buffer | null)[];
+}
+
+/** A Bind message: portal, statement, parameter formats, then each parameter (length, bytes; -1 for NULL). */
+function readBind(body: Buffer, prepared: Map<string, string>): ExecutedStatement {
+  let at = body.indexOf(0) + 1; // after the portal's name
+  const name = cString(body, at);
+  at = body.indexOf(0, at) + 1;
+  const formatCount = body.readInt16BE(at);
+  const formats = Array.from({ length: formatCount }, (_, i) => body.readInt16BE(at + 2 + 2 * i));
+  at += 2 + 2 * formatCount;
+  const valueCount = body.readInt16BE(at);
+  at += 2;
+  const values: ExecutedStatement["values"] = [];
+  for (let i = 0; i < valueCount; i++) {
+    const length = body.readInt32BE(at);
+    at += 4;
+    if (length < 0) {
+      values.push(null);
+      continue;
+    }
+    const bytes = Buffer.from(body.subarray(at, at + length));
+    at += length;
+    // One format code applies to every parameter; none means text.
+    const binary = (formats.length === 1 ? formats[0] : (formats[i] ?? 0)) === 1;
+    values.push(binary ? bytes : bytes.toString("utf8"));
+  }
+  return { name, text: prepared.get(name) ?? "", values };
 }
 
 function cString(buffer: Buffer, start: number): string {

@@ -14,9 +14,13 @@ export interface SeedResult {
 }
 
 export interface BenchContext {
+  /** The server's maintenance database, where the run creates (and drops) its databases. */
+  adminDatabaseUrl: string;
   databaseUrl: string;
   redisUrl: string;
   rounds: number;
+  /** Whether BENCH_ROUNDS set `rounds`: if not, a scenario's `defaultRounds` wins. */
+  roundsSet: boolean;
   durationSeconds: number;
   connections: number;
   seed: SeedResult;
@@ -33,10 +37,16 @@ export interface Figure {
   met?: boolean;
   /** What a missed target was found to cost, printed under the table. */
   note?: string;
+  /** How it was measured: rounds × seconds. */
+  run?: string;
 }
 
 export interface Scenario {
   id: string;
   title: string;
+  /** Its rounds when `BENCH_ROUNDS` is not set (3 otherwise): the comparisons with PostGraphile take medians of 7. */
+  defaultRounds?: number;
+  /** Run only when named (`npm run bench -- 9`) or when `BENCH_LARGE=1`: the scale scenario's seeding takes minutes. */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<Figure[]>;
 }

@@ -24,6 +24,8 @@ export interface ApiKeyPrincipal {
   readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
   /** The addresses the key may be used from, compiled when it was verified; null allows any. */
   readonly allowlist: Allowlist | null;
+  /** The ids of the trusted operations the key may run (docs/API.md, "Trusted operations"); null: any operation. */
+  readonly trustedOperations?: ReadonlySet<string> | null;
   /** What the key may spend (its cost budget and credits), as verified with it; null when it has neither. */
   readonly spend: KeySpend | null;
 }

@@ -31,6 +31,8 @@ export interface VerifiableKey {
   allowlist: Allowlist | null;
   /** Its cost budget and credits; null when it has neither (it then pays nothing for them). */
   spend: KeySpend | null;
+  /** The ids of the trusted operations the key may run; null or absent: any operation. */
+  trustedOperations?: ReadonlySet<string> | null;
 }
 
 export interface KeySource {
@@ -118,6 +120,7 @@ export class Verifier {
         rateLimit: key.rateLimit,
         allowlist: key.allowlist,
         spend: key.spend,
+        trustedOperations: key.trustedOperations ?? null,
       },
     };
   }

@@ -58,6 +58,10 @@ export class ApiKeyEntity {
   @Column({ name: "allowed_cidrs", type: "text", array: true, nullable: true })
   allowedCidrs: string[] | null;
 
+  /** The trusted operations the key may run, in the order given (docs/API.md, "Trusted operations"); null allows any. */
+  @Column({ name: "trusted_operation_ids", type: "text", array: true, nullable: true })
+  trustedOperationIds: string[] | null;
+
   /** The client address of the key's last counted request; written by the usage flush only. */
   @Column({ name: "last_used_from", type: "varchar", length: 64, nullable: true, insert: false, update: false })
   lastUsedFrom: string | null;

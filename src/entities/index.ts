@@ -13,6 +13,8 @@ import { KnowledgeBaseDocumentAgentEntity } from "./knowledge-base-document-agen
 import { KnowledgeBaseDocumentEntity } from "./knowledge-base-document.entity";
 import { LeadEntity } from "./lead.entity";
 import { SecurityAlertEntity } from "./security-alert.entity";
+import { TrustedOperationEntity } from "./trusted-operation.entity";
+import { WorkspacePolicyEntity } from "./workspace-policy.entity";
 
 /** Every entity the DataSource knows; new entities are added here and in a migration. */
 export const entities = [
@@ -31,4 +33,6 @@ export const entities = [
   KnowledgeBaseDocumentAgentEntity,
   IntegrationEntity,
   SecurityAlertEntity,
+  TrustedOperationEntity,
+  WorkspacePolicyEntity,
 ];

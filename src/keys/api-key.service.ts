@@ -31,6 +31,8 @@ import { compileAllowlist, readAllowedCidrs } from "./ip-allowlist";
 import { CostBudgetValue, readAdjustment, readCostBudget, readCredits } from "./key-spend-rules";
 import { KeySpendService, spendOf } from "./key-spend.service";
 import type { VerifiableKey } from "../auth/verifier";
+import { readTrustedOperationIds, TrustedOperationsService } from "./trusted-operations.service";
+import { policyRefusal, WorkspacePolicyService } from "./workspace-policy";
 
 export interface CreateApiKeyData {
   name: string;
@@ -39,6 +41,8 @@ export interface CreateApiKeyData {
   rateLimit?: RateLimitValue | null;
   /** Addresses and CIDR blocks the key may be used from; null or absent allows any. */
   allowedCidrs?: string[] | null;
+  /** The trusted operations the key may run, in order; null or absent allows any. */
+  trustedOperationIds?: string[] | null;
   costBudget?: CostBudgetValue | null;
   credits?: SpendInput["credits"];
 }
@@ -62,6 +66,8 @@ export interface UpdateApiKeyData {
   costBudget?: CostBudgetValue | null;
   /** Replaces balance and refill; `null` removes the credits. */
   credits?: SpendInput["credits"];
+  /** `null` removes the list (any operation). */
+  trustedOperationIds?: string[] | null;
 }
 
 export interface CreatedKey {
@@ -81,6 +87,8 @@ export class ApiKeyService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly bus: Pick<Bus<KeyTopics>, "publish">,
+    /** What a key may run and what the workspace demands of keys (docs/API.md, "Trusted operations", "Workspace policy"). */
+    private readonly rules: { trustedOperations: TrustedOperationsService; policy: WorkspacePolicyService },
     private readonly spends: KeySpendService,
   ) {}
 
@@ -99,6 +107,13 @@ export class ApiKeyService {
     const credits = readCredits(errors, "input.credits", input.credits);
     errors.throwIfAny();
     return this.db.transaction(async (manager) => {
+      const trustedOperationIds = await this.readTrustedList(manager, actor.workspaceId, input.trustedOperationIds);
+      await this.enforcePolicy(manager, actor.workspaceId, "input.", {
+        createdAt: this.clock.now(),
+        expiresAt,
+        allowedCidrs,
+        trustedOperationIds,
+      });
       const spend = await this.spends.insert(manager, actor.workspaceId, costBudget, credits);
       const created = await this.insertKey(manager, actor, {
         name,
@@ -106,6 +121,7 @@ export class ApiKeyService {
         grants,
         rateLimit,
         allowedCidrs,
+        trustedOperationIds,
         rotatedFromId: null,
         spendId: spend?.id ?? null,
       });
@@ -123,6 +139,7 @@ export class ApiKeyService {
           allowedCidrs,
           ...(costBudget ? { costBudget } : {}),
           ...(credits ? { credits } : {}),
+          trustedOperationIds,
         },
       });
       return created;
@@ -153,6 +170,26 @@ export class ApiKeyService {
       refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be updated`) &&
         checkGraceExpiry(refusal, "input.expiresAt", key, expiresAt);
       refusal.throwIfAny();
+      const trustedOperationIds =
+        input.trustedOperationIds === undefined
+          ? undefined
+          : await this.readTrustedList(manager, actor.workspaceId, input.trustedOperationIds);
+      await this.enforcePolicy(
+        manager,
+        actor.workspaceId,
+        "input.",
+        {
+          createdAt: key.createdAt,
+          expiresAt: expiresAt === undefined ? key.expiresAt : expiresAt,
+          allowedCidrs: allowedCidrs === undefined ? key.allowedCidrs : allowedCidrs,
+          trustedOperationIds: trustedOperationIds === undefined ? key.trustedOperationIds : trustedOperationIds,
+        },
+        new Set(
+          Object.entries({ expiresAt, allowedCidrs, trustedOperationIds })
+            .filter(([, v]) => v !== undefined)
+            .map(([k]) => k),
+        ),
+      );
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       if (name !== undefined && name !== key.name) {
         changes.name = { from: key.name, to: name };
@@ -171,6 +208,10 @@ export class ApiKeyService {
         changes.allowedCidrs = { from: key.allowedCidrs, to: allowedCidrs };
         key.allowedCidrs = allowedCidrs;
       }
+      if (trustedOperationIds !== undefined && JSON.stringify(trustedOperationIds) !== JSON.stringify(key.trustedOperationIds)) {
+        changes.trustedOperationIds = { from: key.trustedOperationIds, to: trustedOperationIds };
+        key.trustedOperationIds = trustedOperationIds;
+      }
       const generationBefore = key.spend?.generation ?? null;
       const spent = await this.spends.update(manager, actor.workspaceId, key.spendId, costBudget, credits);
       Object.assign(changes, spent.changes);
@@ -188,6 +229,7 @@ export class ApiKeyService {
           rateLimitWindowSeconds: key.rateLimitWindowSeconds,
           allowedCidrs: key.allowedCidrs,
           spendId: key.spendId,
+          trustedOperationIds: key.trustedOperationIds,
         },
       );
       if (grants !== undefined && maskOf(grants) !== maskOf(key.grants)) {
@@ -327,12 +369,15 @@ export class ApiKeyService {
       refusal.check(status === ApiKeyStatus.ACTIVE, "id", `the key is ${status.toLowerCase()}; only active keys can be rotated`) &&
         refusal.check(old.rotatedToId === null, "id", "the key was already rotated; rotate its replacement instead");
       refusal.throwIfAny();
+      // Checked as a create of the new key: its lifetime runs from now.
+      await this.enforcePolicy(manager, actor.workspaceId, "", { ...old, createdAt: now });
       const created = await this.insertKey(manager, actor, {
         name: old.name,
         expiresAt: old.expiresAt,
         grants: old.grants,
         rateLimit: rateLimitOf(old),
         allowedCidrs: old.allowedCidrs,
+        trustedOperationIds: old.trustedOperationIds,
         rotatedFromId: old.id,
         // The new key draws on the old one's budget and credits: during the grace period both share one balance.
         spendId: old.spendId,
@@ -417,7 +462,28 @@ export class ApiKeyService {
       rateLimit: rateLimitOf(key),
       allowlist: compileAllowlist(key.allowedCidrs),
       spend: spendOf(key.spend),
+      trustedOperations: key.trustedOperationIds && new Set(key.trustedOperationIds),
     };
+  }
+
+  /** `trustedOperationIds` of an input, checked against the workspace's trusted operations; undefined stays undefined. */
+  private async readTrustedList(manager: EntityManager, workspaceId: string, raw: string[] | null | undefined): Promise<string[] | null> {
+    const errors = new FieldErrors();
+    const ids = await readTrustedOperationIds(this.rules.trustedOperations, manager, errors, workspaceId, "input.trustedOperationIds", raw);
+    errors.throwIfAny();
+    return ids;
+  }
+
+  /** Refuses a key the workspace policy forbids, naming the fields (among `fields`, those the operation sets). */
+  private async enforcePolicy(
+    manager: EntityManager,
+    workspaceId: string,
+    prefix: string,
+    key: Parameters<typeof policyRefusal>[1],
+    fields?: ReadonlySet<string>,
+  ): Promise<void> {
+    const refusal = policyRefusal(await this.rules.policy.get(workspaceId, manager), key, prefix, fields);
+    if (refusal) throw refusal;
   }
 
   private async insertKey(
@@ -429,6 +495,7 @@ export class ApiKeyService {
       grants: readonly GrantRow[];
       rateLimit: RateLimitValue | null;
       allowedCidrs: string[] | null;
+      trustedOperationIds: string[] | null;
       rotatedFromId: string | null;
       spendId: string | null;
     },
@@ -451,6 +518,7 @@ export class ApiKeyService {
       rateLimitWindowSeconds: data.rateLimit?.windowSeconds ?? null,
       allowedCidrs: data.allowedCidrs,
       spendId: data.spendId,
+      trustedOperationIds: data.trustedOperationIds,
     });
     await manager.insert(ApiKeyEntity, key);
     const grants = data.grants.map((g) =>

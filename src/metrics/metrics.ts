@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { ERROR_REASONS, ErrorCode } from "../common/errors";
 import type { WebSocketServer } from "ws";
 import { readPoolStats, readRedisState, readUsageStats, type MetricSources } from "./metric-sources";
 import { collectProcessMetrics } from "./process-metrics";
@@ -6,23 +7,9 @@ import { collectProcessMetrics } from "./process-metrics";
 export type Transport = "http" | "ws";
 
 /** Error codes become outcome labels as they are; anything else is "error", so labels stay few. */
-const KNOWN_CODES = new Set([
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "RATE_LIMITED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "GRAPHQL_PARSE_FAILED",
-  "SERVICE_UNAVAILABLE",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-  "INTERNAL_SERVER_ERROR",
-]);
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 const OPERATION_TYPES = new Set(["query", "mutation", "subscription"]);
-const AUTH_REASONS = new Set(["MISSING", "MALFORMED", "INVALID", "EXPIRED", "REVOKED"]);
+const AUTH_REASONS: ReadonlySet<string> = new Set(ERROR_REASONS[ErrorCode.UNAUTHENTICATED]);
 
 /** The label of a request's outcome: "success" without an error, else the code of its first error. */
 export function outcomeLabel(firstCode: string | undefined): string {
@@ -32,8 +19,8 @@ export function outcomeLabel(firstCode: string | undefined): string {
 
 /**
  * The Prometheus metrics of one server, in their own registry (so several servers in one process,
- * as in tests, do not collide). Request metrics are fed by the Apollo plugin and the WebSocket
- * observer; pool, Redis and usage figures are read when scraped.
+ * as in tests, do not collide). Request metrics are fed by the pipeline's outcome listener
+ * (`server/metrics-listener.ts`) and the WebSocket observer; pool, Redis and usage figures are read when scraped.
  */
 export class Metrics {
   readonly registry = new Registry();

@@ -5,6 +5,7 @@ import { RateLimits1764400000000 } from "./1764400000000-rate-limits";
 import { KeySafety1764500000000 } from "./1764500000000-key-safety";
 import { AuditRetention1764510000000 } from "./1764510000000-audit-retention";
 import { KeySpend1764610000000 } from "./1764610000000-key-spend";
+import { TrustedOperations1764620000000 } from "./1764620000000-trusted-operations";
 
 /** Every migration in order. Landed migrations are never edited; a change is a new one. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   KeySafety1764500000000,
   AuditRetention1764510000000,
   KeySpend1764610000000,
+  TrustedOperations1764620000000,
 ];

@@ -8,6 +8,7 @@ import { DateTimeScalar } from "../resolvers/common/scalars";
 import { AuditResolver } from "../resolvers/audit/audit.resolver";
 import { SecurityAlertResolver } from "../resolvers/alerts/security-alert.resolver";
 import { ApiKeyResolver } from "../resolvers/keys/api-key.resolver";
+import { TrustedOperationResolver } from "../resolvers/keys/trusted-operation.resolver";
 import { MemberResolver } from "../resolvers/members/member.resolver";
 import { ViewerResolver } from "../resolvers/members/viewer.resolver";
 import { UsageSeriesResolver } from "../resolvers/usage/usage-series.resolver";
@@ -22,6 +23,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ViewerResolver,
   MemberResolver,
   ApiKeyResolver,
+  TrustedOperationResolver,
   AuditResolver,
   ...resourceResolvers,
   UsageSeriesResolver,

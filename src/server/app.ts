@@ -14,7 +14,8 @@ import type { Config } from "../config";
 import { corsMiddleware } from "./guards/cors";
 import { BODY_LIMIT_BYTES, bodyError, graphqlHttp, routeRequests } from "./graphql-http";
 import { httpSubscriptionGuardPlugin } from "./guards/http-subscription-guard";
-import { queryLimits } from "./guards/query-limits";
+import { documentCheck } from "./guards/document-check";
+import { QueryLimits, queryLimits } from "./guards/query-limits";
 import { ResponseSizeBound } from "./guards/response-size";
 import { ideRoutes } from "../ide/ide-routes";
 import { leakRoutes } from "../leaks/leak-routes";
@@ -73,7 +74,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: BODY_LIMIT_BYTES });
   const metrics = new Metrics({ db: services.db, usage: services.usage, bus: services.bus, poolMax: config.dbPoolMax });
   metrics.watch(wsServer);
-  const pipeline = createPipeline(options, metrics, limits.hideSchemaDetails, (error) => formatThrown(formatError, error));
+  const pipeline = createPipeline(options, metrics, limits, (error) => formatThrown(formatError, error));
   const ws = attachWebSocket(wsServer, {
     schema,
     services,
@@ -96,7 +97,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     hideSchemaDetailsFromClientErrors: limits.hideSchemaDetails,
     // One operation per request: a batch would multiply every limit above by its length.
     allowBatchedHttpRequests: false,
-    // No client uses automatic persisted queries; off, nobody can fill a server-side query cache.
+    // Off: Apollo's own APQ cache would register documents from requests. Persisted ids are the
+    // workspace's trusted operations, looked up by the pipeline, which hands Apollo their text.
     persistedQueries: false,
     // main.ts owns the signals: it drains, closes the database, and only then exits.
     stopOnTerminationSignals: false,
@@ -181,18 +183,14 @@ export async function createApp(options: AppOptions): Promise<App> {
 }
 
 /** The one request pipeline of this server: production steps unless the benchmark composed others. */
-function createPipeline(
-  options: AppOptions,
-  metrics: Metrics,
-  hideSchemaDetails: boolean,
-  format: RequestPipeline["format"],
-): RequestPipeline {
+function createPipeline(options: AppOptions, metrics: Metrics, limits: QueryLimits, format: RequestPipeline["format"]): RequestPipeline {
   const { schema, services, logger, composition } = options;
   const steps = { ...productionSteps(services, authorize), ...composition?.steps };
-  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), hideSchemaDetails);
+  const checks = new OperationChecks(schema, new OperationAnalyzer(new PermissionMap(schema)), limits.hideSchemaDetails);
   const listeners: OutcomeListener[] = [requestLogListener(logger), metricsListener(metrics)];
   if (composition?.metering !== false) listeners.push(meteringListener(() => services.usage.recorder));
-  return new RequestPipeline(steps, checks, format, listeners, new ResponseSizeBound(options.config.responseMaxBytes));
+  const responses = new ResponseSizeBound(options.config.responseMaxBytes);
+  return new RequestPipeline(steps, checks, format, listeners, responses, documentCheck(schema, limits));
 }
 
 async function databaseAnswers(services: Services): Promise<boolean> {

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import { mapLoader, workspaceLoaders } from "../common/loaders";
+import type { DocumentCheck } from "../keys/trusted-operations.service";
 import type { Services } from "../services";
 import { createResourceLoaders } from "../resources/resource-loaders";
 import type { GraphQLContext, Loaders } from "../resolvers/common/context";
@@ -33,7 +34,8 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
 }
 
 /** The one context of both transports, for a request the pipeline has admitted. */
-export function buildContext(request: RequestState, services: Services): RequestContext {
+export function buildContext(request: RequestState, services: Services, checkDocument?: DocumentCheck): RequestContext {
   const principal = request.principal;
-  return { principal, services, meta: request.meta, request, loaders: createLoaders(services, principal?.workspaceId ?? null) };
+  const loaders = createLoaders(services, principal?.workspaceId ?? null);
+  return { principal, services, meta: request.meta, request, loaders, checkDocument };
 }

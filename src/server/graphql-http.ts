@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { ApolloServer, HeaderMap, HTTPGraphQLRequest } from "@apollo/server";
 import express from "express";
 import getRawBody from "raw-body";
+import { ErrorCode } from "../common/errors";
 import type { Logger } from "../logger";
 import type { RequestContext } from "./context";
 import type { Middleware } from "./guards/cors";
@@ -14,7 +15,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 /** What a body that cannot be read answers, in GraphQL's error shape, for every path that reads one. */
 export function bodyError(error: { status?: number }): {
   status: number;
-  body: { errors: { message: string; extensions: { code: string } }[] };
+  body: { errors: { message: string; extensions: { code: ErrorCode } }[] };
 } {
   const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
   const message =
@@ -25,7 +26,7 @@ export function bodyError(error: { status?: number }): {
         : status === 500
           ? "Internal server error"
           : ((error as { message?: string }).message ?? "Bad request");
-  const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
+  const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_REQUEST;
   return { status, body: { errors: [{ message, extensions: { code } }] } };
 }
 
@@ -66,7 +67,7 @@ function parseStrictJson(text: string): unknown {
  */
 export function graphqlHttp(
   apollo: ApolloServer<RequestContext>,
-  context: (args: { req: IncomingMessage; res: ServerResponse }) => Promise<RequestContext>,
+  context: (args: { req: IncomingMessage; res: ServerResponse; graphql: HTTPGraphQLRequest }) => Promise<RequestContext>,
   logger: Logger,
   cors?: Middleware,
 ): Handler {
@@ -105,7 +106,10 @@ export function graphqlHttp(
         search: query < 0 ? "" : url.slice(query),
         body,
       };
-      const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => context({ req, res }) });
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => context({ req, res, graphql: httpGraphQLRequest }),
+      });
       if (response.body.kind === "complete") return send(res, response.status ?? 200, response.headers, response.body.string);
       for (const [name, value] of response.headers) res.setHeader(name, value);
       res.statusCode = response.status ?? 200;

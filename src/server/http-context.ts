@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { HTTPGraphQLRequest } from "@apollo/server";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GraphQLError } from "graphql";
 import proxyaddr from "proxy-addr";
+import { namesAnId, runTextOverHttp, sentOverHttp } from "./guards/persisted-operation";
 import { setRateLimitHeaders } from "./guards/rate-limit-gate";
 import type { Services } from "../services";
 import type { RequestMeta } from "../resolvers/common/context";
@@ -28,16 +30,30 @@ export function requestMeta(req: IncomingMessage, trust: TrustProxy): RequestMet
 
 /** The HTTP adapter: a request in, an admitted request's context out (or the refusal to answer with). */
 export function httpContext(pipeline: RequestPipeline, services: Services, trust: TrustProxy) {
-  return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<RequestContext> => {
+  return async ({
+    req,
+    res,
+    graphql,
+  }: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    graphql?: HTTPGraphQLRequest;
+  }): Promise<RequestContext> => {
     const request = pipeline.start("http", requestMeta(req, trust), requestOperation(req as IncomingMessage & { body?: unknown }));
     // One id per request, in the logs and in the response, refused requests included.
     res.setHeader("x-request-id", request.meta.requestId);
     try {
       await pipeline.admit(request, req.headers.authorization, (decision) => setRateLimitHeaders(res, decision));
+      if (graphql) {
+        const sent = sentOverHttp(graphql);
+        const text = await pipeline.resolveDocument(request, sent);
+        // Only a request that named an id is rewritten: Apollo then reads the text, never the id.
+        if (text !== undefined && namesAnId(sent)) runTextOverHttp(graphql, text);
+      }
     } catch (error) {
       throw refusal(pipeline, request, error);
     }
-    return buildContext(request, services);
+    return buildContext(request, services, pipeline.checkDocument);
   };
 }
 

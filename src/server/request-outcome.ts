@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from "graphql";
-import { ErrorCode } from "../common/errors";
+import { ErrorCode, type ForbiddenReason } from "../common/errors";
 import { UsageOutcome } from "../usage/usage-event";
 
 /** How one request ended, computed once and read by the request log, the metrics and metering. */
@@ -16,30 +16,32 @@ export interface RequestOutcome {
   authFailure?: string;
 }
 
-const INVALID_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_USER_INPUT",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
+const INVALID_CODES = new Set<string>([
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.OPERATION_RESOLUTION_FAILURE,
+  ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+  ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
 ]);
 // Answers to a correct request (an id that is not there) are not faults.
-const ALLOWED_CODES = new Set(["NOT_FOUND"]);
+const ALLOWED_CODES = new Set<string>([ErrorCode.NOT_FOUND]);
 
 /** The status of a refusal (an answer without data) on either transport; an answer with data keeps the status it was sent with. */
-const STATUS_OF_CODE: Record<string, number> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  RATE_LIMITED: 429,
-  SERVICE_UNAVAILABLE: 503,
-  GRAPHQL_PARSE_FAILED: 400,
-  GRAPHQL_VALIDATION_FAILED: 400,
-  BAD_REQUEST: 400,
-  BAD_USER_INPUT: 400,
-  OPERATION_RESOLUTION_FAILURE: 400,
-  INTERNAL_SERVER_ERROR: 500,
+const STATUS_OF_CODE: Partial<Record<string, number>> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.GRAPHQL_PARSE_FAILED]: 400,
+  [ErrorCode.GRAPHQL_VALIDATION_FAILED]: 400,
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.OPERATION_RESOLUTION_FAILURE]: 400,
+  [ErrorCode.PERSISTED_QUERY_NOT_FOUND]: 400,
+  [ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: 400,
+  [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };
 
 /** Seconds a client should wait before retrying while the database is away. */
@@ -47,9 +49,9 @@ export const RETRY_AFTER_SECONDS = 5;
 
 function usageOf(codes: string[], reasons: unknown[]): UsageOutcome {
   if (codes.length === 0) return UsageOutcome.ALLOWED;
-  if (reasons.includes("IP_NOT_ALLOWED")) return UsageOutcome.IP_NOT_ALLOWED;
-  if (codes.includes("RATE_LIMITED")) return UsageOutcome.RATE_LIMITED;
-  if (codes.includes("FORBIDDEN")) return UsageOutcome.FORBIDDEN;
+  if (reasons.includes("IP_NOT_ALLOWED" satisfies ForbiddenReason)) return UsageOutcome.IP_NOT_ALLOWED;
+  if (codes.includes(ErrorCode.RATE_LIMITED)) return UsageOutcome.RATE_LIMITED;
+  if (codes.includes(ErrorCode.FORBIDDEN)) return UsageOutcome.FORBIDDEN;
   if (codes.some((c) => INVALID_CODES.has(c))) return UsageOutcome.INVALID;
   if (codes.every((c) => ALLOWED_CODES.has(c))) return UsageOutcome.ALLOWED;
   return UsageOutcome.ERROR;
@@ -60,7 +62,7 @@ export function statusOf(codes: readonly string[], answered?: number): number {
   if (codes.includes(ErrorCode.SERVICE_UNAVAILABLE)) return 503;
   if (answered !== undefined) return answered;
   const refusal = codes.find((c) => STATUS_OF_CODE[c] !== undefined);
-  return refusal ? STATUS_OF_CODE[refusal] : 200;
+  return refusal ? (STATUS_OF_CODE[refusal] ?? 200) : 200;
 }
 
 /**

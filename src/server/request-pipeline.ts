@@ -2,7 +2,9 @@ import { performance } from "node:perf_hooks";
 import { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from "graphql";
 import type { OperationAnalysis } from "../auth/operation-analysis";
 import type { Principal } from "../auth/principal";
-import { rateLimited, unauthenticated } from "../common/errors";
+import { badRequest, operationNotTrusted, persistedQueryNotFound, rateLimited, unauthenticated } from "../common/errors";
+import { DocumentCheck, trustedOperationId } from "../keys/trusted-operations.service";
+import { checkIdForm, SentOperation, sentId, sentText } from "./guards/persisted-operation";
 import { enforceAllowlist } from "./guards/allowlist-gate";
 import type { ResponseSizeBound } from "./guards/response-size";
 import { consumeRateLimit } from "./guards/rate-limit-gate";
@@ -55,14 +57,19 @@ export interface RequestSteps {
   /** The key's rate limit: the decision, or undefined (not a promise of it) when the caller has no limit. */
   rateLimit(principal: Principal | null): Promise<RateDecision> | undefined;
   authorize: Authorize;
+  /** The text of one of the workspace's trusted operations, or null: what a request sending only its id runs. */
+  trustedDocument(workspaceId: string, id: string): Promise<string | null>;
   /** The key's cost budget and credits, after its permissions; throws the refusal. Absent: nothing is taken. */
   spend?(request: RequestState & { spend: SpendState; principal: Principal }): Promise<void>;
   /** After the answer: the give-backs, and the `extensions.cost` to send. */
   settle?(request: RequestState & { spend: SpendState }, actualCost: number, status: number): Promise<CostExtension | undefined>;
 }
 
-/** The production steps: the verifier, the key's limit, the permission decision. */
-export function productionSteps(services: Pick<Services, "verifier" | "rateLimiter" | "spends">, authorize: Authorize): RequestSteps {
+/** The production steps: the verifier, the key's limit, the permission decision, the trusted operations, the key's budget and credits. */
+export function productionSteps(
+  services: Pick<Services, "verifier" | "rateLimiter" | "trustedOperations" | "spends">,
+  authorize: Authorize,
+): RequestSteps {
   return {
     async authenticate(header, request) {
       const verification = await services.verifier.verify(header, request.meta.ip);
@@ -73,6 +80,7 @@ export function productionSteps(services: Pick<Services, "verifier" | "rateLimit
     },
     rateLimit: (principal) => consumeRateLimit(principal, services.rateLimiter),
     authorize,
+    trustedDocument: (workspaceId, id) => services.trustedOperations.document(workspaceId, id),
     spend: (request) => takeSpend(request.spend, request.principal, services.spends),
     settle: (request, actual, status) => settleSpend(request.spend, actual, status, services.spends),
   };
@@ -93,6 +101,8 @@ export class RequestPipeline {
     private readonly listeners: readonly OutcomeListener[],
     /** The bound on an answer's size, checked by each transport before the outcome. */
     readonly responses: ResponseSizeBound,
+    /** How a document is judged before it is trusted (`addTrustedOperations`): the limits requests meet. */
+    readonly checkDocument?: DocumentCheck,
   ) {}
 
   start(transport: Transport, meta: RequestMeta, raw: RequestState["raw"]): RequestState {
@@ -109,6 +119,37 @@ export class RequestPipeline {
     if (decision) onRateDecision?.(decision);
     if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds, undefined, "RATE_LIMIT");
     return request.principal;
+  }
+
+  /**
+   * After admission, before anything is parsed: the persisted id look-up (400), then the key's
+   * trusted operations (403). Returns the text to parse — the one sent, or the trusted operation an
+   * id names — or undefined when the request carries neither (the parser refuses it). A key held
+   * to a list runs a text only when its exact bytes hash to an id on the list: nothing else is
+   * parsed, so a refusal costs no planner work.
+   */
+  async resolveDocument(request: RequestState, sent: SentOperation): Promise<string | undefined> {
+    const text = sentText(sent);
+    const id = sentId(sent);
+    const principal = request.principal;
+    const list = principal?.kind === "API_KEY" ? principal.trustedOperations : null;
+    if (id === undefined) {
+      if (list && text !== undefined && !list.has(trustedOperationId(text))) throw operationNotTrusted();
+      return text;
+    }
+    if (text !== undefined) {
+      // Both: the text runs, as long as it is the document the id names (nothing is registered from requests).
+      if (trustedOperationId(text) !== id) throw badRequest("The query text does not hash to the id sent with it");
+      if (list && !list.has(id)) throw operationNotTrusted();
+      return text;
+    }
+    checkIdForm(id);
+    // Without a credential there is no workspace, so no trusted operation to find (and no look-up).
+    const document = principal && (await this.steps.trustedDocument(principal.workspaceId, id));
+    if (!document) throw persistedQueryNotFound();
+    request.raw.query = document; // metering names the operation, refused or not
+    if (list && !list.has(id)) throw operationNotTrusted();
+    return document;
   }
 
   /**

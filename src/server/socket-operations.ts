@@ -17,7 +17,8 @@ import {
 import type { SubscribePayload } from "graphql-ws";
 import { LRUCache } from "lru-cache";
 import type { WebSocket } from "ws";
-import { ErrorCode, operationResolutionFailure, overLimit, persistedQueryNotSupported } from "../common/errors";
+import { ErrorCode, operationResolutionFailure, overLimit } from "../common/errors";
+import type { SentOperation } from "./guards/persisted-operation";
 import { QueryLimits, toClientErrors } from "./guards/query-limits";
 import type { Services } from "../services";
 import type { GraphQLContext } from "../resolvers/common/context";
@@ -100,7 +101,9 @@ export class SocketOperations {
         overLimit(`Too many operations open on this socket: at most ${this.maxOperations}; complete one first`, "OPERATIONS_PER_SOCKET"),
       ];
     try {
-      const source = this.operation(payload);
+      // The id look-up and the key's trusted operations, as over HTTP; the text it names is what is parsed.
+      const text = await this.pipeline.resolveDocument(request, payload as SubscribePayload & SentOperation);
+      const source = this.operation({ ...payload, query: text ?? "" });
       if (Array.isArray(source)) return source;
       this.pipeline.checkOperation(request, source.document, source.operation, payload.variables);
       const spending = this.pipeline.spend(request);
@@ -110,7 +113,7 @@ export class SocketOperations {
         document: source.document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: buildContext(request, this.services),
+        contextValue: buildContext(request, this.services, this.pipeline.checkDocument),
       };
       if (source.operation.operation === "subscription") {
         socket.live ??= new Map();
@@ -194,17 +197,15 @@ export class SocketOperations {
    * Apollo codes them.
    */
   private operation(payload: SubscribePayload): GraphQLError[] | { document: DocumentNode; operation: OperationDefinitionNode } {
-    // As Apollo answers over HTTP, where automatic persisted queries are off.
-    if (payload.extensions?.persistedQuery !== undefined) return [persistedQueryNotSupported()];
     let document = this.documents.get(payload.query);
     if (!document) {
       try {
         document = parse(payload.query, this.limits.parseOptions);
       } catch (error) {
-        return toClientErrors([error as GraphQLError], "GRAPHQL_PARSE_FAILED", this.limits.hideSchemaDetails);
+        return toClientErrors([error as GraphQLError], ErrorCode.GRAPHQL_PARSE_FAILED, this.limits.hideSchemaDetails);
       }
       const errors = validate(this.schema, document, this.rules);
-      if (errors.length > 0) return toClientErrors(errors, "GRAPHQL_VALIDATION_FAILED", this.limits.hideSchemaDetails);
+      if (errors.length > 0) return toClientErrors(errors, ErrorCode.GRAPHQL_VALIDATION_FAILED, this.limits.hideSchemaDetails);
       this.documents.set(payload.query, document);
     }
     const operation = getOperationAST(document, payload.operationName);

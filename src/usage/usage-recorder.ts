@@ -62,12 +62,10 @@ export class UsageRecorder {
 
   /**
    * Records one metered event; false when the buffer is full (the event is dropped and counted).
-   * Never blocks and never throws: metering must not fail a request. This is the one entry point
-   * for every kind of event, including RATE_LIMITED from a rate limiter:
-   * `services.usage.recorder.record({ workspaceId, apiKeyId, operationType, operationName, resources, outcome: UsageOutcome.RATE_LIMITED, durationMs })`.
-   * The event counts in `usage` unless its outcome is REJECTED, and is published on `usageEvents`
-   * once stored, with the id it was stored under. A refusal thrown inside Apollo as a `RATE_LIMITED` GraphQLError is already
-   * recorded by the metering plugin; record here only what never reaches Apollo's pipeline.
+   * Never blocks and never throws: metering must not fail a request. The pipeline's metering
+   * listener (`server/metering-listener.ts`) calls it once per request made with an API key,
+   * whatever its outcome (a rate-limited or refused one included). The event counts in `usage` unless its outcome is
+   * REJECTED, and is published on `usageEvents` once stored, with the id it was stored under.
    */
   record(input: UsageEventInput): boolean {
     if (this.buffered >= this.options.bufferMax) {

@@ -12,7 +12,7 @@ import { UsageEventMessage, UsageOutcome } from "./usage-event";
 /** What the streams read: the key look-up that checks a named key, the bus and the usage feed. */
 export interface StreamSources {
   apiKeys: Pick<ApiKeyService, "get">;
-  usage: { bus: Bus<UsageTopics> };
+  bus: Bus<UsageTopics>;
   usageFeed: Pick<KeyUsageFeed, "subscribe">;
 }
 
@@ -59,7 +59,7 @@ export async function usageEventsStream(
   const keyId = await checkedKey(services, member, apiKeyId, errors);
   errors.throwIfAny();
   const wanted = outcomes ? new Set(outcomes) : null;
-  return services.usage.bus.stream("grantql.usage.events", member.workspaceId, "usageEvents", ({ events }, push) => {
+  return services.bus.stream("grantql.usage.events", member.workspaceId, "usageEvents", ({ events }, push) => {
     for (const event of events) {
       if ((keyId === undefined || event.apiKeyId === keyId) && (!wanted || wanted.has(event.outcome))) push(event);
     }

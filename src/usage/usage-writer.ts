@@ -25,20 +25,17 @@ const rollup = (unit: "minute" | "hour") => {
  * the events are inserted with the per-minute and per-hour rollups, `api_key.last_used_at` /
  * `last_used_from` and the key's recent addresses. A batch's first write has ids no one can have
  * stored (they were given to it as the write began), so it inserts every event and counts them
- * all, with no look-up per event. Any later write of the batch (a retry, a test's second write)
- * may follow a first that did commit with its reply lost: it inserts only the events not stored
- * yet (NOT EXISTS on the primary key) and only those feed the rollups, so nothing counts twice; one whose first attempt is still
- * running waits for it on the primary key and fails, and the retry after that inserts nothing. (NOT EXISTS rather than ON
- * CONFLICT DO NOTHING: no speculative insertion per row, ~2 µs less backend CPU per event, and a batch never repeats an id.)
- * Rollup rows are upserted in key order so that two instances flushing at once wait for each other instead of deadlocking.
- * Every sub-statement sees the tables as they were before it, so `known` and `fresh` read the
- * addresses and first use as they stood before this batch.
+ * all, with no look-up per event. Any later write of the batch (a retry after a first that may
+ * have committed with its reply lost) inserts only the events not stored yet (NOT EXISTS on the
+ * primary key) and only those feed the rollups, so nothing counts twice; a retry racing a first
+ * write still running waits for it on the primary key and fails, and the next retry inserts
+ * nothing. Rollup rows are upserted in key order, so two instances flushing at once wait for each
+ * other instead of deadlocking. Every sub-statement sees the tables as they were before it, so
+ * `known` and `fresh` read the addresses and first use as they stood before this batch.
  *
  * The batch travels as columns: each event's own values (id, time in epoch milliseconds, duration,
  * and the number of its shape) as arrays, and each distinct shape (key, workspace, operation,
- * resources, outcome, address) once. PostgreSQL parses about four values per event instead of a
- * JSON object per event, whose json_to_recordset cost ~13 µs of backend CPU per event on the bench
- * machine (now ~3), and both forms of the statement are prepared once per connection.
+ * resources, outcome, address) once. Both forms of the statement are prepared once per connection.
  */
 const flushSql = (retry: boolean) => `
 WITH shape AS (
@@ -114,7 +111,7 @@ export interface FreshAddress {
  * Inserts a batch of events with their rollups; returns how many were new. Addresses are
  * normalized here, off the request path; `onFresh` hears of new addresses once the batch committed.
  * `events`: the recorder's batch, or records already made (each with its id).
- * `pool`: the metering's own connection (see UsageService), else one of the requests' pool.
+ * `pool`: metering's own connection (`usageWriterPool`, opened in services.ts), else one of the requests' pool.
  */
 export async function writeUsageBatch(
   db: DataSource,

@@ -35,6 +35,7 @@ export const CLEAR_CODE_LIST = [
   "BAD_REQUEST",
   "PAYLOAD_TOO_LARGE",
   "PERSISTED_QUERY_NOT_SUPPORTED",
+  "PERSISTED_QUERY_NOT_FOUND",
 ] as const;
 export type ClearCode = (typeof CLEAR_CODE_LIST)[number];
 

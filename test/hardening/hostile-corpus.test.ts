@@ -5,7 +5,7 @@ import { Case, CLEAR_CODE_LIST, CorpusContext, corpusTag } from "./hostile-cases
 import { transportCases } from "./hostile-http-cases";
 import { inputCases } from "./hostile-input-cases";
 import { resourceCases } from "./hostile-resource-cases";
-import { CLEAR_CODES, fingerprint } from "./hostile-support";
+import { CLEAR_CODES, fingerprint, outsideTheClosedSet } from "./hostile-support";
 import { wsCases } from "./hostile-ws-cases";
 
 let server: TestServer;
@@ -59,6 +59,8 @@ describe("hostile input over HTTP", () => {
       const answer = await c.run(ctx, prepared);
       const errors = answer.json?.errors ?? [];
       const outcome = { status: answer.status, codes: errors.map((e) => e.extensions?.code) };
+      // Whatever the case expects, no answer carries a code or reason outside the closed sets.
+      expect(outsideTheClosedSet(errors)).toEqual([]);
       if ("accepted" in c.expect) {
         expect(outcome).toEqual({ status: 200, codes: [] });
         await c.expect.accepted(answer.json?.data, ctx);
@@ -93,12 +95,23 @@ describe("hostile input over WebSocket", () => {
     expect(CLEAR_CODES).toContain(errorCode);
     const errors = outcome.messages.filter((m) => m.type === "error");
     expect(errors).toHaveLength(1);
+    expect(outsideTheClosedSet(errors[0].payload as { extensions?: Record<string, unknown> }[])).toEqual([]);
     const codes = (errors[0].payload as { extensions?: { code?: string } }[]).map((e) => e.extensions?.code);
     expect(codes).toEqual(codes.map(() => errorCode));
     expect(codes.length).toBeGreaterThan(0);
     expect(outcome.messages.some((m) => m.type === "next")).toBe(false);
     expect(JSON.stringify(errors[0].payload)).not.toMatch(/did you mean/i);
   });
+});
+
+it("the closed-set check names a code or a reason outside the set, or a reason with another code", () => {
+  const answer = [
+    { extensions: { code: "FORBIDDEN", reason: "IP_NOT_ALLOWED" } },
+    { extensions: { code: "TEAPOT" } },
+    { extensions: { code: "FORBIDDEN", reason: "MISSING" } },
+    { extensions: { code: "RATE_LIMITED", reason: "SLOW_DOWN" } },
+  ];
+  expect(outsideTheClosedSet(answer)).toEqual(["code TEAPOT", "reason MISSING with FORBIDDEN", "reason SLOW_DOWN with RATE_LIMITED"]);
 });
 
 it("the corpus expects only codes of the closed set docs/API.md publishes (less 5xx)", () => {

@@ -106,10 +106,15 @@ export function transportCases(): Case[] {
   }
   cases.push(
     {
-      name: "an automatic persisted query (switched off)",
+      name: "a persisted query id that names no trusted operation",
       run: json('{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}'),
-      // Apollo's APQ answer (200), the code an APQ client reads to send the full text instead.
-      expect: refused(200, "PERSISTED_QUERY_NOT_SUPPORTED"),
+      // Never registered from a request: the id names nothing, so there is nothing to run.
+      expect: refused(400, "PERSISTED_QUERY_NOT_FOUND"),
+    },
+    {
+      name: "a persisted query of another version",
+      run: json('{"extensions": {"persistedQuery": {"version": 2, "sha256Hash": "abc"}}}'),
+      expect: refused(400, "PERSISTED_QUERY_NOT_SUPPORTED"),
     },
     {
       name: "no content type",

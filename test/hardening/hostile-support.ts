@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { DataSource } from "typeorm";
 import WebSocket from "ws";
+import { ERROR_REASONS, ErrorCode } from "../../src/common/errors";
 
 /** What a case observed: status, raw text, and the JSON body when there is one. */
 export interface Answer {
@@ -23,6 +24,19 @@ export const CLEAR_CODES: ReadonlySet<string> = (() => {
   const rows = [...errors.matchAll(/^\| `([A-Z_]+)` \|.*\| (\d{3})[^|]*\|$/gm)];
   return new Set(rows.filter(([, , status]) => !status.startsWith("5")).map(([, code]) => code));
 })();
+
+/** The codes and reasons these errors carry that are outside src/common/errors.ts's closed sets. */
+export function outsideTheClosedSet(errors: readonly { extensions?: Record<string, unknown> }[]): string[] {
+  const codes = new Set<unknown>(Object.values(ErrorCode));
+  const reasons: Partial<Record<string, readonly string[]>> = ERROR_REASONS;
+  return errors.flatMap(({ extensions }) => {
+    const { code, reason } = extensions ?? {};
+    const outside = codes.has(code) ? [] : [`code ${String(code)}`];
+    if (reason !== undefined && !reasons[String(code)]?.includes(String(reason)))
+      outside.push(`reason ${String(reason)} with ${String(code)}`);
+    return outside;
+  });
+}
 
 function toAnswer(status: number, text: string, headers?: Headers): Answer {
   let json: Answer["json"];

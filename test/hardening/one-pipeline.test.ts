@@ -104,13 +104,14 @@ describe("the same code for the same operation problem on both transports", () =
     expect(ws).toMatchObject({ code: "OPERATION_RESOLUTION_FAILURE", message });
   });
 
-  it("a body asking for an automatic persisted query is PERSISTED_QUERY_NOT_SUPPORTED on both, and nothing runs", async () => {
+  it("a text sent with a persisted query id it does not hash to is BAD_REQUEST (400) on both, and nothing runs", async () => {
     const extensions = { persistedQuery: { version: 1, sha256Hash: "a".repeat(64) } };
     const query = `mutation { createAgent(input: { name: "persisted" }) { id } }`;
     const response = await gql(server.url, query, {}, admin.token, {}, { extensions });
     const ws = fromWs(await (await memberSocket()).run(query, {}, { extensions }));
     expect(ws).toEqual(fromHttp(response));
-    expect(ws.code).toBe("PERSISTED_QUERY_NOT_SUPPORTED");
+    expect(response.status).toBe(400);
+    expect(ws.code).toBe("BAD_REQUEST");
     const stored = await server.dataSource.query(`SELECT count(*)::int AS n FROM agent WHERE workspace_id = $1`, [admin.workspaceId]);
     expect(stored[0].n).toBe(0);
   });

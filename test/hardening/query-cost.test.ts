@@ -2,7 +2,7 @@ import { dataOf, errorOf, gql } from "../support/client";
 import { createKey, signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 
-// The cost model and limit are in src/server/guards/query-cost.ts and the README (Limits).
+// The cost model and limit are in src/server/guards/query-cost.ts and docs/API.md (Limits).
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kind, parse } from "graphql";
-import { ErrorCode } from "../../src/common/errors";
+import { ERROR_REASONS, ErrorCode } from "../../src/common/errors";
 
 const root = join(__dirname, "..", "..");
 const apiReference = readFileSync(join(root, "docs", "API.md"), "utf8");
@@ -29,9 +29,29 @@ function rootFields(): string[] {
 const code = codeOf(apiReference);
 const mentioned = (name: string) => new RegExp(`\\b${name}\\b`).test(code);
 
+/** The rows of the tables under "## Errors" whose first cell is one backticked name: [name, the other cells]. */
+function errorTableRows(): [string, string[]][] {
+  const start = apiReference.indexOf("\n## Errors");
+  const section = apiReference.slice(start, apiReference.indexOf("\n## ", start + 1));
+  return [...section.matchAll(/^\| `([A-Z_]+)` \|(.*)\|$/gm)].map((m) => [m[1], m[2].split("|").map((cell) => cell.trim())]);
+}
+
+/** A reason's row names its code in the second cell; a code's row describes when it is sent. */
+const isCode = (cell: string) => /^`[A-Z_]+`$/.test(cell);
+
 describe("docs/API.md, the API reference, stays true to the code", () => {
-  it.each(Object.values(ErrorCode))("names the error code %s", (errorCode) => {
-    expect(mentioned(errorCode)).toBe(true);
+  it("lists exactly the error codes of src/common/errors.ts, each once with its HTTP status", () => {
+    const rows = errorTableRows().filter(([, [second]]) => !isCode(second));
+    expect(rows.map(([code]) => code).sort()).toEqual(Object.values(ErrorCode).sort());
+    expect(rows.filter(([, [, status]]) => !/^\d{3}/.test(status))).toEqual([]);
+  });
+
+  it("lists exactly the error reasons of src/common/errors.ts, each with the code it comes with", () => {
+    const documented = errorTableRows()
+      .filter(([, [second]]) => isCode(second))
+      .map(([reason, [code]]) => `${reason} ${code.replaceAll("`", "")}`);
+    const sent = Object.entries(ERROR_REASONS).flatMap(([code, reasons]) => reasons.map((reason) => `${reason} ${code}`));
+    expect(documented.sort()).toEqual(sent.sort());
   });
 
   it.each(rootFields())("documents the operation %s", (qualified) => {
@@ -65,20 +85,10 @@ describe("the repository stands on its own", () => {
   });
 });
 
-describe("the README's layout", () => {
-  it("lists every folder of src/", () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const layout = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
-    const folders = readdirSync(join(root, "src"), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => `src/${entry.name}/`);
-    expect(folders.filter((folder) => !layout.includes(folder))).toEqual([]);
-  });
-});
-
 describe("the paths the documentation names", () => {
   const documents = [
     "README.md",
+    "bench/README.md",
     ...readdirSync(join(root, "docs"))
       .filter((name) => name.endsWith(".md"))
       .map((name) => `docs/${name}`),

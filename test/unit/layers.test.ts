@@ -8,6 +8,30 @@ const browserClients = ["ide/client", "console/client"].map((folder) => join(src
 /** The only file outside src/server/ that may import it: the process's start-up. */
 const serverImporters = new Set(["main.ts"]);
 
+/**
+ * The ranks of src/, top first: the table of docs/ARCHITECTURE.md's "Layers" (inside the domain
+ * row, each `→` there begins a rank of its own). A folder imports only from its own rank or the
+ * ranks below it; inside a rank, the cycle check keeps the arrows one way.
+ */
+const ranks: ReadonlyArray<readonly [layer: string, nodes: readonly string[]]> = [
+  ["start-up", ["main.ts", "cli/"]],
+  ["transport", ["server/", "ide/", "console/", "metrics/"]],
+  ["schema", ["schema/", "resolvers/"]],
+  ["wiring", ["services.ts"]],
+  ["domain", ["leaks/"]],
+  ["domain", ["alerts/"]],
+  ["domain", ["usage/"]],
+  ["domain", ["keys/", "members/"]],
+  ["domain", ["audit/", "analytics/", "resources/"]],
+  ["data", ["db/", "entities/", "migrations/"]],
+  ["access", ["auth/"]],
+  ["counters", ["throttles/"]],
+  ["fan-out", ["bus/"]],
+  ["shared", ["common/", "config.ts", "logger.ts", "stdout-destination.ts"]],
+];
+
+type Graph = Map<string, Map<string, string>>;
+
 function sourceFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
     const path = join(folder, entry.name);
@@ -29,8 +53,8 @@ function relativeImports(text: string): string[] {
 }
 
 /** Folder-level arrows: node → the nodes it imports, with one file:line example for each arrow. */
-function folderGraph(): Map<string, Map<string, string>> {
-  const graph = new Map<string, Map<string, string>>();
+function folderGraph(): Graph {
+  const graph: Graph = new Map();
   for (const file of sourceFiles(src)) {
     const from = nodeOf(file);
     const arrows = graph.get(from) ?? new Map<string, string>();
@@ -46,7 +70,7 @@ function folderGraph(): Map<string, Map<string, string>> {
 }
 
 /** Every cycle found by a depth-first walk, each as its path of nodes (first node repeated last). */
-function cycles(graph: Map<string, Map<string, string>>): string[][] {
+function cycles(graph: Graph): string[][] {
   const found: string[][] = [];
   const done = new Set<string>();
   const walk = (node: string, path: string[]) => {
@@ -63,12 +87,70 @@ function cycles(graph: Map<string, Map<string, string>>): string[][] {
   return found;
 }
 
+/** Each node's rank, 0 at the top. */
+function rankOf(table: typeof ranks): Map<string, number> {
+  return new Map(table.flatMap(([, nodes], rank) => nodes.map((node) => [node, rank] as const)));
+}
+
+/** The imports that reach a higher rank than their own (a smaller number), or a node with no rank. */
+function upwardImports(graph: Graph, table: typeof ranks): string[] {
+  const rank = rankOf(table);
+  const found: string[] = [];
+  for (const [from, arrows] of graph) {
+    for (const [to, example] of arrows) {
+      const [own, target] = [rank.get(from), rank.get(to)];
+      if (own === undefined || target === undefined) found.push(`${example} (no rank for ${own === undefined ? from : to})`);
+      else if (target < own) found.push(`${example} (${from}, ${table[own][0]}, imports ${to}, ${table[target][0]}, a rank above)`);
+    }
+  }
+  return found;
+}
+
+/** The "Layers" table of docs/ARCHITECTURE.md as ranks: its rows, the domain row cut at each `→`. */
+function documentedRanks(): Array<[string, string[]]> {
+  const text = readFileSync(join(root, "docs", "ARCHITECTURE.md"), "utf8");
+  const section = text.slice(text.indexOf("## Layers"), text.indexOf("\n## ", text.indexOf("## Layers") + 1));
+  const rows = [...section.matchAll(/^\| ([\w-]+) \| ([^|]+) \|/gm)].filter(([, layer]) => layer !== "layer");
+  return rows.flatMap(([, layer, folders]) =>
+    folders
+      .split("→")
+      .map((part): [string, string[]] => [
+        layer,
+        [...part.matchAll(/`([^`]+)`/g)].map((m) => m[1]).filter((name) => /^[\w.-]+\/?$/.test(name)),
+      ]),
+  );
+}
+
 describe("the folders of src/ stand in layers", () => {
   const graph = folderGraph();
 
   it("reads the import graph (a sanity check that the walk sees the code)", () => {
     expect(graph.get("server/")?.has("auth/")).toBe(true);
     expect(graph.get("main.ts")?.has("server/")).toBe(true);
+  });
+
+  it("ranks the folders as docs/ARCHITECTURE.md's layer table does", () => {
+    expect(documentedRanks()).toEqual(ranks);
+  });
+
+  it("gives every folder and top-level file of src/ a rank", () => {
+    const ranked = rankOf(ranks);
+    expect([...graph.keys()].filter((node) => !ranked.has(node))).toEqual([]);
+  });
+
+  it("has no import that goes up a rank", () => {
+    expect(upwardImports(graph, ranks)).toEqual([]);
+  });
+
+  it("the rank check fails on planted upward imports that close no cycle", () => {
+    const planted: Graph = new Map([...graph].map(([node, arrows]) => [node, new Map(arrows)]));
+    planted.get("auth/")?.set("db/", "src/auth/planted.ts → ../db/prepared-query");
+    planted.get("analytics/")?.set("keys/", "src/analytics/planted.ts → ../keys/api-key.service");
+    expect(cycles(planted)).toEqual([]);
+    expect(upwardImports(planted, ranks).sort()).toEqual([
+      "src/analytics/planted.ts → ../keys/api-key.service (analytics/, domain, imports keys/, domain, a rank above)",
+      "src/auth/planted.ts → ../db/prepared-query (auth/, access, imports db/, data, a rank above)",
+    ]);
   });
 
   it("has no cycle between folders", () => {

@@ -4,6 +4,7 @@ import { MemberPrincipal, Principal } from "../../auth/principal";
 import { forbidden, unauthenticated } from "../../common/errors";
 import type { ApiKeyGrantEntity } from "../../entities/api-key-grant.entity";
 import type { ApiKeyEntity } from "../../entities/api-key.entity";
+import type { DocumentCheck } from "../../keys/trusted-operations.service";
 import type { MemberEntity } from "../../entities/member.entity";
 import type { ResourceLoaders } from "../../resources/resource-loaders";
 import type { Services } from "../../services";
@@ -36,6 +37,8 @@ export interface GraphQLContext {
   services: Services;
   loaders: Loaders;
   meta: RequestMeta;
+  /** How the server judges a document before it is trusted: the limits and rules requests meet. */
+  checkDocument?: DocumentCheck;
   /** A subscription's own queue, once its stream opened: the transport tells the client what it dropped. */
   live?: LiveQueue;
 }

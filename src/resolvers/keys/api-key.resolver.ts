@@ -3,7 +3,11 @@ import { membersOnly } from "../../auth/access-directives";
 import { RESOURCES } from "../../auth/resource";
 import { checkedPageArgs, MEMBER_LIST_PAGE_SIZE } from "../../common/pagination";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
+import type { TrustedOperationEntity } from "../../entities/trusted-operation.entity";
 import { apiKeyStatus, ApiKeyStatus, rateLimitOf } from "../../keys/api-key-rules";
+import { policyViolations } from "../../keys/workspace-policy";
+import { perRequest } from "./per-request";
+import { TrustedOperation } from "./trusted-operation.types";
 import { GraphQLContext, memberOf } from "../common/context";
 import { Member } from "../members/member.types";
 import { UsageCounts } from "../usage/usage.types";
@@ -135,6 +139,20 @@ export class ApiKeyResolver {
   @FieldResolver(() => UsageCounts)
   usage(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<UsageCounts> {
     return ctx.loaders.usage.load(key.id);
+  }
+
+  @FieldResolver(() => [TrustedOperation], { nullable: true })
+  async trustedOperations(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<TrustedOperation[] | null> {
+    if (key.trustedOperationIds === null) return null;
+    const ids = key.trustedOperationIds;
+    const operations = await perRequest(ctx).trustedOperations.loadMany(ids.map((id) => ({ workspaceId: key.workspaceId, id })));
+    return operations.filter((op): op is TrustedOperationEntity => op !== null && !(op instanceof Error));
+  }
+
+  @FieldResolver(() => [String])
+  async policyViolations(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<string[]> {
+    if (apiKeyStatus(key, ctx.services.clock.now()) !== ApiKeyStatus.ACTIVE) return [];
+    return policyViolations(await perRequest(ctx).policy(key.workspaceId), key);
   }
 
   @FieldResolver(() => Date, { nullable: true })

@@ -5,6 +5,7 @@ import { Connection } from "../common/connection";
 import { RateLimit, RateLimitInput } from "./rate-limit.types";
 import { CostBudget, CostBudgetInput, Credits, CreditsInput } from "./spend.types";
 import { UsageCounts } from "../usage/usage.types";
+import { TrustedOperation } from "./trusted-operation.types";
 
 @ObjectType({ description: "What a key may do with one resource. Write never implies read." })
 export class Permission {
@@ -77,6 +78,15 @@ export class ApiKey {
 
   @Field(() => ID, { nullable: true, description: "The key that replaced this one through rotateApiKey." })
   rotatedToId: string | null;
+
+  @Field(() => [TrustedOperation], {
+    nullable: true,
+    description: "The only operations the key may run, in the order given; null: any operation.",
+  })
+  trustedOperations: TrustedOperation[] | null;
+
+  @Field(() => [String], { description: "The names of the workspace policies this ACTIVE key breaks, sorted; [] for other keys." })
+  policyViolations: string[];
 }
 
 @ObjectType({ description: "A new key. `secret` is returned here once and never again; only its SHA-256 is stored." })
@@ -106,6 +116,9 @@ export class PermissionInput {
 const ALLOWED_CIDRS_DESCRIPTION =
   "Optional: at most 50 IPv4/IPv6 addresses or CIDR blocks (203.0.113.0/24, 2001:db8::/32); absent or null allows any address.";
 
+const TRUSTED_OPERATION_IDS_DESCRIPTION =
+  "Optional: 1–500 ids of the workspace's trusted operations, the only ones the key may run; null allows any operation.";
+
 @InputType()
 export class CreateApiKeyInput {
   @Field({ description: "How the key is used, e.g. Production Backend. 1–100 characters after trimming." })
@@ -128,6 +141,8 @@ export class CreateApiKeyInput {
 
   @Field(() => CreditsInput, { nullable: true, description: "Optional; without it the key has no credits." })
   credits?: CreditsInput | null;
+  @Field(() => [ID], { nullable: true, description: TRUSTED_OPERATION_IDS_DESCRIPTION })
+  trustedOperationIds?: string[] | null;
 }
 
 @InputType({ description: "Only the fields given change; `expiresAt: null` removes the expiry; `permissions` replaces all grants." })
@@ -158,6 +173,8 @@ export class UpdateApiKeyInput {
     description: "Replaces balance and refill; `null` removes the credits; absent leaves them.",
   })
   credits?: CreditsInput | null;
+  @Field(() => [ID], { nullable: true, description: `${TRUSTED_OPERATION_IDS_DESCRIPTION} On update, absent leaves the list.` })
+  trustedOperationIds?: string[] | null;
 }
 
 export const GRACE_ARGUMENT_DESCRIPTION = "Seconds the old key keeps working (0–604800). 0 revokes it at once.";

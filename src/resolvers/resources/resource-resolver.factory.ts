@@ -26,8 +26,8 @@ export interface ResourceSchema {
 
 /**
  * The five operations every resource has, generated once: `xs`, `x` (READ), `createX`, `updateX`,
- * `deleteX` (WRITE), each carrying its `@permission` in the SDL. Enforcement happens before
- * execution (authorization plugin); these resolvers only scope to the caller's workspace. Reads
+ * `deleteX` (WRITE), each carrying its `@permission` in the SDL. Permissions are decided before
+ * execution (`server/operation-checks.ts`); these resolvers only scope to the caller's workspace. Reads
  * go through the read planner (one statement from the selection) and take the service's TypeORM
  * path for whatever it does not plan.
  */

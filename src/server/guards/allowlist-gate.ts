@@ -1,11 +1,11 @@
 import { GraphQLError } from "graphql";
 import type { Principal } from "../../auth/principal";
-import { ErrorCode } from "../../common/errors";
+import { ErrorCode, type ForbiddenReason } from "../../common/errors";
 
 /** 403 FORBIDDEN with `reason: "IP_NOT_ALLOWED"` (docs/API.md, "IP allowlists"). */
 export function ipNotAllowed(): GraphQLError {
   return new GraphQLError("This API key may not be used from your address", {
-    extensions: { code: ErrorCode.FORBIDDEN, reason: "IP_NOT_ALLOWED", http: { status: 403 } },
+    extensions: { code: ErrorCode.FORBIDDEN, reason: "IP_NOT_ALLOWED" satisfies ForbiddenReason, http: { status: 403 } },
   });
 }
 

@@ -1,4 +1,5 @@
 import { ApolloServerPlugin } from "@apollo/server";
+import { ErrorCode } from "../../common/errors";
 import { GraphQLError } from "graphql";
 
 /**
@@ -12,7 +13,7 @@ export function httpSubscriptionGuardPlugin(): ApolloServerPlugin {
         async didResolveOperation({ operation }) {
           if (operation?.operation !== "subscription") return;
           throw new GraphQLError("Subscriptions are served over WebSocket on /graphql (protocol graphql-transport-ws), not over HTTP", {
-            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+            extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
           });
         },
       };

@@ -18,6 +18,7 @@ import {
   SelectionSetNode,
   FieldNode,
 } from "graphql";
+import { ErrorCode } from "../../common/errors";
 import { getArgumentValues } from "graphql/execution/values";
 import { MAX_PAGE_SIZE } from "../../common/pagination";
 
@@ -108,7 +109,7 @@ export function costRefusal(cost: number, budgetMaximum?: number | null): GraphQ
   const message = byBudget
     ? `Query cost of ${cost} exceeds this key's cost budget, whose maximum is ${limit} points: ask for smaller pages (first) or fewer nested lists`
     : `Query cost limit of ${MAX_COST} exceeded, found ${cost}: ask for smaller pages (first) or fewer nested lists`;
-  return new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } } });
+  return new GraphQLError(message, { extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } } });
 }
 
 type Value = Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLArmorRejectCallback } from "@escape.tech/graphql-armor-types";
 import { GraphQLError, ValidationRule } from "graphql";
+import { ErrorCode } from "../../common/errors";
 import { MAX_COST } from "./query-cost";
 
 /**
@@ -100,7 +101,7 @@ export function withoutSuggestion(message: string): string {
  */
 export function toClientErrors(
   errors: readonly GraphQLError[],
-  code: "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED",
+  code: ErrorCode.GRAPHQL_PARSE_FAILED | ErrorCode.GRAPHQL_VALIDATION_FAILED,
   hideSchemaDetails: boolean,
 ): GraphQLError[] {
   return errors.map(

@@ -1,10 +1,11 @@
 import { FormattedExecutionResult, GraphQLError } from "graphql";
+import { ErrorCode } from "../../common/errors";
 
 /** The refusal of an answer over the bound: a query limit, as the cost limit's refusal is. */
 export function responseTooLarge(maxBytes: number): GraphQLError {
   return new GraphQLError(
     `The answer is larger than this server's limit of ${maxBytes} bytes (RESPONSE_MAX_BYTES): ask for smaller pages (first) or fewer fields`,
-    { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } } },
+    { extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } } },
   );
 }
 
