@@ -56,7 +56,17 @@ async function startServer(port: number, dataDir: string): Promise<ChildProcess>
 
 const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`;
 
-/** A workspace with a few keys, some traffic, a revoked key and a SECURITY member. */
+const SYNC_CONTACTS = "query SyncContacts { contacts(first: 5) { totalCount } }";
+const TRUSTED = [
+  SYNC_CONTACTS,
+  "query RecentCalls {\n  calls(first: 10) {\n    nodes {\n      id\n      status\n      createdAt\n    }\n  }\n}\n",
+  "query AgentRoster {\n  agents(first: 50) {\n    nodes {\n      id\n      name\n    }\n  }\n}\n",
+];
+
+/**
+ * A workspace with a few keys, some traffic, a revoked key, a SECURITY member, trusted operations
+ * (one key held to one of them) and, set last, a policy the older keys break.
+ */
 async function seed(base: string): Promise<{ email: string; keyId: string }> {
   const email = "admin@acme.example";
   const { data } = await gql<{ signUp: { token: string } }>(base, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, {
@@ -78,6 +88,14 @@ async function seed(base: string): Promise<{ email: string; keyId: string }> {
         admin,
       )
     ).data.createApiKey;
+  const trusted = (
+    await gql<{ addTrustedOperations: { id: string }[] }>(
+      base,
+      `mutation($documents: [String!]!) { addTrustedOperations(documents: $documents) { id } }`,
+      { documents: TRUSTED },
+      admin,
+    )
+  ).data.addTrustedOperations;
   const old = await create("Legacy Zapier", [{ resource: "LEADS", read: true, write: true }]);
   await gql(
     base,
@@ -86,16 +104,20 @@ async function seed(base: string): Promise<{ email: string; keyId: string }> {
     admin,
   );
   await create("Reporting", [{ resource: "ANALYTICS", read: true }], { expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
-  const crm = await create("CRM Integration", [
-    { resource: "CONTACTS", read: true, write: true },
-    { resource: "LEADS", read: true, write: true },
-  ]);
+  const crm = await create(
+    "CRM Integration",
+    [
+      { resource: "CONTACTS", read: true, write: true },
+      { resource: "LEADS", read: true, write: true },
+    ],
+    { trustedOperationIds: [trusted[0].id], expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString() },
+  );
   const backend = await create("Production Backend", [
     { resource: "CALLS", read: true, write: true },
     { resource: "AGENTS", read: true },
     { resource: "ANALYTICS", read: true },
   ]);
-  for (let i = 0; i < 9; i++) await gql(base, `query SyncContacts { contacts(first: 5) { totalCount } }`, {}, crm.secret);
+  for (let i = 0; i < 9; i++) await gql(base, SYNC_CONTACTS, {}, crm.secret);
   for (let i = 0; i < 24; i++) await gql(base, `query RecentCalls { calls(first: 10) { totalCount } }`, {}, backend.secret);
   for (let i = 0; i < 3; i++) await gql(base, `query ListLeads { leads { totalCount } }`, {}, backend.secret);
   await gql(base, `query { viewer { kind } }`, {}, old.secret);
@@ -112,6 +134,12 @@ async function seed(base: string): Promise<{ email: string; keyId: string }> {
     if (usage >= 27) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  await gql(
+    base,
+    `mutation($input: WorkspacePolicyInput!) { updateWorkspacePolicy(input: $input) { requireExpiry } }`,
+    { input: { maxKeyLifetimeDays: 90, requireExpiry: true, requireTrustedOperations: true } },
+    admin,
+  );
   return { email, keyId: backend.apiKey.id };
 }
 
@@ -142,7 +170,8 @@ async function main(): Promise<void> {
     const dialog = page.getByRole("dialog", { name: "Create an API key" });
     await dialog.getByLabel("Name").fill("Support Dashboard");
     for (const box of ["Calls read", "Contacts read", "Contacts write"]) await dialog.getByLabel(box).check();
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await dialog.getByRole("checkbox", { name: /^RecentCalls / }).check();
+    await page.setViewportSize({ width: 1280, height: 1100 });
     await shoot(page, "console-create-key.png");
     await dialog.getByRole("button", { name: "Cancel" }).click();
 
@@ -154,6 +183,19 @@ async function main(): Promise<void> {
       .first()
       .waitFor();
     await shoot(page, "console-key.png");
+    // Below the chart: what the key may run and the policies it breaks.
+    await page.getByRole("list", { name: "Policy violations" }).waitFor();
+    await page.locator(".key-trust").screenshot({ path: join(ROOT, "docs", "console-key-trust.png") });
+    console.log("wrote docs/console-key-trust.png");
+
+    await page.setViewportSize({ width: 1280, height: 620 });
+    await page.getByRole("link", { name: "Trusted operations", exact: true }).click();
+    await page.getByRole("cell", { name: "AgentRoster" }).waitFor();
+    await shoot(page, "console-trusted-operations.png");
+
+    await page.getByRole("link", { name: "Policy", exact: true }).click();
+    await page.getByLabel("Maximum key lifetime (days)").waitFor();
+    await shoot(page, "console-policy.png");
   } finally {
     await browser.close();
     server.kill("SIGTERM");

@@ -346,6 +346,34 @@ describe("persisted ids for every caller", () => {
     expectRefusal(await post(body(), admin.token), status, code);
   });
 
+  it("an id is looked up in the database once per workspace: later requests by it read no trusted_operation row", async () => {
+    const statements: string[] = [];
+    const counted = await startTestServer({ queryCounter: (sql) => statements.push(sql) });
+    const lookups = () => statements.filter((sql) => /\btrusted_operation\b/i.test(sql)).length;
+    try {
+      const [owner, stranger] = await Promise.all([signUp(counted.url), signUp(counted.url, "Stranger")]);
+      dataOf(await gql(counted.url, ADD, { documents: [VIEWER] }, owner.token));
+      const key = dataOf(await gql(counted.url, CREATE, { input: { name: "Free", permissions: AGENT_RW } }, owner.token)).createApiKey;
+      const send = (token: string) =>
+        fetch(counted.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({ documentId: idOf(VIEWER) }),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as GqlResponse["body"] }));
+      expect((await send(key.secret)).body.data.viewer.kind).toBe("API_KEY"); // the key verified, the document read
+      statements.length = 0;
+      for (let i = 0; i < 5; i++) expect((await send(key.secret)).body.data.viewer.kind).toBe("API_KEY");
+      expect((await send(owner.token)).body.data.viewer.kind).toBe("MEMBER");
+      expect(lookups()).toBe(0);
+      // The cache is the workspace's: another workspace sending the same id still finds nothing.
+      const refused = await send(stranger.token);
+      expect([refused.status, refused.body.errors?.[0].extensions?.code]).toEqual([400, "PERSISTED_QUERY_NOT_FOUND"]);
+      expect(lookups()).toBe(1);
+    } finally {
+      await counted.stop();
+    }
+  });
+
   it("an id without a credential names nothing: 400 PERSISTED_QUERY_NOT_FOUND", async () => {
     expectRefusal(await byId(idOf(VIEWER), ""), 400, "PERSISTED_QUERY_NOT_FOUND");
   });

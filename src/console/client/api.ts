@@ -4,6 +4,8 @@ import { Client, createClient } from "graphql-ws";
 export interface FieldError {
   field: string;
   message: string;
+  /** Set when the workspace policy refused the field (`maxKeyLifetimeDays`, `requireExpiry`, …). */
+  policy?: string;
 }
 
 /** A refused operation: its code and, for BAD_USER_INPUT, the fields at fault. */

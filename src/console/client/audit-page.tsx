@@ -1,5 +1,5 @@
 import { useSession } from "./session";
-import { EmptyState, ErrorState, formatDate, humanize, Loading, LoadMore } from "./ui";
+import { EmptyState, formatDate, humanize, PagedList } from "./ui";
 import { Connection, usePages } from "./use-pages";
 
 interface Entry {
@@ -24,13 +24,7 @@ export function AuditPage() {
       <h1>Audit log</h1>
       <p className="lede">Every sign-in, member and key change in this workspace, newest first.</p>
       <section className="card" aria-label="Audit entries">
-        {pages.loading ? (
-          <Loading what="the audit log" />
-        ) : pages.error ? (
-          <ErrorState message={pages.error} onRetry={pages.reload} />
-        ) : pages.items.length === 0 ? (
-          <EmptyState title="Nothing recorded yet." />
-        ) : (
+        <PagedList pages={pages} what="the audit log" empty={<EmptyState title="Nothing recorded yet." />}>
           <div className="table-scroll">
             <table>
               <thead>
@@ -59,8 +53,7 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-        )}
-        {pages.hasMore && <LoadMore onClick={pages.loadMore} busy={pages.loadingMore} />}
+        </PagedList>
       </section>
     </>
   );

@@ -1,6 +1,8 @@
 import { FormEvent, useState } from "react";
 import { DialogButtons, Failure, useSubmit } from "./dialog-form";
+import { PolicyErrorsElsewhere, PolicyNotice } from "./policy";
 import { useSession } from "./session";
+import { TrustedOperationsField } from "./trusted-operations-field";
 import { EMPTY_SPEND, SpendFields, spendInput } from "./spend-fields";
 import { Dialog, FieldMessage, fieldAria, messageFor } from "./ui";
 
@@ -25,6 +27,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
   const [name, setName] = useState("");
   const [expiry, setExpiry] = useState("");
   const [grants, setGrants] = useState<Grants>({});
+  const [trustedOperationIds, setTrustedOperationIds] = useState<string[]>([]);
   const [spend, setSpend] = useState(EMPTY_SPEND);
   const { errors, failure, busy, run } = useSubmit();
 
@@ -38,7 +41,14 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
       const permissions = Object.entries(grants)
         .filter(([, g]) => g.read || g.write)
         .map(([resource, g]) => ({ resource, read: g.read, write: g.write }));
-      const input = { name, permissions, ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}), ...spendInput(spend) };
+      const input = {
+        name,
+        permissions,
+        ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}),
+        // None ticked: the field stays out and the key may run any operation.
+        ...(trustedOperationIds.length ? { trustedOperationIds } : {}),
+        ...spendInput(spend),
+      };
       const { createApiKey } = await call<{ createApiKey: { secret: string } }>(CREATE, { input });
       onCreated(createApiKey.secret);
     });
@@ -50,6 +60,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
   return (
     <Dialog title="Create an API key" onClose={onClose}>
       <form onSubmit={submit} noValidate>
+        <PolicyNotice />
         <label htmlFor="key-name">Name</label>
         <p id="key-name-hint" className="hint">
           A descriptive name that says how the key is used, for example Production Backend or CRM Integration.
@@ -77,6 +88,12 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
           <PermissionGrid grants={grants} onToggle={toggle} />
           <FieldMessage id="key-permissions-error" label="Permissions" message={permissionsError} />
         </fieldset>
+        <TrustedOperationsField
+          selected={trustedOperationIds}
+          onChange={setTrustedOperationIds}
+          error={messageFor(errors, "input.trustedOperationIds")}
+        />
+        <PolicyErrorsElsewhere errors={errors} shown={["input.expiresAt", "input.trustedOperationIds"]} />
         <SpendFields draft={spend} errors={errors} onChange={setSpend} />
         <Failure message={failure} />
         <DialogButtons onClose={onClose} label="Create key" busy={busy} />

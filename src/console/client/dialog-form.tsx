@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { ApiError, FieldError } from "./api";
+import { wordedForPolicy } from "./policy";
 
 /** Runs a mutation for a dialog: field errors beside their fields, anything else as one message. */
 export function useSubmit() {
@@ -14,7 +15,7 @@ export function useSubmit() {
       await action();
     } catch (error) {
       const apiError = error as ApiError;
-      if (apiError.fields?.length) setErrors(apiError.fields);
+      if (apiError.fields?.length) setErrors(apiError.fields.map(wordedForPolicy));
       else setFailure(apiError.message);
       setBusy(false);
     }

@@ -1,5 +1,6 @@
 import { FormEvent, useState } from "react";
 import { DialogButtons, Failure, useSubmit } from "./dialog-form";
+import { PolicyErrorsElsewhere } from "./policy";
 import type { KeyRow } from "./key-table";
 import { useSession } from "./session";
 import { Dialog, FieldMessage, fieldAria, messageFor } from "./ui";
@@ -71,6 +72,7 @@ export function RotateDialog({ apiKey, onClose, onRotated }: { apiKey: KeyRow; o
           ))}
         </select>
         <FieldMessage id="rotate-grace-error" label="Grace period" message={graceError} />
+        <PolicyErrorsElsewhere errors={errors} shown={[]} />
         <Failure message={failure} />
         <DialogButtons onClose={onClose} label="Rotate key" busy={busy} />
       </form>

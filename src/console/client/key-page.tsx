@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, subscribe } from "./api";
 import type { KeyRow } from "./key-table";
+import { KeyTrust } from "./key-trust";
 import { useSession } from "./session";
 import { SPEND_FIELDS, SpendFacts, SpendView } from "./spend-fields";
 import { ErrorState, formatCount, formatDate, humanize, Loading } from "./ui";
@@ -137,6 +138,7 @@ export function KeyPage({ id }: { id: string }) {
         </div>
         <UsageChart points={series} label={`Requests per ${granularity.toLowerCase()} for ${key.name}`} />
       </section>
+      <KeyTrust id={id} />
       <UsageEvents apiKeyId={id} />
     </>
   );

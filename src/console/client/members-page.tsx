@@ -1,7 +1,7 @@
 import { FormEvent, useState } from "react";
 import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import { useSession } from "./session";
-import { Dialog, EmptyState, ErrorState, FieldMessage, fieldAria, formatDate, Loading, LoadMore, messageFor } from "./ui";
+import { Dialog, EmptyState, FieldMessage, fieldAria, formatDate, messageFor, PagedList } from "./ui";
 import { Connection, usePages } from "./use-pages";
 
 interface MemberRow {
@@ -29,13 +29,7 @@ export function MembersPage() {
       </div>
       <p className="lede">ADMIN members manage keys and members; SECURITY members watch usage, read the audit log and revoke keys.</p>
       <section className="card" aria-label="Members">
-        {pages.loading ? (
-          <Loading what="members" />
-        ) : pages.error ? (
-          <ErrorState message={pages.error} onRetry={pages.reload} />
-        ) : pages.items.length === 0 ? (
-          <EmptyState title="No members." />
-        ) : (
+        <PagedList pages={pages} what="members" empty={<EmptyState title="No members." />}>
           <table>
             <thead>
               <tr>
@@ -54,8 +48,7 @@ export function MembersPage() {
               ))}
             </tbody>
           </table>
-        )}
-        {pages.hasMore && <LoadMore onClick={pages.loadMore} busy={pages.loadingMore} />}
+        </PagedList>
       </section>
       {adding && (
         <AddMemberDialog

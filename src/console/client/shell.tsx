@@ -4,9 +4,11 @@ import { AuditPage } from "./audit-page";
 import { KeyPage } from "./key-page";
 import { KeysPage } from "./keys-page";
 import { MembersPage } from "./members-page";
+import { PolicyPage } from "./policy-page";
 import { useSession } from "./session";
+import { TrustedOperationsPage } from "./trusted-operations-page";
 
-/** Hash routes, so the server serves one page: #/keys, #/keys/<id>, #/alerts, #/audit, #/members. */
+/** Hash routes, so the server serves one page: #/keys, #/keys/<id>, #/alerts, #/audit, #/trusted-operations, #/policy, #/members. */
 const read = () => location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
 
 function useRoute(): string[] {
@@ -26,6 +28,8 @@ export function Shell({ reconnecting, onSignOut }: { reconnecting: boolean; onSi
     ["keys", "API keys"],
     ["alerts", "Alerts"],
     ["audit", "Audit log"],
+    ["trusted-operations", "Trusted operations"],
+    ["policy", "Policy"],
     ...(member.role === "ADMIN" ? ([["members", "Members"]] as [string, string][]) : []),
   ];
   return (
@@ -58,6 +62,8 @@ function page(section: string, id: string | undefined, role: string) {
   if (section === "keys" && id) return <KeyPage id={id} />;
   if (section === "alerts") return <AlertsPage />;
   if (section === "audit") return <AuditPage />;
+  if (section === "trusted-operations") return <TrustedOperationsPage />;
+  if (section === "policy") return <PolicyPage />;
   if (section === "members" && role === "ADMIN") return <MembersPage />;
   return <KeysPage />;
 }

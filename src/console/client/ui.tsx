@@ -1,5 +1,6 @@
 import { ReactNode, useEffect, useId, useRef } from "react";
 import type { FieldError } from "./api";
+import type { Pages } from "./use-pages";
 
 /** A modal dialog (native <dialog>), named by its heading; Escape or Cancel closes it. */
 export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
@@ -78,6 +79,24 @@ export function LoadMore({ onClick, busy }: { onClick: () => void; busy: boolean
     <button type="button" className="load-more" onClick={onClick} disabled={busy}>
       {busy ? "Loading…" : "Load more"}
     </button>
+  );
+}
+
+/** A paged list in one of its states — loading, failed (with a retry), empty, or its rows — and `Load more` while there is more. */
+export function PagedList<T>({ pages, what, empty, children }: { pages: Pages<T>; what: string; empty: ReactNode; children: ReactNode }) {
+  return (
+    <>
+      {pages.loading ? (
+        <Loading what={what} />
+      ) : pages.error ? (
+        <ErrorState message={pages.error} onRetry={pages.reload} />
+      ) : pages.items.length === 0 ? (
+        empty
+      ) : (
+        children
+      )}
+      {pages.hasMore && <LoadMore onClick={pages.loadMore} busy={pages.loadingMore} />}
+    </>
   );
 }
 
