@@ -14,6 +14,7 @@ import { usageCounts } from "./scenarios/usage-counts";
 import { usageWriter } from "./scenarios/usage-writer";
 import { scaleReads } from "./scenarios/scale-reads";
 import { stalledSubscribers } from "./scenarios/stalled-subscribers";
+import { exactCredits, spendOverhead } from "./scenarios/key-spend";
 import { seed } from "./seed";
 
 const SCENARIOS: Scenario[] = [
@@ -29,6 +30,8 @@ const SCENARIOS: Scenario[] = [
   peerList,
   peerNested,
   peerWrite,
+  spendOverhead,
+  exactCredits,
   persistedIds,
   databaseCeiling,
   requestFloor,

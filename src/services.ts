@@ -31,6 +31,10 @@ import { createResourceServices, ResourceServices } from "./resources/resource-s
 import { SecurityAlertService } from "./alerts/security-alert.service";
 import { UsageAlertDetector } from "./alerts/usage-alert-detector";
 import { ExpiryAlertJob } from "./alerts/expiry-alert-job";
+import { CreditsLowWatch } from "./alerts/credits-low-watch";
+import { KeySpendService } from "./keys/key-spend.service";
+import { createCostBuckets } from "./throttles/cost-bucket";
+import { CreditPool } from "./throttles/credit-pool";
 import { LeakReportService } from "./leaks/leak-report.service";
 
 /** Every domain service, wired once per process and handed to resolvers through the context. */
@@ -40,6 +44,8 @@ export interface Services {
   audit: AuditService;
   members: MembersService;
   apiKeys: ApiKeyService;
+  /** Cost budgets and credits: taken on the request path, shared through Redis when REDIS_URL is set. */
+  spends: KeySpendService;
   keyCache: KeyCache;
   /** The workspace's trusted operations: registered by ADMINs, sent by id, the lists keys are held to. */
   trustedOperations: TrustedOperationsService;
@@ -67,7 +73,7 @@ export interface Services {
   /** Unknown-token counts per client address: shared through Redis when REDIS_URL is set, else per process. */
   tokenGuessThrottle: TokenGuessThrottle;
   /** Security alerts: stored once and streamed per workspace (`service`), raised from metering (`detector`) and an expiry scan (`expiryJob`). */
-  alerts: { service: SecurityAlertService; detector: UsageAlertDetector; expiryJob: ExpiryAlertJob };
+  alerts: { service: SecurityAlertService; detector: UsageAlertDetector; expiryJob: ExpiryAlertJob; creditsLow: CreditsLowWatch };
   /** `POST /leaks`: reported keys are revoked and alerted on. */
   leaks: LeakReportService;
 }
@@ -96,7 +102,8 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
   );
   const trustedOperations = new TrustedOperationsService(db, audit, clock);
   const policy = new WorkspacePolicyService(db, audit);
-  const apiKeys = new ApiKeyService(db, audit, clock, bus, { trustedOperations, policy });
+  const spends = new KeySpendService(db, clock, createCostBuckets(redis, clock), redis && new CreditPool(redis), bus);
+  const apiKeys = new ApiKeyService(db, audit, clock, bus, { trustedOperations, policy }, spends);
   const keyCache = new KeyCache((digest) => apiKeys.findVerifiable(digest), config.keyCacheTtlMs);
   // A key changed here or on another instance is evicted here at once.
   keyCache.follow(bus);
@@ -146,7 +153,9 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
   detector.start();
   const expiryJob = new ExpiryAlertJob(db, clock, alertStore, logger, config.alertScanIntervalMs);
   expiryJob.start();
-  const alerts = { service: alertStore, detector, expiryJob };
+  const creditsLow = new CreditsLowWatch(spends, raise, clock, logger);
+  creditsLow.start();
+  const alerts = { service: alertStore, detector, expiryJob, creditsLow };
   const leaks = new LeakReportService(db, apiKeys, alertStore, clock, config.leakReportSecret);
   return {
     clock,
@@ -154,6 +163,7 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     audit,
     members,
     apiKeys,
+    spends,
     keyCache,
     trustedOperations,
     policy,
@@ -189,11 +199,14 @@ const closing = new WeakMap<Services, Promise<void>>();
 
 async function stopAll(services: Services): Promise<void> {
   services.alerts.detector.stop();
+  await services.alerts.creditsLow.stop();
   await services.alerts.expiryJob.stop();
   await services.retention.stop();
   // Writes every buffered event, then stops the flush timer.
   await services.usage.recorder.close();
   await services.usageWriterPool.end();
+  // Credits this process leased and did not spend go back to their balances.
+  await services.spends.close();
   await services.rateLimiter.close();
   await services.signInThrottle.close();
   await services.tokenGuessThrottle.close();

@@ -26,6 +26,25 @@ export interface ApiKeyPrincipal {
   readonly allowlist: Allowlist | null;
   /** The ids of the trusted operations the key may run (docs/API.md, "Trusted operations"); null: any operation. */
   readonly trustedOperations?: ReadonlySet<string> | null;
+  /** What the key may spend (its cost budget and credits), as verified with it; null when it has neither. */
+  readonly spend: KeySpend | null;
+}
+
+/**
+ * A key's cost budget and credits as the request path needs them; `id` names the balance, which a
+ * key shares with the key it was rotated from or to.
+ */
+export interface KeySpend {
+  readonly id: string;
+  readonly budget: { readonly maximum: number; readonly restorePerSecond: number } | null;
+  readonly credits: {
+    /** Moves whenever the balance is set anew (create, update, `set`, a refill). */
+    readonly generation: number;
+    readonly refill: { readonly amount: number; readonly interval: "DAILY" | "MONTHLY"; readonly dayOfMonth: number | null } | null;
+    readonly lastRefillAt: number | null;
+    /** When the balance was last set: no refill is due for a boundary before it. */
+    readonly setAt: number;
+  } | null;
 }
 
 /** A compiled allowlist: parsed once when the key is verified, then a few comparisons a request. */

@@ -2,7 +2,7 @@ import { Clock } from "../common/clock";
 import { AuthFailureReason, rateLimited } from "../common/errors";
 import type { TokenGuessThrottle } from "../throttles/token-guess-throttle";
 import { MemberRole } from "./member-role";
-import { Allowlist, grantsOfRole, Principal } from "./principal";
+import { Allowlist, grantsOfRole, KeySpend, Principal } from "./principal";
 import type { GrantMask } from "./resource";
 import { parseBearer, sha256 } from "./token";
 
@@ -29,6 +29,8 @@ export interface VerifiableKey {
   rateLimit: { limit: number; windowSeconds: number } | null;
   /** The key's IP allowlist, compiled once when loaded and cached with the key; null allows any address. */
   allowlist: Allowlist | null;
+  /** Its cost budget and credits; null when it has neither (it then pays nothing for them). */
+  spend: KeySpend | null;
   /** The ids of the trusted operations the key may run; null or absent: any operation. */
   trustedOperations?: ReadonlySet<string> | null;
 }
@@ -117,6 +119,7 @@ export class Verifier {
         grants: key.grants,
         rateLimit: key.rateLimit,
         allowlist: key.allowlist,
+        spend: key.spend,
         trustedOperations: key.trustedOperations ?? null,
       },
     };

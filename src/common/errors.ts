@@ -99,13 +99,28 @@ export function notFound(what: string, field = "id"): GraphQLError {
   });
 }
 
-export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exceeded"): GraphQLError {
+export function rateLimited(retryAfterSeconds: number, reason = "Rate limit exceeded", limit?: "RATE_LIMIT"): GraphQLError {
   return new GraphQLError(`${reason}; retry after ${retryAfterSeconds} s`, {
     extensions: {
       code: ErrorCode.RATE_LIMITED,
+      // Which limit refused, where a key has several (its rate limit, cost budget, credits: docs/API.md).
+      ...(limit ? { reason: limit } : {}),
       retryAfter: retryAfterSeconds,
       http: { status: 429, headers: httpHeaders([["retry-after", String(retryAfterSeconds)]]) },
     },
+  });
+}
+
+/**
+ * A key's cost budget or credits refused the request (docs/API.md, "Cost budgets and credits"):
+ * 429 RATE_LIMITED with `reason`, and `Retry-After` when waiting helps (no refill: it does not).
+ */
+export function spendRefused(reason: "COST_BUDGET" | "CREDITS_EXHAUSTED", message: string, retryAfterSeconds: number | null): GraphQLError {
+  const retry = retryAfterSeconds === null ? {} : { retryAfter: retryAfterSeconds };
+  const headers = retryAfterSeconds === null ? undefined : httpHeaders([["retry-after", String(retryAfterSeconds)]]);
+  const text = retryAfterSeconds === null ? message : `${message}; retry after ${retryAfterSeconds} s`;
+  return new GraphQLError(text, {
+    extensions: { code: ErrorCode.RATE_LIMITED, reason, ...retry, http: { status: 429, ...(headers ? { headers } : {}) } },
   });
 }
 

@@ -1,4 +1,5 @@
-import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from "typeorm";
+import { Column, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from "typeorm";
+import { ApiKeySpendEntity } from "./api-key-spend.entity";
 import { ApiKeyGrantEntity } from "./api-key-grant.entity";
 
 @Entity({ name: "api_key" })
@@ -64,6 +65,15 @@ export class ApiKeyEntity {
   /** The client address of the key's last counted request; written by the usage flush only. */
   @Column({ name: "last_used_from", type: "varchar", length: 64, nullable: true, insert: false, update: false })
   lastUsedFrom: string | null;
+
+  /** Its cost budget and credits (shared with the key it was rotated from or to); null when it has neither. */
+  @Column({ name: "spend_id", type: "uuid", nullable: true })
+  spendId: string | null;
+
+  /** Loaded where a read needs it (verification, the key's fields); otherwise undefined. */
+  @ManyToOne(() => ApiKeySpendEntity, { nullable: true })
+  @JoinColumn({ name: "spend_id" })
+  spend?: ApiKeySpendEntity | null;
 
   @OneToMany(
     () => ApiKeyGrantEntity,

@@ -1,4 +1,5 @@
 import { ApiKeyGrantEntity } from "./api-key-grant.entity";
+import { ApiKeySpendEntity } from "./api-key-spend.entity";
 import { ApiKeyEntity } from "./api-key.entity";
 import { AuditEntryEntity } from "./audit-entry.entity";
 import { MemberSessionEntity } from "./member-session.entity";
@@ -22,6 +23,7 @@ export const entities = [
   MemberSessionEntity,
   ApiKeyEntity,
   ApiKeyGrantEntity,
+  ApiKeySpendEntity,
   AuditEntryEntity,
   AgentEntity,
   ContactEntity,

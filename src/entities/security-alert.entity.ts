@@ -8,6 +8,7 @@ export enum SecurityAlertKind {
   USAGE_SPIKE = "USAGE_SPIKE",
   NEW_CLIENT_ADDRESS = "NEW_CLIENT_ADDRESS",
   FORBIDDEN_BURST = "FORBIDDEN_BURST",
+  CREDITS_LOW = "CREDITS_LOW",
 }
 
 @Entity({ name: "security_alert" })

@@ -11,6 +11,7 @@ import { rowsByIds } from "../common/rows-by-ids";
 import { FieldErrors } from "../common/validation";
 import { ApiKeyGrantEntity } from "../entities/api-key-grant.entity";
 import { ApiKeyEntity } from "../entities/api-key.entity";
+import { ApiKeySpendEntity } from "../entities/api-key-spend.entity";
 import type { RateLimitValue } from "../throttles/rate-limiter";
 import { AuditAction } from "../entities/audit-entry.entity";
 import {
@@ -27,6 +28,8 @@ import {
   readReason,
 } from "./api-key-rules";
 import { compileAllowlist, readAllowedCidrs } from "./ip-allowlist";
+import { CostBudgetValue, readAdjustment, readCostBudget, readCredits } from "./key-spend-rules";
+import { KeySpendService, spendOf } from "./key-spend.service";
 import type { VerifiableKey } from "../auth/verifier";
 import { readTrustedOperationIds, TrustedOperationsService } from "./trusted-operations.service";
 import { policyRefusal, WorkspacePolicyService } from "./workspace-policy";
@@ -40,6 +43,14 @@ export interface CreateApiKeyData {
   allowedCidrs?: string[] | null;
   /** The trusted operations the key may run, in order; null or absent allows any. */
   trustedOperationIds?: string[] | null;
+  costBudget?: CostBudgetValue | null;
+  credits?: SpendInput["credits"];
+}
+
+/** The cost budget and credits as a client sends them (docs/API.md, "Cost budgets and credits"). */
+export interface SpendInput {
+  costBudget?: CostBudgetValue | null;
+  credits?: Parameters<typeof readCredits>[2];
 }
 
 /** `undefined` leaves a field as it is; `expiresAt: null` removes the expiry. */
@@ -51,6 +62,10 @@ export interface UpdateApiKeyData {
   rateLimit?: RateLimitValue | null;
   /** `null` removes the allowlist. */
   allowedCidrs?: string[] | null;
+  /** `null` removes the budget. */
+  costBudget?: CostBudgetValue | null;
+  /** Replaces balance and refill; `null` removes the credits. */
+  credits?: SpendInput["credits"];
   /** `null` removes the list (any operation). */
   trustedOperationIds?: string[] | null;
 }
@@ -74,6 +89,7 @@ export class ApiKeyService {
     private readonly bus: Pick<Bus<KeyTopics>, "publish">,
     /** What a key may run and what the workspace demands of keys (docs/API.md, "Trusted operations", "Workspace policy"). */
     private readonly rules: { trustedOperations: TrustedOperationsService; policy: WorkspacePolicyService },
+    private readonly spends: KeySpendService,
   ) {}
 
   private changed(keyId: string): void {
@@ -87,6 +103,8 @@ export class ApiKeyService {
     const grants = readPermissions(errors, "input.permissions", input.permissions);
     const rateLimit = readRateLimit(errors, "input.rateLimit", input.rateLimit);
     const allowedCidrs = readAllowedCidrs(errors, "input.allowedCidrs", input.allowedCidrs);
+    const costBudget = readCostBudget(errors, "input.costBudget", input.costBudget);
+    const credits = readCredits(errors, "input.credits", input.credits);
     errors.throwIfAny();
     return this.db.transaction(async (manager) => {
       const trustedOperationIds = await this.readTrustedList(manager, actor.workspaceId, input.trustedOperationIds);
@@ -96,6 +114,7 @@ export class ApiKeyService {
         allowedCidrs,
         trustedOperationIds,
       });
+      const spend = await this.spends.insert(manager, actor.workspaceId, costBudget, credits);
       const created = await this.insertKey(manager, actor, {
         name,
         expiresAt,
@@ -104,6 +123,7 @@ export class ApiKeyService {
         allowedCidrs,
         trustedOperationIds,
         rotatedFromId: null,
+        spendId: spend?.id ?? null,
       });
       await this.audit.record(manager, {
         workspaceId: actor.workspaceId,
@@ -117,6 +137,8 @@ export class ApiKeyService {
           permissions: describeGrants(grants),
           rateLimit,
           allowedCidrs,
+          ...(costBudget ? { costBudget } : {}),
+          ...(credits ? { credits } : {}),
           trustedOperationIds,
         },
       });
@@ -137,7 +159,10 @@ export class ApiKeyService {
     if (input.permissions === null) errors.add("input.permissions", "cannot be null: a key always has at least one grant");
     const rateLimit = input.rateLimit === undefined ? undefined : readRateLimit(errors, "input.rateLimit", input.rateLimit);
     const allowedCidrs = input.allowedCidrs === undefined ? undefined : readAllowedCidrs(errors, "input.allowedCidrs", input.allowedCidrs);
+    const costBudget = input.costBudget === undefined ? undefined : readCostBudget(errors, "input.costBudget", input.costBudget);
+    const credits = input.credits === undefined ? undefined : readCredits(errors, "input.credits", input.credits);
     errors.throwIfAny();
+    let spendChange: { spend: ApiKeySpendEntity | null; endedGeneration: number | null } = { spend: null, endedGeneration: null };
     const updated = await this.db.transaction(async (manager) => {
       const key = await this.lockKey(manager, actor.workspaceId, id);
       const status = apiKeyStatus(key, now);
@@ -187,6 +212,13 @@ export class ApiKeyService {
         changes.trustedOperationIds = { from: key.trustedOperationIds, to: trustedOperationIds };
         key.trustedOperationIds = trustedOperationIds;
       }
+      const generationBefore = key.spend?.generation ?? null;
+      const spent = await this.spends.update(manager, actor.workspaceId, key.spendId, costBudget, credits);
+      Object.assign(changes, spent.changes);
+      if (spent.spend) {
+        key.spendId = spent.spend.id;
+        spendChange = { spend: spent.spend, endedGeneration: generationBefore };
+      }
       await manager.update(
         ApiKeyEntity,
         { id: key.id },
@@ -196,6 +228,7 @@ export class ApiKeyService {
           rateLimitMax: key.rateLimitMax,
           rateLimitWindowSeconds: key.rateLimitWindowSeconds,
           allowedCidrs: key.allowedCidrs,
+          spendId: key.spendId,
           trustedOperationIds: key.trustedOperationIds,
         },
       );
@@ -220,7 +253,54 @@ export class ApiKeyService {
       return key;
     });
     this.changed(updated.id);
+    await this.spends.changed(spendChange.spend, spendChange.endedGeneration);
     return updated;
+  }
+
+  /**
+   * `adjustCredits`: the balance alone changes, by `set` or `add` (exactly one), within 0–1,000,000,000,
+   * on an ACTIVE key that has credits. Audited as API_KEY_CREDITS_ADJUSTED with the balance before and after.
+   */
+  async adjustCredits(
+    actor: MemberPrincipal,
+    id: string,
+    set: number | null | undefined,
+    add: number | null | undefined,
+  ): Promise<ApiKeyEntity> {
+    const errors = new FieldErrors();
+    const change = readAdjustment(errors, set, add);
+    errors.throwIfAny();
+    const field = "set" in change ? "set" : "add";
+    const result = await this.db.transaction(async (manager) => {
+      const key = await this.lockKey(manager, actor.workspaceId, id);
+      const status = apiKeyStatus(key, this.clock.now());
+      const refusal = new FieldErrors();
+      if (
+        refusal.check(
+          status === ApiKeyStatus.ACTIVE,
+          field,
+          `the key is ${status.toLowerCase()}; only active keys' credits can be adjusted`,
+        )
+      ) {
+        const adjusted = key.spendId
+          ? await this.spends.adjust(manager, key.spendId, change)
+          : { refusal: "the key has no credits; give it credits with updateApiKey" };
+        if ("refusal" in adjusted) refusal.add(field, adjusted.refusal);
+        else
+          await this.audit.record(manager, {
+            workspaceId: actor.workspaceId,
+            action: AuditAction.API_KEY_CREDITS_ADJUSTED,
+            actorId: actor.memberId,
+            targetId: key.id,
+            details: { name: key.name, prefix: key.prefix, ...change, from: adjusted.from, to: adjusted.to },
+          });
+      }
+      refusal.throwIfAny();
+      return key;
+    });
+    const spend = result.spendId ? ((await this.spends.byIds(actor.workspaceId, [result.spendId]))[0] ?? null) : null;
+    await this.spends.changed(spend, result.spend?.generation ?? null);
+    return result;
   }
 
   /** Permanent and idempotent: a second revocation keeps the first one's time, member and reason. */
@@ -299,6 +379,8 @@ export class ApiKeyService {
         allowedCidrs: old.allowedCidrs,
         trustedOperationIds: old.trustedOperationIds,
         rotatedFromId: old.id,
+        // The new key draws on the old one's budget and credits: during the grace period both share one balance.
+        spendId: old.spendId,
       });
       const change: Partial<ApiKeyEntity> = { rotatedToId: created.apiKey.id };
       if (grace === 0) {
@@ -366,6 +448,7 @@ export class ApiKeyService {
       .getRepository(ApiKeyEntity)
       .createQueryBuilder("k")
       .leftJoinAndSelect("k.grants", "g")
+      .leftJoinAndSelect("k.spend", "s")
       .where("k.digest = :digest", { digest })
       .getOne();
     if (!key) return null;
@@ -378,6 +461,7 @@ export class ApiKeyService {
       revokedAt: key.revokedAt?.getTime() ?? null,
       rateLimit: rateLimitOf(key),
       allowlist: compileAllowlist(key.allowedCidrs),
+      spend: spendOf(key.spend),
       trustedOperations: key.trustedOperationIds && new Set(key.trustedOperationIds),
     };
   }
@@ -413,6 +497,7 @@ export class ApiKeyService {
       allowedCidrs: string[] | null;
       trustedOperationIds: string[] | null;
       rotatedFromId: string | null;
+      spendId: string | null;
     },
   ): Promise<CreatedKey> {
     const { secret, prefix, digest } = issueApiKeySecret();
@@ -432,6 +517,7 @@ export class ApiKeyService {
       rateLimitMax: data.rateLimit?.limit ?? null,
       rateLimitWindowSeconds: data.rateLimit?.windowSeconds ?? null,
       allowedCidrs: data.allowedCidrs,
+      spendId: data.spendId,
       trustedOperationIds: data.trustedOperationIds,
     });
     await manager.insert(ApiKeyEntity, key);
@@ -454,6 +540,7 @@ export class ApiKeyService {
       .getOne();
     if (!key) throw notFound("API key");
     key.grants = await manager.getRepository(ApiKeyGrantEntity).findBy({ apiKeyId: key.id });
+    if (key.spendId) key.spend = await manager.getRepository(ApiKeySpendEntity).findOneBy({ id: key.spendId });
     return key;
   }
 }

@@ -4,6 +4,7 @@ import { Usage1764300000000 } from "./1764300000000-usage";
 import { RateLimits1764400000000 } from "./1764400000000-rate-limits";
 import { KeySafety1764500000000 } from "./1764500000000-key-safety";
 import { AuditRetention1764510000000 } from "./1764510000000-audit-retention";
+import { KeySpend1764610000000 } from "./1764610000000-key-spend";
 import { TrustedOperations1764620000000 } from "./1764620000000-trusted-operations";
 
 /** Every migration in order. Landed migrations are never edited; a change is a new one. */
@@ -14,5 +15,6 @@ export const migrations = [
   RateLimits1764400000000,
   KeySafety1764500000000,
   AuditRetention1764510000000,
+  KeySpend1764610000000,
   TrustedOperations1764620000000,
 ];

@@ -12,7 +12,7 @@ import { TrustedOperationResolver } from "../resolvers/keys/trusted-operation.re
 import { MemberResolver } from "../resolvers/members/member.resolver";
 import { ViewerResolver } from "../resolvers/members/viewer.resolver";
 import { UsageSeriesResolver } from "../resolvers/usage/usage-series.resolver";
-import { UsageStreamResolver } from "../resolvers/usage/usage-stream.resolver";
+import { UsageStreamResolver, UsageUpdateResolver } from "../resolvers/usage/usage-stream.resolver";
 import { UsageEventLogResolver } from "../resolvers/usage/usage-event-log.resolver";
 import { resourceResolvers } from "../resolvers/resources";
 import { servePlannedValues } from "../resources/planned-source";
@@ -28,6 +28,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...resourceResolvers,
   UsageSeriesResolver,
   UsageStreamResolver,
+  UsageUpdateResolver,
   UsageEventLogResolver,
   SecurityAlertResolver,
 ];

@@ -15,6 +15,7 @@ function createLoaders(services: Services, workspaceId: string | null): Loaders 
   return {
     member: byId((ws, ids) => services.members.membersByIds(ws, ids)),
     apiKey: byId((ws, ids) => services.apiKeys.byIds(ws, ids)),
+    spend: byId((ws, ids) => services.spends.byIds(ws, ids)),
     grants: new DataLoader(async (keyIds) => {
       const rows = await services.apiKeys.grantsOf(keyIds);
       return keyIds.map((id) => rows.filter((g) => g.apiKeyId === id));

@@ -4,8 +4,15 @@ import { conditionVariables, OperationAnalysis, OperationAnalyzer } from "../aut
 import { badUserInput, FieldError } from "../common/errors";
 import { unsafeTextFields } from "./guards/input-text-guard";
 import { withoutSuggestion } from "./guards/query-limits";
-import { costRefusal, operationCost } from "./guards/query-cost";
+import { actualCost, costRefusal, operationCost } from "./guards/query-cost";
 import { fieldsOfVariableError } from "./guards/variable-errors";
+
+/** An operation that passed: what it needs, its requested cost, and the variables it runs with. */
+export interface CheckedOperation {
+  analysis: OperationAnalysis;
+  cost: number;
+  variables: Record<string, unknown>;
+}
 
 /** A refusal before execution: Apollo needs the status spelt out there (it would otherwise say 500). */
 function inputRefusal(fields: FieldError[]): GraphQLError {
@@ -35,17 +42,20 @@ export class OperationChecks {
     document: DocumentNode,
     operation: OperationDefinitionNode,
     raw: Record<string, unknown> | null | undefined,
-  ): { analysis: OperationAnalysis; variables: Record<string, unknown> } {
+    /** The key's cost budget maximum, when it has one: the cost limit is the smaller of it and MAX_COST. */
+    budgetMaximum?: number | null,
+  ): CheckedOperation {
     // An operation without variables is the same operation on every request: its text and cost are judged once.
-    if (!operation.variableDefinitions?.length) return { analysis: this.checkConstant(document, operation), variables: {} };
+    if (!operation.variableDefinitions?.length) return this.checkConstant(document, operation, budgetMaximum);
     // First: the scan walks without recursion, so a hostile nesting is refused before anything recurses into it.
     const unsafe = unsafeTextFields(document, operation, raw ?? {});
     if (unsafe.length > 0) throw inputRefusal(unsafe);
     const variables = this.coerce(document, operation, raw ?? {});
     if (variables instanceof GraphQLError) throw variables;
-    const tooCostly = costRefusal(operationCost(this.schema, document, operation, variables));
-    if (tooCostly) throw tooCostly;
-    return { analysis: this.analyzer.analyze(document, operation, variables), variables };
+    const cost = operationCost(this.schema, document, operation, variables);
+    const tooCostly = costRefusal(cost, budgetMaximum);
+    if (tooCostly) throw Object.assign(tooCostly, { requestedCost: cost });
+    return { analysis: this.analyzer.analyze(document, operation, variables), cost, variables };
   }
 
   /**
@@ -53,7 +63,7 @@ export class OperationChecks {
    * document alone (extra variables sent with it are never read), so their verdict is kept per
    * operation node (Apollo hands every request with the same text the same parsed document).
    */
-  private checkConstant(document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
+  private checkConstant(document: DocumentNode, operation: OperationDefinitionNode, budgetMaximum?: number | null): CheckedOperation {
     let verdict = this.constantVerdicts.get(operation);
     if (!verdict) {
       const unsafe = unsafeTextFields(document, operation, {});
@@ -61,9 +71,19 @@ export class OperationChecks {
       this.constantVerdicts.set(operation, verdict);
     }
     if (verdict.unsafe.length > 0) throw inputRefusal(verdict.unsafe);
-    const tooCostly = costRefusal(verdict.cost);
-    if (tooCostly) throw tooCostly;
-    return this.analyzer.analyze(document, operation, {});
+    const tooCostly = costRefusal(verdict.cost, budgetMaximum);
+    if (tooCostly) throw Object.assign(tooCostly, { requestedCost: verdict.cost });
+    return { analysis: this.analyzer.analyze(document, operation, {}), cost: verdict.cost, variables: {} };
+  }
+
+  /** What an answer actually cost (docs/API.md, "Cost budgets and credits"): its pages counted by the rows they returned. */
+  actualCost(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown>,
+    data: Record<string, unknown> | null | undefined,
+  ): number {
+    return actualCost(this.schema, document, operation, variables, data);
   }
 
   /** The most the operation could need, whatever its variables: each `@skip`/`@include` that reads one taken as included. */

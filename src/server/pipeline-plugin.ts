@@ -18,6 +18,8 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return; // Apollo itself refuses a document without a runnable operation
           pipeline.checkOperation(contextValue.request, document, operation, request.variables);
+          const spending = pipeline.spend(contextValue.request);
+          if (spending) await spending;
         },
         async responseForOperation({ document, operation, schema }) {
           if (!operation) return null; // Apollo answers a document without a runnable operation
@@ -38,6 +40,12 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
           if (outcome.status === 503) {
             response.http.status = 503;
             response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+          }
+          if (response.body.kind === "single") {
+            const result = response.body.singleResult;
+            const settling = pipeline.settle(contextValue.request, result.data, outcome.status);
+            const cost = settling && (await settling);
+            if (cost) result.extensions = { ...result.extensions, cost };
           }
         },
       };

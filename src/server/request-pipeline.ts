@@ -13,6 +13,7 @@ import type { Services } from "../services";
 import type { RequestMeta } from "../resolvers/common/context";
 import type { OperationChecks } from "./operation-checks";
 import { RequestOutcome, requestOutcome } from "./request-outcome";
+import { CostExtension, settleSpend, SpendState, spendOfPrincipal, takeSpend } from "./guards/spend-gate";
 
 export type Transport = "http" | "ws";
 
@@ -48,6 +49,8 @@ export interface RequestState {
   rejectedKey?: { id: string; workspaceId: string };
   outcome?: RequestOutcome;
   durationMs?: number;
+  /** A key with a cost budget or credits, from its cost check on: the requested cost and what was taken. */
+  spend?: SpendState;
 }
 
 export interface FinishedRequest extends RequestState {
@@ -70,11 +73,15 @@ export interface RequestSteps {
   authorize: Authorize;
   /** The text of one of the workspace's trusted operations, or null: what a request sending only its id runs. */
   trustedDocument(workspaceId: string, id: string): Promise<string | null>;
+  /** The key's cost budget and credits, after its permissions; throws the refusal. Absent: nothing is taken. */
+  spend?(request: RequestState & { spend: SpendState; principal: Principal }): Promise<void>;
+  /** After the answer: the give-backs, and the `extensions.cost` to send. */
+  settle?(request: RequestState & { spend: SpendState }, actualCost: number, status: number): Promise<CostExtension | undefined>;
 }
 
-/** The production steps: the verifier, the key's limit, the permission decision, the trusted operations. */
+/** The production steps: the verifier, the key's limit, the permission decision, the trusted operations, the key's budget and credits. */
 export function productionSteps(
-  services: Pick<Services, "verifier" | "rateLimiter" | "trustedOperations">,
+  services: Pick<Services, "verifier" | "rateLimiter" | "trustedOperations" | "spends">,
   authorize: Authorize,
 ): RequestSteps {
   return {
@@ -88,6 +95,8 @@ export function productionSteps(
     rateLimit: (principal) => consumeRateLimit(principal, services.rateLimiter),
     authorize,
     trustedDocument: (workspaceId, id) => services.trustedOperations.document(workspaceId, id),
+    spend: (request) => takeSpend(request.spend, request.principal, services.spends),
+    settle: (request, actual, status) => settleSpend(request.spend, actual, status, services.spends),
   };
 }
 
@@ -122,7 +131,7 @@ export class RequestPipeline {
     const pending = this.steps.rateLimit(request.principal);
     const decision = pending && (await pending);
     if (decision) onRateDecision?.(decision);
-    if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds);
+    if (decision && !decision.allowed) throw rateLimited(decision.resetSeconds, undefined, "RATE_LIMIT");
     return request.principal;
   }
 
@@ -170,10 +179,19 @@ export class RequestPipeline {
     variables: Record<string, unknown> | null | undefined,
   ): OperationAnalysis {
     request.operation = { type: operation.operation, name: operation.name?.value ?? null };
+    const spend = spendOfPrincipal(request.principal);
     let analysis: OperationAnalysis;
     try {
-      ({ analysis, variables: request.variables } = this.checks.check(document, operation, variables));
+      const checked = this.checks.check(document, operation, variables, spend?.budget?.maximum);
+      analysis = checked.analysis;
+      request.variables = checked.variables;
+      if (spend)
+        request.spend = { spend, requested: checked.cost, operation: { document, operation, variables: checked.variables }, taken: false };
+      // Only a budget gives back what was not used: the read path then counts each page's rows.
+      if (spend?.budget) request.wantsActualCost = true;
     } catch (refusal) {
+      const requested = (refusal as { requestedCost?: number }).requestedCost;
+      if (spend && requested !== undefined) request.spend = { spend, requested, taken: false };
       // Authentication comes first: no credential where the operation may need one is 401, whatever its input.
       throw (request.principal === null && this.steps.authorize(null, this.checks.widest(document, operation))) || refusal;
     }
@@ -181,6 +199,32 @@ export class RequestPipeline {
     const refusal = this.steps.authorize(request.principal, analysis);
     if (refusal) throw refusal;
     return analysis;
+  }
+
+  /**
+   * The key's cost budget, then its credits (after its permissions, before execution); undefined
+   * at once for a caller with neither. Throws the refusal.
+   */
+  spend(request: RequestState): Promise<void> | undefined {
+    if (!request.spend || !request.principal || !this.steps.spend) return undefined;
+    return this.steps.spend(request as RequestState & { spend: SpendState; principal: Principal });
+  }
+
+  /**
+   * After the answer of a key with a budget or credits: gives back what it did not use (the
+   * requested cost less the actual one, computed once, here) and answers its `extensions.cost`.
+   */
+  settle(
+    request: RequestState,
+    data: Record<string, unknown> | null | undefined,
+    status: number,
+  ): Promise<CostExtension | undefined> | undefined {
+    const state = request.spend;
+    if (!state || !this.steps.settle) return undefined;
+    const ran = state.operation;
+    const actual =
+      state.taken && ran ? (request.actualCost ?? this.checks.actualCost(ran.document, ran.operation, ran.variables, data)) : 0;
+    return this.steps.settle(request as RequestState & { spend: SpendState }, actual, status);
   }
 
   /** Computes the request's outcome from the errors the client received; only the first call counts. */

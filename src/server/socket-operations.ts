@@ -107,6 +107,8 @@ export class SocketOperations {
       const source = this.operation({ ...payload, query: text ?? "" });
       if (Array.isArray(source)) return source;
       this.pipeline.checkOperation(request, source.document, source.operation, payload.variables);
+      const spending = this.pipeline.spend(request);
+      if (spending) await spending;
       const args = {
         schema: this.schema,
         document: source.document,
@@ -121,8 +123,12 @@ export class SocketOperations {
       }
       // A query the read path covers fully: the `data` text PostgreSQL built, spliced into the `next` message when sent.
       const spliced = await plannedResponse(this.schema, this.services, request, source.document, source.operation);
-      const result: ExecutionResult = spliced ? { data: spliced as never } : await execute(args);
-      if (result.errors && statusOf(result.errors, this.formatOnce(result.errors), 200) >= 400) return result.errors;
+      const executed: ExecutionResult = spliced ? { data: spliced as never } : await execute(args);
+      const status = executed.errors ? statusOf(executed.errors, this.formatOnce(executed.errors), 200) : 200;
+      const settling = this.pipeline.settle(request, spliced ? undefined : executed.data, status);
+      const cost = settling && (await settling);
+      const result = cost ? { ...executed, extensions: { ...executed.extensions, cost } } : executed;
+      if (result.errors && status >= 400) return result.errors;
       // Over the bound, the answer is refused as HTTP refuses it: an `error` message, status 400.
       const tooLarge = this.pipeline.responses.check(this.asSent(result));
       if (tooLarge) return [tooLarge];

@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Locator, Page } from "playwright-core";
 import { buildConsole } from "../../src/console/build-console";
 import { PASSWORD } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
+import { artifactPath, CHROMIUM, openOfflineBrowser, OfflineBrowser } from "../ide/browser";
 
 let built: Promise<void> | undefined;
 /** `npm test` does not run `npm run build`: build the bundle the server serves, once per process. */
@@ -75,4 +76,33 @@ export async function persistentStorage(page: Page): Promise<{ local: string; co
   const local: string = await page.evaluate("JSON.stringify(Object.entries(localStorage))");
   const cookies = JSON.stringify(await page.context().cookies());
   return { local, cookies };
+}
+
+/**
+ * A console test file's server and offline browser, started before its tests and stopped after
+ * them, with a screenshot of the page after each test (`test-artifacts/<prefix>-<test>.png`).
+ */
+export function consoleFixture(prefix: string): { server: TestServer; browser: OfflineBrowser } {
+  const fixture = {} as { server: TestServer; browser: OfflineBrowser };
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+    await buildConsoleOnce();
+    fixture.server = await startTestServer();
+    fixture.browser = await openOfflineBrowser();
+  }, 60_000);
+  afterEach(() => screenshotTest(fixture.browser?.page, prefix));
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.stop();
+  });
+  return fixture;
+}
+
+/** What the page showed at the end of the current test (`test-artifacts/<prefix>-<test>.png`): the first thing to look at when it failed. */
+export async function screenshotTest(page: Page | undefined, prefix: string): Promise<void> {
+  const name = expect
+    .getState()
+    .currentTestName?.replace(/[^a-z0-9]+/gi, "-")
+    .slice(0, 60);
+  await page?.screenshot({ path: artifactPath(`${prefix}-${name}.png`) }).catch(() => undefined);
 }

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dataOf, gql } from "../support/client";
 import { createMember, signUp, SignedUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
-import { artifactPath, CHROMIUM, openOfflineBrowser, OfflineBrowser } from "../ide/browser";
+import { CHROMIUM, openOfflineBrowser, OfflineBrowser } from "../ide/browser";
 import {
   buildConsoleOnce,
   consoleUrl,
@@ -10,6 +10,7 @@ import {
   liveCount,
   liveCountAbove,
   persistentStorage,
+  screenshotTest,
   seriousViolations,
   signInThroughForm,
 } from "./console-support";
@@ -26,14 +27,7 @@ beforeAll(async () => {
   admin = await signUp(server.url, "Console");
 }, 60_000);
 
-afterEach(async () => {
-  // What the page showed when a test failed is the first thing to look at.
-  const name = expect
-    .getState()
-    .currentTestName?.replace(/[^a-z0-9]+/gi, "-")
-    .slice(0, 60);
-  await browser.page.screenshot({ path: artifactPath(`console-${name}.png`) }).catch(() => undefined);
-});
+afterEach(() => screenshotTest(browser?.page, "console"));
 
 afterAll(async () => {
   await browser?.close();

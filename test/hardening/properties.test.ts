@@ -114,6 +114,7 @@ const key = (mask: number): ApiKeyPrincipal => ({
   grants: mask,
   rateLimit: null,
   allowlist: null,
+  spend: null,
 });
 
 function decide(text: string, mask: number) {

@@ -4,7 +4,17 @@ import { KeyCache } from "../../src/keys/key-cache";
 const TTL = 1000;
 
 function key(name: string): VerifiableKey {
-  return { id: "k1", workspaceId: "w1", prefix: name, grants: 0, expiresAt: null, revokedAt: null, rateLimit: null, allowlist: null };
+  return {
+    id: "k1",
+    workspaceId: "w1",
+    prefix: name,
+    grants: 0,
+    expiresAt: null,
+    revokedAt: null,
+    rateLimit: null,
+    allowlist: null,
+    spend: null,
+  };
 }
 
 /** A loader whose reads stay pending until the test answers them, one by one. */

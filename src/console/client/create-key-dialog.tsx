@@ -3,6 +3,7 @@ import { DialogButtons, Failure, useSubmit } from "./dialog-form";
 import { PolicyErrorsElsewhere, PolicyNotice } from "./policy";
 import { useSession } from "./session";
 import { TrustedOperationsField } from "./trusted-operations-field";
+import { EMPTY_SPEND, SpendFields, spendInput } from "./spend-fields";
 import { Dialog, FieldMessage, fieldAria, messageFor } from "./ui";
 
 const CREATE = `mutation ConsoleCreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`;
@@ -27,6 +28,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
   const [expiry, setExpiry] = useState("");
   const [grants, setGrants] = useState<Grants>({});
   const [trustedOperationIds, setTrustedOperationIds] = useState<string[]>([]);
+  const [spend, setSpend] = useState(EMPTY_SPEND);
   const { errors, failure, busy, run } = useSubmit();
 
   const toggle = (resource: string, access: "read" | "write", on: boolean) =>
@@ -45,6 +47,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
         ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}),
         // None ticked: the field stays out and the key may run any operation.
         ...(trustedOperationIds.length ? { trustedOperationIds } : {}),
+        ...spendInput(spend),
       };
       const { createApiKey } = await call<{ createApiKey: { secret: string } }>(CREATE, { input });
       onCreated(createApiKey.secret);
@@ -91,6 +94,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
           error={messageFor(errors, "input.trustedOperationIds")}
         />
         <PolicyErrorsElsewhere errors={errors} shown={["input.expiresAt", "input.trustedOperationIds"]} />
+        <SpendFields draft={spend} errors={errors} onChange={setSpend} />
         <Failure message={failure} />
         <DialogButtons onClose={onClose} label="Create key" busy={busy} />
       </form>

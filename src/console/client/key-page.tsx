@@ -3,6 +3,7 @@ import { ApiError, subscribe } from "./api";
 import type { KeyRow } from "./key-table";
 import { KeyTrust } from "./key-trust";
 import { useSession } from "./session";
+import { SPEND_FIELDS, SpendFacts, SpendView } from "./spend-fields";
 import { ErrorState, formatCount, formatDate, humanize, Loading } from "./ui";
 import { UsageChart, UsagePoint } from "./usage-chart";
 import { UsageEvents } from "./usage-events";
@@ -10,7 +11,7 @@ import { UsageEvents } from "./usage-events";
 const GRANULARITIES = ["MINUTE", "HOUR", "DAY"] as const;
 type Granularity = (typeof GRANULARITIES)[number];
 
-interface KeyDetail extends KeyRow {
+interface KeyDetail extends KeyRow, SpendView {
   permissions: { resource: string; read: boolean; write: boolean }[];
   createdAt: string;
   revocationReason: string | null;
@@ -22,11 +23,12 @@ const KEY = `query ConsoleKey($id: ID!, $granularity: UsageGranularity!) {
     id name prefix status expiresAt lastUsedAt revokedAt revocationReason createdAt
     usage { last24h last7d last30d }
     permissions { resource read write }
+    ${SPEND_FIELDS}
     usageSeries(granularity: $granularity) { start count forbidden }
   }
 }`;
 const SERIES = `query ConsoleSeries($id: ID!, $granularity: UsageGranularity!) { apiKey(id: $id) { usageSeries(granularity: $granularity) { start count forbidden } } }`;
-const LIVE = `subscription ConsoleKeyUsage($id: ID!) { apiKeyUsage(apiKeyId: $id) { usage { last24h last7d last30d } lastUsedAt } }`;
+const LIVE = `subscription ConsoleKeyUsage($id: ID!) { apiKeyUsage(apiKeyId: $id) { usage { last24h last7d last30d } lastUsedAt ${SPEND_FIELDS} } }`;
 
 /** One key: its facts, usage chart, live counter and live events. */
 export function KeyPage({ id }: { id: string }) {
@@ -36,6 +38,7 @@ export function KeyPage({ id }: { id: string }) {
   const [granularity, setGranularity] = useState<Granularity>("MINUTE");
   const [series, setSeries] = useState<UsagePoint[]>([]);
   const [usage, setUsage] = useState<KeyRow["usage"] | null>(null);
+  const [spend, setSpend] = useState<SpendView | null>(null);
   const [liveTick, setLiveTick] = useState(0);
 
   const load = useCallback(() => {
@@ -62,12 +65,13 @@ export function KeyPage({ id }: { id: string }) {
 
   useEffect(
     () =>
-      subscribe<{ apiKeyUsage: { usage: KeyRow["usage"] } }>(
+      subscribe<{ apiKeyUsage: { usage: KeyRow["usage"] } & SpendView }>(
         live,
         LIVE,
         { id },
         ({ apiKeyUsage }) => {
           setUsage(apiKeyUsage.usage);
+          setSpend({ costBudget: apiKeyUsage.costBudget, credits: apiKeyUsage.credits });
           setLiveTick((t) => t + 1);
         },
         (failure) => setError(failure.message),
@@ -103,6 +107,7 @@ export function KeyPage({ id }: { id: string }) {
             .map((p) => `${humanize(p.resource)} ${[p.read && "read", p.write && "write"].filter(Boolean).join(" + ")}`)
             .join(", ")}
         </dd>
+        <SpendFacts spend={spend ?? key} />
       </dl>
       <div className="card live-counter">
         <p>

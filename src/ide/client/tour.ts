@@ -36,6 +36,25 @@ mutation CreateKey {
   }
 }
 
+# 2b. A key for a partner, with what it may spend: a cost budget (a bucket of points refilled
+#     every second; each request takes its cost and gets back what it did not use) and credits
+#     (requests it may make, set to 10,000 on the 1st of each month). A request made with such a
+#     key answers, beside its data, Shopify's figures:
+#     "extensions": { "cost": { "requestedQueryCost": 301, "actualQueryCost": 10,
+#       "throttleStatus": { "maximumAvailable": 1000, "currentlyAvailable": 990, "restoreRate": 50 } } }
+
+mutation CreatePartnerKey {
+  createApiKey(input: {
+    name: "Partner"
+    permissions: [{ resource: CALLS, read: true }]
+    costBudget: { maximum: 1000, restorePerSecond: 50 }
+    credits: { remaining: 10000, refill: { amount: 10000, interval: MONTHLY, dayOfMonth: 1 } }
+  }) {
+    secret
+    apiKey { id costBudget { maximum restorePerSecond currentlyAvailable } credits { remaining refill { amount interval dayOfMonth } } }
+  }
+}
+
 # 3. The live keys, newest first, with their usage.
 
 query ActiveKeys {

@@ -1,4 +1,5 @@
 import type DataLoader from "dataloader";
+import type { ApiKeySpendEntity } from "../../entities/api-key-spend.entity";
 import { MemberPrincipal, Principal } from "../../auth/principal";
 import { forbidden, unauthenticated } from "../../common/errors";
 import type { ApiKeyGrantEntity } from "../../entities/api-key-grant.entity";
@@ -15,6 +16,8 @@ export interface Loaders {
   grants: DataLoader<string, ApiKeyGrantEntity[]>;
   usage: DataLoader<string, UsageCountsValue>;
   lastUsedAt: DataLoader<string, Date | null>;
+  /** Keys' budgets and credits, by the balance's id (`api_key.spend_id`). */
+  spend: DataLoader<string, ApiKeySpendEntity | null>;
 }
 
 /** The request's id and client address, read once by the transport. */

@@ -12,6 +12,8 @@ import { GraphQLContext, memberOf } from "../common/context";
 import { Member } from "../members/member.types";
 import { UsageCounts } from "../usage/usage.types";
 import { RateLimit } from "./rate-limit.types";
+import { costBudgetOf, creditsOf } from "./spend-fields";
+import { CostBudget, Credits } from "./spend.types";
 import {
   ApiKey,
   ApiKeyConnection,
@@ -80,6 +82,30 @@ export class ApiKeyResolver {
       | null,
   ) {
     return ctx.services.apiKeys.rotate(memberOf(ctx), id, gracePeriodSeconds);
+  }
+
+  @Mutation(() => ApiKey, {
+    description:
+      "Changes a key's credit balance alone: exactly one of set (the new balance) or add (a change, may be negative); ACTIVE keys with credits only.",
+  })
+  @Directive(membersOnly("ADMIN"))
+  adjustCredits(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("id", () => ID) id: string,
+    @Arg("set", () => Int, { nullable: true }) set: number | null,
+    @Arg("add", () => Int, { nullable: true }) add: number | null,
+  ) {
+    return ctx.services.apiKeys.adjustCredits(memberOf(ctx), id, set, add);
+  }
+
+  @FieldResolver(() => CostBudget, { nullable: true })
+  costBudget(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<CostBudget | null> {
+    return costBudgetOf(ctx, key);
+  }
+
+  @FieldResolver(() => Credits, { nullable: true })
+  credits(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<Credits | null> {
+    return creditsOf(ctx, key);
   }
 
   @FieldResolver(() => ApiKeyStatus)

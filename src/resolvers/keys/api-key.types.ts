@@ -3,6 +3,7 @@ import { Resource } from "../../auth/resource";
 import { ApiKeyStatus } from "../../keys/api-key-rules";
 import { Connection } from "../common/connection";
 import { RateLimit, RateLimitInput } from "./rate-limit.types";
+import { CostBudget, CostBudgetInput, Credits, CreditsInput } from "./spend.types";
 import { UsageCounts } from "../usage/usage.types";
 import { TrustedOperation } from "./trusted-operation.types";
 
@@ -65,6 +66,12 @@ export class ApiKey {
 
   @Field(() => String, { nullable: true, description: "The client address of the key's last request that counts in usage." })
   lastUsedFrom: string | null;
+
+  @Field(() => CostBudget, { nullable: true, description: "Null when the key has no cost budget." })
+  costBudget: CostBudget | null;
+
+  @Field(() => Credits, { nullable: true, description: "Null when the key has no credits." })
+  credits: Credits | null;
 
   @Field(() => ID, { nullable: true, description: "The key this one replaced through rotateApiKey." })
   rotatedFromId: string | null;
@@ -129,6 +136,11 @@ export class CreateApiKeyInput {
   @Field(() => [String], { nullable: true, description: ALLOWED_CIDRS_DESCRIPTION })
   allowedCidrs?: string[] | null;
 
+  @Field(() => CostBudgetInput, { nullable: true, description: "Optional; without it the key has no cost budget." })
+  costBudget?: CostBudgetInput | null;
+
+  @Field(() => CreditsInput, { nullable: true, description: "Optional; without it the key has no credits." })
+  credits?: CreditsInput | null;
   @Field(() => [ID], { nullable: true, description: TRUSTED_OPERATION_IDS_DESCRIPTION })
   trustedOperationIds?: string[] | null;
 }
@@ -150,6 +162,17 @@ export class UpdateApiKeyInput {
   @Field(() => [String], { nullable: true, description: "A new allowlist; `null` removes it (any address); absent leaves it." })
   allowedCidrs?: string[] | null;
 
+  @Field(() => CostBudgetInput, {
+    nullable: true,
+    description: "A new budget (the bucket keeps its level, capped); `null` removes it; absent leaves it.",
+  })
+  costBudget?: CostBudgetInput | null;
+
+  @Field(() => CreditsInput, {
+    nullable: true,
+    description: "Replaces balance and refill; `null` removes the credits; absent leaves them.",
+  })
+  credits?: CreditsInput | null;
   @Field(() => [ID], { nullable: true, description: `${TRUSTED_OPERATION_IDS_DESCRIPTION} On update, absent leaves the list.` })
   trustedOperationIds?: string[] | null;
 }

@@ -1,4 +1,6 @@
-import { Arg, Ctx, Directive, ID, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, Directive, FieldResolver, ID, Resolver, Root, Subscription } from "type-graphql";
+import { costBudgetOf, creditsOf } from "../keys/spend-fields";
+import { CostBudget, Credits } from "../keys/spend.types";
 import { membersOnly } from "../../auth/access-directives";
 import { ApiKeyEntity } from "../../entities/api-key.entity";
 import { GraphQLContext, liveStream, memberOf } from "../common/context";
@@ -34,6 +36,7 @@ export class UsageStreamResolver {
     ctx.loaders.apiKey.clearAll();
     ctx.loaders.usage.clearAll();
     ctx.loaders.lastUsedAt.clearAll();
+    ctx.loaders.spend.clearAll();
     // Every subscriber of this key woken by the same change shares this one read of it.
     const { apiKey, usage, lastUsedAt } = await update.snapshot;
     // The topic is routed by workspace, so the key is always found; the guard is for a deleted one.
@@ -56,5 +59,19 @@ export class UsageStreamResolver {
     @Arg("outcomes", () => [UsageOutcome], { nullable: true }) _outcomes: UsageOutcome[] | null,
   ): UsageEvent {
     return { ...event, occurredAt: new Date(event.occurredAt) };
+  }
+}
+
+/** A usage update's budget and credits, read when the update is sent, so the console shows both live. */
+@Resolver(() => UsageUpdate)
+export class UsageUpdateResolver {
+  @FieldResolver(() => CostBudget, { nullable: true })
+  costBudget(@Root() update: { apiKey: ApiKeyEntity }, @Ctx() ctx: GraphQLContext): Promise<CostBudget | null> {
+    return costBudgetOf(ctx, update.apiKey);
+  }
+
+  @FieldResolver(() => Credits, { nullable: true })
+  credits(@Root() update: { apiKey: ApiKeyEntity }, @Ctx() ctx: GraphQLContext): Promise<Credits | null> {
+    return creditsOf(ctx, update.apiKey);
   }
 }

@@ -1,0 +1,271 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { LRUCache } from "lru-cache";
+import type { DataSource } from "typeorm";
+import type { KeySpend } from "../auth/principal";
+import type { Bus } from "../bus/event-bus";
+import type { Clock } from "../common/clock";
+import { CreditPool, EMPTY, LEASING } from "../throttles/credit-pool";
+import type { KeyTopics } from "./api-key.service";
+import { dueRefill, nextRefillBoundary } from "./key-spend-rules";
+
+/** At most this many credits leave PostgreSQL for the shared pool at once: what a lost Redis can lose per instance. */
+export const LEASE_SIZE = 100;
+
+/** How a credit was taken, so that an answer that was 503 can give it back where it came from. */
+export type CreditTaken = { ok: true; from: "pool" | "here"; generation: number };
+export type CreditTake = CreditTaken | { ok: false; retryAfterSeconds: number | null };
+
+type Credits = NonNullable<KeySpend["credits"]>;
+
+/** A lease: what it took from the balance, and the balance's generation as PostgreSQL holds it. */
+const LEASE_SQL = `
+UPDATE api_key_spend s
+SET credits_remaining = s.credits_remaining - CASE WHEN s.credits_generation = $2 THEN LEAST(s.credits_remaining, $3) ELSE 0 END
+FROM (SELECT id, credits_remaining AS before FROM api_key_spend WHERE id = $1 FOR UPDATE) o
+WHERE s.id = o.id AND s.credits_remaining IS NOT NULL
+RETURNING (o.before - s.credits_remaining)::int AS leased, s.credits_generation AS generation`;
+
+/** Credits a process leased and did not spend, handed back (only to the generation they came from). */
+const HAND_BACK_SQL = `
+UPDATE api_key_spend SET credits_remaining = LEAST(credits_remaining + $2, 1000000000)
+WHERE id = $1 AND credits_generation = $3`;
+
+/** A lease held by this process unused this long is handed back, so `remaining` as read is exact within a second. */
+const HAND_BACK_AFTER_MS = 1000;
+
+/** A refill sets the balance; a new generation, so no pool of the old period is drawn on again. */
+const REFILL_SQL = `
+UPDATE api_key_spend
+SET credits_remaining = credits_refill_amount, credits_last_refill_at = $2, credits_generation = credits_generation + 1
+WHERE id = $1 AND credits_refill_amount IS NOT NULL AND credits_set_at < $2
+  AND (credits_last_refill_at IS NULL OR credits_last_refill_at < $2)
+RETURNING credits_generation AS generation, ARRAY(SELECT k.id::text FROM api_key k WHERE k.spend_id = $1) AS keys`;
+
+const CURRENT_SQL = `SELECT credits_generation AS generation, credits_last_refill_at AS "lastRefillAt" FROM api_key_spend WHERE id = $1`;
+
+/** A Redis command failed: the ledger falls back to PostgreSQL alone. */
+class RedisAway extends Error {}
+const viaRedis = <T>(work: Promise<T>): Promise<T> =>
+  work.catch((error: Error) => {
+    throw new RedisAway(error.message);
+  });
+
+/**
+ * Credits, exact on every instance and durable. Every credit is leased from PostgreSQL before it
+ * is spent, in blocks of at most LEASE_SIZE, so a spent credit is always gone from the database
+ * and a lost lease loses at most what it held. With Redis the leases go into a pool every
+ * instance draws on; without Redis, or while it is away, into this process, which hands back
+ * what it has not used after a second (and when it stops). A refill due since the last one
+ * happens here, at the key's next use.
+ */
+export class CreditLedger {
+  /** Per balance, the newest generation and refill this process has seen (a cached key may be up to 1 s older). */
+  private readonly known = new LRUCache<string, { generation: number; lastRefillAt: number | null }>({ max: 100_000 });
+  /** One lease per balance and generation at a time from this process; other requests wait for it and try the pool again. */
+  private readonly leasing = new Map<string, Promise<{ leased: number; generation: number }>>();
+  /** Credits leased into this process (without Redis, or while it is away), per balance. */
+  private readonly here = new Map<string, { generation: number; held: number; usedAt: number }>();
+  private handBackTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly pool: CreditPool | undefined,
+    private readonly bus: Pick<Bus<KeyTopics>, "publish">,
+  ) {}
+
+  /** Takes one credit for a request about to run, or says when there will be more. */
+  async take(spendId: string, credits: Credits): Promise<CreditTake> {
+    // Nearly always no refill is due: the generation is known without a statement.
+    const generation = credits.refill
+      ? await this.refillIfDue(spendId, credits)
+      : Math.max(credits.generation, this.known.get(spendId)?.generation ?? 0);
+    let taken: CreditTake | null = null;
+    if (this.pool) {
+      try {
+        taken = await this.takeFromPool(spendId, generation);
+      } catch (error) {
+        if (!(error instanceof RedisAway)) throw error;
+        this.pool.connections.failed(error, "credits");
+      }
+    }
+    taken ??= await this.takeHere(spendId, generation);
+    if (taken.ok || !credits.refill) return taken;
+    const now = this.clock.now().getTime();
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((nextRefillBoundary(credits.refill, now) - now) / 1000)) };
+  }
+
+  /** An answer that was 503: its credit goes back where it came from. */
+  async giveBack(spendId: string, taken: CreditTaken): Promise<void> {
+    if (taken.from === "pool") {
+      try {
+        await viaRedis(this.pool!.giveBack(spendId, taken.generation));
+        return;
+      } catch {
+        // Redis went away meanwhile: the credit goes back to the durable balance instead.
+      }
+    } else {
+      const slot = this.here.get(spendId);
+      if (slot?.generation === taken.generation) {
+        slot.held += 1;
+        return;
+      }
+    }
+    await this.db.query(HAND_BACK_SQL, [spendId, 1, taken.generation]);
+  }
+
+  /** What this process holds of a balance's current generation (part of `remaining` as read). */
+  heldHere(spendId: string, generation: number): number {
+    const slot = this.here.get(spendId);
+    return slot?.generation === generation ? slot.held : 0;
+  }
+
+  /** Hands back what this process holds of a balance (before `adjustCredits` reads it), or of every idle one. */
+  async handBack(spendId?: string, idleBefore = Number.POSITIVE_INFINITY): Promise<void> {
+    for (const [id, slot] of this.here) {
+      if ((spendId !== undefined && id !== spendId) || slot.usedAt >= idleBefore) continue;
+      this.here.delete(id);
+      if (slot.held > 0) await this.db.query(HAND_BACK_SQL, [id, slot.held, slot.generation]);
+    }
+  }
+
+  /** At shutdown: every lease this process holds goes back, so only a crash loses credits. */
+  async close(): Promise<void> {
+    clearInterval(this.handBackTimer);
+    await this.handBack();
+  }
+
+  /** The generation to draw on: a due refill happens first (once, whichever instance gets there). */
+  async refillIfDue(spendId: string, credits: Credits): Promise<number> {
+    const seen = this.known.get(spendId);
+    const generation = Math.max(credits.generation, seen?.generation ?? 0);
+    const lastRefillAt = Math.max(credits.lastRefillAt ?? -1, seen?.lastRefillAt ?? -1);
+    const due = dueRefill(credits.refill, lastRefillAt < 0 ? null : lastRefillAt, credits.setAt, this.clock.now().getTime());
+    if (due === null) return generation;
+    const refilled = firstRow(await this.db.query(REFILL_SQL, [spendId, new Date(due)])) as
+      | { generation: number; keys: string[] }
+      | undefined;
+    if (refilled) {
+      this.known.set(spendId, { generation: refilled.generation, lastRefillAt: due });
+      await this.pool?.drop(spendId, refilled.generation - 1).catch(() => undefined);
+      for (const keyId of refilled.keys) this.bus.publish("grantql.keys.changed", { keyId });
+      return refilled.generation;
+    }
+    const [current] = (await this.db.query(CURRENT_SQL, [spendId])) as { generation: number; lastRefillAt: Date | null }[];
+    const now = { generation: current?.generation ?? generation, lastRefillAt: current?.lastRefillAt?.getTime() ?? due };
+    this.known.set(spendId, now);
+    return now.generation;
+  }
+
+  /** Notes a generation this process learnt elsewhere (a balance set here). */
+  saw(spendId: string, generation: number, lastRefillAt: number | null): void {
+    const seen = this.known.get(spendId);
+    if (!seen || seen.generation < generation) this.known.set(spendId, { generation, lastRefillAt });
+  }
+
+  /** From this process's lease; an empty one is filled by a lease (one at a time per balance), the requests waiting for it. */
+  private async takeHere(spendId: string, startGeneration: number): Promise<CreditTake> {
+    let generation = startGeneration;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const slot = this.here.get(spendId);
+      if (slot && slot.generation === generation && slot.held > 0) {
+        slot.held -= 1;
+        slot.usedAt = performance.now();
+        return { ok: true, from: "here", generation };
+      }
+      const lease = await this.leaseHere(spendId, generation);
+      if (lease.generation !== generation) {
+        generation = lease.generation;
+        this.saw(spendId, generation, null);
+      } else if (lease.leased === 0 && this.heldHere(spendId, generation) === 0) return { ok: false, retryAfterSeconds: null };
+    }
+    return { ok: false, retryAfterSeconds: null };
+  }
+
+  private leaseHere(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+    const slot = `here:${spendId}:${generation}`;
+    let pending = this.leasing.get(slot);
+    if (!pending) {
+      pending = this.leaseFromDatabase(spendId, generation)
+        .then((lease) => {
+          const held = this.here.get(spendId);
+          // Credits of an older generation were voided when the balance was set anew: they are dropped, not handed back.
+          const current = held && held.generation === lease.generation ? held : { generation: lease.generation, held: 0, usedAt: 0 };
+          if (lease.generation === generation) current.held += lease.leased;
+          current.usedAt = performance.now();
+          this.here.set(spendId, current);
+          this.handBackTimer ??= setInterval(
+            () => void this.handBack(undefined, performance.now() - HAND_BACK_AFTER_MS).catch(() => undefined),
+            HAND_BACK_AFTER_MS,
+          ).unref();
+          return lease;
+        })
+        .finally(() => this.leasing.delete(slot));
+      this.leasing.set(slot, pending);
+    }
+    return pending;
+  }
+
+  private async leaseFromDatabase(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+    const row = firstRow(await this.db.query(LEASE_SQL, [spendId, generation, LEASE_SIZE])) as
+      | { leased: number; generation: number }
+      | undefined;
+    return row ? { leased: Number(row.leased), generation: Number(row.generation) } : { leased: 0, generation };
+  }
+
+  /**
+   * From the shared pool; an empty pool is filled by a lease. A request is refused only once the
+   * pool is empty, nobody is adding a lease to it, and PostgreSQL has nothing left to lease.
+   */
+  private async takeFromPool(spendId: string, startGeneration: number): Promise<CreditTake> {
+    const pool = this.pool!;
+    let generation = startGeneration;
+    let leasedEmpty = false;
+    for (let waited = 0; waited < 1000; ) {
+      const held = await viaRedis(pool.take(spendId, generation));
+      if (held >= 0) return { ok: true, from: "pool", generation };
+      if (held === LEASING) {
+        waited += 1;
+        await delay(2);
+        continue;
+      }
+      if (held === EMPTY && leasedEmpty) return { ok: false, retryAfterSeconds: null };
+      const lease = await this.lease(spendId, generation);
+      if (lease.generation !== generation) {
+        generation = lease.generation;
+        this.saw(spendId, generation, null);
+        leasedEmpty = false;
+      } else if (lease.leased === 0) leasedEmpty = true;
+    }
+    return { ok: false, retryAfterSeconds: null };
+  }
+
+  /** One lease at a time per balance from this process; its credits join the pool (announced first, see CreditPool). */
+  private lease(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+    const slot = `${spendId}:${generation}`;
+    let pending = this.leasing.get(slot);
+    if (!pending) {
+      pending = this.leaseNow(spendId, generation).finally(() => this.leasing.delete(slot));
+      this.leasing.set(slot, pending);
+    }
+    return pending;
+  }
+
+  private async leaseNow(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+    const pool = this.pool!;
+    await viaRedis(pool.beginLease(spendId, generation));
+    let lease = { leased: 0, generation };
+    try {
+      lease = await this.leaseFromDatabase(spendId, generation);
+    } finally {
+      await viaRedis(pool.endLease(spendId, generation, lease.generation === generation ? lease.leased : 0, false));
+    }
+    return lease;
+  }
+}
+
+/** The first row of an UPDATE … RETURNING, as TypeORM hands it from the pg driver ([rows, count]) or as plain rows. */
+function firstRow(result: unknown[]): unknown {
+  if (Array.isArray(result[0])) return (result[0] as unknown[])[0];
+  return result[0];
+}

@@ -1,0 +1,93 @@
+import type { DocumentNode, OperationDefinitionNode } from "graphql";
+import type { KeySpend, Principal } from "../../auth/principal";
+import { spendRefused } from "../../common/errors";
+import type { CreditTaken } from "../../keys/credit-ledger";
+import type { KeySpendService } from "../../keys/key-spend.service";
+import type { BucketLevel } from "../../throttles/cost-bucket";
+
+/** What a request of a key with a budget or credits has spent, from its cost check on. */
+export interface SpendState {
+  readonly spend: KeySpend;
+  /** The requested cost: the cost check's figure. */
+  readonly requested: number;
+  /** What execution runs with, for the actual cost; absent for a request refused at the cost check. */
+  readonly operation?: { document: DocumentNode; operation: OperationDefinitionNode; variables: Record<string, unknown> };
+  /** Whether the requested cost is out of the bucket (to give back what execution did not use). */
+  taken: boolean;
+  level?: BucketLevel;
+  credit?: CreditTaken;
+}
+
+/** Shopify's `extensions.cost`, on every answer to a key with a budget from its cost check on. */
+export interface CostExtension {
+  requestedQueryCost: number;
+  actualQueryCost: number;
+  throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+}
+
+/** The key's balance when it has a budget or credits; null (nothing to pay) otherwise. */
+export function spendOfPrincipal(principal: Principal | null): KeySpend | null {
+  return principal?.kind === "API_KEY" ? principal.spend : null;
+}
+
+/**
+ * After the permission check, before execution: the requested cost from the key's bucket (429
+ * COST_BUDGET when it holds less), then one credit (429 CREDITS_EXHAUSTED, the cost given back).
+ * Throws the refusal; the state records what was taken.
+ */
+export async function takeSpend(state: SpendState, principal: Principal, spends: KeySpendService): Promise<void> {
+  const { spend } = state;
+  if (spend.budget) {
+    state.level = await spends.budget(spend, state.requested);
+    if (!state.level.allowed)
+      throw spendRefused(
+        "COST_BUDGET",
+        `This request costs ${state.requested} points and the key's cost budget holds ${state.level.available}`,
+        state.level.retryAfterSeconds,
+      );
+    state.taken = true;
+  }
+  if (!spend.credits || principal.kind !== "API_KEY") return;
+  const credit = await spends.takeCredit(spend, principal.apiKeyId, principal.workspaceId);
+  if (credit.ok) {
+    state.credit = credit;
+    return;
+  }
+  if (state.taken) {
+    state.level = await spends.budget(spend, -state.requested);
+    state.taken = false;
+  }
+  throw spendRefused("CREDITS_EXHAUSTED", "The key has no credits left", credit.retryAfterSeconds);
+}
+
+/**
+ * After the answer: what the request did not use goes back to the bucket, a credit taken for an
+ * answer that was 503 goes back to the balance; the `extensions.cost` to send, for a key with a budget.
+ */
+export async function settleSpend(
+  state: SpendState,
+  actual: number,
+  status: number,
+  spends: KeySpendService,
+): Promise<CostExtension | undefined> {
+  const { spend } = state;
+  if (state.credit && status === 503) {
+    await spends.ledger.giveBack(spend.id, state.credit);
+    state.credit = undefined;
+  }
+  if (!spend.budget) return undefined;
+  const actualQueryCost = state.taken ? Math.min(actual, state.requested) : 0;
+  // Nothing to give back (every page full): the level the take left is the one to report, without another round trip.
+  if (state.taken && state.requested > actualQueryCost) state.level = await spends.budget(spend, -(state.requested - actualQueryCost));
+  else state.level ??= await spends.budget(spend, 0);
+  state.taken = false;
+  return {
+    requestedQueryCost: state.requested,
+    actualQueryCost,
+    throttleStatus: {
+      maximumAvailable: spend.budget.maximum,
+      currentlyAvailable: state.level.available,
+      restoreRate: spend.budget.restorePerSecond,
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { dataOf, gql, GqlResponse } from "../support/client";
+import { createKey } from "../support/factories";
+import type { TestServer } from "../support/server";
+
+export const KEY_FIELDS = `id costBudget { maximum restorePerSecond currentlyAvailable } credits { remaining refill { amount interval dayOfMonth } lastRefillAt }`;
+
+/** A key reading agents, with the budget and credits given. */
+export async function spendingKey(url: string, adminToken: string, spend: Record<string, unknown>) {
+  return createKey(
+    url,
+    adminToken,
+    [
+      { resource: "AGENTS", read: true },
+      { resource: "CALLS", read: true },
+    ],
+    spend,
+  );
+}
+
+export async function keyOf(url: string, adminToken: string, id: string) {
+  return dataOf(await gql(url, `query($id: ID!) { apiKey(id: $id) { ${KEY_FIELDS} } }`, { id }, adminToken)).apiKey;
+}
+
+export async function createAgents(server: TestServer, adminToken: string, names: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of names) {
+    const r = await gql(server.url, `mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }`, { i: { name } }, adminToken);
+    ids.push(dataOf(r).createAgent.id);
+  }
+  return ids;
+}
+
+export const costOf = (response: GqlResponse) =>
+  (response.body as { extensions?: Record<string, unknown> }).extensions?.cost as
+    | {
+        requestedQueryCost: number;
+        actualQueryCost: number;
+        throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+      }
+    | undefined;
