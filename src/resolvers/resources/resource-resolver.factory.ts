@@ -80,8 +80,18 @@ export function createResourceResolver(s: ResourceSchema) {
     @Directive(permission(s.resource, "WRITE"))
     async create(@Ctx() ctx: GraphQLContext, @Arg("input", () => s.createInput) input: object, @Info() info: GraphQLResolveInfo) {
       const workspaceId = principalOf(ctx).workspaceId;
-      const created = await service(ctx).create(workspaceId, input as Record<string, unknown>);
-      return read(ctx, info, workspaceId, { kind: "one", id: created.id });
+      const root = {
+        type: name,
+        key: info.path.key as string,
+        fieldNodes: info.fieldNodes,
+        returnType: getNamedType(info.returnType) as GraphQLObjectType,
+      };
+      return service(ctx).createAndRead(
+        workspaceId,
+        input as Record<string, unknown>,
+        (insert) => ctx.services.resources.reads.inserted(info, workspaceId, root, insert),
+        (id) => read(ctx, info, workspaceId, { kind: "one", id }),
+      );
     }
 
     @Mutation(() => s.type, { name: `update${name}`, description: "Only the fields given change." })
