@@ -29,7 +29,8 @@ export interface ResourceSchema {
  * `deleteX` (WRITE), each carrying its `@permission` in the SDL. Permissions are decided before
  * execution (`server/operation-checks.ts`); these resolvers only scope to the caller's workspace.
  * Every read, a mutation's result included, is planned from the selection into one statement (the
- * resources' read path); writes go through the service.
+ * resources' read path); writes go through the service, and a create's result is read in the
+ * statement that inserts it (`ReadPath.inserted`).
  */
 export function createResourceResolver(s: ResourceSchema) {
   const name = s.type.name;
