@@ -5,7 +5,7 @@ import { startServer } from "../lib/server-process";
 import { Scenario } from "../lib/types";
 
 const WRITE_NOTE =
-  "both send one INSERT (counted on the wire: grantql 2 statements — one check that the agent and contact are the workspace's, then the INSERT, atomic by itself; PostGraphile 6 — BEGIN, SAVEPOINT, INSERT, SELECT, RELEASE, COMMIT). The difference is Node CPU per request: class-validator over the input and TypeORM's insert, on top of the per-request floor (key verification, the permission decision, metering, Apollo Server).";
+  "both send one INSERT (counted on the wire: grantql 1 statement — the check that the agent and contact are the workspace's, the INSERT only when both are, and the result read from the inserted row, together; PostGraphile 6 — BEGIN, SAVEPOINT, INSERT, SELECT, RELEASE, COMMIT). The difference is Node CPU per request: class-validator over the input on top of the per-request floor (key verification, the permission decision, metering, Apollo Server).";
 const CREATE = "mutation($i: CreateCallInput!) { createCall(input: $i) { id } }";
 const TWIN = "mutation($c: CallInput!) { createCall(input: { call: $c }) { call { id } } }";
 /** v5 names the id column `rowId`. */

@@ -3,7 +3,7 @@ import { CallEntity, CallStatus } from "../entities/call.entity";
 import { ContactEntity } from "../entities/contact.entity";
 import { LeadEntity } from "../entities/lead.entity";
 import { ResourceDefinition } from "./resource-definition";
-import { checkAllReferences, ReferenceCheck } from "./resource-references";
+import { ReferenceCheck } from "./resource-references";
 
 /** The longest call that can be written; its seconds fit GraphQL's Int many times over. */
 const MAX_CALL_DAYS = 7;
@@ -32,13 +32,15 @@ export const callResource: ResourceDefinition<CallEntity> = {
     contactId: { kind: "id", column: "contact_id" },
     leadId: { kind: "id", column: "lead_id" },
   },
-  async prepare(tx, workspaceId, next, _current, input, errors) {
+  references(next, input) {
     const references: ReferenceCheck[] = [];
     if (input.agentId !== undefined) references.push({ field: "input.agentId", target: AgentEntity, label: "agent", ids: [next.agentId] });
     if (input.contactId !== undefined)
       references.push({ field: "input.contactId", target: ContactEntity, label: "contact", ids: [next.contactId] });
     if (input.leadId !== undefined) references.push({ field: "input.leadId", target: LeadEntity, label: "lead", ids: [next.leadId] });
-    await checkAllReferences(tx, errors, workspaceId, references);
+    return references;
+  },
+  prepare(_workspaceId, next, _current, input, errors) {
     // Checked on the record as it will be, so an update of one end cannot cross the other or
     // stretch the call: a span is bounded, so no stored call's duration overflows a read.
     if (next.startedAt && next.endedAt && !errors.has("input.endedAt") && !errors.has("input.startedAt")) {

@@ -18,7 +18,7 @@ export const integrationResource: ResourceDefinition<IntegrationEntity> = {
     enabled: { kind: "equals", column: "enabled" },
     nameContains: { kind: "contains", expression: "$.name" },
   },
-  async prepare(_tx, _workspaceId, next, current, input, errors) {
+  prepare(_workspaceId, next, current, input, errors) {
     if (input.config === undefined) {
       if (!current) next.config = null;
       return;

@@ -2,7 +2,6 @@ import { AgentEntity } from "../entities/agent.entity";
 import { KnowledgeBaseDocumentAgentEntity } from "../entities/knowledge-base-document-agent.entity";
 import { KnowledgeBaseDocumentEntity } from "../entities/knowledge-base-document.entity";
 import { ResourceDefinition } from "./resource-definition";
-import { checkReferences } from "./resource-references";
 
 /** `agentIds` on create links the document to those agents; on update it replaces the links (`null` or `[]` removes them). */
 export const knowledgeBaseDocumentResource: ResourceDefinition<KnowledgeBaseDocumentEntity> = {
@@ -23,9 +22,9 @@ export const knowledgeBaseDocumentResource: ResourceDefinition<KnowledgeBaseDocu
       build: (a, p) => `EXISTS (SELECT 1 FROM knowledge_base_document_agent l WHERE l.document_id = ${a}.id AND l.agent_id = ${p})`,
     },
   },
-  async prepare(tx, workspaceId, _next, _current, input, errors) {
+  references(_next, input) {
     const ids = input.agentIds as string[] | null | undefined;
-    if (ids) await checkReferences(tx, errors, "input.agentIds", AgentEntity, "agent", workspaceId, ids);
+    return ids ? [{ field: "input.agentIds", target: AgentEntity, label: "agent", ids }] : [];
   },
   async afterWrite(tx, workspaceId, record, input, created) {
     const ids = input.agentIds as string[] | null | undefined;

@@ -1,7 +1,6 @@
 import { ContactEntity } from "../entities/contact.entity";
 import { LeadEntity, LeadStatus } from "../entities/lead.entity";
 import { ResourceDefinition } from "./resource-definition";
-import { checkReferences } from "./resource-references";
 
 export const leadResource: ResourceDefinition<LeadEntity> = {
   label: "lead",
@@ -22,8 +21,6 @@ export const leadResource: ResourceDefinition<LeadEntity> = {
     contactId: { kind: "id", column: "contact_id" },
     nameContains: { kind: "contains", expression: "$.name" },
   },
-  async prepare(tx, workspaceId, next, _current, input, errors) {
-    if (input.contactId !== undefined)
-      await checkReferences(tx, errors, "input.contactId", ContactEntity, "contact", workspaceId, [next.contactId]);
-  },
+  references: (next, input) =>
+    input.contactId !== undefined ? [{ field: "input.contactId", target: ContactEntity, label: "contact", ids: [next.contactId] }] : [],
 };

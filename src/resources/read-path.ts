@@ -7,7 +7,8 @@ import { PreparedStatement, runPrepared, statementName } from "../db/prepared-qu
 import { BadArguments, NO_CURSOR, pageSizeLiteral, ParamGroup, PlanCompiler, Post, RunValues, SelectionContext } from "./read-planner";
 import { ReadCatalog, READ_TYPES } from "./read-catalog";
 import { filterConditions } from "./resource-filters";
-import type { CheckedListArgs } from "./resource.service";
+import { allFoundSql } from "./resource-references";
+import type { CheckedListArgs, PlannedInsert } from "./resource.service";
 
 /** One root field of an operation, as the read path plans it. */
 export type RootRead = { key: string; fieldNodes: readonly FieldNode[]; returnType: GraphQLObjectType } & (
@@ -36,7 +37,12 @@ export interface PlannedRead {
   pageRows: Map<string, number>;
 }
 
+/** The root field a create answers: the new record with its selection. */
+export type CreatedRoot = { key: string; fieldNodes: readonly FieldNode[]; returnType: GraphQLObjectType; type: string };
+
 interface ReadPlan extends PreparedStatement {
+  /** A create's plan whose selection reads the written table through a relation: it writes, then reads as every read does. */
+  reread?: boolean;
   /** The prepared statement's name (see runPrepared); null once a session refused it. */
   name?: string | null;
   groups: ParamGroup[];
@@ -135,6 +141,71 @@ export class ReadPath {
     const data = JSON.parse(planned.text) as Record<string, unknown>;
     planned.post?.(data);
     return data[root.key];
+  }
+
+  /**
+   * A create in one statement: the references counted, the row inserted only when they are all
+   * found (nothing written otherwise), and the new record's selection `root` read from the
+   * inserted row (`RETURNING *`) with the relations the catalogue describes, as every read is.
+   * Returns the value (null when nothing was written) and, per reference, whether it was found.
+   * A statement does not see its own INSERT in other subqueries, so a selection that reads the
+   * written table through a relation (`createCall { agent { calls … } }`) is read after the write.
+   */
+  async inserted(
+    selection: ReadOperation,
+    workspaceId: string,
+    root: CreatedRoot,
+    insert: PlannedInsert,
+  ): Promise<{ value: unknown; found: boolean[] }> {
+    const columns = Object.keys(insert.row);
+    const shape = `insert\u0000${root.key}\u0000${insert.table}\u0000${columns.join(",")}\u0000${insert.references.map((r) => r.table).join(",")}`;
+    const run: RunValues = {
+      variables: selection.variableValues,
+      roots: [],
+      write: [JSON.stringify(insert.row), ...insert.references.map((r) => r.ids)],
+    };
+    let plan = this.cached(selection, shape, () => this.compileInsert(selection, root, insert, columns, false));
+    let params: unknown[];
+    try {
+      params = this.params(plan, workspaceId, run);
+    } catch (error) {
+      if (!(error instanceof BadArguments)) throw error;
+      plan = this.compileInsert(selection, root, insert, columns, true);
+      params = this.params(plan, workspaceId, run);
+    }
+    const { rows } = await runPrepared<{ d: string | null; f: boolean[] }>(this.db, plan, params);
+    const { d, f } = rows[0];
+    if (d === null || plan.reread) {
+      const value = d === null ? null : await this.field(selection, workspaceId, { ...root, kind: "one", id: insert.id });
+      return { value, found: f };
+    }
+    const value = JSON.parse(d) as unknown;
+    plan.post?.(value);
+    return { value, found: f };
+  }
+
+  private compileInsert(
+    selection: ReadOperation,
+    root: CreatedRoot,
+    insert: PlannedInsert,
+    columns: string[],
+    inlineVariables: boolean,
+    reread = false,
+  ): ReadPlan {
+    const compiler = new PlanCompiler(selection, this.catalog, 2, inlineVariables);
+    const [row, ...ids] = compiler.bind(1 + insert.references.length, (run) => [...(run.write ?? [])]);
+    const { items, post } = compiler.fields(root.returnType, root.fieldNodes, "x", root.key);
+    // Written, then read: the statement only writes (its selection `{}`).
+    if (compiler.tables.has(insert.table))
+      return this.compileInsert(selection, { ...root, fieldNodes: [] }, insert, columns, inlineVariables, true);
+    const found = insert.references.map((r, i) => allFoundSql(r.table, "$1", ids[i]));
+    const names = columns.map((c) => `"${c}"`).join(", ");
+    const sql = `WITH r AS (SELECT ARRAY[${found.join(", ")}]::boolean[] AS f),
+      w AS (INSERT INTO "${insert.table}" (${names})
+        SELECT ${columns.map((c) => `v."${c}"`).join(", ")} FROM json_populate_record(NULL::"${insert.table}", ${row}::json) v, r
+        WHERE v.workspace_id = $1::uuid AND true = ALL(r.f) RETURNING *)
+      SELECT ${compiler.object(items, "FROM w x")}::text AS d, r.f FROM r`;
+    return { sql, groups: compiler.groups, post, compact: compiler.compact, refused: compiler.refused, pages: [], reread };
   }
 
   /**

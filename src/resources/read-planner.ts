@@ -23,6 +23,8 @@ function fieldsOf(value: unknown): PlannedObject {
 export interface RunValues {
   variables: Record<string, unknown>;
   roots: readonly unknown[];
+  /** A create's values, when the statement also writes (see `ReadPath.inserted`). */
+  write?: readonly unknown[];
 }
 /**
  * The values of some consecutive placeholders at one run. Throws `BadArguments` when the variables
@@ -116,6 +118,8 @@ export class PlanCompiler {
    * `edges` is selected: it returns no row): what the operation's actual cost counts.
    */
   readonly pages: { path: string; list: string | null }[] = [];
+  /** The tables relations read (beyond the root's own rows). */
+  readonly tables = new Set<string>();
   private aliases = 0;
 
   constructor(
@@ -340,10 +344,13 @@ export class PlanCompiler {
         return { first, at, id };
       };
       const scope = (c: string) => [`${c}.workspace_id = $1`, `${c}.${relation.column} = ${a}.id`];
-      return this.connection(type, nodes, this.catalog.table("Call"), scope, page, path);
+      const calls = this.catalog.table("Call");
+      this.tables.add(calls);
+      return this.connection(type, nodes, calls, scope, page, path);
     }
     const { items, post } = this.fields(type, nodes, r, path);
     const table = this.catalog.table(relation.type);
+    this.tables.add(table);
     if (relation.kind === "one") {
       return {
         sql: this.object(items, `FROM ${table} ${r} WHERE ${r}.workspace_id = $1 AND ${r}.id = ${a}.${relation.column}`),

@@ -1,5 +1,6 @@
 import { EntityManager, EntityTarget } from "typeorm";
 import { FieldErrors } from "../common/validation";
+import type { ReferenceCheck } from "./resource-references";
 
 /** What every resource row has: the owner, and the keyset the lists page on. */
 export interface ResourceRecord {
@@ -43,19 +44,16 @@ export interface ResourceDefinition<E extends ResourceRecord> {
   fields: Record<string, FieldRule>;
   filters: Record<string, FilterRule>;
   /**
-   * Runs before anything is written (inside the write's transaction where it has one: updates,
-   * and creates with `afterWrite`; a create of one row is one INSERT), with the record as it will be
-   * (`next`) and as it was (`current`, null on create): checks references and cross-field rules
-   * into `errors`, may complete `next` (e.g. keep masked secrets). Must not write.
+   * The input's references to other records (`next` is the record as it will be): each must name
+   * rows of the workspace, checked in the database by the service (inside a create's one statement).
    */
-  prepare?(
-    tx: EntityManager,
-    workspaceId: string,
-    next: E,
-    current: E | null,
-    input: Record<string, unknown>,
-    errors: FieldErrors,
-  ): Promise<void>;
+  references?(next: E, input: Record<string, unknown>): ReferenceCheck[];
+  /**
+   * Runs before anything is written, in the process, with the record as it will be (`next`) and as
+   * it was (`current`, null on create): checks cross-field rules into `errors`, may complete `next`
+   * (e.g. keep masked secrets). Reads and writes nothing.
+   */
+  prepare?(workspaceId: string, next: E, current: E | null, input: Record<string, unknown>, errors: FieldErrors): void;
   /** Runs after the row was written, in the same transaction: link tables. */
   afterWrite?(tx: EntityManager, workspaceId: string, record: E, input: Record<string, unknown>, created: boolean): Promise<void>;
 }

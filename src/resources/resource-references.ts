@@ -10,31 +10,22 @@ export interface ReferenceCheck {
   ids: readonly (string | null | undefined)[];
 }
 
+/** A reference check the database must answer: all of `wanted` (distinct UUIDs) must be rows of the workspace. */
+export interface CountedReference {
+  check: ReferenceCheck;
+  wanted: string[];
+  message: string;
+}
+
 /**
  * A reference to another record must name one of the same workspace. A foreign or unknown id is
  * refused the same way, naming the input field, so the answer tells nothing about other workspaces.
+ * What needs no database (an id that is no UUID) is refused into `errors` here; the rest is
+ * returned, to be counted in SQL (`checkAllReferences`, or inside a create's one statement) and
+ * answered by `refuseMissing`.
  */
-export async function checkReferences(
-  tx: EntityManager,
-  errors: FieldErrors,
-  field: string,
-  target: ReferenceCheck["target"],
-  label: string,
-  workspaceId: string,
-  ids: ReferenceCheck["ids"],
-): Promise<void> {
-  await checkAllReferences(tx, errors, workspaceId, [{ field, target, label, ids }]);
-}
-
-/** Several fields' references at once, in one statement (one count per field). */
-export async function checkAllReferences(
-  tx: EntityManager,
-  errors: FieldErrors,
-  workspaceId: string,
-  checks: ReferenceCheck[],
-): Promise<void> {
-  const params: unknown[] = [workspaceId];
-  const counted: { check: ReferenceCheck; wanted: string[]; message: string; sql: string }[] = [];
+export function referencesToCount(errors: FieldErrors, checks: readonly ReferenceCheck[]): CountedReference[] {
+  const counted: CountedReference[] = [];
   for (const check of checks) {
     const { field, label, ids } = check;
     const wanted = [...new Set(ids.filter((id): id is string => typeof id === "string"))];
@@ -47,16 +38,35 @@ export async function checkAllReferences(
       errors.add(field, message);
       continue;
     }
-    params.push(wanted);
-    const table = tx.connection.getMetadata(check.target).tableName;
-    counted.push({
-      check,
-      wanted,
-      message,
-      sql: `(SELECT count(*)::int FROM ${table} WHERE workspace_id = $1 AND id = ANY($${params.length}::uuid[]))`,
-    });
+    counted.push({ check, wanted, message });
   }
+  return counted;
+}
+
+/** Refuses, naming its field, each counted reference that `found` says was not all found. */
+export function refuseMissing(errors: FieldErrors, counted: readonly CountedReference[], found: readonly boolean[]): void {
+  counted.forEach((c, i) => errors.check(found[i] === true, c.check.field, c.message));
+}
+
+/** `$wanted`'s ids, all rows of `table` in the workspace `$workspace`: a boolean SQL expression. */
+export function allFoundSql(table: string, workspace: string, wanted: string): string {
+  return `((SELECT count(*)::int FROM "${table}" WHERE workspace_id = ${workspace} AND id = ANY(${wanted}::uuid[])) = cardinality(${wanted}::uuid[]))`;
+}
+
+/** Several fields' references at once, in one statement (one count per field). */
+export async function checkAllReferences(
+  tx: EntityManager,
+  errors: FieldErrors,
+  workspaceId: string,
+  checks: readonly ReferenceCheck[],
+): Promise<void> {
+  const counted = referencesToCount(errors, checks);
   if (counted.length === 0) return;
-  const [row] = await tx.query(`SELECT ${counted.map((c, i) => `${c.sql} AS c${i}`).join(", ")}`, params);
-  counted.forEach((c, i) => errors.check(row[`c${i}`] === c.wanted.length, c.check.field, c.message));
+  const columns = counted.map((c, i) => `${allFoundSql(tx.connection.getMetadata(c.check.target).tableName, "$1", `$${i + 2}`)} AS f${i}`);
+  const [row] = await tx.query(`SELECT ${columns.join(", ")}`, [workspaceId, ...counted.map((c) => c.wanted)]);
+  refuseMissing(
+    errors,
+    counted,
+    counted.map((_, i) => row[`f${i}`] === true),
+  );
 }

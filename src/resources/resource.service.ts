@@ -7,6 +7,7 @@ import { isUuid, PageArgs, readPageArgs } from "../common/pagination";
 import { FieldErrors, validateInput } from "../common/validation";
 import { ResourceDefinition, ResourceRecord } from "./resource-definition";
 import { checkCreatedRange, CreatedRange } from "./resource-filters";
+import { checkAllReferences, referencesToCount, refuseMissing } from "./resource-references";
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -17,6 +18,23 @@ export interface ListArgs<F> {
 }
 
 type Input = object & Record<string, unknown>;
+
+/** A create as one statement writes it: the row, and the references it names, checked in the same statement. */
+export interface PlannedInsert {
+  /** The new row's id (made here, not by the database). */
+  id: string;
+  table: string;
+  /** The row's values by column name, in the entity's column order; columns left out take their defaults. */
+  row: Record<string, unknown>;
+  /** Per reference to check: its table and the ids that must all be rows of the workspace. */
+  references: { table: string; ids: string[] }[];
+}
+
+/**
+ * Writes `insert` only if every reference is found, and reads the new record's selection in the
+ * same statement: the value read (null when nothing was written), and per reference whether it was found.
+ */
+export type InsertAndRead = (insert: PlannedInsert) => Promise<{ value: unknown; found: boolean[] }>;
 
 export interface CheckedListArgs {
   page: PageArgs;
@@ -48,23 +66,62 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
   }
 
   async create(workspaceId: string, input: Input): Promise<E> {
-    const errors = new FieldErrors();
-    await validateInput("input", input, errors);
-    const values = this.readFields(input, errors, "create");
-    const now = this.clock.now();
-    const next = { ...values, id: randomUUID(), workspaceId, createdAt: now, updatedAt: now } as E;
+    const { next, errors } = await this.creating(workspaceId, input);
     const write = async (manager: EntityManager) => {
-      await this.definition.prepare?.(manager, workspaceId, next, null, input, errors);
-      errors.throwIfAny();
+      await this.check(manager, workspaceId, next, null, input, errors);
       await manager.insert(this.definition.entity, next as QueryDeepPartialEntity<E>);
       await this.definition.afterWrite?.(manager, workspaceId, next, input, true);
       return next;
     };
-    // One INSERT is atomic by itself: a transaction is needed only when `afterWrite` writes more
-    // rows. `prepare` reads nothing a transaction would hold still (under READ COMMITTED each
-    // statement sees its own snapshot either way); the composite foreign keys are what keep a
-    // reference inside the workspace if its record goes in between.
+    // A transaction is needed only when `afterWrite` writes more rows; the composite foreign keys
+    // keep a reference inside the workspace if its record goes between the check and the INSERT.
     return this.definition.afterWrite ? this.db.transaction(write) : write(this.db.manager);
+  }
+
+  /**
+   * Creates the record and reads the result (`insertAndRead`, planned from the mutation's
+   * selection): for a single row with valid input, ONE statement checks the references, inserts
+   * (only when they are all found: an atomic write of one row) and reads the selection. A create
+   * that writes link rows, or whose input is refused anyway, takes `create` and then `read`, so it
+   * is answered exactly as before.
+   */
+  async createAndRead(
+    workspaceId: string,
+    input: Input,
+    insertAndRead: InsertAndRead,
+    read: (id: string) => Promise<unknown>,
+  ): Promise<unknown> {
+    const { next, errors } = await this.creating(workspaceId, input);
+    const counted = referencesToCount(errors, this.definition.references?.(next, input) ?? []);
+    this.definition.prepare?.(workspaceId, next, null, input, errors);
+    if (this.definition.afterWrite || errors.size > 0) return read((await this.create(workspaceId, input)).id);
+    const metadata = this.db.getMetadata(this.definition.entity);
+    const row: Record<string, unknown> = {};
+    for (const column of metadata.columns) {
+      const value = (next as Record<string, unknown>)[column.propertyName];
+      if (value !== undefined) row[column.databaseName] = value;
+    }
+    const references = counted.map((c) => ({ table: this.db.getMetadata(c.check.target).tableName, ids: c.wanted }));
+    const { value, found } = await insertAndRead({ id: next.id, table: metadata.tableName, row, references });
+    refuseMissing(errors, counted, found);
+    errors.throwIfAny();
+    return value;
+  }
+
+  /** The record a create writes (input validated, defaults applied), and the errors found so far. */
+  private async creating(workspaceId: string, input: Input): Promise<{ next: E; errors: FieldErrors }> {
+    const errors = new FieldErrors();
+    await validateInput("input", input, errors);
+    const values = this.readFields(input, errors, "create");
+    const now = this.clock.now();
+    return { next: { ...values, id: randomUUID(), workspaceId, createdAt: now, updatedAt: now } as E, errors };
+  }
+
+  /** References checked in the database, then the definition's own rules; refused: nothing is written. */
+  private async check(manager: EntityManager, workspaceId: string, next: E, current: E | null, input: Input, errors: FieldErrors) {
+    await checkAllReferences(manager, errors, workspaceId, this.definition.references?.(next, input) ?? []);
+    this.definition.prepare?.(workspaceId, next, current, input, errors);
+    errors.throwIfAny();
   }
 
   /** Absent fields keep their value; `null` clears a nullable field and is refused on a required one. */
@@ -75,8 +132,7 @@ export class ResourceService<E extends ResourceRecord, F extends object = object
     return this.db.transaction(async (tx) => {
       const current = await this.lock(tx, workspaceId, id);
       const next = { ...current, ...changes, updatedAt: this.clock.now() } as E;
-      await this.definition.prepare?.(tx, workspaceId, next, current, input, errors);
-      errors.throwIfAny();
+      await this.check(tx, workspaceId, next, current, input, errors);
       // The row is locked, so writing every column is as safe as writing the changed ones, and it
       // also carries what `prepare` completed (e.g. a merged config).
       const { id: _id, workspaceId: _ws, createdAt: _created, ...written } = next;

@@ -1,4 +1,4 @@
-import { dataOf, gql } from "../support/client";
+import { dataOf, errorOf, gql } from "../support/client";
 import { signUp, SignedUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { createAgent, createRecord } from "./resource-cases";
@@ -78,28 +78,70 @@ describe("writes", () => {
   const TRANSACTION = /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b/i;
   const writeStatements = () => statements.filter((s) => RESOURCE_TABLE.test(s) || TRANSACTION.test(s));
 
-  it("creating a call that names an agent and a contact is one reference check and one INSERT, with no transaction around one row, then the planned read of its result", async () => {
+  it("creating a call that names an agent and a contact is one statement on the wire: references checked, row inserted and its selection read", async () => {
     const admin = await signUp(server.url);
     const agentId = await createAgent(server.url, admin.token, { name: "Ava" });
     const contactId = await createRecord(server.url, admin.token, "Contact", { firstName: "Cy" });
     statements = [];
-    const id = await createRecord(server.url, admin.token, "Call", {
-      agentId,
-      contactId,
-      direction: "INBOUND",
-      fromNumber: "+14155550100",
-      toNumber: "+14155550101",
-    });
+    const created = dataOf(
+      await gql(
+        server.url,
+        `mutation($i: CreateCallInput!) { createCall(input: $i) { id status agent { name } contact { firstName } } }`,
+        { i: { agentId, contactId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" } },
+        admin.token,
+      ),
+    ).createCall;
     const written = writeStatements();
-    expect(written).toHaveLength(3);
-    expect(written[0]).toMatch(/^SELECT/);
-    expect(written[1]).toMatch(/^INSERT INTO "call"/);
-    // The mutation's result (its selection) is read as every read is: one planned statement.
-    expect(written[2]).toMatch(/^SELECT q\.d::text/);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^WITH r AS/);
+    expect(created).toEqual({ id: expect.any(String), status: "QUEUED", agent: { name: "Ava" }, contact: { firstName: "Cy" } });
     const read = dataOf(
-      await gql(server.url, `query($id: ID!) { call(id: $id) { agent { name } contact { firstName } } }`, { id }, admin.token),
+      await gql(server.url, `query($id: ID!) { call(id: $id) { agent { name } contact { firstName } } }`, { id: created.id }, admin.token),
     );
     expect(read.call).toEqual({ agent: { name: "Ava" }, contact: { firstName: "Cy" } });
+  });
+
+  it("a call created naming another workspace's agent is refused naming input.agentId by the same one statement, and nothing is written", async () => {
+    const admin = await signUp(server.url);
+    const other = await signUp(server.url);
+    const foreignAgent = await createAgent(server.url, other.token, { name: "Not yours" });
+    const contactId = await createRecord(server.url, admin.token, "Contact", { firstName: "Cy" });
+    statements = [];
+    const response = await gql(
+      server.url,
+      `mutation($i: CreateCallInput!) { createCall(input: $i) { id } }`,
+      { i: { agentId: foreignAgent, contactId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" } },
+      admin.token,
+    );
+    const written = writeStatements();
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^WITH r AS/);
+    const error = errorOf(response);
+    expect(error.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(error.extensions?.fields).toEqual([{ field: "input.agentId", message: "no agent with this id in your workspace" }]);
+    for (const token of [admin.token, other.token]) {
+      const calls = dataOf(await gql(server.url, `{ calls { totalCount } }`, {}, token)).calls;
+      expect(calls.totalCount).toBe(0);
+    }
+  });
+
+  it("a created call whose selection reads the calls table through a relation sees itself: one statement writes, the planned read follows", async () => {
+    const admin = await signUp(server.url);
+    const agentId = await createAgent(server.url, admin.token, { name: "Ava" });
+    statements = [];
+    const created = dataOf(
+      await gql(
+        server.url,
+        `mutation($i: CreateCallInput!) { createCall(input: $i) { id agent { calls { totalCount nodes { id } } } } }`,
+        { i: { agentId, direction: "INBOUND", fromNumber: "+14155550100", toNumber: "+14155550101" } },
+        admin.token,
+      ),
+    ).createCall;
+    expect(created.agent.calls).toEqual({ totalCount: 1, nodes: [{ id: created.id }] });
+    const written = writeStatements();
+    expect(written).toHaveLength(2);
+    expect(written[0]).toMatch(/^WITH r AS/);
+    expect(written[1]).toMatch(/^SELECT q\.d::text/);
   });
 
   it("a create that also writes link rows (a document with agents) stays one transaction", async () => {

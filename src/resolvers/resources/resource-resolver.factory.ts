@@ -29,7 +29,8 @@ export interface ResourceSchema {
  * `deleteX` (WRITE), each carrying its `@permission` in the SDL. Permissions are decided before
  * execution (`server/operation-checks.ts`); these resolvers only scope to the caller's workspace.
  * Every read, a mutation's result included, is planned from the selection into one statement (the
- * resources' read path); writes go through the service.
+ * resources' read path); writes go through the service, and a create's result is read in the
+ * statement that inserts it (`ReadPath.inserted`).
  */
 export function createResourceResolver(s: ResourceSchema) {
   const name = s.type.name;
@@ -80,8 +81,18 @@ export function createResourceResolver(s: ResourceSchema) {
     @Directive(permission(s.resource, "WRITE"))
     async create(@Ctx() ctx: GraphQLContext, @Arg("input", () => s.createInput) input: object, @Info() info: GraphQLResolveInfo) {
       const workspaceId = principalOf(ctx).workspaceId;
-      const created = await service(ctx).create(workspaceId, input as Record<string, unknown>);
-      return read(ctx, info, workspaceId, { kind: "one", id: created.id });
+      const root = {
+        type: name,
+        key: info.path.key as string,
+        fieldNodes: info.fieldNodes,
+        returnType: getNamedType(info.returnType) as GraphQLObjectType,
+      };
+      return service(ctx).createAndRead(
+        workspaceId,
+        input as Record<string, unknown>,
+        (insert) => ctx.services.resources.reads.inserted(info, workspaceId, root, insert),
+        (id) => read(ctx, info, workspaceId, { kind: "one", id }),
+      );
     }
 
     @Mutation(() => s.type, { name: `update${name}`, description: "Only the fields given change." })
