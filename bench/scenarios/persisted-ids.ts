@@ -33,6 +33,7 @@ export function fiveKilobyteDocument(): string {
 export const persistedIds: Scenario = {
   id: "10",
   title: "a 5 KB trusted operation sent by id vs in full (requests/s)",
+  defaultRounds: 15,
   async run(ctx) {
     const document = fiveKilobyteDocument();
     const server = await startServer({ DATABASE_URL: ctx.databaseUrl, REDIS_URL: "" });
