@@ -179,6 +179,8 @@ export class PlanCompiler {
       } else throw new Unplannable(name);
       parts.push(`'${key}', ${sql}`);
     }
+    // Only __typename: nothing to read, and a statement that names none of its parameters is refused.
+    if (parts.length === 1) throw new Unplannable("__typename");
     const rank = ranked ? `, row_number() OVER (ORDER BY ${NEWEST_FIRST(x)}) AS rn` : "";
     const after = page.at === null ? [] : [`(${x}.created_at, ${x}.id) < (${page.at}::timestamptz, ${page.id}::uuid)`];
     const rows = `SELECT ${x}.*${rank} FROM ${table} ${x}

@@ -129,6 +129,12 @@ describe("the planned read answers exactly as the TypeORM path", () => {
     expect(count).toBe(statements);
   });
 
+  it("a connection selecting only __typename, at the root and nested, answers as the TypeORM path (it is left to it)", async () => {
+    const { body } = await compare(`{ calls { __typename } agents(first: 1) { nodes { name calls { __typename } } } }`);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.calls).toEqual({ __typename: "CallConnection" });
+  });
+
   it("pages through every call with after cursors, the planned cursors accepted by both paths", async () => {
     const query = `query($after: String) { calls(first: 4, after: $after) { nodes { id createdAt } pageInfo { hasNextPage endCursor } } }`;
     const seen: string[] = [];
