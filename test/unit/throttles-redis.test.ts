@@ -81,7 +81,12 @@ describe("RedisOrLocal", () => {
     redis.recovered = () => void seen.push("recovered");
     redis.failed = (error) => void seen.push(`failed: ${error.message}`);
     const counter = new RedisOrLocal(redis, true);
-    expect(await counter.attempt(async () => "redis", () => "local")).toBe("redis");
+    expect(
+      await counter.attempt(
+        async () => "redis",
+        () => "local",
+      ),
+    ).toBe("redis");
     expect(
       await counter.attempt(
         async () => {
