@@ -1,4 +1,5 @@
 import { MemberRole } from "../../src/auth/member-role";
+import { hashPassword, verifyPassword } from "../../src/auth/password";
 import { ALL_GRANTS, NO_GRANTS } from "../../src/auth/resource";
 import { issueApiKeySecret, issueSessionSecret, sha256 } from "../../src/auth/token";
 import { KeySource, SessionRecord, SessionSource, VerifiableKey, Verifier } from "../../src/auth/verifier";
@@ -184,5 +185,36 @@ describe("Verifier", () => {
     for (let i = 0; i < 5; i++)
       expect(await verifier.verify(`Bearer ${issueApiKeySecret().secret}`)).toEqual({ ok: false, reason: "INVALID" });
     expect((await bare.verify(`Bearer ${issued.secret}`)).ok).toBe(true);
+  });
+});
+
+describe("passwords", () => {
+  it("are stored as scrypt with their own cost, salt and key, and verify only with the same password", async () => {
+    const stored = await hashPassword("correct horse", 4);
+    const [scheme, n, r, p, salt, key] = stored.split("$");
+    expect([scheme, n, r, p]).toEqual(["scrypt", "4", "8", "1"]);
+    expect(Buffer.from(salt, "base64")).toHaveLength(16);
+    expect(Buffer.from(key, "base64")).toHaveLength(32);
+    expect(await hashPassword("correct horse", 4)).not.toBe(stored);
+    expect(await verifyPassword("correct horse", stored)).toBe(true);
+    expect(await verifyPassword("correct horsE", stored)).toBe(false);
+    expect(await verifyPassword("correct horse", stored.replace(/\$4\$/, "$5$"))).toBe(false);
+  });
+
+  it("compare passwords in NFKC, so the same text typed two ways is the same password", async () => {
+    const stored = await hashPassword("ﬁle caf\u00e9", 4);
+    expect(await verifyPassword("file cafe\u0301", stored)).toBe(true);
+  });
+
+  it("refuse a stored value of another scheme, without a key, or with a key of another length", async () => {
+    const stored = await hashPassword("pw", 4);
+    expect(await verifyPassword("pw", stored.replace(/^scrypt/, "bcrypt"))).toBe(false);
+    expect(await verifyPassword("pw", stored.slice(0, stored.lastIndexOf("$") + 1))).toBe(false);
+    expect(await verifyPassword("pw", "scrypt$4$8$1$c2FsdA==")).toBe(false);
+    expect(await verifyPassword("pw", `${stored.slice(0, stored.lastIndexOf("$") + 1)}${Buffer.alloc(16).toString("base64")}`)).toBe(false);
+  });
+
+  it("allow the memory a high cost needs (2^17 is above Node's default ceiling)", async () => {
+    await expect(hashPassword("pw", 17)).resolves.toMatch(/^scrypt\$17\$8\$1\$/);
   });
 });
