@@ -48,7 +48,11 @@ function flatten(errors: ValidationError[], path: string, into: FieldErrors): vo
  */
 export async function validateInput(argument: string, input: object | null | undefined, into = new FieldErrors()): Promise<FieldErrors> {
   if (input === null || input === undefined) return into;
-  const errors = await validate(input, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+  const errors = await validate(input, {
+    forbidUnknownValues: false,
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: flatten reads property, constraints and children only, never target or value
+    validationError: { target: false, value: false },
+  });
   flatten(errors, argument, into);
   return into;
 }

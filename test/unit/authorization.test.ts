@@ -29,7 +29,9 @@ const SDL = `
     keys: [String!] ${membersOnly("ADMIN")}
     alerts: [String!] ${membersOnly("ADMIN", "SECURITY")}
     leads: [String!] ${permission("LEADS", "READ")} ${permission("LEADS", "WRITE")}
+    thing: Thing
   }
+  union Thing = Call | Agent
   type Mutation { createCall: Call ${permission("CALLS", "WRITE")} }
   type Subscription { alerts: String ${membersOnly("SECURITY")} }
   type Call implements Node ${permission("CALLS", "READ")} {
@@ -167,13 +169,19 @@ describe("PermissionMap", () => {
     expect(() => new PermissionMap(noAccess)).toThrow(/unknown resource or access/);
   });
 
-  it("reads only the roles it knows from @members", () => {
-    const odd = withAccessDirectives(
-      buildSchema(`type Query { x: String @members(roles: [ADMIN, OWNER]) y: String @members(roles: ADMIN) }`, { assumeValidSDL: true }),
-    );
-    const oddMap = new PermissionMap(odd);
+  it("reads only the roles it knows from @members, given as enum values", () => {
+    const sdl = `type Query { x: String @members(roles: [ADMIN, OWNER]) y: String @members(roles: ADMIN) z: String @members(roles: ["ADMIN"]) }`;
+    const oddMap = new PermissionMap(withAccessDirectives(buildSchema(sdl, { assumeValidSDL: true })));
     expect(oddMap.field("Query", "x")!.rule).toEqual({ kind: "members", roles: new Set(["ADMIN"]) });
     expect(oddMap.field("Query", "y")!.rule).toEqual({ kind: "members", roles: new Set() });
+    expect(oddMap.field("Query", "z")!.rule).toEqual({ kind: "members", roles: new Set() });
+    // A schema with a query root only: an operation of another type needs nothing from it.
+    const mutation = parse(`mutation { x }`);
+    expect(new OperationAnalyzer(oddMap).analyze(mutation, mutation.definitions[0] as OperationDefinitionNode, {})).toMatchObject({
+      operationType: "mutation",
+      needed: 0,
+      requiresPrincipal: false,
+    });
   });
 });
 
@@ -220,6 +228,7 @@ describe("OperationAnalyzer", () => {
     expect(analyze(`{ node { id ...Missing } }`).needed).toBe(0);
     expect(analyze(`{ node { ... on Missing { id } } }`).needed).toBe(0);
     expect(analyze(`{ node { ... on Call { note } } }`).needed).toBe(CALLS_READ);
+    expect(analyze(`{ thing { __typename ... on Agent { name } } }`).needed).toBe(AGENTS_READ);
   });
 
   it("reads @skip and @include from the variables; without variables, takes every conditional field as selected", () => {
@@ -251,8 +260,13 @@ describe("OperationAnalyzer", () => {
     const plain = parse(`{ calls { id } }`);
     const only = plain.definitions[0] as OperationDefinitionNode;
     expect(analyzer.analyze(plain, only, { s: true })).toBe(analyzer.analyze(plain, only, null)); // no condition: one entry
-    // At most 64 variants of one operation are kept: the 65th starts over, and answers stay right.
-    for (let i = 0; i < 70; i++) expect(analyzer.analyze(document, a, { s: false, x: i, [`v${i}`]: i }).needed).toBe(CALLS_READ);
+    // At most 64 variants of one operation are kept: adding a 65th starts over (the values here are
+    // not Booleans, only distinct keys; a non-true @skip includes the field).
+    const kept = analyzer.analyze(document, a, { s: 0 });
+    for (let i = 1; i <= 60; i++) expect(analyzer.analyze(document, a, { s: i }).needed).toBe(CALLS_READ);
+    expect(analyzer.analyze(document, a, { s: 0 })).toBe(kept); // false, true, no values, and 0 … 60: 64 entries
+    analyzer.analyze(document, a, { s: 61 }); // the 65th
+    expect(analyzer.analyze(document, a, { s: 0 })).not.toBe(kept);
   });
 
   it("lists the variables @skip and @include read, sorted, and only those", () => {

@@ -189,6 +189,7 @@ describe("FieldErrors and validateInput", () => {
       { field: "input.title", message: "must be at most 3 characters" },
       { field: "input.inner.name", message: "must not contain control characters" },
     ]);
+    expect((await validateInput("input", { plain: "object without rules" })).size).toBe(0);
     expect((await validateInput("input", null)).size).toBe(0);
     expect((await validateInput("input", undefined)).size).toBe(0);
     const into = new FieldErrors();

@@ -118,6 +118,17 @@ describe("query limits", () => {
     expect(messages(directives(51))).toEqual([expect.stringMatching(/Directives limit of 50 exceeded/)]);
   });
 
+  it("do not count introspection's depth, count fragment levels, and leave the cost to query-cost.ts", () => {
+    const ofType = (n: number): string => (n === 0 ? "name" : `name ofType { ${ofType(n - 1)} }`);
+    expect(messages(`{ __schema { types { fields { type { ${ofType(10)} } } } } }`)).toEqual([]);
+    // Eleven levels counting the two inline fragments, nine without.
+    const spread = `{ node { ... on Call { agent { calls { nodes { node { ... on Call { agent { calls { nodes { id } } } } } } } } } } }`;
+    expect(messages(spread)).toEqual([expect.stringMatching(/depth limit of 10/)]);
+    // Deep and wide, far above graphql-armor's own default cost limit, and within every ceiling of ours.
+    const wide = `{ calls { nodes { agent { calls { nodes { agent { calls { nodes { ${"id note ".repeat(300)} } } } } } } } } }`;
+    expect(messages(wide)).toEqual([]);
+  });
+
   it("without introspection, refuse __schema and __type on both transports", () => {
     expect(messages(`{ __schema { queryType { name } } }`, true)).toEqual([]);
     expect(messages(`{ __schema { queryType { name } } __type(name: "Call") { name } }`, false)).toEqual([
@@ -140,6 +151,7 @@ describe("query limits", () => {
       'Cannot query field "nte" on type "Call".',
     );
     expect(withoutSuggestion("Did you mean nothing? Not at the end.")).toBe("Did you mean nothing? Not at the end.");
+    expect(withoutSuggestion('Unknown argument "x".Did you mean "y" or "z"?')).toBe('Unknown argument "x".');
     const [parseError] = validate(schema, parse(`{ call(id: "1") { nte } }`));
     const [hidden] = toClientErrors([parseError], "GRAPHQL_VALIDATION_FAILED", true);
     expect(hidden.message).toBe('Cannot query field "nte" on type "Call".');

@@ -53,6 +53,7 @@ const noIntrospection: ValidationRule = (context) => ({
  * API reserves for bad arguments), and graphql-ws sends it as an `error` message.
  */
 const report: GraphQLArmorRejectCallback = (context, error) => {
+  // Stryker disable next-line OptionalChaining: a validation rule's rejection always comes with its context
   context?.reportError(new GraphQLError(error.message));
 };
 
@@ -74,7 +75,9 @@ export function queryLimits(options: { development: boolean; introspection: bool
     maxDirectives: { ...common, n: QUERY_LIMITS.maxDirectives },
     // Apollo's own option hides suggestions (see `hideSchemaDetailsFromClientErrors`), and the
     // parser option caps tokens, so these two armor plugins would only duplicate work.
+    // Stryker disable next-line all: these two only configure armor's Apollo plugins, which are not installed (only its validation rules are used)
     blockFieldSuggestion: { enabled: false },
+    // Stryker disable next-line all: as above
     maxTokens: { enabled: false },
   });
   const rules = armor.protect().validationRules;
