@@ -38,6 +38,7 @@ function flatten(errors: ValidationError[], path: string, into: FieldErrors): vo
     const field = path ? `${path}.${error.property}` : error.property;
     const messages = Object.values(error.constraints ?? {});
     if (messages.length > 0) into.add(field, messages[0]);
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: class-validator always gives an array, and an empty one adds nothing
     if (error.children?.length) flatten(error.children, field, into);
   }
 }

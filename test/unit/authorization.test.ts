@@ -41,13 +41,19 @@ const SDL = `
   }
   type Agent implements Node ${permission("AGENTS", "READ")} { id: ID! name: String calls: [Call!]! }
 `;
-const schema = withAccessDirectives(buildSchema(SDL, { assumeValidSDL: true }));
-const map = new PermissionMap(schema);
+// Built again for each test, inside it: mutation testing sees which test runs which line.
+let schema: GraphQLSchema;
+let map: PermissionMap;
+beforeEach(() => {
+  schema = withAccessDirectives(buildSchema(SDL, { assumeValidSDL: true }));
+  map = new PermissionMap(schema);
+});
 const bit = (resource: Resource, access: Access) => grantBit(resource, access);
 const CALLS_READ = bit(Resource.CALLS, Access.READ);
 const AGENTS_READ = bit(Resource.AGENTS, Access.READ);
 
-function analyze(query: string, variables: Record<string, unknown> | null = {}, analyzer = new OperationAnalyzer(map)) {
+function analyze(query: string, variables: Record<string, unknown> | null = {}, analyzer?: OperationAnalyzer) {
+  analyzer ??= new OperationAnalyzer(map);
   const document = parse(query);
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
   return analyzer.analyze(document, operation, variables);
@@ -229,6 +235,20 @@ describe("OperationAnalyzer", () => {
     expect(analyze(`{ node { ... on Missing { id } } }`).needed).toBe(0);
     expect(analyze(`{ node { ... on Call { note } } }`).needed).toBe(CALLS_READ);
     expect(analyze(`{ thing { __typename ... on Agent { name } } }`).needed).toBe(AGENTS_READ);
+    // What only a fragment selects is needed; a fragment on an unknown type, or an unknown one, adds nothing.
+    expect(analyze(`{ node { ...A } } fragment A on Agent { name }`).needed).toBe(AGENTS_READ);
+    expect(analyze(`{ node { id ...A } } fragment A on Nowhere { name }`).needed).toBe(0);
+    expect(analyze(`{ node { id ...A ...A } } fragment A on Agent { calls { ...B } } fragment B on Call { note }`).needed).toBe(
+      AGENTS_READ | CALLS_READ,
+    );
+    expect(analyze(`{ node { ... on Agent { calls { note } } } }`).needed).toBe(AGENTS_READ | CALLS_READ);
+    expect(analyze(`{ node { ... on Nowhere { name } } }`).needed).toBe(0);
+    // An unvalidated selection straight on a union needs nothing and breaks nothing.
+    expect(analyze(`{ thing { name } }`).needed).toBe(0);
+    expect(analyze(`{ calls @skip(if: false) @include(if: true) { agent @include(if: $v) { name } } }`, null).needed).toBe(
+      CALLS_READ | AGENTS_READ,
+    );
+    expect(analyze(`{ calls @skip(if: $v) @include(if: false) { id } }`, null).needed).toBe(CALLS_READ);
   });
 
   it("reads @skip and @include from the variables; without variables, takes every conditional field as selected", () => {

@@ -28,6 +28,7 @@ import {
 } from "../../src/common/pagination";
 import {
   atLeast,
+  atMost,
   characterCount,
   emailAddress,
   follow,
@@ -169,6 +170,9 @@ describe("FieldErrors and validateInput", () => {
     expect(errors.has("input.permissions.0.resource")).toBe(true);
     expect(errors.has("input.perm")).toBe(false);
     expect(errors.has("input.permissions.1")).toBe(false);
+    errors.add("input.name", "bad");
+    expect(errors.has("input.name")).toBe(true);
+    expect(errors.has("input.permissions")).toBe(true);
   });
 
   it("validateInput flattens nested class-validator failures under the argument's path, first message each", async () => {
@@ -223,6 +227,8 @@ describe("text rules", () => {
     expect(trimmedLength(2, 3)).toMatchObject({ name: "trimmedLength", message: "must be 2 to 3 characters after trimming" });
     expect(["a", "ab", "abc", "abcd"].map((v) => trimmedLength(2, 3).test(v))).toEqual([false, true, true, false]);
     expect(notBlank.test(" x ")).toBe(true);
+    expect(notBlank.test("x")).toBe(true);
+    expect(atMost(3)).toMatchObject({ name: "atMost", message: "must be at most 3 characters" });
     expect(notBlank.test("")).toBe(false);
   });
 
@@ -250,9 +256,11 @@ describe("text rules", () => {
     expect(follow(errors, "q", "x".repeat(6), searchText(5))).toBe(false);
     expect(follow(errors, "r", "a\nb", searchText(5))).toBe(false);
     expect(follow(errors, "s", "x".repeat(5), longText(5))).toBe(true);
+    expect(follow(errors, "t", "x".repeat(6), longText(5))).toBe(false);
     expect(fieldsOf(errors)).toEqual([
       { field: "q", message: "must be at most 5 characters" },
       { field: "r", message: "must not contain control characters" },
+      { field: "t", message: "must be at most 5 characters" },
     ]);
   });
 
@@ -279,6 +287,7 @@ describe("pagination", () => {
     expect(isUuid(ID.replace(/-/g, ""))).toBe(false);
     expect(isUuid(7)).toBe(false);
     expect(isUuid(ID.replace("0", "g"))).toBe(false);
+    expect(isUuid({ toString: () => ID })).toBe(false);
   });
 
   it("reads back every cursor it wrote, and refuses anything else", () => {
@@ -313,7 +322,7 @@ describe("pagination", () => {
       return { page: readPageArgs(first, null, errors, 20), fields: fieldsOf(errors) };
     };
     expect(read(undefined)).toEqual({ page: { first: 20, after: null }, fields: [] });
-    expect(read(null).page.first).toBe(20);
+    expect(read(null)).toEqual({ page: { first: 20, after: null }, fields: [] });
     expect(read(0)).toEqual({ page: { first: 0, after: null }, fields: [] });
     expect(read(100).fields).toEqual([]);
     const bad = [{ field: "first", message: "must be an integer from 0 to 100" }];

@@ -116,6 +116,11 @@ describe("query limits", () => {
     const directives = (n: number) => `{ __typename ${"@include(if: true) ".repeat(n)} }`;
     expect(messages(directives(50))).toEqual([]);
     expect(messages(directives(51))).toEqual([expect.stringMatching(/Directives limit of 50 exceeded/)]);
+    // Reported as plain validation errors (the transports add their code), not armor's own BAD_USER_INPUT.
+    const rules = queryLimits({ development: false, introspection: true }).validationRules;
+    for (const query of [directives(51), aliases(31)]) {
+      expect(validate(schema, parse(query), rules).map((e) => e.extensions)).toEqual([{}]);
+    }
   });
 
   it("do not count introspection's depth, count fragment levels, and leave the cost to query-cost.ts", () => {
@@ -136,6 +141,12 @@ describe("query limits", () => {
       "Introspection is disabled on this server: __schema and __type cannot be queried",
     ]);
     expect(messages(`{ call(id: "1") { id } }`, false)).toEqual([]);
+    const [refusal] = validate(
+      schema,
+      parse(`{ __schema { queryType { name } } }`),
+      queryLimits({ development: false, introspection: false }).validationRules,
+    );
+    expect(refusal.locations).toEqual([{ line: 1, column: 3 }]);
   });
 
   it("hide schema details except in development with introspection on", () => {
@@ -192,6 +203,19 @@ describe("unstorable and too deeply nested argument text", () => {
     expect(unsafe(`query($l: [String]) { echo(list: $l) }`, { l: [1, null, true, "\u0000"] })).toEqual([{ field: "list[3]", message }]);
     expect(unsafe(`{ ...F } fragment F on Query { echo(text: "\\u0000") }`)).toEqual([{ field: "text", message }]);
     expect(unsafe(`{ call(id: 5) { id } echo(input: { role: ADMIN }) }`)).toEqual([]);
+  });
+
+  it("keeps the first finding of a path", () => {
+    const message = "must not contain NUL characters or unpaired UTF-16 surrogates";
+    const deep = (levels: number): unknown => (levels === 0 ? "x" : { nested: deep(levels - 1) });
+    expect(
+      unsafe(`query($a: EchoInput, $b: EchoInput) { echo(input: $a) b: echo(input: $b) }`, { a: { nested: "\u0000" }, b: deep(40) }),
+    ).toEqual([{ field: "input.nested", message }]);
+    const lists = (levels: number): string => (levels === 0 ? `"x"` : `[${lists(levels - 1)}]`);
+    expect(unsafe(`{ echo(list: ${lists(31)}) }`)).toEqual([]);
+    expect(unsafe(`{ echo(list: ${lists(32)}) }`)).toEqual([
+      { field: `list${"[0]".repeat(32)}`, message: "must not nest more than 32 levels deep" },
+    ]);
   });
 
   it("refuses a value nested deeper than MAX_NESTING, reported at the argument's first level", () => {
@@ -346,6 +370,7 @@ describe("CORS", () => {
   it("sends no CORS headers by default", async () => {
     const { preflight: answer, get } = await preflight([], "https://app.example");
     expect(answer.headers.get("access-control-allow-origin")).toBeNull();
+    expect(answer.headers.get("access-control-allow-credentials")).toBeNull();
     expect(get.headers.get("access-control-allow-origin")).toBeNull();
   });
 

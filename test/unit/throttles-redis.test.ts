@@ -79,7 +79,7 @@ describe("RedisOrLocal", () => {
     const redis = await connections();
     const seen: string[] = [];
     redis.recovered = () => void seen.push("recovered");
-    redis.failed = (error) => void seen.push(`failed: ${error.message}`);
+    redis.failed = (error, during) => void seen.push(`failed: ${error.message} (${during})`);
     const counter = new RedisOrLocal(redis, true);
     expect(
       await counter.attempt(
@@ -95,7 +95,7 @@ describe("RedisOrLocal", () => {
         () => "local",
       ),
     ).toBe("local");
-    expect(seen).toEqual(["recovered", "failed: gone"]);
+    expect(seen).toEqual(["recovered", "failed: gone (counter)"]);
   });
 });
 
@@ -136,6 +136,16 @@ describe("RedisFailureStore", () => {
     expect(ttl).toBeLessThanOrEqual(11_000);
   });
 
+  it("while Redis is unreachable, releases and deletes reach the counters kept in this process", async () => {
+    const store = new RedisFailureStore(await connections(REFUSED_URL), 60_000, 30_000);
+    expect(await store.reserve([slot("e", 1)], 0)).toBe(0);
+    await store.release("e");
+    expect(await store.reserve([slot("e", 1)], 0)).toBe(0);
+    await store.delete("e");
+    expect(await store.reserve([slot("e", 1)], 0)).toBe(0);
+    expect(await store.reserve([slot("e", 1)], 0)).toBe(1000);
+  });
+
   it("a release never takes the count below zero", async () => {
     const redis = await connections();
     const store = new RedisFailureStore(redis, 60_000, 30_000);
@@ -155,6 +165,10 @@ describe("RedisFailureStore", () => {
     expect(await two.reserve("e", "203.0.113.1")).toBe(1);
     await two.succeeded("e", "203.0.113.1");
     expect(await one.reserve("e", "203.0.113.1")).toBe(0);
+    const locking = createSignInThrottle({ ...options, slowdownAfter: 5, lockAfter: 2, lockSeconds: 30 }, redis, clock);
+    expect(await locking.reserve("locked", undefined)).toBe(0);
+    expect(await locking.reserve("locked", undefined)).toBe(0);
+    expect(await locking.reserve("locked", undefined)).toBe(30); // locked for lockSeconds
     const down = createSignInThrottle(options, await connections(REFUSED_URL), clock);
     expect(await down.reserve("e", undefined)).toBe(0);
     expect(await down.reserve("e", undefined)).toBe(1);

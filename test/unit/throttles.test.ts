@@ -134,6 +134,29 @@ describe("MemoryFailureStore", () => {
     await store.close();
   });
 
+  it("a counter past its window makes nobody wait, even where its slow-down would outlast the window", async () => {
+    const store = new MemoryFailureStore(10_000, 60_000);
+    const one = [slot("e", 1, 100)];
+    for (const at of [0, 1000, 3000, 7000, 15_000]) expect(await store.reserve(one, at)).toBe(0); // waits of 1, 2, 4, 8 s
+    expect(await store.reserve(one, 25_000)).toBe(6000); // the fifth failure's 16 s
+    expect(await store.reserve(one, 25_001)).toBe(0); // 10 001 ms after the last failure: forgotten
+  });
+
+  it("closing a throttle closes its store", async () => {
+    const closed: string[] = [];
+    const failures = new MemoryFailureStore(1000, 1000);
+    failures.close = async () => void closed.push("failures");
+    const guesses = new MemoryGuessStore({ limit: 1, windowSeconds: 1, lockSeconds: 1 });
+    guesses.close = async () => void closed.push("guesses");
+    await new SignInThrottle(
+      { slowdownAfter: 1, lockAfter: 2, ipLockAfter: 2, windowSeconds: 1, lockSeconds: 1 },
+      new ManualClock(),
+      failures,
+    ).close();
+    await new TokenGuessThrottle(new ManualClock(), guesses).close();
+    expect(closed).toEqual(["failures", "guesses"]);
+  });
+
   it("a counter past its window is forgotten", async () => {
     const store = new MemoryFailureStore(10_000, 30_000);
     await store.reserve([slot("e", 1)], 0);

@@ -178,6 +178,13 @@ describe("Verifier", () => {
     });
   });
 
+  it("only a token that verified is remembered as valid: a revoked one is refused like any other from a locked address", async () => {
+    const { verifier } = setup(keyOf({ revokedAt: NOW }), sessionOf(), false, 1);
+    expect((await verifier.verify(`Bearer ${issued.secret}`, "203.0.113.7")).ok).toBe(false);
+    expect((await verifier.verify(`Bearer ${issueApiKeySecret().secret}`, "203.0.113.7")).ok).toBe(false); // locks
+    await expect(verifier.verify(`Bearer ${issued.secret}`, "203.0.113.7")).rejects.toMatchObject({ extensions: { code: "RATE_LIMITED" } });
+  });
+
   it("without a throttle or an address, unknown tokens are only INVALID", async () => {
     const { bare, verifier } = setup();
     for (let i = 0; i < 5; i++)
