@@ -38,6 +38,7 @@ function flatten(errors: ValidationError[], path: string, into: FieldErrors): vo
     const field = path ? `${path}.${error.property}` : error.property;
     const messages = Object.values(error.constraints ?? {});
     if (messages.length > 0) into.add(field, messages[0]);
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: class-validator always gives an array, and an empty one adds nothing
     if (error.children?.length) flatten(error.children, field, into);
   }
 }
@@ -48,7 +49,11 @@ function flatten(errors: ValidationError[], path: string, into: FieldErrors): vo
  */
 export async function validateInput(argument: string, input: object | null | undefined, into = new FieldErrors()): Promise<FieldErrors> {
   if (input === null || input === undefined) return into;
-  const errors = await validate(input, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+  const errors = await validate(input, {
+    forbidUnknownValues: false,
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: flatten reads property, constraints and children only, never target or value
+    validationError: { target: false, value: false },
+  });
   flatten(errors, argument, into);
   return into;
 }

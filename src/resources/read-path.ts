@@ -348,7 +348,9 @@ export class ReadPath {
     const rows = counted
       ? `, ARRAY[${pages.map((p) => (p.list ? `jsonb_array_length(jsonb_path_query_array(q.j, '${jsonPathOfList(p.list)}'))` : "0")).join(", ")}]::int[] AS n`
       : "";
-    const built = `(SELECT ${data} AS d OFFSET 0) q`;
+    // `$1` (the workspace) named with its type: a selection of `__typename` alone reads no row and
+    // names no parameter otherwise, and PostgreSQL refuses a parameter whose type it cannot infer.
+    const built = `(SELECT ${data} AS d WHERE $1::uuid IS NOT NULL OFFSET 0) q`;
     const sql = counted
       ? `SELECT q.d::text AS d${rows} FROM (SELECT q.d, q.d::jsonb AS j FROM ${built} OFFSET 0) q`
       : `SELECT q.d::text AS d FROM ${built}`;

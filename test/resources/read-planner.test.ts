@@ -427,6 +427,17 @@ describe("the planned read answers as the model of the stored rows", () => {
     const root = await run(`{ calls(first: 101, after: "bogus") { nodes { id } } }`);
     expect(root.body.errors?.[0].extensions?.fields.map((f: { field: string }) => f.field)).toEqual(["first", "after"]);
   });
+
+  it("a connection selecting only __typename, at the root and nested, answers like any other (a statement that names none of its parameters is refused by PostgreSQL)", async () => {
+    const alone = await run(`{ agents(first: 1) { __typename } }`);
+    expect(alone.status).toBe(200);
+    expect(alone.body).toEqual({ data: { agents: { __typename: "AgentConnection" } } });
+    const answer = await run(`{ calls { __typename } agents(first: 1) { nodes { name calls { __typename } } } }`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data.calls).toEqual({ __typename: "CallConnection" });
+    expect(answer.body.data.agents.nodes).toEqual([{ name: expect.any(String), calls: { __typename: "CallConnection" } }]);
+  });
 });
 
 describe("two keys of different grants on one document", () => {

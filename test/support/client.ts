@@ -41,3 +41,22 @@ export function errorOf(response: GqlResponse) {
   if (!error) throw new Error(`expected an error, got ${response.status}: ${JSON.stringify(response.body)}`);
   return error;
 }
+
+/**
+ * Sends `query` with `token` until a response is not a 200 (or `deadlineMs` after `since`, a
+ * `performance.now()` reading, has passed) and returns that last response with how long after
+ * `since` its request was sent, so a "refused within N ms" test asserts the time it claims.
+ */
+export async function firstRefusal(
+  url: string,
+  query: string,
+  token: string,
+  since: number,
+  deadlineMs = 1500,
+): Promise<{ response: GqlResponse; sentAfterMs: number }> {
+  for (;;) {
+    const sentAfterMs = performance.now() - since;
+    const response = await gql(url, query, {}, token);
+    if (response.status !== 200 || sentAfterMs >= deadlineMs) return { response, sentAfterMs };
+  }
+}

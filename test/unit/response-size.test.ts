@@ -30,5 +30,10 @@ describe("the response size bound", () => {
     data.s = "changed since"; // nothing changes an answer after it is measured; this shows which text is sent
     expect(bound.stringify({ errors: undefined, data, extensions: undefined })).toBe('{"data":{"s":"measured"}}\n');
     expect(bound.stringify({ errors: [], data, extensions: undefined })).toBe('{"errors":[],"data":{"s":"changed since"}}\n');
+    expect(bound.stringify({ errors: undefined, data, extensions: { x: 1 } })).toBe(
+      '{"data":{"s":"changed since"},"extensions":{"x":1}}\n',
+    );
+    expect(bound.stringify({ errors: undefined, data: undefined, extensions: undefined })).toBe("{}\n");
+    expect(bound.check({ errors: [] })).toBeNull(); // no data: nothing to remember
   });
 });

@@ -6,7 +6,10 @@ import {
   base62,
   checksumOf,
   isWellFormedApiKey,
+  isWellFormedSession,
   issueApiKeySecret,
+  randomBase62,
+  SESSION_PATTERN,
   issueSessionSecret,
   parseBearer,
   sha256,
@@ -71,9 +74,41 @@ describe("API key format", () => {
   });
 });
 
+describe("session tokens and random text", () => {
+  it("a session token is gqs_ + 43 base62 characters, its prefix the first 8, its digest the SHA-256", () => {
+    const { secret, prefix, digest } = issueSessionSecret();
+    expect(secret).toMatch(/^gqs_[0-9A-Za-z]{43}$/);
+    expect(SESSION_PATTERN.test(secret)).toBe(true);
+    expect(prefix).toBe(secret.slice(4, 12));
+    expect(digest).toBe(sha256(secret));
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(sha256("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(isWellFormedSession(secret)).toBe(true);
+    expect(isWellFormedSession(`${secret}x`)).toBe(false);
+    expect(isWellFormedSession(42 as unknown as string)).toBe(false);
+    expect(isWellFormedApiKey(42 as unknown as string)).toBe(false);
+    expect(parseBearer(`Bearer ${secret}`)).toEqual({ kind: "session", token: secret });
+  });
+
+  it("randomBase62 gives exactly the length asked for, every base62 character and no other", () => {
+    expect(randomBase62(0)).toBe("");
+    expect(randomBase62(1)).toHaveLength(1);
+    const text = randomBase62(62_000);
+    expect(text).toMatch(/^[0-9A-Za-z]{62000}$/);
+    expect(new Set(text).size).toBe(62);
+    // Uniform: bytes ≥ 248 are dropped, not folded onto the first eight characters (which would make
+    // those 5/4 as likely as the rest; about 1.00 ± 0.03 here).
+    const counts = [...BASE62].map((c) => text.split(c).length - 1);
+    const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / list.length;
+    expect(mean(counts.slice(0, 8)) / mean(counts.slice(8))).toBeLessThan(1.12);
+    expect(counts[0] / mean(counts.slice(8))).toBeLessThan(1.15); // byte 248 is dropped too, not read as "0"
+  });
+});
+
 describe("Authorization header parsing", () => {
-  const key = issueApiKeySecret().secret;
-  const session = issueSessionSecret().secret;
+  // Fixed tokens: the tests' titles show them, and mutation testing finds a test again by its title.
+  const key = `gqk_${"k".repeat(32)}${checksumOf("k".repeat(32))}`;
+  const session = `gqs_${"s".repeat(43)}`;
 
   it.each([
     [undefined, "none"],
@@ -92,6 +127,9 @@ describe("Authorization header parsing", () => {
     [`Bearer gqk_${"A".repeat(38)}`, "malformed"],
     [`Bearer ${session.slice(0, 20)}`, "malformed"],
     ["Bearer \u0000", "malformed"],
+    ["xbearer", "malformed"],
+    [`xbearer ${key}`, "malformed"],
+    ["Token", "malformed"],
   ])("%j is %s", (header, kind) => {
     expect(parseBearer(header).kind).toBe(kind);
   });

@@ -54,6 +54,7 @@ const noIntrospection: ValidationRule = (context) => ({
  * API reserves for bad arguments), and graphql-ws sends it as an `error` message.
  */
 const report: GraphQLArmorRejectCallback = (context, error) => {
+  // Stryker disable next-line OptionalChaining: a validation rule's rejection always comes with its context
   context?.reportError(new GraphQLError(error.message));
 };
 
@@ -68,6 +69,7 @@ export function queryLimits(options: { development: boolean; introspection: bool
     // A fragment spread counts as a level: fragments nested in fragments cannot hide depth.
     maxDepth: { ...common, n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: false },
     // Every alias counts, `__typename` ones too (graphql-armor exempts those by default).
+    // Stryker disable next-line ArrayDeclaration: an allow-list naming no field exempts nothing either
     maxAliases: { ...common, n: QUERY_LIMITS.maxAliases, allowList: [] },
     // Cost depends on page sizes given by variables, which a validation rule never sees: it is
     // checked before execution instead, with the coerced variables (see query-cost.ts).
@@ -75,7 +77,9 @@ export function queryLimits(options: { development: boolean; introspection: bool
     maxDirectives: { ...common, n: QUERY_LIMITS.maxDirectives },
     // Apollo's own option hides suggestions (see `hideSchemaDetailsFromClientErrors`), and the
     // parser option caps tokens, so these two armor plugins would only duplicate work.
+    // Stryker disable next-line all: these two only configure armor's Apollo plugins, which are not installed (only its validation rules are used)
     blockFieldSuggestion: { enabled: false },
+    // Stryker disable next-line all: as above
     maxTokens: { enabled: false },
   });
   const rules = armor.protect().validationRules;
