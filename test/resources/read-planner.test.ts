@@ -578,3 +578,52 @@ describe("a query the planner covers fully is answered with the text PostgreSQL 
     expect(operationCost(schema, document, operation, {})).toBe(71); // the limit's count: 10 agents, 2 calls each
   });
 });
+
+describe("the actual cost a planned read counts in SQL", () => {
+  it("equals the data walk over its answer, for random nested pages at the root and under agents (property)", async () => {
+    const { parse } = await import("graphql");
+    const { plannedResponse } = await import("../../src/server/planned-response");
+    const { buildAppSchema } = await import("../../src/schema/build-schema");
+    const { actualCost } = await import("../../src/server/guards/query-cost");
+    const schema = await buildAppSchema();
+    // A connection that reads its page: nodes, edges or pageInfo (with or without the others).
+    const page = (nodes: string) =>
+      fc
+        .subarray([`nodes { ${nodes} }`, `edges { cursor node { ${nodes} } }`, "pageInfo { hasNextPage endCursor }", "totalCount"], {
+          minLength: 1,
+        })
+        .filter((fields) => !fields.every((f) => f === "totalCount"))
+        .map((fields) => fields.join(" "));
+    const size = fc.integer({ min: 0, max: 6 });
+    await fc.assert(
+      fc.asyncProperty(
+        // No relation that may be null: the walk counts a null one 1, the formula its selection (both ≤ requested).
+        page("id status durationSeconds __typename"),
+        size,
+        page("id durationSeconds"),
+        size,
+        size,
+        fc.boolean(),
+        fc.boolean(),
+        async (calls, callsFirst, nested, agentsFirst, nestedFirst, byVariable, withRoot) => {
+          const nestedArgs = byVariable ? "(first: $n)" : `(first: ${nestedFirst})`;
+          const root = withRoot ? `calls(first: ${callsFirst}) { ${calls} }` : "";
+          const text = `query($n: Int) { ${root} agents(first: ${agentsFirst}) { nodes { name calls${nestedArgs} { ${nested} } knowledgeBase { id } } } }`;
+          const document = parse(text);
+          const operation = document.definitions[0] as import("graphql").OperationDefinitionNode;
+          const variables = { n: nestedFirst };
+          const request = {
+            principal: { workspaceId: ws.admin.workspaceId },
+            variables,
+            wantsActualCost: true,
+          } as never as import("../../src/server/request-pipeline").RequestState;
+          const spliced = await plannedResponse(schema, server.services, request, document, operation);
+          expect(spliced).not.toBeNull();
+          const data = JSON.parse(spliced!.text) as Record<string, unknown>;
+          expect(request.actualCost).toBe(actualCost(schema, document, operation, variables, data));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
