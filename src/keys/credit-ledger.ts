@@ -137,8 +137,14 @@ export class CreditLedger {
 
   /** At shutdown: every lease this process holds goes back, so only a crash loses credits. */
   async close(): Promise<void> {
+    await this.leasesDone();
     clearInterval(this.handBackTimer);
     await this.handBack();
+  }
+
+  /** Once every lease this process has in flight (a background top-up too) has landed. */
+  async leasesDone(): Promise<void> {
+    await Promise.allSettled([...this.leasing.values()]);
   }
 
   /** The generation to draw on: a due refill happens first (once, whichever instance gets there). */
