@@ -3,7 +3,7 @@ import { eventually } from "../support/eventually";
 import { signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
 import { LEASE_LOW, LEASE_SIZE } from "../../src/keys/credit-ledger";
-import { keyOf, spendingKey } from "./spend-support";
+import { durableCreditsOf, keyOf, spendingKey } from "./spend-support";
 
 /** Two instances without Redis: credits are leased from PostgreSQL into each process. */
 let a: TestServer;
@@ -53,17 +53,7 @@ it("credits another instance leased and did not use are back in `remaining` with
 it("a lease running low is topped up in the background, never past LEASE_SIZE, the balance exact throughout", async () => {
   const admin = await signUp(a.url);
   const key = await spendingKey(a.url, admin.token, { credits: { remaining: 1000 } });
-  const [{ spendId }] = (await a.dataSource.query(`SELECT spend_id::text AS "spendId" FROM api_key WHERE id = $1`, [key.id])) as {
-    spendId: string;
-  }[];
-  const durable = async () =>
-    Number(
-      (
-        (await a.dataSource.query(`SELECT credits_remaining FROM api_key_spend WHERE id = $1`, [spendId])) as {
-          credits_remaining: string;
-        }[]
-      )[0].credits_remaining,
-    );
+  const { spendId, durable } = await durableCreditsOf(a, key.id);
   // The first request leases LEASE_SIZE; the one that leaves LEASE_LOW of it leases the rest again, before anyone waits.
   for (let i = 0; i < LEASE_SIZE - LEASE_LOW; i++) expect((await gql(a.url, VIEWER, {}, key.secret)).status).toBe(200);
   expect(await eventually(durable, (n) => n === 1000 - LEASE_SIZE - (LEASE_SIZE - LEASE_LOW))).toBe(

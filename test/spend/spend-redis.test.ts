@@ -7,7 +7,7 @@ import { eventually } from "../support/eventually";
 import { startTestServer, TestServer } from "../support/server";
 import { TcpProxy } from "../support/tcp-proxy";
 import { LEASE_LOW, LEASE_SIZE } from "../../src/keys/credit-ledger";
-import { costOf, keyOf, spendingKey } from "./spend-support";
+import { costOf, durableCreditsOf, keyOf, spendingKey } from "./spend-support";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const VIEWER = `{ viewer { kind } }`;
@@ -159,17 +159,7 @@ describe("Redis goes away", () => {
 it("the shared pool running low is topped up in the background, never past LEASE_SIZE, the balance exact throughout", async () => {
   const admin = await signUp(a.url);
   const key = await spendingKey(a.url, admin.token, { credits: { remaining: 1000 } });
-  const [{ spendId }] = (await a.dataSource.query(`SELECT spend_id::text AS "spendId" FROM api_key WHERE id = $1`, [key.id])) as {
-    spendId: string;
-  }[];
-  const durable = async () =>
-    Number(
-      (
-        (await a.dataSource.query(`SELECT credits_remaining FROM api_key_spend WHERE id = $1`, [spendId])) as {
-          credits_remaining: string;
-        }[]
-      )[0].credits_remaining,
-    );
+  const { spendId, durable } = await durableCreditsOf(a, key.id);
   for (let i = 0; i < LEASE_SIZE - LEASE_LOW; i++) expect((await gql(a.url, VIEWER, {}, key.secret)).status).toBe(200);
   const leased = 1000 - LEASE_SIZE - (LEASE_SIZE - LEASE_LOW);
   expect(await eventually(durable, (n) => n === leased)).toBe(leased);
