@@ -47,7 +47,7 @@ async function withServers<T>(count: number, env: Record<string, string>, work: 
 
 const SPEND_NOTE =
   "per request a key with both pays one Lua call for its bucket (and one to give back the unused cost), one for its credit " +
-  "(a lease of 100 from PostgreSQL every 100 requests), and the walk of the answer for its actual cost";
+  "(a background lease of 50 from PostgreSQL when 50 are left), and its page's rows counted by the statement for its actual cost";
 
 export const spendOverhead: Scenario = {
   id: "11",

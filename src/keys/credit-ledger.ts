@@ -11,6 +11,12 @@ import { dueRefill, nextRefillBoundary } from "./key-spend-rules";
 /** At most this many credits leave PostgreSQL for the shared pool at once: what a lost Redis can lose per instance. */
 export const LEASE_SIZE = 100;
 
+/**
+ * A lease runs low at this many credits: the next block is leased in the background (what takes it
+ * up to LEASE_SIZE again, never more), so requests do not wait on PostgreSQL at every LEASE_SIZE-th one.
+ */
+export const LEASE_LOW = LEASE_SIZE / 2;
+
 /** How a credit was taken, so that an answer that was 503 can give it back where it came from. */
 export type CreditTaken = { ok: true; from: "pool" | "here"; generation: number };
 export type CreditTake = CreditTaken | { ok: false; retryAfterSeconds: number | null };
@@ -131,8 +137,14 @@ export class CreditLedger {
 
   /** At shutdown: every lease this process holds goes back, so only a crash loses credits. */
   async close(): Promise<void> {
+    await this.leasesDone();
     clearInterval(this.handBackTimer);
     await this.handBack();
+  }
+
+  /** Once every lease this process has in flight (a background top-up too) has landed. */
+  async leasesDone(): Promise<void> {
+    await Promise.allSettled([...this.leasing.values()]);
   }
 
   /** The generation to draw on: a due refill happens first (once, whichever instance gets there). */
@@ -171,6 +183,7 @@ export class CreditLedger {
       if (slot && slot.generation === generation && slot.held > 0) {
         slot.held -= 1;
         slot.usedAt = performance.now();
+        if (slot.held === LEASE_LOW) void this.leaseHere(spendId, generation, LEASE_SIZE - LEASE_LOW).catch(() => undefined);
         return { ok: true, from: "here", generation };
       }
       const lease = await this.leaseHere(spendId, generation);
@@ -182,11 +195,11 @@ export class CreditLedger {
     return { ok: false, retryAfterSeconds: null };
   }
 
-  private leaseHere(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+  private leaseHere(spendId: string, generation: number, size = LEASE_SIZE): Promise<{ leased: number; generation: number }> {
     const slot = `here:${spendId}:${generation}`;
     let pending = this.leasing.get(slot);
     if (!pending) {
-      pending = this.leaseFromDatabase(spendId, generation)
+      pending = this.leaseFromDatabase(spendId, generation, size)
         .then((lease) => {
           const held = this.here.get(spendId);
           // Credits of an older generation were voided when the balance was set anew: they are dropped, not handed back.
@@ -206,10 +219,8 @@ export class CreditLedger {
     return pending;
   }
 
-  private async leaseFromDatabase(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
-    const row = firstRow(await this.db.query(LEASE_SQL, [spendId, generation, LEASE_SIZE])) as
-      | { leased: number; generation: number }
-      | undefined;
+  private async leaseFromDatabase(spendId: string, generation: number, size = LEASE_SIZE): Promise<{ leased: number; generation: number }> {
+    const row = firstRow(await this.db.query(LEASE_SQL, [spendId, generation, size])) as { leased: number; generation: number } | undefined;
     return row ? { leased: Number(row.leased), generation: Number(row.generation) } : { leased: 0, generation };
   }
 
@@ -223,7 +234,11 @@ export class CreditLedger {
     let leasedEmpty = false;
     for (let waited = 0; waited < 1000; ) {
       const held = await viaRedis(pool.take(spendId, generation));
-      if (held >= 0) return { ok: true, from: "pool", generation };
+      if (held >= 0) {
+        // The take that leaves the pool low tops it up in the background (to LEASE_SIZE at most: what the pool held then, and the lease).
+        if (held === LEASE_LOW) void this.lease(spendId, generation, LEASE_SIZE - LEASE_LOW).catch(() => undefined);
+        return { ok: true, from: "pool", generation };
+      }
       if (held === LEASING) {
         waited += 1;
         await delay(2);
@@ -241,22 +256,22 @@ export class CreditLedger {
   }
 
   /** One lease at a time per balance from this process; its credits join the pool (announced first, see CreditPool). */
-  private lease(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+  private lease(spendId: string, generation: number, size = LEASE_SIZE): Promise<{ leased: number; generation: number }> {
     const slot = `${spendId}:${generation}`;
     let pending = this.leasing.get(slot);
     if (!pending) {
-      pending = this.leaseNow(spendId, generation).finally(() => this.leasing.delete(slot));
+      pending = this.leaseNow(spendId, generation, size).finally(() => this.leasing.delete(slot));
       this.leasing.set(slot, pending);
     }
     return pending;
   }
 
-  private async leaseNow(spendId: string, generation: number): Promise<{ leased: number; generation: number }> {
+  private async leaseNow(spendId: string, generation: number, size: number): Promise<{ leased: number; generation: number }> {
     const pool = this.pool!;
     await viaRedis(pool.beginLease(spendId, generation));
     let lease = { leased: 0, generation };
     try {
-      lease = await this.leaseFromDatabase(spendId, generation);
+      lease = await this.leaseFromDatabase(spendId, generation, size);
     } finally {
       await viaRedis(pool.endLease(spendId, generation, lease.generation === generation ? lease.leased : 0, false));
     }

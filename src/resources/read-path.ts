@@ -4,7 +4,18 @@ import { DataSource } from "typeorm";
 import { conditionVariables } from "../auth/operation-analysis";
 import { isUuid } from "../common/pagination";
 import { PreparedStatement, runPrepared, statementName } from "../db/prepared-query";
-import { BadArguments, NO_CURSOR, pageSizeLiteral, ParamGroup, PlanCompiler, Post, RunValues, SelectionContext } from "./read-planner";
+import {
+  BadArguments,
+  Compiled,
+  NO_CURSOR,
+  pageSizeLiteral,
+  ParamGroup,
+  PlanCompiler,
+  Post,
+  RunValues,
+  SelectionContext,
+  unlisted,
+} from "./read-planner";
 import { ReadCatalog, READ_TYPES } from "./read-catalog";
 import { filterConditions } from "./resource-filters";
 import { allFoundSql } from "./resource-references";
@@ -77,12 +88,18 @@ function operationWeight(cached: CachedOperation): number {
   return bytes;
 }
 
-/** `$."agents"."nodes"[*]`: every element of the lists at that response path (lax: arrays on the way are walked). */
-const jsonPathOfList = (path: string) =>
+/** `$."agents"."nodes"[*]`: every element of the lists (or the values) at that response path (lax: arrays on the way are walked). */
+const jsonPathOf = (path: string) =>
   `$${path
     .split(".")
     .map((k) => `."${k}"`)
     .join("")}[*]`;
+
+/** A nested page's rows summed over its parents, counted in the statement's JSON (`q.j`): its list's rows, or one per page object (see `unlisted`). */
+function nestedRows(page: { path: string; list: string | null; first?: string }): string {
+  if (page.list) return `jsonb_array_length(jsonb_path_query_array(q.j, '${jsonPathOf(page.list)}'))`;
+  return `jsonb_array_length(jsonb_path_query_array(q.j, '${jsonPathOf(page.path)}')) * ${unlisted(page.first ?? "0")}`;
+}
 
 /**
  * The resources' only read path: every list, by-id read and relation of the six resources is
@@ -292,13 +309,16 @@ export class ReadPath {
     const compiler = new PlanCompiler(selection, this.catalog, 2, inlineVariables);
     const items: [string, string][] = [];
     const posts: Post[] = [];
+    // Root pages counted by their own aggregate: FROM items of one row each, read by the data object.
+    const counted: string[] = [];
+    const rootRows = new Map<string, string>();
     roots.forEach((root, index) => {
       if (root.kind === "typename") {
         items.push([root.key, `'${root.returnType.name}'`]);
         return;
       }
       const table = this.catalog.table(root.type);
-      let compiled;
+      let compiled: Compiled & { counted?: string };
       if (root.kind === "one") {
         const [id] = compiler.bind(1, (run) => [(run.roots[index] as { id: string }).id]);
         const { items: fields, post } = compiler.fields(root.returnType, root.fieldNodes, "x", root.key);
@@ -334,33 +354,43 @@ export class ReadPath {
             return { first, at, id };
           },
           root.key,
+          countRows,
         );
+        if (compiled.counted) {
+          const r = `r${index}`;
+          counted.push(`${compiled.counted} ${r}`);
+          rootRows.set(root.key, `${r}.n`);
+          items.push([root.key, `${r}.j`]);
+          if (compiled.post) posts.push((data) => compiled.post!((data as Record<string, unknown>)[root.key]));
+          return;
+        }
       }
       items.push([root.key, compiled.sql]);
       const inner = compiled.post;
       if (inner) posts.push((data) => inner((data as Record<string, unknown>)[root.key]));
     });
     const data = compiler.object(items);
-    const pages = compiler.pages;
-    // The rows of each page, counted in what the statement built: summed over every parent at once.
-    // `OFFSET 0` keeps each level a subquery of its own, so the data is built once, whatever reads it.
-    const counted = countRows && pages.some((p) => p.list);
-    const rows = counted
-      ? `, ARRAY[${pages.map((p) => (p.list ? `jsonb_array_length(jsonb_path_query_array(q.j, '${jsonPathOfList(p.list)}'))` : "0")).join(", ")}]::int[] AS n`
-      : "";
+    const pages = countRows ? compiler.pages : [];
+    // A root page's rows come from its own aggregate; a nested page's are counted in what the statement
+    // built (a parse of it), summed over every parent at once. `OFFSET 0` keeps each level a subquery
+    // of its own, so the data is built once, whatever reads it.
+    const nested = pages.some((p) => !rootRows.has(p.path));
+    const rootColumns = [...rootRows.values()].map((n, i) => `, ${n} AS n${i}`).join("");
+    const rootColumn = new Map([...rootRows.keys()].map((path, i) => [path, `q.n${i}`]));
+    const rows = pages.length ? `, ARRAY[${pages.map((p) => rootColumn.get(p.path) ?? nestedRows(p)).join(", ")}]::int[] AS n` : "";
     // `$1` (the workspace) named with its type: a selection of `__typename` alone reads no row and
     // names no parameter otherwise, and PostgreSQL refuses a parameter whose type it cannot infer.
-    const built = `(SELECT ${data} AS d WHERE $1::uuid IS NOT NULL OFFSET 0) q`;
-    const sql = counted
-      ? `SELECT q.d::text AS d${rows} FROM (SELECT q.d, q.d::jsonb AS j FROM ${built} OFFSET 0) q`
-      : `SELECT q.d::text AS d FROM ${built}`;
+    const built = `(SELECT ${data} AS d${rootColumns}${counted.length ? ` FROM ${counted.join(" CROSS JOIN ")}` : ""} WHERE $1::uuid IS NOT NULL OFFSET 0) q`;
+    const sql = nested
+      ? `SELECT q.d::text AS d${rows} FROM (SELECT q.*, q.d::jsonb AS j FROM ${built} OFFSET 0) q`
+      : `SELECT q.d::text AS d${rows} FROM ${built}`;
     return {
       sql,
       groups: compiler.groups,
       post: posts.length ? (data) => posts.forEach((p) => p(data)) : null,
       compact: compiler.compact,
       refused: compiler.refused,
-      pages: counted ? pages.map((p) => p.path) : [],
+      pages: pages.map((p) => p.path),
     };
   }
 }

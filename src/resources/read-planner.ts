@@ -115,9 +115,10 @@ export class PlanCompiler {
   /**
    * Each page the plan reads, by its field's response path (`agents.nodes.calls`), with the path
    * of the list that holds its rows (`agents.nodes.calls.nodes`; null when neither `nodes` nor
-   * `edges` is selected: it returns no row): what the operation's actual cost counts.
+   * `edges` is selected: its size `first` as SQL then, as such a page counts one row per parent
+   * when its size is not 0): what the operation's actual cost counts.
    */
-  readonly pages: { path: string; list: string | null }[] = [];
+  readonly pages: { path: string; list: string | null; first?: string }[] = [];
   /** The tables relations read (beyond the root's own rows). */
   readonly tables = new Set<string>();
   private aliases = 0;
@@ -210,7 +211,9 @@ export class PlanCompiler {
    * asked for only when a page is read (nodes, edges, pageInfo), so no placeholder goes unused;
    * the extra row that tells `hasNextPage`, and the rank that leaves it out, only when pageInfo is
    * selected. Aggregates take the rows in the subquery's order (newest first), as PostgreSQL
-   * feeds an ordered subquery to them.
+   * feeds an ordered subquery to them. With `counted`, the page is also answered as a FROM item
+   * (`counted`) of one row: its JSON `j` and the rows its list returned `n`, counted by the same
+   * aggregate that builds it (0 when it lists none), so a root page's actual cost parses nothing.
    */
   connection(
     connection: GraphQLObjectType,
@@ -219,7 +222,8 @@ export class PlanCompiler {
     where: (alias: string) => string[],
     pagePlaceholders: () => PagePlaceholders,
     path: string,
-  ): Compiled {
+    counted = false,
+  ): Compiled & { counted?: string } {
     const fields = this.subfields(connection, fieldNodes);
     const names = [...fields.values()].map((nodes) => nodes[0].name.value);
     const pageRead = names.some((name) => name === "nodes" || name === "edges" || name === "pageInfo");
@@ -259,8 +263,10 @@ export class PlanCompiler {
       } else throw new Unplannable(name);
     }
     let from = "";
+    let rows: string | null = null;
     if (pageRead) {
-      this.pages.push({ path, list: listed });
+      this.pages.push({ path, list: listed, first: page.first });
+      if (counted) rows = listed ? aggregate(`count(*)${inPage}`) : unlisted(page.first);
       const rank = ranked ? `, row_number() OVER (ORDER BY ${NEWEST_FIRST(x)}) AS rn` : "";
       const after = page.at === null ? [] : [`(${x}.created_at, ${x}.id) < (${page.at}::timestamptz, ${page.id}::uuid)`];
       const source = `SELECT ${x}.*${rank} FROM ${table} ${x}
@@ -270,7 +276,9 @@ export class PlanCompiler {
       const columns = aggregates.length ? aggregates.map((sql, i) => `${sql} AS a${i}`).join(", ") : "count(*) AS a0";
       from = `FROM (SELECT ${columns} FROM (${source}) ${p}) ${g}`;
     }
-    return { sql: this.object(items, from), post: all(posts) };
+    const post = all(posts);
+    if (rows !== null) return { sql: this.object(items, from), post, counted: `(SELECT ${this.object(items)} AS j, ${rows} AS n ${from})` };
+    return { sql: this.object(items, from), post };
   }
 
   private edge(edge: GraphQLObjectType, fieldNodes: readonly FieldNode[], p: string, path: string): Compiled {
@@ -382,6 +390,9 @@ export class PlanCompiler {
     return collectSubfields(schema, fragments, variableValues, type, nodes);
   }
 }
+
+/** The rows a page of size `first` that lists none counts per parent, as the data walk `actualCost` does: one, unless its size is 0. */
+export const unlisted = (first: string) => `least(${first}::int, 1)`;
 
 /** Objects built in chunks, joined as text: `{a…}` and `{b…}` into `{a…, b…}`, keys in order. */
 function mergeObjects(chunks: string[]): string {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { getNamedType, isObjectType } from "graphql";
+import { getNamedType, isObjectType, parse, visit } from "graphql";
 import { ManualClock } from "../../src/common/clock";
 import { readPlanned } from "../../src/resources/planned-source";
 import { PLANNED_TYPE_NAMES, READ_TYPES } from "../../src/resources/read-catalog";
@@ -54,6 +54,17 @@ async function expectModel(query: string, variables: Record<string, unknown>, da
   expect(answer.text).toBe(`${JSON.stringify({ data })}\n`);
   expect(answer.count).toBe(1);
   return answer;
+}
+
+/** The aliases a document spells, fragments included (what the alias limit counts). */
+function aliasCount(document: string): number {
+  let n = 0;
+  visit(parse(document), {
+    Field(node) {
+      if (node.alias) n++;
+    },
+  });
+  return n;
 }
 
 const CALL_FIELDS = "id direction status fromNumber toNumber startedAt endedAt durationSeconds summary createdAt updatedAt";
@@ -210,7 +221,7 @@ describe("the planned read answers as the model of the stored rows", () => {
     const scalar = (fields: string) => fc.constantFrom(...fields.split(" "));
     const sel = (field: fc.Arbitrary<Omit<Sel, "key">>) =>
       fc
-        // Aliases one time in four: the operation stays within the alias limit (30).
+        // Aliases one time in four (a document over the alias limit, 30, is left out below).
         .uniqueArray(
           fc.tuple(
             field,
@@ -271,6 +282,8 @@ describe("the planned read answers as the model of the stored rows", () => {
           const next = randoms[Symbol.iterator]();
           const r = new Renderer((n) => next.next().value % n);
           const body = `calls(first: ${first}) { ${r.render("CallConnection", calls)} } agents { nodes { ${r.render("Agent", agents)} } } t: __typename @include(if: $yes) @skip(if: $no)`;
+          // A selection the alias limit (30) would refuse is not one this property is about.
+          fc.pre(aliasCount(r.document(body)) <= 30);
           const rows = await rowsOf(server.dataSource, ws.admin.workspaceId);
           const data = {
             calls: model.connection("Call", rows.calls, first, calls),
@@ -587,5 +600,54 @@ describe("a query the planner covers fully is answered with the text PostgreSQL 
     // agents 1, its nodes and each name: one per agent row, each calls page: one per agent, its nodes and ids: one per call row.
     expect(request.actualCost).toBe(1 + 3 * agents + 2 * calls);
     expect(operationCost(schema, document, operation, {})).toBe(71); // the limit's count: 10 agents, 2 calls each
+  });
+});
+
+describe("the actual cost a planned read counts in SQL", () => {
+  it("equals the data walk over its answer, for random nested pages at the root and under agents (property)", async () => {
+    const { parse } = await import("graphql");
+    const { plannedResponse } = await import("../../src/server/planned-response");
+    const { buildAppSchema } = await import("../../src/schema/build-schema");
+    const { actualCost } = await import("../../src/server/guards/query-cost");
+    const schema = await buildAppSchema();
+    // A connection that reads its page: nodes, edges or pageInfo (with or without the others).
+    const page = (nodes: string) =>
+      fc
+        .subarray([`nodes { ${nodes} }`, `edges { cursor node { ${nodes} } }`, "pageInfo { hasNextPage endCursor }", "totalCount"], {
+          minLength: 1,
+        })
+        .filter((fields) => !fields.every((f) => f === "totalCount"))
+        .map((fields) => fields.join(" "));
+    const size = fc.integer({ min: 0, max: 6 });
+    await fc.assert(
+      fc.asyncProperty(
+        // No relation that may be null: the walk counts a null one 1, the formula its selection (both ≤ requested).
+        page("id status durationSeconds __typename"),
+        size,
+        page("id durationSeconds"),
+        size,
+        size,
+        fc.boolean(),
+        fc.boolean(),
+        async (calls, callsFirst, nested, agentsFirst, nestedFirst, byVariable, withRoot) => {
+          const nestedArgs = byVariable ? "(first: $n)" : `(first: ${nestedFirst})`;
+          const root = withRoot ? `calls(first: ${callsFirst}) { ${calls} }` : "";
+          const text = `query($n: Int) { ${root} agents(first: ${agentsFirst}) { nodes { name calls${nestedArgs} { ${nested} } knowledgeBase { id } } } }`;
+          const document = parse(text);
+          const operation = document.definitions[0] as import("graphql").OperationDefinitionNode;
+          const variables = { n: nestedFirst };
+          const request = {
+            principal: { workspaceId: ws.admin.workspaceId },
+            variables,
+            wantsActualCost: true,
+          } as never as import("../../src/server/request-pipeline").RequestState;
+          const spliced = await plannedResponse(schema, server.services, request, document, operation);
+          expect(spliced).not.toBeNull();
+          const data = JSON.parse(spliced!.text) as Record<string, unknown>;
+          expect(request.actualCost).toBe(actualCost(schema, document, operation, variables, data));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -2,7 +2,8 @@ import { gql } from "../support/client";
 import { eventually } from "../support/eventually";
 import { signUp } from "../support/factories";
 import { startTestServer, TestServer } from "../support/server";
-import { keyOf, spendingKey } from "./spend-support";
+import { LEASE_LOW, LEASE_SIZE } from "../../src/keys/credit-ledger";
+import { durableCreditsOf, keyOf, spendingKey } from "./spend-support";
 
 /** Two instances without Redis: credits are leased from PostgreSQL into each process. */
 let a: TestServer;
@@ -47,4 +48,18 @@ it("credits another instance leased and did not use are back in `remaining` with
     3000,
   );
   expect(remaining).toBe(490);
+});
+
+it("a lease running low is topped up in the background, never past LEASE_SIZE, the balance exact throughout", async () => {
+  const admin = await signUp(a.url);
+  const key = await spendingKey(a.url, admin.token, { credits: { remaining: 1000 } });
+  const { spendId, durable } = await durableCreditsOf(a, key.id);
+  // The first request leases LEASE_SIZE; the one that leaves LEASE_LOW of it leases the rest again, before anyone waits.
+  for (let i = 0; i < LEASE_SIZE - LEASE_LOW; i++) expect((await gql(a.url, VIEWER, {}, key.secret)).status).toBe(200);
+  expect(await eventually(durable, (n) => n === 1000 - LEASE_SIZE - (LEASE_SIZE - LEASE_LOW))).toBe(
+    1000 - LEASE_SIZE - (LEASE_SIZE - LEASE_LOW),
+  );
+  const held = a.services.spends.ledger.heldHere(spendId, 0);
+  expect(held).toBe(LEASE_SIZE);
+  expect((await durable()) + held).toBe(1000 - (LEASE_SIZE - LEASE_LOW));
 });

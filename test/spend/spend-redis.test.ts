@@ -6,7 +6,8 @@ import { createKey, signUp } from "../support/factories";
 import { eventually } from "../support/eventually";
 import { startTestServer, TestServer } from "../support/server";
 import { TcpProxy } from "../support/tcp-proxy";
-import { costOf, keyOf, spendingKey } from "./spend-support";
+import { LEASE_LOW, LEASE_SIZE } from "../../src/keys/credit-ledger";
+import { costOf, durableCreditsOf, keyOf, spendingKey } from "./spend-support";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const VIEWER = `{ viewer { kind } }`;
@@ -108,6 +109,9 @@ it("a key without budget or credits costs no statement on a balance and no Redis
       });
       return { statements: statements.filter((s) => s.includes("api_key_spend")).length, commands: commands.length - 1 };
     };
+    // A pool an earlier test left low may still be topped up in the background: not this key's.
+    await a.services.spends.ledger.leasesDone();
+    await b.services.spends.ledger.leasesDone();
     expect(await counted(plain.secret)).toEqual({ statements: 0, commands: 0 });
     // The same requests by a key with credits take them through Redis: the counting sees them.
     expect((await counted(spending.secret)).commands).toBeGreaterThanOrEqual(5);
@@ -150,4 +154,18 @@ describe("Redis goes away", () => {
     );
     expect(remaining).toBe(440);
   });
+});
+
+it("the shared pool running low is topped up in the background, never past LEASE_SIZE, the balance exact throughout", async () => {
+  const admin = await signUp(a.url);
+  const key = await spendingKey(a.url, admin.token, { credits: { remaining: 1000 } });
+  const { spendId, durable } = await durableCreditsOf(a, key.id);
+  for (let i = 0; i < LEASE_SIZE - LEASE_LOW; i++) expect((await gql(a.url, VIEWER, {}, key.secret)).status).toBe(200);
+  const leased = 1000 - LEASE_SIZE - (LEASE_SIZE - LEASE_LOW);
+  expect(await eventually(durable, (n) => n === leased)).toBe(leased);
+  const redis = new Redis(REDIS_URL);
+  const pooled = Number(await redis.get(`${prefix}grantql:credits:${spendId}:0`));
+  redis.disconnect();
+  expect(pooled).toBe(LEASE_SIZE);
+  expect((await keyOf(a.url, admin.token, key.id)).credits.remaining).toBe(1000 - (LEASE_SIZE - LEASE_LOW));
 });

@@ -38,3 +38,17 @@ export const costOf = (response: GqlResponse) =>
         throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
       }
     | undefined;
+
+/** A key's balance id, and a reader of its durable credits (PostgreSQL's column alone, without what is leased). */
+export async function durableCreditsOf(server: TestServer, keyId: string): Promise<{ spendId: string; durable: () => Promise<number> }> {
+  const [{ spendId }] = (await server.dataSource.query(`SELECT spend_id::text AS "spendId" FROM api_key WHERE id = $1`, [keyId])) as {
+    spendId: string;
+  }[];
+  const durable = async () => {
+    const [row] = (await server.dataSource.query(`SELECT credits_remaining FROM api_key_spend WHERE id = $1`, [spendId])) as {
+      credits_remaining: string;
+    }[];
+    return Number(row.credits_remaining);
+  };
+  return { spendId, durable };
+}
