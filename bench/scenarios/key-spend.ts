@@ -52,6 +52,7 @@ const SPEND_NOTE =
 export const spendOverhead: Scenario = {
   id: "11",
   title: "scenario 1's read with a key holding an ample cost budget and credits ÷ the same key without, one instance and two over Redis",
+  defaultRounds: 15,
   async run(ctx) {
     const figures: Figure[] = [];
     const setups: [string, number, Record<string, string>][] = [
