@@ -4,6 +4,7 @@ import type { DataSource } from "typeorm";
 import type { KeySpend } from "../auth/principal";
 import type { Bus } from "../bus/event-bus";
 import type { Clock } from "../common/clock";
+import { runPrepared, statementName } from "../db/prepared-query";
 import { CreditPool, EMPTY, LEASING } from "../throttles/credit-pool";
 import type { KeyTopics } from "./api-key.service";
 import { dueRefill, nextRefillBoundary } from "./key-spend-rules";
@@ -17,19 +18,36 @@ export const LEASE_SIZE = 100;
  */
 export const LEASE_LOW = LEASE_SIZE / 2;
 
+/**
+ * With Redis, a balance that still held this many after a lease is ample: each instance leases
+ * straight from PostgreSQL into its own process (as without Redis) instead of the shared pool, so
+ * a request pays no Redis round trip; what each holds is said to Redis every REPORT_MS for exact
+ * reads. Below it every credit goes through the pool again, so the last ones are shared exactly.
+ */
+export const AMPLE_CREDITS = 100 * LEASE_SIZE;
+
+/** How often an instance says in Redis what it holds of ample balances (part of `remaining` as read). */
+const REPORT_MS = 250;
+
 /** How a credit was taken, so that an answer that was 503 can give it back where it came from. */
 export type CreditTaken = { ok: true; from: "pool" | "here"; generation: number };
 export type CreditTake = CreditTaken | { ok: false; retryAfterSeconds: number | null };
 
 type Credits = NonNullable<KeySpend["credits"]>;
 
-/** A lease: what it took from the balance, and the balance's generation as PostgreSQL holds it. */
-const LEASE_SQL = `
+/**
+ * A lease: what it took from the balance, what the balance holds after it, and its generation as
+ * PostgreSQL holds it. Prepared once per connection: a busy key runs it every LEASE_LOW requests.
+ */
+const LEASE = {
+  name: statementName("credit_lease"),
+  sql: `
 UPDATE api_key_spend s
 SET credits_remaining = s.credits_remaining - CASE WHEN s.credits_generation = $2 THEN LEAST(s.credits_remaining, $3) ELSE 0 END
 FROM (SELECT id, credits_remaining AS before FROM api_key_spend WHERE id = $1 FOR UPDATE) o
 WHERE s.id = o.id AND s.credits_remaining IS NOT NULL
-RETURNING (o.before - s.credits_remaining)::int AS leased, s.credits_generation AS generation`;
+RETURNING (o.before - s.credits_remaining)::int AS leased, s.credits_generation AS generation, s.credits_remaining::float8 AS remaining`,
+};
 
 /** Credits a process leased and did not spend, handed back (only to the generation they came from). */
 const HAND_BACK_SQL = `
@@ -71,7 +89,10 @@ export class CreditLedger {
   private readonly leasing = new Map<string, Promise<{ leased: number; generation: number }>>();
   /** Credits leased into this process (without Redis, or while it is away), per balance. */
   private readonly here = new Map<string, { generation: number; held: number; usedAt: number }>();
+  /** With Redis: the balances whose last lease left AMPLE_CREDITS or more (leased into this process, see AMPLE_CREDITS). */
+  private readonly ample = new Set<string>();
   private handBackTimer?: NodeJS.Timeout;
+  private reportTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: DataSource,
@@ -87,6 +108,11 @@ export class CreditLedger {
       ? await this.refillIfDue(spendId, credits)
       : Math.max(credits.generation, this.known.get(spendId)?.generation ?? 0);
     let taken: CreditTake | null = null;
+    // An ample balance (or what this process still holds of one) is drawn on here, without Redis.
+    if (this.pool && (this.ample.has(spendId) || this.heldHere(spendId, generation) > 0)) {
+      const here = await this.takeHere(spendId, generation);
+      if (here.ok) return here;
+    }
     if (this.pool) {
       try {
         taken = await this.takeFromPool(spendId, generation);
@@ -132,13 +158,21 @@ export class CreditLedger {
       if ((spendId !== undefined && id !== spendId) || slot.usedAt >= idleBefore) continue;
       this.here.delete(id);
       if (slot.held > 0) await this.db.query(HAND_BACK_SQL, [id, slot.held, slot.generation]);
+      await this.pool?.report([{ spendId: id, generation: slot.generation, held: 0 }]).catch(() => undefined);
     }
+  }
+
+  /** With Redis: says what this process holds of each balance, so that every instance reads `remaining` exactly. */
+  private async report(): Promise<void> {
+    const slots = [...this.here].map(([spendId, slot]) => ({ spendId, generation: slot.generation, held: slot.held }));
+    if (this.pool && slots.length > 0) await this.pool.report(slots);
   }
 
   /** At shutdown: every lease this process holds goes back, so only a crash loses credits. */
   async close(): Promise<void> {
     await this.leasesDone();
     clearInterval(this.handBackTimer);
+    clearInterval(this.reportTimer);
     await this.handBack();
   }
 
@@ -183,7 +217,9 @@ export class CreditLedger {
       if (slot && slot.generation === generation && slot.held > 0) {
         slot.held -= 1;
         slot.usedAt = performance.now();
-        if (slot.held === LEASE_LOW) void this.leaseHere(spendId, generation, LEASE_SIZE - LEASE_LOW).catch(() => undefined);
+        // With Redis, only an ample balance is topped up here: below it the pool takes over once this lease is spent.
+        if (slot.held === LEASE_LOW && (!this.pool || this.ample.has(spendId)))
+          void this.leaseHere(spendId, generation, LEASE_SIZE - LEASE_LOW).catch(() => undefined);
         return { ok: true, from: "here", generation };
       }
       const lease = await this.leaseHere(spendId, generation);
@@ -211,6 +247,7 @@ export class CreditLedger {
             () => void this.handBack(undefined, performance.now() - HAND_BACK_AFTER_MS).catch(() => undefined),
             HAND_BACK_AFTER_MS,
           ).unref();
+          if (this.pool) this.reportTimer ??= setInterval(() => void this.report().catch(() => undefined), REPORT_MS).unref();
           return lease;
         })
         .finally(() => this.leasing.delete(slot));
@@ -220,8 +257,16 @@ export class CreditLedger {
   }
 
   private async leaseFromDatabase(spendId: string, generation: number, size = LEASE_SIZE): Promise<{ leased: number; generation: number }> {
-    const row = firstRow(await this.db.query(LEASE_SQL, [spendId, generation, size])) as { leased: number; generation: number } | undefined;
-    return row ? { leased: Number(row.leased), generation: Number(row.generation) } : { leased: 0, generation };
+    const { rows } = await runPrepared<{ leased: number; generation: number; remaining: number }>(this.db, LEASE, [
+      spendId,
+      generation,
+      size,
+    ]);
+    const row = rows[0];
+    if (!row) return { leased: 0, generation };
+    if (row.remaining >= AMPLE_CREDITS) this.ample.add(spendId);
+    else this.ample.delete(spendId);
+    return { leased: row.leased, generation: row.generation };
   }
 
   /**

@@ -92,9 +92,10 @@ export class KeySpendService {
     return taken;
   }
 
-  /** At shutdown: the credits this process leased and did not spend go back to their balances. */
-  close(): Promise<void> {
-    return this.ledger.close();
+  /** At shutdown: the credits this process leased and the budget slices it took, unspent, go back. */
+  async close(): Promise<void> {
+    await this.buckets.close?.();
+    await this.ledger.close();
   }
 
   /** The balances requests drew on since the last call. */

@@ -26,6 +26,8 @@ export interface BucketLevel {
  */
 export interface CostBuckets {
   change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel>;
+  /** At shutdown: what this process took ahead goes back (see SlicedCostBuckets). */
+  close?(): Promise<void>;
 }
 
 interface Level {
@@ -75,6 +77,7 @@ local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local rate = tonumber(ARGV[3])
 local points = tonumber(ARGV[4])
+local slice = tonumber(ARGV[5])
 local saved = redis.call('HMGET', KEYS[1], 'l', 't')
 local level = tonumber(saved[1])
 local at = tonumber(saved[2])
@@ -83,12 +86,26 @@ if now > at then level = level + (now - at) * rate / 1000; at = now end
 if level > max then level = max end
 local allowed = 1
 if points > 0 and level < points then allowed = 0 end
-if allowed == 1 then level = math.min(max, level - points) end
+local sliced = 0
+if allowed == 1 then
+  if slice > 0 and level - points - slice >= max / 2 then sliced = slice end
+  level = math.min(max, level - points - sliced)
+end
 redis.call('HSET', KEYS[1], 'l', string.format('%.6f', level), 't', at)
 redis.call('PEXPIRE', KEYS[1], math.ceil((max - level) * 1000 / rate) + 1000)
-return {allowed, string.format('%.6f', level)}`;
+return {allowed, string.format('%.6f', level), sliced}`;
 
-type ChangeCommand = (key: string, now: number, max: number, rate: number, points: number) => Promise<[number, string]>;
+type ChangeCommand = (
+  key: string,
+  now: number,
+  max: number,
+  rate: number,
+  points: number,
+  slice: number,
+) => Promise<[number, string, number]>;
+
+/** A change of the shared bucket, with the slice it granted besides (0 when it granted none). */
+type SharedLevel = BucketLevel & { sliced: number; level: number };
 
 /** Buckets shared by every instance through Redis, in this process while Redis is away. */
 export class RedisCostBuckets implements CostBuckets {
@@ -106,26 +123,142 @@ export class RedisCostBuckets implements CostBuckets {
   }
 
   change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
+    return this.changeShared(bucketId, budget, points, 0);
+  }
+
+  /** The change, and besides it `slice` points more taken for this process when the bucket stays at least half full. */
+  changeShared(bucketId: string, budget: BudgetValue, points: number, slice: number): Promise<SharedLevel> {
     const command = (this.redis as unknown as { grantqlCostBucket: ChangeCommand }).grantqlCostBucket;
     return this.outage.attempt(
       async () => {
-        const [allowed, level] = await command.call(
+        const [allowed, level, sliced] = await command.call(
           this.redis,
           `grantql:budget:${bucketId}`,
           this.clock.now().getTime(),
           budget.maximum,
           budget.restorePerSecond,
           points,
+          slice,
         );
-        return levelOf(Number(level), allowed === 1, points, budget);
+        return { ...levelOf(Number(level), allowed === 1, points, budget), sliced: Number(sliced), level: Number(level) };
       },
-      () => this.fallback.change(bucketId, budget, points),
+      async () => ({ ...(await this.fallback.change(bucketId, budget, points)), sliced: 0, level: 0 }),
     );
   }
 }
 
-/** Redis when `REDIS_URL` is set, else this process alone. */
+/** A slice is at most this share of the bucket's maximum… */
+const SLICE_SHARE = 1 / 64;
+/** …at least this many points (smaller buckets are taken from request by request)… */
+const SLICE_MIN = 1000;
+/** …and worth this many requests of the cost at hand. */
+const SLICE_REQUESTS = 16;
+/** A slice unused this long goes back to the shared bucket. */
+const SLICE_IDLE_MS = 1000;
+
+interface Slice {
+  points: number;
+  budget: BudgetValue;
+  /** The shared level after the slice was taken, and when (for the level this process reports). */
+  shared: number;
+  at: number;
+  /** When a request last drew on it (`performance.now()`: idleness is real time, whatever the clock says). */
+  usedAt: number;
+}
+
+/** The slice for a request of `points` from a bucket of `budget`: 0 when the bucket is too small to take it ahead. */
+export function sliceSize(budget: BudgetValue, points: number): number {
+  const size = Math.floor(budget.maximum * SLICE_SHARE);
+  return points > 0 && size >= SLICE_MIN && size >= points * SLICE_REQUESTS ? size : 0;
+}
+
+/**
+ * The shared buckets with slices: while a large bucket (see `sliceSize`) stays at least half full,
+ * a take that reaches Redis also takes a slice of it for this process, and the requests that
+ * follow are taken from that slice, the unused cost given back to it, without a round trip. A
+ * slice is taken atomically like any take, so the bucket never goes below zero over all
+ * instances; what a slice holds is only this process's to spend, which for at most a second of
+ * idleness (then it goes back) keeps at most 1/64 of the maximum per instance from the others.
+ * Near empty every take is the shared bucket's own, request by request.
+ */
+export class SlicedCostBuckets implements CostBuckets {
+  private readonly slices = new Map<string, Slice>();
+  /** One slice taken at a time per bucket: requests meanwhile wait for it rather than take their own. */
+  private readonly slicing = new Map<string, Promise<unknown>>();
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly shared: RedisCostBuckets,
+    private readonly clock: Clock,
+  ) {}
+
+  async change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
+    const held = this.slices.get(bucketId);
+    if (held && (held.budget.maximum !== budget.maximum || held.budget.restorePerSecond !== budget.restorePerSecond)) {
+      // The budget changed: a slice of the old one goes back, and the new one is taken from anew.
+      this.slices.delete(bucketId);
+      if (held.points > 0) await this.shared.change(bucketId, held.budget, -held.points);
+    }
+    const local = this.fromSlice(bucketId, points);
+    if (local) return local;
+    const size = sliceSize(budget, points);
+    if (size === 0) return this.shared.change(bucketId, budget, points);
+    const pending = this.slicing.get(bucketId);
+    if (pending) {
+      await pending;
+      return this.fromSlice(bucketId, points) ?? this.shared.change(bucketId, budget, points);
+    }
+    const taking = this.shared.changeShared(bucketId, budget, points, size);
+    this.slicing.set(bucketId, taking);
+    try {
+      const level = await taking;
+      if (level.sliced > 0) {
+        const now = this.clock.now().getTime();
+        const slice = this.slices.get(bucketId) ?? { points: 0, budget, shared: 0, at: now, usedAt: 0 };
+        Object.assign(slice, { points: slice.points + level.sliced, budget, shared: level.level, at: now, usedAt: performance.now() });
+        this.slices.set(bucketId, slice);
+        this.idleTimer ??= setInterval(() => void this.handBack(SLICE_IDLE_MS).catch(() => undefined), SLICE_IDLE_MS).unref();
+        return { ...level, available: this.available(slice, now) };
+      }
+      return level;
+    } finally {
+      this.slicing.delete(bucketId);
+    }
+  }
+
+  /** A take this process's slice covers, a give-back to it, or a look at it; null when the shared bucket must answer. */
+  private fromSlice(bucketId: string, points: number): BucketLevel | null {
+    const slice = this.slices.get(bucketId);
+    if (!slice || slice.points < points) return null;
+    slice.points -= points;
+    slice.usedAt = performance.now();
+    return { allowed: true, available: this.available(slice, this.clock.now().getTime()), retryAfterSeconds: 0 };
+  }
+
+  /** The level as this process knows it: the shared one when it took its slice, refilled since, and its slice. */
+  private available(slice: Slice, now: number): number {
+    const refilled = slice.shared + ((now - slice.at) * slice.budget.restorePerSecond) / 1000;
+    return Math.floor(Math.min(slice.budget.maximum, refilled + slice.points));
+  }
+
+  /** Slices idle for `idleMs` (all of them, at shutdown) go back to the shared buckets. */
+  async handBack(idleMs = 0): Promise<void> {
+    const before = performance.now() - idleMs;
+    for (const [bucketId, slice] of this.slices) {
+      if (idleMs > 0 && slice.usedAt > before) continue;
+      this.slices.delete(bucketId);
+      if (slice.points > 0) await this.shared.change(bucketId, slice.budget, -slice.points);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.idleTimer);
+    await this.handBack();
+  }
+}
+
+/** Redis (with slices) when `REDIS_URL` is set, else this process alone. */
 export function createCostBuckets(redis: RedisConnections | undefined, clock: Clock): CostBuckets {
   const memory = new MemoryCostBuckets(clock);
-  return redis ? new RedisCostBuckets(redis, clock, memory) : memory;
+  return redis ? new SlicedCostBuckets(new RedisCostBuckets(redis, clock, memory), clock) : memory;
 }

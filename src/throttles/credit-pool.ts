@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type Redis from "ioredis";
 import type { RedisConnections } from "../bus/redis-connections";
 
@@ -40,8 +41,13 @@ interface PoolCommands {
   grantqlCreditEnd(pool: string, pending: string, leased: number, takeOne: "0" | "1"): Promise<number>;
 }
 
+/** How long what a process said it holds counts, unless it says so again (it says every 250 ms; a crashed one stops). */
+const REPORT_TTL_MS = 2000;
+
 export class CreditPool {
   private readonly redis: Redis & PoolCommands;
+  /** This process, among those saying what they hold of a balance outside the pool. */
+  private readonly process = randomUUID();
 
   constructor(readonly connections: RedisConnections) {
     this.redis = connections.commands as Redis & PoolCommands;
@@ -52,6 +58,11 @@ export class CreditPool {
 
   private pool(spendId: string, generation: number): string {
     return `grantql:credits:${spendId}:${generation}`;
+  }
+
+  /** What each process holds of a generation outside the pool (`CreditLedger`'s ample balances): field per process, "held:until". */
+  private outside(spendId: string, generation: number): string {
+    return `grantql:credits-outside:${spendId}:${generation}`;
   }
 
   private pending(spendId: string, generation: number): string {
@@ -78,11 +89,39 @@ export class CreditPool {
     await this.redis.incr(this.pool(spendId, generation));
   }
 
-  /** What the pools of these balances hold, in one round trip. */
+  /** Says what this process holds of these balances outside the pool (0: nothing any more), in one round trip. */
+  async report(holdings: readonly { spendId: string; generation: number; held: number }[]): Promise<void> {
+    const until = Date.now() + REPORT_TTL_MS;
+    const batch = this.redis.pipeline();
+    for (const { spendId, generation, held } of holdings) {
+      const key = this.outside(spendId, generation);
+      if (held > 0) batch.hset(key, this.process, `${held}:${until}`).pexpire(key, REPORT_TTL_MS);
+      else batch.hdel(key, this.process);
+    }
+    await batch.exec();
+  }
+
+  /**
+   * What the pools of these balances hold, with what other processes said they hold outside them
+   * (this process's own holdings are the caller's to add), in one round trip.
+   */
   async held(pools: readonly { spendId: string; generation: number }[]): Promise<number[]> {
     if (pools.length === 0) return [];
-    const values = await this.redis.mget(...pools.map((p) => this.pool(p.spendId, p.generation)));
-    return values.map((v) => Number(v ?? 0));
+    const batch = this.redis.pipeline();
+    for (const p of pools) batch.get(this.pool(p.spendId, p.generation)).hgetall(this.outside(p.spendId, p.generation));
+    const replies = (await batch.exec()) ?? [];
+    const now = Date.now();
+    return pools.map((_, i) => {
+      const [poolError, inPool] = replies[2 * i] ?? [];
+      const [outsideError, outside] = replies[2 * i + 1] ?? [];
+      if (poolError || outsideError) throw poolError ?? outsideError;
+      let held = Number(inPool ?? 0);
+      for (const [process, said] of Object.entries((outside ?? {}) as Record<string, string>)) {
+        const [count, until] = said.split(":").map(Number);
+        if (process !== this.process && until > now) held += count;
+      }
+      return held;
+    });
   }
 
   /** The pool of a generation that has ended (its balance was set anew): what it held is gone. */
