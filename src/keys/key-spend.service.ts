@@ -248,7 +248,7 @@ export class KeySpendService {
       spend.refillAmount === null
         ? null
         : { amount: spend.refillAmount, interval: spend.refillInterval, dayOfMonth: spend.refillDayOfMonth };
-    return { remaining: Number(spend.creditsRemaining) + held, refill };
+    return { remaining: Number(spend.creditsRemaining) + held + this.ledger.heldHere(spend.id, spend.generation), refill };
   }
 
   /** What the pools hold (0 each without Redis, or while it is away: those credits wait there). */
