@@ -161,12 +161,13 @@ interface AnsweredField {
 const plainSelections = new WeakMap<SelectionSetNode, Map<GraphQLCompositeType, AnsweredField[]>>();
 
 /**
- * The actual cost of an answer: the cost model above with each page's size replaced by the rows
- * that page returned, summed over the parent rows actually returned, so it is never more than the
- * requested cost. A page (a field taking `first`, or a list with `maxItems`) returning k rows
- * costs 1 + k × (its fields outside the rows) + each returned row's own actual cost; a field left
- * out of the answer (another type's fragment) costs nothing, a null one 1. The one place the
- * actual cost is computed from `data` (a read whose JSON comes from elsewhere may bring its own).
+ * The actual cost of an answer: `operationCost` with each page's size replaced by the rows that
+ * page returned, summed over the parent rows actually returned — one formula for both, so the
+ * actual cost is never more than the requested one. The rows are counted here from `data` (as the
+ * read path's statement counts them in SQL, see `unlisted`): a page that is a list, its items; a
+ * connection, the longest of its lists (`nodes`, `edges`), at most its size, or, listing none, one
+ * unless its size is 0 (none when it asks only `totalCount`). A page under a null or left-out
+ * parent returned no rows.
  */
 export function actualCost(
   schema: GraphQLSchema,
@@ -175,8 +176,24 @@ export function actualCost(
   variables: Variables,
   data: Value | null | undefined,
 ): number {
+  return operationCost(schema, document, operation, variables, rowsReturned(schema, document, operation, variables, data));
+}
+
+/** The fields of a connection that read its page (its rows); the others (`totalCount`) count without reading it. */
+const PAGE_FIELDS = new Set(["nodes", "edges", "pageInfo"]);
+
+/** The rows each page of `data` returned, summed over its parents, by the page field's response path (`agents.nodes.calls`). */
+function rowsReturned(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+  data: Value | null | undefined,
+): Map<string, number> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const rows = new Map<string, number>();
+  const count = (path: string, n: number) => rows.set(path, (rows.get(path) ?? 0) + n);
 
   /** The fields a selection set asks of one object, fragments flattened, with the type each is read on. */
   const fieldsOf = (type: GraphQLCompositeType, set: SelectionSetNode, seen: ReadonlySet<string> = new Set()) => {
@@ -218,7 +235,7 @@ export function actualCost(
           field,
           node,
           named: node.selectionSet && isCompositeType(named) ? named : undefined,
-          paged: field.args.some((a) => a.name === "first") || typeof field.extensions?.maxItems === "number",
+          paged: isPage(field),
         },
       ];
     });
@@ -230,42 +247,40 @@ export function actualCost(
     return fields;
   };
 
-  const objectCost = (type: GraphQLCompositeType, set: SelectionSetNode, value: unknown, isRoot = false): number => {
-    if (typeof value !== "object" || value === null) return 0;
-    let cost = 0;
-    for (const answer of answered(type, set, isRoot)) {
-      if (answer.key in value) cost += fieldCost(answer, (value as Value)[answer.key]);
+  /** Walks one object of the answer: every page in it counts its rows, every object or list in it is walked in turn. */
+  const walk = (type: GraphQLCompositeType, set: SelectionSetNode, value: unknown, path: string, isRoot = false): void => {
+    if (typeof value !== "object" || value === null) return;
+    for (const { key, field, node, named, paged } of answered(type, set, isRoot)) {
+      const item = (value as Value)[key];
+      if (!named || !node.selectionSet || item === null || item === undefined) continue;
+      const here = path ? `${path}.${key}` : key;
+      if (paged && !Array.isArray(item)) {
+        connection(named, node.selectionSet, item as Value, here, pageSize(field, node, variables));
+        continue;
+      }
+      const items = Array.isArray(item) ? item : [item];
+      if (paged) count(here, items.length);
+      for (const row of items) walk(named, node.selectionSet, row, here);
     }
-    return cost;
   };
 
-  const fieldCost = ({ field, node, named, paged }: AnsweredField, value: unknown): number => {
-    if (!named || !node.selectionSet || value === null || value === undefined) return 1;
-    if (Array.isArray(value)) {
-      const rows = value.map((item) => objectCost(named, node.selectionSet!, item));
-      // A list that is not a page counts once in the model: its costliest row stands for it.
-      return 1 + (paged ? rows.reduce((a, b) => a + b, 0) : Math.max(0, ...rows));
-    }
-    if (!paged) return 1 + objectCost(named, node.selectionSet, value);
-    return 1 + pageCost(named, node.selectionSet, value as Value, pageSize(field, node, variables));
-  };
-
-  /** A connection: its own fields count once per returned row (as the model multiplies them by the page size), its rows each once. */
-  const pageCost = (type: GraphQLCompositeType, set: SelectionSetNode, value: Value, size: number): number => {
+  /** A connection: its rows (see `actualCost`) counted, the rows of its lists walked (at most that many of each). */
+  const connection = (type: GraphQLCompositeType, set: SelectionSetNode, value: Value, path: string, size: number): void => {
     const fields = answered(type, set, false).filter(({ key }) => key in value);
     const lists = fields.map(({ key }) => value[key]).filter(Array.isArray);
-    const rows = Math.min(size, lists.length > 0 ? Math.max(...lists.map((l) => l.length)) : Math.min(1, size));
-    let cost = 0;
-    for (const answer of fields) {
-      const item = value[answer.key];
-      const { named, node } = answer;
-      if (Array.isArray(item) && named && node.selectionSet)
-        cost += rows + item.slice(0, rows).reduce((sum: number, row) => sum + objectCost(named, node.selectionSet!, row), 0);
-      else cost += rows * fieldCost(answer, item);
+    // A connection asked only its `totalCount` (or `__typename`) reads no page: it returned no rows.
+    const reads = fields.some(({ node }) => PAGE_FIELDS.has(node.name.value));
+    const n = !reads ? 0 : Math.min(size, lists.length > 0 ? Math.max(...lists.map((l) => l.length)) : Math.min(1, size));
+    count(path, n);
+    for (const { key, named, node } of fields) {
+      const item = value[key];
+      if (!named || !node.selectionSet || item === null || item === undefined) continue;
+      const items = Array.isArray(item) ? item.slice(0, n) : [item];
+      for (const row of items) walk(named, node.selectionSet, row, `${path}.${key}`);
     }
-    return cost;
   };
 
   const root = schema.getRootType(operation.operation);
-  return root ? objectCost(root, operation.selectionSet, data, true) : 0;
+  if (root) walk(root, operation.selectionSet, data, "", true);
+  return rows;
 }
