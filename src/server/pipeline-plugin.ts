@@ -8,8 +8,8 @@ import { RequestPipeline } from "./request-pipeline";
  * Apollo's side of the request pipeline: the operation checks once the document is parsed and
  * validated (a refusal means no resolver runs and nothing is written); a query the read path
  * covers fully answered with the `data` text PostgreSQL built (spliced when written); once the answer is
- * formatted, its size bound (an answer over it is replaced by the refusal, 400) and the request's
- * one outcome. An answer whose errors read SERVICE_UNAVAILABLE goes out as 503 with `Retry-After`.
+ * formatted, its cost settled (`extensions.cost`), its size bound (an answer over it is replaced by
+ * the refusal, 400), the request's one outcome, and the credit of a 503 given back. An answer whose errors read SERVICE_UNAVAILABLE goes out as 503 with `Retry-After`.
  */
 export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<RequestContext> {
   return {
@@ -29,9 +29,14 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
         },
         async willSendResponse({ response }) {
           if (response.body.kind === "single") {
-            const refusal = pipeline.responses.check(response.body.singleResult);
+            const result = response.body.singleResult;
+            // The cost first: the size bound then measures the text that is sent, written once.
+            const settling = pipeline.settle(contextValue.request, result.data);
+            const cost = settling && (await settling);
+            if (cost) result.extensions = { ...result.extensions, cost };
+            const refusal = pipeline.responses.check(result);
             if (refusal) {
-              response.body.singleResult = { errors: [pipeline.format(refusal)] };
+              response.body.singleResult = { errors: [pipeline.format(refusal)], ...(cost ? { extensions: { cost } } : {}) };
               response.http.status = 400;
             }
           }
@@ -41,12 +46,8 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
             response.http.status = 503;
             response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
           }
-          if (response.body.kind === "single") {
-            const result = response.body.singleResult;
-            const settling = pipeline.settle(contextValue.request, result.data, outcome.status);
-            const cost = settling && (await settling);
-            if (cost) result.extensions = { ...result.extensions, cost };
-          }
+          const refunding = pipeline.refund(contextValue.request, outcome.status);
+          if (refunding) await refunding;
         },
       };
     },

@@ -13,7 +13,7 @@ import type { Services } from "../services";
 import type { RequestMeta } from "../resolvers/common/context";
 import type { OperationChecks } from "./operation-checks";
 import { RequestOutcome, requestOutcome } from "./request-outcome";
-import { CostExtension, settleSpend, SpendState, spendOfPrincipal, takeSpend } from "./guards/spend-gate";
+import { CostExtension, refundCredit, settleCost, SpendState, spendOfPrincipal, takeSpend } from "./guards/spend-gate";
 
 export type Transport = "http" | "ws";
 
@@ -75,8 +75,10 @@ export interface RequestSteps {
   trustedDocument(workspaceId: string, id: string): Promise<string | null>;
   /** The key's cost budget and credits, after its permissions; throws the refusal. Absent: nothing is taken. */
   spend?(request: RequestState & { spend: SpendState; principal: Principal }): Promise<void>;
-  /** After the answer: the give-backs, and the `extensions.cost` to send. */
-  settle?(request: RequestState & { spend: SpendState }, actualCost: number, status: number): Promise<CostExtension | undefined>;
+  /** Once the answer is built: the unused cost given back, and the `extensions.cost` to send. */
+  settle?(request: RequestState & { spend: SpendState }, actualCost: number): Promise<CostExtension | undefined>;
+  /** Once its status is known: the credit of an answer that was 503 given back. */
+  refund?(request: RequestState & { spend: SpendState }, status: number): Promise<void>;
 }
 
 /** The production steps: the verifier, the key's limit, the permission decision, the trusted operations, the key's budget and credits. */
@@ -96,7 +98,8 @@ export function productionSteps(
     authorize,
     trustedDocument: (workspaceId, id) => services.trustedOperations.document(workspaceId, id),
     spend: (request) => takeSpend(request.spend, request.principal, services.spends),
-    settle: (request, actual, status) => settleSpend(request.spend, actual, status, services.spends),
+    settle: (request, actual) => settleCost(request.spend, actual, services.spends),
+    refund: (request, status) => refundCredit(request.spend, status, services.spends),
   };
 }
 
@@ -211,20 +214,24 @@ export class RequestPipeline {
   }
 
   /**
-   * After the answer of a key with a budget or credits: gives back what it did not use (the
-   * requested cost less the actual one, computed once, here) and answers its `extensions.cost`.
+   * Once the answer of a key with a budget is built, before its size is measured: gives back what
+   * it did not use (the requested cost less the actual one, computed once, here) and answers its
+   * `extensions.cost`; undefined at once for any other caller.
    */
-  settle(
-    request: RequestState,
-    data: Record<string, unknown> | null | undefined,
-    status: number,
-  ): Promise<CostExtension | undefined> | undefined {
+  settle(request: RequestState, data: Record<string, unknown> | null | undefined): Promise<CostExtension | undefined> | undefined {
     const state = request.spend;
-    if (!state || !this.steps.settle) return undefined;
+    if (!state?.spend.budget || !this.steps.settle) return undefined;
     const ran = state.operation;
     const actual =
       state.taken && ran ? (request.actualCost ?? this.checks.actualCost(ran.document, ran.operation, ran.variables, data)) : 0;
-    return this.steps.settle(request as RequestState & { spend: SpendState }, actual, status);
+    return this.steps.settle(request as RequestState & { spend: SpendState }, actual);
+  }
+
+  /** Once the answer's status is known: the credit of an answer that was 503 goes back; undefined at once otherwise. */
+  refund(request: RequestState, status: number): Promise<void> | undefined {
+    const state = request.spend;
+    if (!state?.credit || status !== 503 || !this.steps.refund) return undefined;
+    return this.steps.refund(request as RequestState & { spend: SpendState }, status);
   }
 
   /** Computes the request's outcome from the errors the client received; only the first call counts. */

@@ -125,8 +125,10 @@ export class SocketOperations {
       const spliced = await plannedResponse(this.schema, this.services, request, source.document, source.operation);
       const executed: ExecutionResult = spliced ? { data: spliced as never } : await execute(args);
       const status = executed.errors ? statusOf(executed.errors, this.formatOnce(executed.errors), 200) : 200;
-      const settling = this.pipeline.settle(request, spliced ? undefined : executed.data, status);
+      const settling = this.pipeline.settle(request, spliced ? undefined : executed.data);
       const cost = settling && (await settling);
+      const refunding = this.pipeline.refund(request, status);
+      if (refunding) await refunding;
       const result = cost ? { ...executed, extensions: { ...executed.extensions, cost } } : executed;
       if (result.errors && status >= 400) return result.errors;
       // Over the bound, the answer is refused as HTTP refuses it: an `error` message, status 400.

@@ -61,20 +61,11 @@ export async function takeSpend(state: SpendState, principal: Principal, spends:
 }
 
 /**
- * After the answer: what the request did not use goes back to the bucket, a credit taken for an
- * answer that was 503 goes back to the balance; the `extensions.cost` to send, for a key with a budget.
+ * Once the answer is built (before its size is measured, so `extensions.cost` is part of it): what
+ * the request did not use goes back to the bucket; the `extensions.cost` to send, for a key with a budget.
  */
-export async function settleSpend(
-  state: SpendState,
-  actual: number,
-  status: number,
-  spends: KeySpendService,
-): Promise<CostExtension | undefined> {
+export async function settleCost(state: SpendState, actual: number, spends: KeySpendService): Promise<CostExtension | undefined> {
   const { spend } = state;
-  if (state.credit && status === 503) {
-    await spends.ledger.giveBack(spend.id, state.credit);
-    state.credit = undefined;
-  }
   if (!spend.budget) return undefined;
   const actualQueryCost = state.taken ? Math.min(actual, state.requested) : 0;
   // Nothing to give back (every page full): the level the take left is the one to report, without another round trip.
@@ -90,4 +81,11 @@ export async function settleSpend(
       restoreRate: spend.budget.restorePerSecond,
     },
   };
+}
+
+/** Once the answer's status is known: a credit taken for an answer that was 503 goes back to the balance. */
+export async function refundCredit(state: SpendState, status: number, spends: KeySpendService): Promise<void> {
+  if (!state.credit || status !== 503) return;
+  await spends.ledger.giveBack(state.spend.id, state.credit);
+  state.credit = undefined;
 }
