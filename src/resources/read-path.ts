@@ -51,6 +51,13 @@ export interface PlannedRead {
 /** The root field a create answers: the new record with its selection. */
 export type CreatedRoot = { key: string; fieldNodes: readonly FieldNode[]; returnType: GraphQLObjectType; type: string };
 
+/**
+ * What `inserted` throws, before it writes anything, when asked for one statement whose value is
+ * the answer as sent and its plan is not: a selection read after the write, or one holding a
+ * refused argument (graphql-js answers that field's error).
+ */
+export class NotOneStatement extends Error {}
+
 interface ReadPlan extends PreparedStatement {
   /** A create's plan whose selection reads the written table through a relation: it writes, then reads as every read does. */
   reread?: boolean;
@@ -167,12 +174,14 @@ export class ReadPath {
    * Returns the value (null when nothing was written) and, per reference, whether it was found.
    * A statement does not see its own INSERT in other subqueries, so a selection that reads the
    * written table through a relation (`createCall { agent { calls … } }`) is read after the write.
+   * With `oneStatement`, such a plan, or one holding a refused argument, throws NotOneStatement instead of running.
    */
   async inserted(
     selection: ReadOperation,
     workspaceId: string,
     root: CreatedRoot,
     insert: PlannedInsert,
+    oneStatement = false,
   ): Promise<{ value: unknown; found: boolean[] }> {
     const columns = Object.keys(insert.row);
     const shape = `insert\u0000${root.key}\u0000${insert.table}\u0000${columns.join(",")}\u0000${insert.references.map((r) => r.table).join(",")}`;
@@ -190,6 +199,7 @@ export class ReadPath {
       plan = this.compileInsert(selection, root, insert, columns, true);
       params = this.params(plan, workspaceId, run);
     }
+    if (oneStatement && (plan.reread || plan.refused)) throw new NotOneStatement();
     const { rows } = await runPrepared<{ d: string | null; f: boolean[] }>(this.db, plan, params);
     const { d, f } = rows[0];
     if (d === null || plan.reread) {

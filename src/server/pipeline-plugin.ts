@@ -6,7 +6,7 @@ import { RequestPipeline } from "./request-pipeline";
 
 /**
  * Apollo's side of the request pipeline: the operation checks once the document is parsed and
- * validated (a refusal means no resolver runs and nothing is written); a query the read path
+ * validated (a refusal means no resolver runs and nothing is written); a query the read path (or a create)
  * covers fully answered with the `data` text PostgreSQL built (spliced when written); once the answer is
  * formatted, its cost settled (`extensions.cost`), its size bound (an answer over it is replaced by
  * the refusal, 400), the request's one outcome, and the credit of a 503 given back. An answer whose errors read SERVICE_UNAVAILABLE goes out as 503 with `Retry-After`.
@@ -23,7 +23,7 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
         },
         async responseForOperation({ document, operation, schema }) {
           if (!operation) return null; // Apollo answers a document without a runnable operation
-          const data = await plannedResponse(schema, contextValue.services, contextValue.request, document, operation);
+          const data = await plannedResponse(schema, contextValue.services, contextValue.request, document, operation, contextValue);
           if (!data) return null;
           return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: "single", singleResult: { data: data as never } } };
         },

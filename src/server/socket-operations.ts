@@ -121,8 +121,8 @@ export class SocketOperations {
         socket.live.set(id, args.contextValue);
         return args;
       }
-      // A query the read path covers fully: the `data` text PostgreSQL built, spliced into the `next` message when sent.
-      const spliced = await plannedResponse(this.schema, this.services, request, source.document, source.operation);
+      // A query the read path covers fully, or a create: the `data` text PostgreSQL built, spliced into the `next` message when sent.
+      const spliced = await plannedResponse(this.schema, this.services, request, source.document, source.operation, args.contextValue);
       const executed: ExecutionResult = spliced ? { data: spliced as never } : await execute(args);
       const status = executed.errors ? statusOf(executed.errors, this.formatOnce(executed.errors), 200) : 200;
       const settling = this.pipeline.settle(request, spliced ? undefined : executed.data);

@@ -592,7 +592,7 @@ describe("a query the planner covers fully is answered with the text PostgreSQL 
       variables: {},
       wantsActualCost: true,
     } as never as import("../../src/server/request-pipeline").RequestState;
-    const spliced = await plannedResponse(schema, server.services, request, document, operation);
+    const spliced = await plannedResponse(schema, server.services, request, document, operation, {});
     expect(spliced).not.toBeNull();
     const { rows } = await expected();
     const agents = rows.agents.length;
@@ -640,7 +640,7 @@ describe("the actual cost a planned read counts in SQL", () => {
             variables,
             wantsActualCost: true,
           } as never as import("../../src/server/request-pipeline").RequestState;
-          const spliced = await plannedResponse(schema, server.services, request, document, operation);
+          const spliced = await plannedResponse(schema, server.services, request, document, operation, {});
           expect(spliced).not.toBeNull();
           const data = JSON.parse(spliced!.text) as Record<string, unknown>;
           expect(request.actualCost).toBe(actualCost(schema, document, operation, variables, data));

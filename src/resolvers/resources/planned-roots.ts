@@ -2,7 +2,7 @@ import { getNamedType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema } fr
 import { collectFields } from "graphql/execution/collectFields";
 import { getArgumentValues } from "graphql/execution/values";
 import type { ClassType } from "type-graphql";
-import type { ReadOperation, RootRead } from "../../resources/read-path";
+import type { CreatedRoot, ReadOperation, RootRead } from "../../resources/read-path";
 import type { ResourceServices } from "../../resources/resource-services";
 import type { ResourceRecord } from "../../resources/resource-definition";
 import type { ResourceService } from "../../resources/resource.service";
@@ -20,6 +20,65 @@ const ROOTS = new Map<string, PlannedRoot>();
 
 export function registerPlannedRoot(field: string, root: PlannedRoot): void {
   ROOTS.set(field, root);
+}
+
+/** A resource's create mutation (`createCall`): the resource's service and the input class type-graphql hands it. */
+export interface PlannedCreate {
+  type: string;
+  service: keyof Omit<ResourceServices, "reads">;
+  input: ClassType;
+}
+
+/** Mutation's create fields, by name: registered by the resource resolvers' factory. */
+const CREATES = new Map<string, PlannedCreate>();
+
+export function registerPlannedCreate(field: string, create: PlannedCreate): void {
+  CREATES.set(field, create);
+}
+
+export function plannedCreate(field: string): PlannedCreate | undefined {
+  return CREATES.get(field);
+}
+
+/**
+ * A create as `createX` answers it — its resolver, and the HTTP and socket answer that runs it
+ * without graphql-js (`planned-response.ts`): the record written and its selection `root` read in
+ * the statement that inserts it (`ReadPath.inserted`, with `oneStatement` passed on), or read after
+ * the write when the service cannot do both at once.
+ */
+export function createAndRead(
+  resources: ResourceServices,
+  service: keyof Omit<ResourceServices, "reads">,
+  selection: ReadOperation,
+  workspaceId: string,
+  root: CreatedRoot,
+  input: Record<string, unknown>,
+  oneStatement = false,
+): Promise<unknown> {
+  return (resources[service] as unknown as ResourceService<ResourceRecord>).createAndRead(
+    workspaceId,
+    input,
+    (insert) => resources.reads.inserted(selection, workspaceId, root, insert, oneStatement),
+    (id) => resources.reads.field(selection, workspaceId, { ...root, kind: "one", id }),
+  );
+}
+
+/**
+ * Per request (its context): the refusal a create met when answered without graphql-js
+ * (`planned-response.ts`), for its resolver to answer as its own, so the create is not run twice:
+ * refused, its one statement (when it ran) wrote nothing.
+ */
+const createRefusals = new WeakMap<object, { error: unknown }>();
+
+export function holdCreateRefusal(context: object, error: unknown): void {
+  createRefusals.set(context, { error });
+}
+
+/** The refusal held for this request's create, once: its resolver throws it. */
+export function takeCreateRefusal(context: object): { error: unknown } | undefined {
+  const held = createRefusals.get(context);
+  createRefusals.delete(context);
+  return held;
 }
 
 /** Per operation without variables (the same on every request): its planned root fields, checked once. */

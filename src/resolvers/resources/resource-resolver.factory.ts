@@ -5,7 +5,7 @@ import { ResourceRecord } from "../../resources/resource-definition";
 import { ResourceServices } from "../../resources/resource-services";
 import { CheckedListArgs, DEFAULT_PAGE_SIZE, ResourceService } from "../../resources/resource.service";
 import { GraphQLContext, principalOf } from "../common/context";
-import { plannedRootValue, registerPlannedRoot } from "./planned-roots";
+import { createAndRead, plannedRootValue, registerPlannedCreate, registerPlannedRoot, takeCreateRefusal } from "./planned-roots";
 
 /** The GraphQL names and types of one resource (docs/API.md, "Resources"). */
 export interface ResourceSchema {
@@ -36,6 +36,7 @@ export function createResourceResolver(s: ResourceSchema) {
   const name = s.type.name;
   registerPlannedRoot(s.many, { kind: "list", type: name, service: s.service, filter: s.filter });
   registerPlannedRoot(s.one, { kind: "one", type: name, service: s.service });
+  registerPlannedCreate(`create${name}`, { type: name, service: s.service, input: s.createInput });
   const service = (ctx: GraphQLContext) => ctx.services.resources[s.service] as unknown as ResourceService<ResourceRecord>;
   /** This field (`info`) read by the planner: a page of the list, or the record `id` (null when it is not the workspace's). */
   const read = (
@@ -80,19 +81,15 @@ export function createResourceResolver(s: ResourceSchema) {
     @Mutation(() => s.type, { name: `create${name}` })
     @Directive(permission(s.resource, "WRITE"))
     async create(@Ctx() ctx: GraphQLContext, @Arg("input", () => s.createInput) input: object, @Info() info: GraphQLResolveInfo) {
-      const workspaceId = principalOf(ctx).workspaceId;
+      const held = takeCreateRefusal(ctx);
+      if (held) throw held.error;
       const root = {
         type: name,
         key: info.path.key as string,
         fieldNodes: info.fieldNodes,
         returnType: getNamedType(info.returnType) as GraphQLObjectType,
       };
-      return service(ctx).createAndRead(
-        workspaceId,
-        input as Record<string, unknown>,
-        (insert) => ctx.services.resources.reads.inserted(info, workspaceId, root, insert),
-        (id) => read(ctx, info, workspaceId, { kind: "one", id }),
-      );
+      return createAndRead(ctx.services.resources, s.service, info, principalOf(ctx).workspaceId, root, input as Record<string, unknown>);
     }
 
     @Mutation(() => s.type, { name: `update${name}`, description: "Only the fields given change." })
