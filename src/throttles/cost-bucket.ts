@@ -231,7 +231,8 @@ export class SlicedCostBuckets implements CostBuckets {
     const slice = this.slices.get(bucketId);
     if (!slice || slice.points < points) return null;
     slice.points -= points;
-    slice.usedAt = performance.now();
+    // A look (the key's page reading its level) is no use: an idle slice still goes back.
+    if (points !== 0) slice.usedAt = performance.now();
     return { allowed: true, available: this.available(slice, this.clock.now().getTime()), retryAfterSeconds: 0 };
   }
 
