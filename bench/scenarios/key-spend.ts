@@ -48,7 +48,7 @@ async function withServers<T>(count: number, env: Record<string, string>, work: 
 const SPEND_NOTE =
   "per request a key with both takes its cost from a slice of its bucket and its credit from a lease held in the process " +
   "(no Redis round trip while the bucket is at least half full and the balance ample; a slice of 1/64 of the maximum, " +
-  "a lease of 50 credits from PostgreSQL — one prepared UPDATE — every 50 requests), and its page's rows are counted by the statement for its actual cost";
+  "a lease of 80 credits from PostgreSQL — one prepared UPDATE — every 80 requests), and its page's rows are counted by the statement for its actual cost";
 
 export const spendOverhead: Scenario = {
   id: "11",

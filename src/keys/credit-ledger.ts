@@ -14,9 +14,11 @@ export const LEASE_SIZE = 100;
 
 /**
  * A lease runs low at this many credits: the next block is leased in the background (what takes it
- * up to LEASE_SIZE again, never more), so requests do not wait on PostgreSQL at every LEASE_SIZE-th one.
+ * up to LEASE_SIZE again, never more), so requests do not wait on PostgreSQL at every LEASE_SIZE-th
+ * one. Low, so each lease (one committed UPDATE) serves many requests: 20 credits still last ~4 ms
+ * at 5,000 requests a second, against ~1 ms for the lease.
  */
-export const LEASE_LOW = LEASE_SIZE / 2;
+export const LEASE_LOW = LEASE_SIZE / 5;
 
 /**
  * With Redis, a balance that still held this many after a lease is ample: each instance leases
