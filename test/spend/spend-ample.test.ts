@@ -102,6 +102,7 @@ it("a large budget and ample credits cost no Redis round trip per request, and e
   ).toBe(remaining - 23);
 });
 
+// About 1,100 requests empty the bucket: given the time a loaded CI machine takes for them.
 it("budget slices never take a bucket below zero over two instances, and nothing is lost once they go back", async () => {
   const admin = await signUp(a.url);
   const maximum = 64_000;
@@ -131,21 +132,33 @@ it("budget slices never take a bucket below zero over two instances, and nothing
   ).toEqual([left, left]);
   const rest = await burst(SIXTY, key.secret, 20);
   expect(rest.filter((r) => r.status === 200)).toHaveLength(Math.min(20, Math.floor(left / 60)));
-});
+}, 120_000);
 
 it("a balance that stops being ample is shared exactly again: of more requests than credits over two instances, exactly that many run", async () => {
   const admin = await signUp(a.url);
-  const credits = AMPLE_CREDITS + 300;
-  const key = await spendingKey(a.url, admin.token, { credits: { remaining: credits } });
+  const key = await spendingKey(a.url, admin.token, { credits: { remaining: AMPLE_CREDITS + 300 } });
   const { durable } = await durableCreditsOf(a, key.id);
+  // Ample: the instances lease into themselves (and the pool holds a lease too).
+  for (const r of await burst(VIEWER, key.secret, 8)) expect(r.status).toBe(200);
+  await a.services.spends.ledger.leasesDone();
+  await b.services.spends.ledger.leasesDone();
+  // The balance drops far below ample while both instances still hold leases of it.
+  const drop = `mutation($id: ID!, $add: Int) { adjustCredits(id: $id, add: $add) { id } }`;
+  expect((await gql(a.url, drop, { id: key.id, add: -AMPLE_CREDITS }, admin.token)).status).toBe(200);
+  const read = async () => [
+    (await keyOf(a.url, admin.token, key.id)).credits.remaining,
+    (await keyOf(b.url, admin.token, key.id)).credits.remaining,
+  ];
+  const [left] = await eventually(read, ([x, y]) => x === y && x === 300 - 8);
+  expect(left).toBe(300 - 8);
   let ran = 0;
   for (;;) {
-    const answers = await burst(VIEWER, key.secret, 200);
+    const answers = await burst(VIEWER, key.secret, 100);
     ran += answers.filter((r) => r.status === 200).length;
     expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
     if (answers.every((r) => r.status === 429)) break;
   }
-  expect(ran).toBe(credits);
+  expect(ran).toBe(left);
   expect(await durable()).toBe(0);
   expect((await keyOf(b.url, admin.token, key.id)).credits.remaining).toBe(0);
 });
