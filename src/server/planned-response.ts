@@ -60,8 +60,7 @@ export function writeResult(result: { data?: unknown; errors?: unknown; extensio
  * read (or `__typename`), their arguments accepted — as the `data` text PostgreSQL built, in one
  * statement, or of a mutation that is one resource create (`createdResponse`); null for anything
  * else (graphql-js executes it, and its resolvers answer errors as the API does). Runs after the
- * operation is checked and allowed. Sets the request's actual cost when it `wantsActualCost` (a
- * create: whenever the key spends).
+ * operation is checked and allowed. Sets the request's actual cost when it `wantsActualCost`.
  */
 export async function plannedResponse(
   schema: GraphQLSchema,
@@ -155,7 +154,7 @@ async function createdResponse(
     return null;
   }
   const data = { [key]: value };
-  // What `settle` would count on graphql-js's `data`: a spliced answer has none to walk.
-  if (request.spend) request.actualCost = actualCost(schema, document, operation, variableValues, data);
+  // What `settle` would count on graphql-js's `data` (only a budget asks for it): a spliced answer has none to walk.
+  if (request.wantsActualCost) request.actualCost = actualCost(schema, document, operation, variableValues, data);
   return new SplicedData(JSON.stringify(data));
 }
