@@ -17,9 +17,9 @@ let statements: string[] = [];
 let server: TestServer;
 let ws: VariedWorkspace;
 let model: ReadModel;
+const clock = new ManualClock(new Date("2026-03-01T12:00:00.123Z"));
 
 beforeAll(async () => {
-  const clock = new ManualClock(new Date("2026-03-01T12:00:00.123Z"));
   server = await startTestServer({ clock, queryCounter: (sql) => statements.push(sql) });
   ws = await variedWorkspace(server.url, clock);
   // Another workspace's rows, which no answer may show.
@@ -450,6 +450,51 @@ describe("the planned read answers as the model of the stored rows", () => {
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data.calls).toEqual({ __typename: "CallConnection" });
     expect(answer.body.data.agents.nodes).toEqual([{ name: expect.any(String), calls: { __typename: "CallConnection" } }]);
+  });
+});
+
+describe("a page joins its rows' relations", () => {
+  // Without an order of its own, a page's list would take its rows in whatever order the join
+  // hands them: a merge join sorts them by the joined id, a hash join by its buckets.
+  it.each([
+    ["merge joins", "-c enable_nestloop=off -c enable_hashjoin=off"],
+    ["hash joins", "-c enable_nestloop=off -c enable_mergejoin=off"],
+  ])("keeps each page newest first, nulls and all, when PostgreSQL picks %s", async (_, options) => {
+    const url = new URL(process.env.DATABASE_URL!);
+    url.searchParams.set("options", options);
+    const forced = await startTestServer({ clock, env: { DATABASE_URL: url.toString() } });
+    try {
+      const rows = await rowsOf(server.dataSource, ws.admin.workspaceId);
+      const relations: Sel[] = [
+        ...leaves("id"),
+        { key: "agent", field: "agent", sub: leaves("id name") },
+        { key: "contact", field: "contact", sub: leaves("firstName") },
+        { key: "lead", field: "lead", sub: [...leaves("name"), { key: "contact", field: "contact", sub: leaves("id") }] },
+      ];
+      const calls: Sel[] = [
+        { key: "nodes", field: "nodes", sub: relations },
+        { key: "edges", field: "edges", sub: [{ key: "cursor", field: "cursor" }, { key: "node", field: "node", sub: relations }] },
+        { key: "pageInfo", field: "pageInfo", sub: leaves("hasNextPage endCursor") },
+      ];
+      const nested: Sel[] = [...leaves("id"), { key: "calls", field: "calls", first: 5, sub: calls }];
+      const node = "id agent { id name } contact { firstName } lead { name contact { id } }";
+      const page = `nodes { ${node} } edges { cursor node { ${node} } } pageInfo { hasNextPage endCursor }`;
+      const query = `query($n: Int) { calls(first: 16) { ${page} } agents { nodes { id calls(first: $n) { ${page} } } } }`;
+      const data = {
+        calls: model.connection("Call", rows.calls, 16, calls),
+        agents: { nodes: rows.agents.slice(0, 20).map((a) => model.object("Agent", a, nested)) },
+      };
+      const response = await fetch(forced.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ws.admin.token}` },
+        body: JSON.stringify({ query, variables: { n: 5 } }),
+      });
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({ data });
+      expect(text).toBe(`${JSON.stringify({ data })}\n`);
+    } finally {
+      await forced.stop();
+    }
   });
 });
 
