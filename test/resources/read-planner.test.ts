@@ -473,7 +473,14 @@ describe("a page joins its rows' relations", () => {
       ];
       const calls: Sel[] = [
         { key: "nodes", field: "nodes", sub: relations },
-        { key: "edges", field: "edges", sub: [{ key: "cursor", field: "cursor" }, { key: "node", field: "node", sub: relations }] },
+        {
+          key: "edges",
+          field: "edges",
+          sub: [
+            { key: "cursor", field: "cursor" },
+            { key: "node", field: "node", sub: relations },
+          ],
+        },
         { key: "pageInfo", field: "pageInfo", sub: leaves("hasNextPage endCursor") },
       ];
       const nested: Sel[] = [...leaves("id"), { key: "calls", field: "calls", first: 5, sub: calls }];
