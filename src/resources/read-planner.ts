@@ -96,8 +96,9 @@ const all = (posts: Post[]): Post | null => (posts.length === 0 ? null : posts.l
  * exactly as the API writes it: every object keyed by response key in the order graphql-js
  * collects its fields (fragments, `@skip`/`@include`, aliases — even one field twice with
  * different arguments), `__typename` included, written compactly (`row_to_json` and
- * `array_to_json`, which put no spaces between tokens). Only the selected columns are read;
- * relations are correlated subqueries (pages with `LIMIT` through the per-parent keyset indexes);
+ * `array_to_json`, which put no spaces between tokens). Only the selected columns are read; a
+ * page's rows join their one-to-one relations, every other relation is a correlated subquery
+ * (pages with `LIMIT` through the per-parent keyset indexes);
  * counts only where `totalCount` is selected, cursors only where `cursor`/`endCursor` are. Every
  * subquery is scoped to the workspace in `$1`.
  *

@@ -73,6 +73,33 @@ export function operationCost(
   variables: Variables,
   rows?: ReadonlyMap<string, number>,
 ): number {
+  // An operation without variables costs the same for the same rows: its actual cost is computed once per row counts.
+  if (!rows || operation.variableDefinitions?.length) return costOfOperation(schema, document, operation, variables, rows);
+  let known = costsByRows.get(operation);
+  if (!known) costsByRows.set(operation, (known = new Map()));
+  // The map's paths come in the same order for every answer to one operation: its counts say which rows.
+  const key = [...rows].join(";");
+  let cost = known.get(key);
+  if (cost === undefined) {
+    if (known.size >= KNOWN_ROW_COUNTS) known.clear();
+    cost = costOfOperation(schema, document, operation, variables, rows);
+    known.set(key, cost);
+  }
+  return cost;
+}
+
+/** Per variable-free operation (as Apollo's document cache keeps it), its actual cost by the rows its pages returned. */
+const costsByRows = new WeakMap<OperationDefinitionNode, Map<string, number>>();
+/** The row counts remembered per operation: a page of `first: n` returns 0 to n rows, so a few dozen cover nearly every answer. */
+const KNOWN_ROW_COUNTS = 64;
+
+function costOfOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+  rows?: ReadonlyMap<string, number>,
+): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
