@@ -103,12 +103,22 @@ export class CreditLedger {
     private readonly bus: Pick<Bus<KeyTopics>, "publish">,
   ) {}
 
+  /**
+   * One credit at once, without a statement, a round trip or a promise, when this process holds one
+   * of the current generation and no refill is due (nearly every request of a key with credits);
+   * null when `take` must answer.
+   */
+  takeNow(spendId: string, credits: Credits): CreditTaken | null {
+    const { generation, due } = this.refillDue(spendId, credits);
+    if (due !== null) return null;
+    if (this.pool && !this.ample.has(spendId) && this.heldHere(spendId, generation) === 0) return null;
+    return this.fromHere(spendId, generation);
+  }
+
   /** Takes one credit for a request about to run, or says when there will be more. */
   async take(spendId: string, credits: Credits): Promise<CreditTake> {
     // Nearly always no refill is due: the generation is known without a statement.
-    const generation = credits.refill
-      ? await this.refillIfDue(spendId, credits)
-      : Math.max(credits.generation, this.known.get(spendId)?.generation ?? 0);
+    const generation = await this.refillIfDue(spendId, credits);
     let taken: CreditTake | null = null;
     // An ample balance (or what this process still holds of one) is drawn on here, without Redis.
     if (this.pool && (this.ample.has(spendId) || this.heldHere(spendId, generation) > 0)) {
@@ -185,10 +195,7 @@ export class CreditLedger {
 
   /** The generation to draw on: a due refill happens first (once, whichever instance gets there). */
   async refillIfDue(spendId: string, credits: Credits): Promise<number> {
-    const seen = this.known.get(spendId);
-    const generation = Math.max(credits.generation, seen?.generation ?? 0);
-    const lastRefillAt = Math.max(credits.lastRefillAt ?? -1, seen?.lastRefillAt ?? -1);
-    const due = dueRefill(credits.refill, lastRefillAt < 0 ? null : lastRefillAt, credits.setAt, this.clock.now().getTime());
+    const { generation, due } = this.refillDue(spendId, credits);
     if (due === null) return generation;
     const refilled = firstRow(await this.db.query(REFILL_SQL, [spendId, new Date(due)])) as
       | { generation: number; keys: string[] }
@@ -205,6 +212,18 @@ export class CreditLedger {
     return now.generation;
   }
 
+  /** The newest generation this process knows of a balance, and the instant of a refill due (null: none). */
+  private refillDue(spendId: string, credits: Credits): { generation: number; due: number | null } {
+    const seen = this.known.get(spendId);
+    const generation = Math.max(credits.generation, seen?.generation ?? 0);
+    if (!credits.refill) return { generation, due: null };
+    const lastRefillAt = Math.max(credits.lastRefillAt ?? -1, seen?.lastRefillAt ?? -1);
+    return {
+      generation,
+      due: dueRefill(credits.refill, lastRefillAt < 0 ? null : lastRefillAt, credits.setAt, this.clock.now().getTime()),
+    };
+  }
+
   /** Notes a generation this process learnt elsewhere (a balance set here). */
   saw(spendId: string, generation: number, lastRefillAt: number | null): void {
     const seen = this.known.get(spendId);
@@ -215,15 +234,8 @@ export class CreditLedger {
   private async takeHere(spendId: string, startGeneration: number): Promise<CreditTake> {
     let generation = startGeneration;
     for (let attempt = 0; attempt < 100; attempt++) {
-      const slot = this.here.get(spendId);
-      if (slot && slot.generation === generation && slot.held > 0) {
-        slot.held -= 1;
-        slot.usedAt = performance.now();
-        // With Redis, only an ample balance is topped up here: below it the pool takes over once this lease is spent.
-        if (slot.held === LEASE_LOW && (!this.pool || this.ample.has(spendId)))
-          void this.leaseHere(spendId, generation, LEASE_SIZE - LEASE_LOW).catch(() => undefined);
-        return { ok: true, from: "here", generation };
-      }
+      const taken = this.fromHere(spendId, generation);
+      if (taken) return taken;
       const lease = await this.leaseHere(spendId, generation);
       if (lease.generation !== generation) {
         generation = lease.generation;
@@ -231,6 +243,18 @@ export class CreditLedger {
       } else if (lease.leased === 0 && this.heldHere(spendId, generation) === 0) return { ok: false, retryAfterSeconds: null };
     }
     return { ok: false, retryAfterSeconds: null };
+  }
+
+  /** A credit of `generation` from what this process holds, topped up in the background when it runs low; null when it holds none. */
+  private fromHere(spendId: string, generation: number): CreditTaken | null {
+    const slot = this.here.get(spendId);
+    if (!slot || slot.generation !== generation || slot.held <= 0) return null;
+    slot.held -= 1;
+    slot.usedAt = performance.now();
+    // With Redis, only an ample balance is topped up here: below it the pool takes over once this lease is spent.
+    if (slot.held === LEASE_LOW && (!this.pool || this.ample.has(spendId)))
+      void this.leaseHere(spendId, generation, LEASE_SIZE - LEASE_LOW).catch(() => undefined);
+    return { ok: true, from: "here", generation };
   }
 
   private leaseHere(spendId: string, generation: number, size = LEASE_SIZE): Promise<{ leased: number; generation: number }> {

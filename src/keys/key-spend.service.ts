@@ -6,7 +6,7 @@ import { ApiKeySpendEntity, RefillInterval } from "../entities/api-key-spend.ent
 import type { BucketLevel, CostBuckets } from "../throttles/cost-bucket";
 import type { CreditPool } from "../throttles/credit-pool";
 import type { KeyTopics } from "./api-key.service";
-import { CreditLedger, CreditTake } from "./credit-ledger";
+import { CreditLedger, CreditTake, CreditTaken } from "./credit-ledger";
 import { CostBudgetValue, CreditsValue, lowCreditsThreshold } from "./key-spend-rules";
 
 /** A balance touched by a request since the CREDITS_LOW watch last looked, with a key that drew on it. */
@@ -86,10 +86,26 @@ export class KeySpendService {
     return this.buckets.change(spend.id, spend.budget!, points);
   }
 
+  /** `budget` at once, when this process can answer alone; null when `budget` must. */
+  budgetNow(spend: KeySpend, points: number): BucketLevel | null {
+    return this.buckets.changeNow(spend.id, spend.budget!, points);
+  }
+
   async takeCredit(spend: KeySpend, apiKeyId: string, workspaceId: string): Promise<CreditTake> {
     const taken = await this.ledger.take(spend.id, spend.credits!);
-    if (!this.touched.has(spend.id)) this.touched.set(spend.id, { spend, apiKeyId, workspaceId });
+    this.touch(spend, apiKeyId, workspaceId);
     return taken;
+  }
+
+  /** A credit at once from what this process holds (see `CreditLedger.takeNow`); null when `takeCredit` must answer. */
+  takeCreditNow(spend: KeySpend, apiKeyId: string, workspaceId: string): CreditTaken | null {
+    const taken = this.ledger.takeNow(spend.id, spend.credits!);
+    if (taken) this.touch(spend, apiKeyId, workspaceId);
+    return taken;
+  }
+
+  private touch(spend: KeySpend, apiKeyId: string, workspaceId: string): void {
+    if (!this.touched.has(spend.id)) this.touched.set(spend.id, { spend, apiKeyId, workspaceId });
   }
 
   /** At shutdown: the credits this process leased and the budget slices it took, unspent, go back. */

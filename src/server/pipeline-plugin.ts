@@ -32,7 +32,7 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
             const result = response.body.singleResult;
             // The cost first: the size bound then measures the text that is sent, written once.
             const settling = pipeline.settle(contextValue.request, result.data);
-            const cost = settling && (await settling);
+            const cost = settling instanceof Promise ? await settling : settling;
             if (cost) result.extensions = { ...result.extensions, cost };
             const refusal = pipeline.responses.check(result);
             if (refusal) {

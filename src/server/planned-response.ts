@@ -49,10 +49,15 @@ export function spliceInto(text: string): string {
 
 /** `JSON.stringify(result)`, with spliced data written as its text (no replacer for any other result: it would be asked of every value). */
 export function writeResult(result: { data?: unknown; errors?: unknown; extensions?: unknown }): string {
-  if (!(result.data instanceof SplicedData)) return JSON.stringify(result);
-  const text = JSON.stringify({ ...result, data: PLACEHOLDER });
-  const at = text.indexOf(PLACEHOLDER_JSON);
-  return text.slice(0, at) + result.data.text + text.slice(at + PLACEHOLDER_JSON.length);
+  const data = result.data;
+  if (!(data instanceof SplicedData)) return JSON.stringify(result);
+  // The result's own fields in their order, as JSON.stringify writes them (one it writes nothing for left out), `data` as its text.
+  let text = "";
+  for (const [key, value] of Object.entries(result)) {
+    const json: string | undefined = value === data ? data.text : JSON.stringify(value);
+    if (json !== undefined) text += `${text ? "," : "{"}${JSON.stringify(key)}:${json}`;
+  }
+  return text ? `${text}}` : "{}";
 }
 
 /**

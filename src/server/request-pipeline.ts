@@ -73,10 +73,13 @@ export interface RequestSteps {
   authorize: Authorize;
   /** The text of one of the workspace's trusted operations, or null: what a request sending only its id runs. */
   trustedDocument(workspaceId: string, id: string): Promise<string | null>;
-  /** The key's cost budget and credits, after its permissions; throws the refusal. Absent: nothing is taken. */
-  spend?(request: RequestState & { spend: SpendState; principal: Principal }): Promise<void>;
-  /** Once the answer is built: the unused cost given back, and the `extensions.cost` to send. */
-  settle?(request: RequestState & { spend: SpendState }, actualCost: number): Promise<CostExtension | undefined>;
+  /** The key's cost budget and credits, after its permissions; throws the refusal. Absent: nothing is taken. Undefined once taken at once. */
+  spend?(request: RequestState & { spend: SpendState; principal: Principal }): Promise<void> | undefined;
+  /** Once the answer is built: the unused cost given back, and the `extensions.cost` to send (at once, or a promise of it). */
+  settle?(
+    request: RequestState & { spend: SpendState },
+    actualCost: number,
+  ): CostExtension | Promise<CostExtension | undefined> | undefined;
   /** Once its status is known: the credit of an answer that was 503 given back. */
   refund?(request: RequestState & { spend: SpendState }, status: number): Promise<void>;
 }
@@ -216,9 +219,13 @@ export class RequestPipeline {
   /**
    * Once the answer of a key with a budget is built, before its size is measured: gives back what
    * it did not use (the requested cost less the actual one, computed once, here) and answers its
-   * `extensions.cost`; undefined at once for any other caller.
+   * `extensions.cost` — at once when the bucket is this process's to change, else a promise of it;
+   * undefined at once for any other caller.
    */
-  settle(request: RequestState, data: Record<string, unknown> | null | undefined): Promise<CostExtension | undefined> | undefined {
+  settle(
+    request: RequestState,
+    data: Record<string, unknown> | null | undefined,
+  ): CostExtension | Promise<CostExtension | undefined> | undefined {
     const state = request.spend;
     if (!state?.spend.budget || !this.steps.settle) return undefined;
     const ran = state.operation;

@@ -126,7 +126,7 @@ export class SocketOperations {
       const executed: ExecutionResult = spliced ? { data: spliced as never } : await execute(args);
       const status = executed.errors ? statusOf(executed.errors, this.formatOnce(executed.errors), 200) : 200;
       const settling = this.pipeline.settle(request, spliced ? undefined : executed.data);
-      const cost = settling && (await settling);
+      const cost = settling instanceof Promise ? await settling : settling;
       const refunding = this.pipeline.refund(request, status);
       if (refunding) await refunding;
       const result = cost ? { ...executed, extensions: { ...executed.extensions, cost } } : executed;

@@ -26,6 +26,8 @@ export interface BucketLevel {
  */
 export interface CostBuckets {
   change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel>;
+  /** The same change at once, when this process can make it alone (no round trip, no promise); null when `change` must. */
+  changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel | null;
   /** At shutdown: what this process took ahead goes back (see SlicedCostBuckets). */
   close?(): Promise<void>;
 }
@@ -61,8 +63,15 @@ export class MemoryCostBuckets implements CostBuckets {
   constructor(private readonly clock: Clock) {}
 
   async change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
-    const { state, allowed } = apply(this.levels.get(bucketId), budget, points, this.clock.now().getTime());
-    this.levels.set(bucketId, state);
+    return this.changeNow(bucketId, budget, points);
+  }
+
+  changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel {
+    const saved = this.levels.get(bucketId);
+    const { state, allowed } = apply(saved, budget, points, this.clock.now().getTime());
+    // A bucket already kept is changed in place (the look-up made it the most recent).
+    if (saved) Object.assign(saved, state);
+    else this.levels.set(bucketId, state);
     return levelOf(state.points, allowed, points, budget);
   }
 }
@@ -124,6 +133,11 @@ export class RedisCostBuckets implements CostBuckets {
 
   change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
     return this.changeShared(bucketId, budget, points, 0);
+  }
+
+  /** Every change of a shared bucket is Redis's. */
+  changeNow(): null {
+    return null;
   }
 
   /** The change, and besides it `slice` points more taken for this process when the bucket stays at least half full. */
@@ -191,6 +205,13 @@ export class SlicedCostBuckets implements CostBuckets {
     private readonly shared: RedisCostBuckets,
     private readonly clock: Clock,
   ) {}
+
+  /** A take this process's slice of the same budget covers, a give-back to it, or a look at it. */
+  changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel | null {
+    const held = this.slices.get(bucketId);
+    if (!held || held.budget.maximum !== budget.maximum || held.budget.restorePerSecond !== budget.restorePerSecond) return null;
+    return this.fromSlice(bucketId, points);
+  }
 
   async change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
     const held = this.slices.get(bucketId);

@@ -1,4 +1,5 @@
 import { ResponseSizeBound } from "../../src/server/guards/response-size";
+import { SplicedData, writeResult } from "../../src/server/planned-response";
 
 describe("the response size bound", () => {
   const bound = new ResponseSizeBound(65_536);
@@ -35,5 +36,23 @@ describe("the response size bound", () => {
     );
     expect(bound.stringify({ errors: undefined, data: undefined, extensions: undefined })).toBe("{}\n");
     expect(bound.check({ errors: [] })).toBeNull(); // no data: nothing to remember
+  });
+});
+
+describe("an answer with spliced data", () => {
+  it("is written as JSON.stringify writes the same answer parsed: its fields in their order, undefined ones left out", () => {
+    const text = '{"calls":{"nodes":[{"id":"a"},{"id":"b"}]}}';
+    const errors = [{ message: "x", path: ["calls"] }];
+    const extensions = { cost: { requestedQueryCost: 3, actualQueryCost: 2 } };
+    const results = [
+      { data: new SplicedData(text) },
+      { data: new SplicedData(text), extensions },
+      { errors, data: new SplicedData(text), extensions },
+      { extensions, data: new SplicedData(text), errors: undefined },
+    ];
+    for (const result of results) {
+      const parsed = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v instanceof SplicedData ? JSON.parse(v.text) : v]));
+      expect(writeResult(result)).toBe(JSON.stringify(parsed));
+    }
   });
 });

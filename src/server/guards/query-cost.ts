@@ -76,7 +76,10 @@ export function operationCost(
   // An operation without variables costs the same for the same rows: its actual cost is computed once per row counts.
   if (!rows || operation.variableDefinitions?.length) return costOfOperation(schema, document, operation, variables, rows);
   let known = costsByRows.get(operation);
-  if (!known) costsByRows.set(operation, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    costsByRows.set(operation, known);
+  }
   // The map's paths come in the same order for every answer to one operation: its counts say which rows.
   const key = [...rows].join(";");
   let cost = known.get(key);

@@ -33,21 +33,45 @@ export function spendOfPrincipal(principal: Principal | null): KeySpend | null {
 /**
  * After the permission check, before execution: the requested cost from the key's bucket (429
  * COST_BUDGET when it holds less), then one credit (429 CREDITS_EXHAUSTED, the cost given back).
- * Throws the refusal; the state records what was taken.
+ * Throws the refusal; the state records what was taken. Undefined when both were taken at once,
+ * from what this process holds (nearly every request); else a promise of the rest.
  */
-export async function takeSpend(state: SpendState, principal: Principal, spends: KeySpendService): Promise<void> {
+export function takeSpend(state: SpendState, principal: Principal, spends: KeySpendService): Promise<void> | undefined {
   const { spend } = state;
   if (spend.budget) {
-    state.level = await spends.budget(spend, state.requested);
-    if (!state.level.allowed)
-      throw spendRefused(
-        "COST_BUDGET",
-        `This request costs ${state.requested} points and the key's cost budget holds ${state.level.available}`,
-        state.level.retryAfterSeconds,
-      );
-    state.taken = true;
+    const level = spends.budgetNow(spend, state.requested);
+    if (!level) return takeSpendLater(state, principal, spends);
+    takenFromBucket(state, level);
   }
-  if (!spend.credits || principal.kind !== "API_KEY") return;
+  if (!spend.credits || principal.kind !== "API_KEY") return undefined;
+  const credit = spends.takeCreditNow(spend, principal.apiKeyId, principal.workspaceId);
+  if (!credit) return takeCredit(state, principal, spends);
+  state.credit = credit;
+  return undefined;
+}
+
+/** `takeSpend` when the bucket's level is another process's (Redis). */
+async function takeSpendLater(state: SpendState, principal: Principal, spends: KeySpendService): Promise<void> {
+  const { spend } = state;
+  if (spend.budget) takenFromBucket(state, await spends.budget(spend, state.requested));
+  if (spend.credits && principal.kind === "API_KEY") await takeCredit(state, principal, spends);
+}
+
+/** The requested cost as the bucket took it, or its refusal. */
+function takenFromBucket(state: SpendState, level: BucketLevel): void {
+  state.level = level;
+  if (!level.allowed)
+    throw spendRefused(
+      "COST_BUDGET",
+      `This request costs ${state.requested} points and the key's cost budget holds ${level.available}`,
+      level.retryAfterSeconds,
+    );
+  state.taken = true;
+}
+
+/** The credit from the balance (a lease, the shared pool), or its refusal with the cost given back. */
+async function takeCredit(state: SpendState, principal: Principal & { kind: "API_KEY" }, spends: KeySpendService): Promise<void> {
+  const { spend } = state;
   const credit = await spends.takeCredit(spend, principal.apiKeyId, principal.workspaceId);
   if (credit.ok) {
     state.credit = credit;
@@ -62,24 +86,34 @@ export async function takeSpend(state: SpendState, principal: Principal, spends:
 
 /**
  * Once the answer is built (before its size is measured, so `extensions.cost` is part of it): what
- * the request did not use goes back to the bucket; the `extensions.cost` to send, for a key with a budget.
+ * the request did not use goes back to the bucket; the `extensions.cost` to send, for a key with a
+ * budget — at once when this process holds the bucket (or nothing goes back), else a promise of it.
  */
-export async function settleCost(state: SpendState, actual: number, spends: KeySpendService): Promise<CostExtension | undefined> {
+export function settleCost(state: SpendState, actual: number, spends: KeySpendService): CostExtension | Promise<CostExtension> | undefined {
   const { spend } = state;
   if (!spend.budget) return undefined;
   const actualQueryCost = state.taken ? Math.min(actual, state.requested) : 0;
-  // Nothing to give back (every page full): the level the take left is the one to report, without another round trip.
-  if (state.taken && state.requested > actualQueryCost) state.level = await spends.budget(spend, -(state.requested - actualQueryCost));
-  else state.level ??= await spends.budget(spend, 0);
+  // Nothing to give back (every page full): the level the take left is the one to report, without another change.
+  const change = state.taken && state.requested > actualQueryCost ? -(state.requested - actualQueryCost) : state.level ? null : 0;
   state.taken = false;
+  if (change !== null) {
+    const level = spends.budgetNow(spend, change);
+    if (!level)
+      return spends.budget(spend, change).then((later) => {
+        state.level = later;
+        return costExtension(state, actualQueryCost, later);
+      });
+    state.level = level;
+  }
+  return costExtension(state, actualQueryCost, state.level!);
+}
+
+function costExtension(state: SpendState, actualQueryCost: number, level: BucketLevel): CostExtension {
+  const budget = state.spend.budget!;
   return {
     requestedQueryCost: state.requested,
     actualQueryCost,
-    throttleStatus: {
-      maximumAvailable: spend.budget.maximum,
-      currentlyAvailable: state.level.available,
-      restoreRate: spend.budget.restorePerSecond,
-    },
+    throttleStatus: { maximumAvailable: budget.maximum, currentlyAvailable: level.available, restoreRate: budget.restorePerSecond },
   };
 }
 
