@@ -111,7 +111,7 @@ export class CreditLedger {
   takeNow(spendId: string, credits: Credits): CreditTaken | null {
     const { generation, due } = this.refillDue(spendId, credits);
     if (due !== null) return null;
-    if (this.pool && !this.ample.has(spendId) && this.heldHere(spendId, generation) === 0) return null;
+    if (this.pool && !this.drawnHere(spendId, generation)) return null;
     return this.fromHere(spendId, generation);
   }
 
@@ -121,7 +121,7 @@ export class CreditLedger {
     const generation = await this.refillIfDue(spendId, credits);
     let taken: CreditTake | null = null;
     // An ample balance (or what this process still holds of one) is drawn on here, without Redis.
-    if (this.pool && (this.ample.has(spendId) || this.heldHere(spendId, generation) > 0)) {
+    if (this.pool && this.drawnHere(spendId, generation)) {
       const here = await this.takeHere(spendId, generation);
       if (here.ok) return here;
     }
@@ -156,6 +156,11 @@ export class CreditLedger {
       }
     }
     await this.db.query(HAND_BACK_SQL, [spendId, 1, taken.generation]);
+  }
+
+  /** With Redis: whether a balance is drawn on from this process's lease (ample, or a lease of it still held) rather than the pool. */
+  private drawnHere(spendId: string, generation: number): boolean {
+    return this.ample.has(spendId) || this.heldHere(spendId, generation) > 0;
   }
 
   /** What this process holds of a balance's current generation (part of `remaining` as read). */

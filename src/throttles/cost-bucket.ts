@@ -180,6 +180,9 @@ interface Slice {
   usedAt: number;
 }
 
+/** Whether a slice was taken under the budget a request now has (a changed budget is taken from anew). */
+const sameBudget = (a: BudgetValue, b: BudgetValue) => a.maximum === b.maximum && a.restorePerSecond === b.restorePerSecond;
+
 /** The slice for a request of `points` from a bucket of `budget`: 0 when the bucket is too small to take it ahead. */
 export function sliceSize(budget: BudgetValue, points: number): number {
   const size = Math.floor(budget.maximum * SLICE_SHARE);
@@ -209,13 +212,13 @@ export class SlicedCostBuckets implements CostBuckets {
   /** A take this process's slice of the same budget covers, a give-back to it, or a look at it. */
   changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel | null {
     const held = this.slices.get(bucketId);
-    if (!held || held.budget.maximum !== budget.maximum || held.budget.restorePerSecond !== budget.restorePerSecond) return null;
+    if (!held || !sameBudget(held.budget, budget)) return null;
     return this.fromSlice(bucketId, points);
   }
 
   async change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
     const held = this.slices.get(bucketId);
-    if (held && (held.budget.maximum !== budget.maximum || held.budget.restorePerSecond !== budget.restorePerSecond)) {
+    if (held && !sameBudget(held.budget, budget)) {
       // The budget changed: a slice of the old one goes back, and the new one is taken from anew.
       this.slices.delete(bucketId);
       if (held.points > 0) await this.shared.change(bucketId, held.budget, -held.points);

@@ -80,7 +80,7 @@ export function operationCost(
     known = new Map();
     costsByRows.set(operation, known);
   }
-  // The map's paths come in the same order for every answer to one operation: its counts say which rows.
+  // Each page's path with the rows it returned, e.g. `calls,20`.
   const key = [...rows].join(";");
   let cost = known.get(key);
   if (cost === undefined) {
