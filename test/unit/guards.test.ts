@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { ErrorCode } from "../../src/common/errors";
 import { once } from "node:events";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
@@ -83,6 +84,51 @@ describe("query cost", () => {
     expect(cost(`{ node { ...F } } fragment F on Nowhere { id }`)).toBe(1);
     expect(cost(`subscription { ticks }`)).toBe(1);
     expect(cost(`mutation { x }`)).toBe(0);
+  });
+
+  it("an operation without variables, shared by every tenant that sends its text, costs each answer its own rows, whatever answers came before (model)", () => {
+    // One parsed document per text, as Apollo's document cache hands every request the same one; each page's path.
+    const texts = [
+      {
+        text: `{ calls(first: 10) { nodes { id agent { calls(first: 5) { nodes { id } } } } } }`,
+        pages: ["calls", "calls.nodes.agent.calls"],
+      },
+      { text: `{ calls(first: 20) { total nodes { id note } } }`, pages: ["calls"] },
+      {
+        text: `{ ...Q } fragment Q on Query { calls(first: 7) { nodes { id } } contact { leads { id } } }`,
+        pages: ["calls", "contact.leads"],
+      },
+    ];
+    const shared = texts.map(({ text }) => parse(text));
+    const operationOf = (document: ReturnType<typeof parse>) =>
+      document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+    const seen = texts.map(() => new Set<number>());
+    fc.assert(
+      fc.property(
+        // Answers of several tenants (their row counts differ) in any order, past the 64 remembered per operation; a page absent returned none.
+        fc.array(
+          fc.record({
+            text: fc.nat(texts.length - 1),
+            counts: fc.array(fc.option(fc.nat(60), { nil: undefined }), { minLength: 2, maxLength: 2 }),
+          }),
+          { minLength: 1, maxLength: 150 },
+        ),
+        (answers) => {
+          for (const { text, counts } of answers) {
+            const rows = new Map<string, number>();
+            texts[text].pages.forEach((page, i) => counts[i] !== undefined && rows.set(page, counts[i]!));
+            // The model: the formula over a document parsed anew, which nothing was remembered for.
+            const fresh = parse(texts[text].text);
+            const expected = operationCost(schema, fresh, operationOf(fresh), {}, rows);
+            expect(operationCost(schema, shared[text], operationOf(shared[text]), {}, rows)).toBe(expected);
+            seen[text].add(expected);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+    // The rows did change the cost: the model is not a constant.
+    for (const costs of seen) expect(costs.size).toBeGreaterThan(10);
   });
 
   it("refuses above MAX_COST as a validation failure naming both numbers", () => {
