@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
+import { availableParallelism } from "node:os";
 
 /**
  * The environment, parsed once into a typed, frozen Config. A bad value stops the start with one
@@ -110,6 +111,16 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * `DB_POOL_MAX` unset: PostgreSQL's rule of thumb for busy connections, twice the cores plus one, counted
+ * on this machine (where the embedded database runs; set it for a database with more cores), at most
+ * 10. On 2 cores that is 5: ten connections there share two cores among ten backends, each statement
+ * waits on the others, and the slowest answers wait longest (bench/README.md, the peers).
+ */
+export function defaultPoolMax(cores = availableParallelism()): number {
+  return Math.min(10, 2 * cores + 1);
+}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -237,7 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     scryptCost: integer(env, "SCRYPT_COST", 17, 10, 20),
     keyCacheTtlMs: integer(env, "KEY_CACHE_TTL_MS", 1000, 0, 1000),
     introspection: boolean(env, "INTROSPECTION", true),
-    dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 100),
+    dbPoolMax: integer(env, "DB_POOL_MAX", defaultPoolMax(), 1, 100),
     metricsPublic: boolean(env, "METRICS_PUBLIC", false),
     metricsPort: env.METRICS_PORT?.trim() ? integer(env, "METRICS_PORT", 0, 0, 65535) : undefined,
     usageRetentionDays: integer(env, "USAGE_RETENTION_DAYS", 35, 1, 3650),

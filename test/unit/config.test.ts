@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from "../../src/config";
+import { availableParallelism } from "node:os";
+import { ConfigError, defaultPoolMax, loadConfig } from "../../src/config";
 
 const SECRET = "leak-relay-shared-secret-0123456789abcdef";
 
@@ -14,6 +15,13 @@ describe("configuration", () => {
       keyCacheTtlMs: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("opens twice the cores plus one database connections by default, at most 10; DB_POOL_MAX sets it", () => {
+    expect([1, 2, 4, 5, 64].map((cores) => defaultPoolMax(cores))).toEqual([3, 5, 9, 10, 10]);
+    expect(loadConfig({}).dbPoolMax).toBe(Math.min(10, 2 * availableParallelism() + 1));
+    expect(loadConfig({ DB_POOL_MAX: "20" }).dbPoolMax).toBe(20);
+    expect(() => loadConfig({ DB_POOL_MAX: "0" })).toThrow(/^DB_POOL_MAX/);
   });
 
   it.each([
