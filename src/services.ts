@@ -59,6 +59,8 @@ export interface Services {
   usage: UsageService;
   /** Metering's own connection for its flushes: a batch never waits behind requests for one of the pool's, nor holds one of theirs. */
   usageWriterPool: Pool;
+  /** The read path's connections (DB_POOL_MAX of them, beside TypeORM's): every planned statement runs there with its generic plan. */
+  readPool: Pool;
   /** Deletes expired usage rows and audit entries on a timer. */
   retention: RetentionJob;
   /** `apiKeyUsage` messages: one timer and one read of the counters per key and update, for all subscribers. */
@@ -123,6 +125,11 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     (batch) => publishCommitted(bus, batch),
     { flushIntervalMs: config.usageFlushIntervalMs, bufferMax: config.usageBufferMax },
   );
+  // The planner's statements, prepared once per connection and planned once for every workspace (`dedicatedPool`).
+  const readPool = dedicatedPool(db, (error) => logger.warn({ err: error }, "read path connection lost; reconnecting at next read"), {
+    max: config.dbPoolMax,
+    genericPlans: true,
+  });
   const usage = new UsageService(recorder, new UsageReader(db), new UsageEventLog(db, config.usageRetentionDays, clock), clock);
   const retention = new RetentionJob(db, clock, logger, {
     retentionDays: config.usageRetentionDays,
@@ -172,9 +179,10 @@ export function createServices(db: DataSource, config: Config, clock: Clock, log
     redis,
     usage,
     usageWriterPool,
+    readPool,
     retention,
     usageFeed,
-    resources: createResourceServices(db, clock),
+    resources: createResourceServices(db, clock, readPool),
     analytics: new AnalyticsService(db),
     rateLimiter: createRateLimiter(redis, clock),
     signInThrottle,
@@ -205,6 +213,7 @@ async function stopAll(services: Services): Promise<void> {
   // Writes every buffered event, then stops the flush timer.
   await services.usage.recorder.close();
   await services.usageWriterPool.end();
+  await services.readPool.end();
   // Credits this process leased and did not spend go back to their balances.
   await services.spends.close();
   await services.rateLimiter.close();

@@ -16,7 +16,8 @@ export interface StatementLoad extends LocalSide {
 /**
  * The database's ceiling for a request: the statements grantql sent for it (captured on the wire by
  * `PgCountingProxy`, with their parameters as bound), run in turn from a bare `pg` pool of `poolSize` connections in
- * this process, each named as grantql names it (parsed and planned once per connection), rows read as text. One
+ * this process, each named as grantql names it (parsed and planned once per connection, with its generic plan as the
+ * server's read connections run it), rows read as text. One
  * operation is the request's statements in order; `run` keeps `connections` callers at it for `seconds`.
  */
 export function statementLoad(
@@ -26,7 +27,7 @@ export function statementLoad(
   poolSize: number,
 ): StatementLoad {
   if (statements.length === 0) throw new Error(`${name}: no statement to run`);
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, types: AS_TEXT });
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, types: AS_TEXT, options: "-c plan_cache_mode=force_generic_plan" });
   const queries = statements.map((s, i) => ({ ...(s.name ? { name: `bench_ceiling_${i}` } : {}), text: s.text, values: s.values }));
   const operation = async () => {
     const rows: unknown[][] = [];

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
+import { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from "pg";
 import type { DataSource } from "typeorm";
 
 /**
@@ -45,14 +45,33 @@ function requestPool(db: DataSource): Pool {
 }
 
 /**
- * A pool of its own, of one connection, to the database behind `db` with the same settings (address, timeouts,
- * application name): background work on it never takes a connection from requests, nor waits behind them for one.
+ * A pool of its own (one connection unless `max` says more) to the database behind `db` with the same settings
+ * (address, timeouts, application name): work on it never takes a connection from TypeORM's pool, nor waits
+ * behind it for one. With `genericPlans`, its sessions run every prepared statement with its generic plan
+ * (`plan_cache_mode = force_generic_plan`): planned once per connection for every workspace and value, as the read
+ * path's statements are written to be (docs/ARCHITECTURE.md, "Cache"). Left to choose, PostgreSQL planned a read
+ * anew at every run for a large workspace, whose own estimate looked cheaper: ~1.5 ms of its CPU per request.
  * The caller ends it. A connection that breaks while idle is reported to `onError` and replaced on next use.
  */
-export function dedicatedPool(db: DataSource, onError: (error: Error) => void): Pool {
-  const pool = new Pool({ ...requestPool(db).options, max: 1 });
+export function dedicatedPool(
+  db: DataSource,
+  onError: (error: Error) => void,
+  options: { max?: number; genericPlans?: boolean } = {},
+): Pool {
+  const base = requestPool(db).options as PoolConfig;
+  const pool = new Pool({ ...base, max: options.max ?? 1, ...(options.genericPlans ? withSetting(base, GENERIC_PLANS) : {}) });
   pool.on("error", onError);
   return pool;
+}
+
+const GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan";
+
+/** `setting` added to the sessions' `options`: in the URL's own when it has one (pg reads the URL's over any other). */
+function withSetting(base: PoolConfig, setting: string): PoolConfig {
+  if (!base.connectionString) return { options: [base.options, setting].filter(Boolean).join(" ") };
+  const url = new URL(base.connectionString);
+  url.searchParams.set("options", [url.searchParams.get("options"), setting].filter(Boolean).join(" "));
+  return { connectionString: url.toString() };
 }
 
 /**

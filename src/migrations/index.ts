@@ -6,6 +6,7 @@ import { KeySafety1764500000000 } from "./1764500000000-key-safety";
 import { AuditRetention1764510000000 } from "./1764510000000-audit-retention";
 import { KeySpend1764610000000 } from "./1764610000000-key-spend";
 import { TrustedOperations1764620000000 } from "./1764620000000-trusted-operations";
+import { TenantStatistics1764630000000 } from "./1764630000000-tenant-statistics";
 
 /** Every migration in order. Landed migrations are never edited; a change is a new one. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   AuditRetention1764510000000,
   KeySpend1764610000000,
   TrustedOperations1764620000000,
+  TenantStatistics1764630000000,
 ];

@@ -1,5 +1,6 @@
 import { DocumentNode, FieldNode, GraphQLObjectType, Kind, OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
+import type { Pool } from "pg";
 import { DataSource } from "typeorm";
 import { conditionVariables } from "../auth/operation-analysis";
 import { isUuid } from "../common/pagination";
@@ -123,7 +124,11 @@ export class ReadPath {
     sizeCalculation: operationWeight,
   });
 
-  constructor(private readonly db: DataSource) {
+  constructor(
+    private readonly db: DataSource,
+    /** Where its statements run (`dedicatedPool` with generic plans); TypeORM's pool when absent. */
+    private readonly pool?: Pool,
+  ) {
     this.catalog = new ReadCatalog(db);
   }
 
@@ -148,7 +153,7 @@ export class ReadPath {
       plan = this.compile(selection, effective, true, countRows);
       params = this.params(plan, workspaceId, run);
     }
-    const { rows } = await runPrepared<{ d: string; n?: string }>(this.db, plan, params);
+    const { rows } = await runPrepared<{ d: string; n?: string }>(this.db, plan, params, this.pool);
     const { d } = rows[0];
     const n = rows[0].n?.split(",");
     return {
@@ -201,7 +206,7 @@ export class ReadPath {
       params = this.params(plan, workspaceId, run);
     }
     if (oneStatement && (plan.reread || plan.refused)) throw new NotOneStatement();
-    const { rows } = await runPrepared<{ d: string | null; f: boolean[] }>(this.db, plan, params);
+    const { rows } = await runPrepared<{ d: string | null; f: boolean[] }>(this.db, plan, params, this.pool);
     const { d, f } = rows[0];
     if (d === null || plan.reread) {
       const value = d === null ? null : await this.field(selection, workspaceId, { ...root, kind: "one", id: insert.id });
@@ -264,7 +269,7 @@ export class ReadPath {
     });
     const run: RunValues = { variables: selection.variableValues, roots: [] };
     const params = [workspaceId, ids.map((id) => (isUuid(id) ? id : NO_CURSOR[1])), ...plan.groups.flatMap((g) => g(run))];
-    const { rows } = await runPrepared<{ d: string }>(this.db, plan, params);
+    const { rows } = await runPrepared<{ d: string }>(this.db, plan, params, this.pool);
     const list = JSON.parse(rows[0].d) as unknown[];
     plan.post?.(list);
     return list;

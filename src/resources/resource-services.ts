@@ -1,3 +1,4 @@
+import type { Pool } from "pg";
 import { DataSource } from "typeorm";
 import { Clock } from "../common/clock";
 import { AgentEntity } from "../entities/agent.entity";
@@ -27,7 +28,8 @@ export interface ResourceServices {
   reads: ReadPath;
 }
 
-export function createResourceServices(db: DataSource, clock: Clock): ResourceServices {
+/** `readPool`: where the read path's statements run (`dedicatedPool` with generic plans); TypeORM's pool when absent. */
+export function createResourceServices(db: DataSource, clock: Clock, readPool?: Pool): ResourceServices {
   return {
     agents: new ResourceService(db, clock, agentResource),
     contacts: new ResourceService(db, clock, contactResource),
@@ -35,6 +37,6 @@ export function createResourceServices(db: DataSource, clock: Clock): ResourceSe
     calls: new ResourceService(db, clock, callResource),
     knowledgeBaseDocuments: new ResourceService(db, clock, knowledgeBaseDocumentResource),
     integrations: new ResourceService(db, clock, integrationResource),
-    reads: new ReadPath(db),
+    reads: new ReadPath(db, readPool),
   };
 }

@@ -1,4 +1,3 @@
-import type { Pool } from "pg";
 import { PREPARED_PER_CONNECTION } from "../../src/db/prepared-query";
 import { PLAN_CACHE_BYTES } from "../../src/resources/read-path";
 import { dataOf, gql } from "../support/client";
@@ -23,9 +22,9 @@ function document(n: number, selection = "nodes { name }", first = (i: number) =
   return `{ ${fields.join(" ")} } fragment S on AgentConnection { ${selection} }`;
 }
 
-/** The read path's named statements each connection of the request pool holds, read on every connection at once. */
+/** The read path's named statements each connection of its pool holds, read on every connection at once. */
 async function preparedPerConnection(): Promise<string[][]> {
-  const pool = (server.dataSource.driver as unknown as { master: Pool }).master;
+  const pool = server.services.readPool;
   const clients = await Promise.all(Array.from({ length: POOL }, () => pool.connect()));
   try {
     return await Promise.all(
