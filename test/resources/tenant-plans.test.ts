@@ -50,6 +50,30 @@ function nodesOf(plan: Record<string, unknown>): Record<string, unknown>[] {
 }
 
 describe("the read planner's statements, one large workspace among many small ones", () => {
+  it("are planned once per connection (their generic plan), never anew at a run: PostgreSQL would plan the first five runs for their values", async () => {
+    const admin = await signUp(server.url);
+    const key = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
+    const query = "{ calls(first: 5) { nodes { id status } } }";
+    for (let run = 0; run < 8; run++) expect(dataOf(await gql(server.url, query, {}, key.secret)).calls.nodes).toEqual([]);
+    const pool = server.services.readPool;
+    const clients = await Promise.all(Array.from({ length: server.config.dbPoolMax }, () => pool.connect()));
+    try {
+      const counts = await Promise.all(
+        clients.map(async (client) => {
+          const { rows } = await client.query<{ generic: string; custom: string }>(
+            `SELECT coalesce(sum(generic_plans), 0) AS generic, coalesce(sum(custom_plans), 0) AS custom
+             FROM pg_prepared_statements WHERE statement LIKE '%FROM call %' AND name LIKE 'grantql_read_%'`,
+          );
+          return { generic: Number(rows[0].generic), custom: Number(rows[0].custom) };
+        }),
+      );
+      expect(counts.reduce((n, c) => n + c.generic, 0)).toBe(8);
+      expect(counts.reduce((n, c) => n + c.custom, 0)).toBe(0);
+    } finally {
+      for (const client of clients) client.release();
+    }
+  });
+
   it("a nested page's generic plan reads only the rows it returns: calls(first: 10) of each agent, not all of them", async () => {
     const admin = await signUp(server.url);
     const key = await createKey(server.url, admin.token, [
