@@ -1,4 +1,5 @@
 import { Pool, types } from "pg";
+import { GENERIC_PLANS } from "../../src/db/prepared-query";
 import { latencyHistogram, LoadResult, localLoadResult } from "./load";
 import type { LocalSide } from "./peer-rounds";
 import type { ExecutedStatement } from "./pg-counting-proxy";
@@ -27,7 +28,7 @@ export function statementLoad(
   poolSize: number,
 ): StatementLoad {
   if (statements.length === 0) throw new Error(`${name}: no statement to run`);
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, types: AS_TEXT, options: "-c plan_cache_mode=force_generic_plan" });
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, types: AS_TEXT, options: GENERIC_PLANS });
   const queries = statements.map((s, i) => ({ ...(s.name ? { name: `bench_ceiling_${i}` } : {}), text: s.text, values: s.values }));
   const operation = async () => {
     const rows: unknown[][] = [];

@@ -64,7 +64,8 @@ export function dedicatedPool(
   return pool;
 }
 
-const GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan";
+/** The session option of the read path's connections: each prepared statement runs with its generic plan. */
+export const GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan";
 
 /** `setting` added to the sessions' `options`: in the URL's own when it has one (pg reads the URL's over any other). */
 function withSetting(base: PoolConfig, setting: string): PoolConfig {
