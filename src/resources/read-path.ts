@@ -126,8 +126,8 @@ export class ReadPath {
 
   constructor(
     private readonly db: DataSource,
-    /** Where its statements run (`dedicatedPool` with generic plans); TypeORM's pool when absent. */
-    private readonly pool?: Pool,
+    /** Where its statements run: `dedicatedPool` with generic plans. */
+    private readonly pool: Pool,
   ) {
     this.catalog = new ReadCatalog(db);
   }

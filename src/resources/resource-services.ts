@@ -28,8 +28,8 @@ export interface ResourceServices {
   reads: ReadPath;
 }
 
-/** `readPool`: where the read path's statements run (`dedicatedPool` with generic plans); TypeORM's pool when absent. */
-export function createResourceServices(db: DataSource, clock: Clock, readPool?: Pool): ResourceServices {
+/** `readPool`: where the read path's statements run (`dedicatedPool` with generic plans). */
+export function createResourceServices(db: DataSource, clock: Clock, readPool: Pool): ResourceServices {
   return {
     agents: new ResourceService(db, clock, agentResource),
     contacts: new ResourceService(db, clock, contactResource),
