@@ -15,12 +15,11 @@ const VIEWER = `{ viewer { kind } }`;
 const prefix = `spendtest-${randomUUID().slice(0, 8)}:`;
 const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix };
 const clock = new ManualClock(new Date());
-const statements: string[] = [];
 let a: TestServer;
 let b: TestServer;
 
 beforeAll(async () => {
-  a = await startTestServer({ env, clock, queryCounter: (sql) => statements.push(sql) });
+  a = await startTestServer({ env, clock });
   b = await startTestServer({ env, clock });
 });
 afterAll(async () => {
@@ -72,7 +71,7 @@ it("credits are durable: with every instance gone and Redis flushed, remaining i
   await a.stop();
   await b.stop();
   await flushOwnKeys();
-  a = await startTestServer({ env, clock, queryCounter: (sql) => statements.push(sql) });
+  a = await startTestServer({ env, clock });
   b = await startTestServer({ env, clock });
   const remaining = (await keyOf(a.url, admin.token, key.id)).credits.remaining;
   expect(remaining).toBeLessThanOrEqual(370);
@@ -82,43 +81,58 @@ it("credits are durable: with every instance gone and Redis flushed, remaining i
   expect(rest.filter((s) => s === 200)).toHaveLength(remaining);
 });
 
-it("a key without budget or credits costs no statement on a balance and no Redis round trip of its own", async () => {
-  const admin = await signUp(a.url);
-  const plain = await createKey(a.url, admin.token, [{ resource: "AGENTS", read: true }]);
-  const spending = await spendingKey(a.url, admin.token, { credits: { remaining: 10 } });
-  expect(dataOf(await gql(a.url, VIEWER, {}, plain.secret)).viewer.kind).toBe("API_KEY");
-  expect(dataOf(await gql(a.url, VIEWER, {}, spending.secret)).viewer.kind).toBe("API_KEY");
-  const client = new Redis(REDIS_URL);
-  const monitor = await client.monitor();
-  const commands: string[] = [];
-  // Every command on this test's keys, as Redis received it; publishes of the bus (metering's messages) are not a request's.
-  monitor.on("monitor", (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() !== "publish" && args.some((arg) => String(arg).includes(prefix))) commands.push(args.join(" "));
+describe("a key without budget or credits", () => {
+  // An instance of its own, under a prefix of its own: the earlier tests' leases and slices, handed
+  // back on a timer by the other instances, are not this instance's commands.
+  const quiet = `${prefix}quiet:`;
+  const quietStatements: string[] = [];
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { REDIS_URL, REDIS_KEY_PREFIX: quiet },
+      clock,
+      queryCounter: (sql) => quietStatements.push(sql),
+    });
   });
-  try {
-    const counted = async (secret: string) => {
-      statements.length = 0;
-      commands.length = 0;
-      for (let i = 0; i < 5; i++) expect((await gql(a.url, VIEWER, {}, secret)).status).toBe(200);
-      // A marker command through the same Redis: once MONITOR shows it, it has shown everything sent before it.
-      const marker = `${prefix}marker-${randomUUID()}`;
-      await a.services.redis!.commands.exists(marker.slice(prefix.length));
-      await new Promise<void>((resolve) => {
-        const seen = () => (commands.some((c) => c.includes(marker)) ? resolve() : setImmediate(seen));
-        seen();
-      });
-      return { statements: statements.filter((s) => s.includes("api_key_spend")).length, commands: commands.length - 1 };
-    };
-    // A pool an earlier test left low may still be topped up in the background: not this key's.
-    await a.services.spends.ledger.leasesDone();
-    await b.services.spends.ledger.leasesDone();
-    expect(await counted(plain.secret)).toEqual({ statements: 0, commands: 0 });
-    // The same requests by a key with credits take them through Redis: the counting sees them.
-    expect((await counted(spending.secret)).commands).toBeGreaterThanOrEqual(5);
-  } finally {
-    monitor.disconnect();
-    client.disconnect();
-  }
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("costs no statement on a balance and no Redis round trip of its own", async () => {
+    const admin = await signUp(server.url);
+    const plain = await createKey(server.url, admin.token, [{ resource: "AGENTS", read: true }]);
+    const spending = await spendingKey(server.url, admin.token, { credits: { remaining: 10 } });
+    expect(dataOf(await gql(server.url, VIEWER, {}, plain.secret)).viewer.kind).toBe("API_KEY");
+    const client = new Redis(REDIS_URL);
+    const monitor = await client.monitor();
+    const commands: string[] = [];
+    // Every command on this instance's keys, as Redis received it; publishes of the bus (metering's messages) are not a request's.
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() !== "publish" && args.some((arg) => String(arg).includes(quiet))) commands.push(args.join(" "));
+    });
+    try {
+      const counted = async (secret: string) => {
+        quietStatements.length = 0;
+        commands.length = 0;
+        for (let i = 0; i < 5; i++) expect((await gql(server.url, VIEWER, {}, secret)).status).toBe(200);
+        // A marker command through the same Redis: once MONITOR shows it, it has shown everything sent before it.
+        const marker = `${quiet}marker-${randomUUID()}`;
+        await server.services.redis!.commands.exists(marker.slice(quiet.length));
+        await new Promise<void>((resolve) => {
+          const seen = () => (commands.some((c) => c.includes(marker)) ? resolve() : setImmediate(seen));
+          seen();
+        });
+        return { statements: quietStatements.filter((s) => s.includes("api_key_spend")).length, commands: commands.length - 1 };
+      };
+      // Nothing of a balance has run on this instance yet: no lease or slice can be handed back meanwhile.
+      expect(await counted(plain.secret)).toEqual({ statements: 0, commands: 0 });
+      // The same requests by a key with credits take them through Redis: the counting sees them.
+      expect((await counted(spending.secret)).commands).toBeGreaterThanOrEqual(5);
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
+  });
 });
 
 describe("Redis goes away", () => {
