@@ -1,3 +1,4 @@
+import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
 import type { BusFigures } from "../bus/event-bus";
 import type { RedisState } from "../bus/redis-connections";
@@ -14,6 +15,10 @@ export interface UsageStats {
 /** The parts of the running server that metrics read at scrape time. */
 export interface MetricSources {
   db?: DataSource;
+  /** `services.readPool`: the planner's connections (`pool="reads"`). */
+  readPool?: Pool;
+  /** `services.usageWriterPool`: metering's own connection (`pool="metering"`). */
+  usageWriterPool?: Pool;
   poolMax?: number;
   /** `services.usage`: read for `stats()` (on it or its `recorder`). */
   usage?: unknown;
@@ -27,11 +32,22 @@ interface PoolStats {
   waitingCount: number;
 }
 
-/** The pg pool behind TypeORM's PostgreSQL driver (`driver.master`), once it is open. */
-export function readPoolStats(sources: MetricSources): PoolStats | undefined {
-  const pool = (sources.db?.driver as { master?: Partial<PoolStats> } | undefined)?.master;
-  if (typeof pool?.totalCount !== "number") return undefined;
-  return { totalCount: pool.totalCount, idleCount: pool.idleCount ?? 0, waitingCount: pool.waitingCount ?? 0 };
+/** Which of the server's PostgreSQL pools a figure is of: TypeORM's (every statement but reads and metering's), the planner's, metering's. */
+export type PoolName = "requests" | "reads" | "metering";
+
+/** Each pool's connections, once it is open: TypeORM's is the pg pool behind its driver (`driver.master`). */
+export function readPoolStats(sources: MetricSources): Partial<Record<PoolName, PoolStats>> {
+  const pools: Record<PoolName, Partial<PoolStats> | undefined> = {
+    requests: (sources.db?.driver as { master?: Partial<PoolStats> } | undefined)?.master,
+    reads: sources.readPool,
+    metering: sources.usageWriterPool,
+  };
+  const stats: Partial<Record<PoolName, PoolStats>> = {};
+  for (const [name, pool] of Object.entries(pools) as [PoolName, Partial<PoolStats> | undefined][]) {
+    if (typeof pool?.totalCount === "number")
+      stats[name] = { totalCount: pool.totalCount, idleCount: pool.idleCount ?? 0, waitingCount: pool.waitingCount ?? 0 };
+  }
+  return stats;
 }
 
 /**

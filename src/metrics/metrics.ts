@@ -104,21 +104,21 @@ function registerSourceGauges(registry: Registry, sources: MetricSources): void 
   const registers = [registry];
   new Gauge({
     name: "grantql_db_pool_connections",
-    help: "Database pool connections: total open, idle, and callers waiting for one",
-    labelNames: ["state"],
+    help: "Database pool connections per pool (requests: TypeORM's; reads: the planner's; metering: the usage writer's): total open, idle, and callers waiting for one",
+    labelNames: ["pool", "state"],
     registers,
     collect() {
-      const pool = readPoolStats(sources);
       this.reset();
-      if (!pool) return;
-      this.set({ state: "total" }, pool.totalCount);
-      this.set({ state: "idle" }, pool.idleCount);
-      this.set({ state: "waiting" }, pool.waitingCount);
+      for (const [pool, stats] of Object.entries(readPoolStats(sources))) {
+        this.set({ pool, state: "total" }, stats.totalCount);
+        this.set({ pool, state: "idle" }, stats.idleCount);
+        this.set({ pool, state: "waiting" }, stats.waitingCount);
+      }
     },
   });
   new Gauge({
     name: "grantql_db_pool_max",
-    help: "Most connections the database pool opens (DB_POOL_MAX)",
+    help: "Most connections the requests' pool and the reads' pool each open (DB_POOL_MAX)",
     registers,
     collect() {
       this.set(sources.poolMax ?? 0);

@@ -72,7 +72,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const limits = queryLimits({ development, introspection: config.introspection });
   const formatError = createErrorFormatter(logger, development);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: BODY_LIMIT_BYTES });
-  const metrics = new Metrics({ db: services.db, usage: services.usage, bus: services.bus, poolMax: config.dbPoolMax });
+  const metrics = new Metrics({
+    db: services.db,
+    readPool: services.readPool,
+    usageWriterPool: services.usageWriterPool,
+    usage: services.usage,
+    bus: services.bus,
+    poolMax: config.dbPoolMax,
+  });
   metrics.watch(wsServer);
   const pipeline = createPipeline(options, metrics, limits, (error) => formatThrown(formatError, error));
   const ws = attachWebSocket(wsServer, {

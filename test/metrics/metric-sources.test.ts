@@ -22,10 +22,17 @@ describe("reading figures owned by other parts", () => {
     expect(readRedisState({ bus })).toBe(expected);
   });
 
-  it("pool figures are read from the pg pool behind the driver, and absent before it opens", () => {
+  it("pool figures are read per pool — TypeORM's from the pg pool behind its driver, the reads' and metering's from theirs — and absent before each opens", () => {
     const db = { driver: { master: { totalCount: 4, idleCount: 3, waitingCount: 0 } } } as never;
-    expect(readPoolStats({ db })).toEqual({ totalCount: 4, idleCount: 3, waitingCount: 0 });
-    expect(readPoolStats({ db: { driver: {} } as never })).toBeUndefined();
+    const readPool = { totalCount: 5, idleCount: 1, waitingCount: 2 } as never;
+    const usageWriterPool = { totalCount: 1, idleCount: 1, waitingCount: 0 } as never;
+    expect(readPoolStats({ db, readPool, usageWriterPool })).toEqual({
+      requests: { totalCount: 4, idleCount: 3, waitingCount: 0 },
+      reads: { totalCount: 5, idleCount: 1, waitingCount: 2 },
+      metering: { totalCount: 1, idleCount: 1, waitingCount: 0 },
+    });
+    expect(readPoolStats({ db: { driver: {} } as never, readPool })).toEqual({ reads: { totalCount: 5, idleCount: 1, waitingCount: 2 } });
+    expect(readPoolStats({})).toEqual({});
   });
 
   it.each([

@@ -103,11 +103,18 @@ describe("metrics with METRICS_PUBLIC=true", () => {
     expect(sample(after, "grantql_auth_failures_total", { transport: "http", reason })).toBe(before + 1);
   });
 
-  it("reports the database pool, its maximum and the usage recorder's figures", async () => {
+  it("reports each database pool (the requests', the reads', metering's), their maximum and the usage recorder's figures", async () => {
+    // A read through the planner opens a connection of the reads' pool.
+    const admin = await signUp(server.url);
+    const key = await createKey(server.url, admin.token, [{ resource: "CALLS", read: true }]);
+    expect(dataOf(await gql(server.url, "{ calls(first: 1) { totalCount } }", {}, key.secret)).calls.totalCount).toBe(0);
     const text = await scrape(metricsUrl);
-    expect(sample(text, "grantql_db_pool_connections", { state: "total" })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, "grantql_db_pool_connections", { state: "idle" })).toBeGreaterThanOrEqual(0);
-    expect(sample(text, "grantql_db_pool_connections", { state: "waiting" })).toBe(0);
+    for (const pool of ["requests", "reads"]) {
+      expect(sample(text, "grantql_db_pool_connections", { pool, state: "total" })).toBeGreaterThanOrEqual(1);
+      expect(sample(text, "grantql_db_pool_connections", { pool, state: "idle" })).toBeGreaterThanOrEqual(0);
+      expect(sample(text, "grantql_db_pool_connections", { pool, state: "waiting" })).toBe(0);
+    }
+    expect(sample(text, "grantql_db_pool_connections", { pool: "metering", state: "waiting" })).toBe(0);
     expect(sample(text, "grantql_db_pool_max")).toBe(server.config.dbPoolMax);
     for (const name of [
       "grantql_usage_buffer_depth",
