@@ -99,7 +99,7 @@ export class Verifier {
   private keyVerification(key: VerifiableKey | null): Verification {
     if (!key) return { ok: false, reason: "INVALID" };
     if (key.revokedAt !== null) return refusedKey(key, "REVOKED");
-    if (key.expiresAt !== null && key.expiresAt <= this.clock.now().getTime()) return refusedKey(key, "EXPIRED");
+    if (key.expiresAt !== null && key.expiresAt <= this.clock.nowMs()) return refusedKey(key, "EXPIRED");
     // A cached key is one object until it is read again, and so is its principal (never changed by anyone).
     let valid = this.valid.get(key);
     if (!valid) {
@@ -130,7 +130,7 @@ export class Verifier {
     const session = await this.sessions.get(digest);
     if (!session) return { ok: false, reason: "INVALID" };
     if (session.endedAt) return { ok: false, reason: "REVOKED" };
-    if (session.expiresAt.getTime() <= this.clock.now().getTime()) return { ok: false, reason: "EXPIRED" };
+    if (session.expiresAt.getTime() <= this.clock.nowMs()) return { ok: false, reason: "EXPIRED" };
     return {
       ok: true,
       principal: {

@@ -135,7 +135,7 @@ export class CreditLedger {
     }
     taken ??= await this.takeHere(spendId, generation);
     if (taken.ok || !credits.refill) return taken;
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((nextRefillBoundary(credits.refill, now) - now) / 1000)) };
   }
 
@@ -225,7 +225,7 @@ export class CreditLedger {
     const lastRefillAt = Math.max(credits.lastRefillAt ?? -1, seen?.lastRefillAt ?? -1);
     return {
       generation,
-      due: dueRefill(credits.refill, lastRefillAt < 0 ? null : lastRefillAt, credits.setAt, this.clock.now().getTime()),
+      due: dueRefill(credits.refill, lastRefillAt < 0 ? null : lastRefillAt, credits.setAt, this.clock.nowMs()),
     };
   }
 

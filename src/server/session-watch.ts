@@ -61,7 +61,7 @@ export class SessionWatch {
     if (this.checking || this.sockets.size === 0) return;
     this.checking = true;
     try {
-      const now = this.clock.now().getTime();
+      const now = this.clock.nowMs();
       for (const [socket, principal] of this.sockets) {
         if (principal.sessionExpiresAt.getTime() <= now) this.end(socket, "Unauthorized: session expired");
       }

@@ -68,7 +68,7 @@ export class MemoryCostBuckets implements CostBuckets {
 
   changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel {
     const saved = this.levels.get(bucketId);
-    const { state, allowed } = apply(saved, budget, points, this.clock.now().getTime());
+    const { state, allowed } = apply(saved, budget, points, this.clock.nowMs());
     // A bucket already kept is changed in place (the look-up made it the most recent).
     if (saved) Object.assign(saved, state);
     else this.levels.set(bucketId, state);
@@ -148,7 +148,7 @@ export class RedisCostBuckets implements CostBuckets {
         const [allowed, level, sliced] = await command.call(
           this.redis,
           `grantql:budget:${bucketId}`,
-          this.clock.now().getTime(),
+          this.clock.nowMs(),
           budget.maximum,
           budget.restorePerSecond,
           points,
@@ -237,7 +237,7 @@ export class SlicedCostBuckets implements CostBuckets {
     try {
       const level = await taking;
       if (level.sliced > 0) {
-        const now = this.clock.now().getTime();
+        const now = this.clock.nowMs();
         const slice = this.slices.get(bucketId) ?? { points: 0, budget, shared: 0, at: now, usedAt: 0 };
         Object.assign(slice, { points: slice.points + level.sliced, budget, shared: level.level, at: now, usedAt: performance.now() });
         this.slices.set(bucketId, slice);
@@ -257,7 +257,7 @@ export class SlicedCostBuckets implements CostBuckets {
     slice.points -= points;
     // A look (the key's page reading its level) is no use: an idle slice still goes back.
     if (points !== 0) slice.usedAt = performance.now();
-    return { allowed: true, available: this.available(slice, this.clock.now().getTime()), retryAfterSeconds: 0 };
+    return { allowed: true, available: this.available(slice, this.clock.nowMs()), retryAfterSeconds: 0 };
   }
 
   /** The level as this process knows it: the shared one when it took its slice, refilled since, and its slice. */

@@ -45,7 +45,7 @@ export class MemoryRateLimiter implements RateLimiter {
   constructor(private readonly clock: Clock) {}
 
   async consume(keyId: string, limit: RateLimitValue): Promise<RateDecision> {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const length = limit.windowSeconds * 1000;
     const start = now - (now % length);
     const slot = `${keyId}:${limit.limit}:${limit.windowSeconds}`;
@@ -90,7 +90,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async consume(keyId: string, limit: RateLimitValue): Promise<RateDecision> {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const length = limit.windowSeconds * 1000;
     const start = now - (now % length);
     return this.outage.attempt(

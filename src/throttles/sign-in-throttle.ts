@@ -144,7 +144,7 @@ export class SignInThrottle {
   async reserve(email: string, address: string | undefined): Promise<number> {
     const slots: Slot[] = [{ key: `e:${email}`, limits: this.emailLimits }];
     if (address) slots.push({ key: addressKey(address), limits: this.addressLimits });
-    return Math.ceil((await this.store.reserve(slots, this.clock.now().getTime())) / 1000);
+    return Math.ceil((await this.store.reserve(slots, this.clock.nowMs())) / 1000);
   }
 
   /**
@@ -163,9 +163,7 @@ export class SignInThrottle {
    */
   async countEmailProbe(address: string | undefined): Promise<number> {
     if (!address) return 0;
-    return Math.ceil(
-      (await this.store.reserve([{ key: addressKey(address), limits: this.addressLimits }], this.clock.now().getTime())) / 1000,
-    );
+    return Math.ceil((await this.store.reserve([{ key: addressKey(address), limits: this.addressLimits }], this.clock.nowMs())) / 1000);
   }
 
   close(): Promise<void> {

@@ -51,7 +51,7 @@ export class RetentionJob {
   }
 
   private async sweep(): Promise<number> {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const days = this.options.retentionDays;
     try {
       const events = await this.deleteBefore("usage_event", "occurred_at", new Date(now - days * DAY_MS));

@@ -34,7 +34,7 @@ export class UsageEventLog {
   ) {}
 
   async list(workspaceId: string, filter: UsageEventLogFilter, page: PageArgs): Promise<Page<UsageEventRecord>> {
-    const since = new Date(this.clock.now().getTime() - this.retentionDays * 86_400_000);
+    const since = new Date(this.clock.nowMs() - this.retentionDays * 86_400_000);
     const params: unknown[] = [workspaceId, since];
     const where = ["workspace_id = $1", "occurred_at >= $2"];
     if (filter.apiKeyId) where.push(`api_key_id = $${params.push(filter.apiKeyId)}`);

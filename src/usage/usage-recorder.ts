@@ -77,7 +77,7 @@ export class UsageRecorder {
       batch = new UsageBatch(performance.now());
       this.batches.push(batch);
     }
-    batch.add(input, input.occurredAt ? input.occurredAt.getTime() : this.clock.now().getTime());
+    batch.add(input, input.occurredAt ? input.occurredAt.getTime() : this.clock.nowMs());
     this.buffered += 1;
     if (this.closed) {
       // Only a request that outlived the drain gets here; write it on its own rather than lose it.

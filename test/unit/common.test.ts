@@ -60,13 +60,17 @@ describe("clocks", () => {
   it("the manual clock stands still until set or advanced; the system clock reads the time", () => {
     const clock = new ManualClock(new Date(1000));
     expect(clock.now().getTime()).toBe(1000);
+    expect(clock.nowMs()).toBe(1000);
     clock.advance(500);
     expect(clock.now().getTime()).toBe(1500);
+    expect(clock.nowMs()).toBe(1500);
     clock.set(new Date(42));
     expect(clock.now()).toEqual(new Date(42));
+    expect(clock.nowMs()).toBe(42);
     const before = Date.now();
     expect(Math.abs(new ManualClock().now().getTime() - before)).toBeLessThan(1000);
     expect(Math.abs(systemClock.now().getTime() - Date.now())).toBeLessThan(1000);
+    expect(Math.abs(systemClock.nowMs() - Date.now())).toBeLessThan(1000);
   });
 });
 
