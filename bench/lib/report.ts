@@ -26,11 +26,24 @@ export interface RunInfo {
 /** A figure as the results hold it: when it was measured (and how: rounds × seconds). */
 export type StoredFigure = Figure & { runAt?: string };
 
+/**
+ * The version of `pkg` installed in `folder`, else the one its lock file pins: a run that names no
+ * PostGraphile scenario never installs PostGraphile's folders, and still writes their versions.
+ */
 function versionOf(pkg: string, folder = ROOT): string {
+  const installed = jsonOf<{ version?: string }>(resolve(folder, "node_modules", pkg, "package.json"))?.version;
+  const locked = jsonOf<{ packages?: Record<string, { version?: string }> }>(resolve(folder, "package-lock.json"))?.packages?.[
+    `node_modules/${pkg}`
+  ]?.version;
+  return installed ?? locked ?? "?";
+}
+
+/** A JSON file's value; undefined when it is absent or not JSON. */
+function jsonOf<T>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(resolve(folder, "node_modules", pkg, "package.json"), "utf8")).version;
+    return JSON.parse(readFileSync(file, "utf8")) as T;
   } catch {
-    return "?";
+    return undefined;
   }
 }
 
