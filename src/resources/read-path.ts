@@ -45,8 +45,16 @@ export interface PlannedRead {
   post: Post | null;
   /** True when some field holds a refusal: the answer has errors. */
   refused: boolean;
-  /** With `countRows`: per page read, by its field's response path (`agents.nodes.calls`), the rows it returned summed over its parents. */
-  pageRows: Map<string, number>;
+  /** With `countRows`: the rows each page read returned, summed over its parents. */
+  pageRows: PageRowCounts;
+}
+
+/** The rows each page of a read returned, summed over its parents, as its statement counted them. */
+export interface PageRowCounts {
+  /** The pages read, by their field's response path (`agents.nodes.calls`); the same array for every read of a plan. */
+  readonly pages: readonly string[];
+  /** Their rows in the order of `pages`, as PostgreSQL writes them: `20,3` (`""` for none). */
+  readonly counts: string;
 }
 
 /** The root field a create answers: the new record with its selection. */
@@ -153,16 +161,16 @@ export class ReadPath {
       plan = this.compile(selection, effective, true, countRows);
       params = this.params(plan, workspaceId, run);
     }
-    const { rows } = await runPrepared<{ d: string; n?: string }>(this.db, plan, params, this.pool);
-    const { d } = rows[0];
-    const n = rows[0].n?.split(",");
-    return {
-      text: d,
-      exact: plan.compact && !plan.post,
-      post: plan.post,
-      refused: plan.refused,
-      pageRows: new Map(plan.pages.map((path, i) => [path, Number(n?.[i] ?? 0)])),
-    };
+    const { rows } = await runPrepared<{ d: string }>(this.db, plan, params, this.pool);
+    let text = rows[0].d;
+    let counts = "";
+    // Counted, the text starts with the rows of each page and a bar: `20,3|{…}`.
+    if (plan.pages.length) {
+      const bar = text.indexOf("|");
+      counts = text.slice(0, bar);
+      text = text.slice(bar + 1);
+    }
+    return { text, exact: plan.compact && !plan.post, post: plan.post, refused: plan.refused, pageRows: { pages: plan.pages, counts } };
   }
 
   /** One root field of the operation, as graphql-js executes it: the planned value, parsed (and fixed by the plan's `post`). */
@@ -320,7 +328,7 @@ export class ReadPath {
     return plan;
   }
 
-  /** The statement reading `roots`: one row, its `data` object as text and, when pages are read, the rows of each. */
+  /** The statement reading `roots`: one row, its `data` object as text, after the rows of each page and a bar when counted (`20,3|{…}`). */
   private compile(selection: ReadOperation, roots: readonly RootRead[], inlineVariables: boolean, countRows: boolean): ReadPlan {
     const compiler = new PlanCompiler(selection, this.catalog, 2, inlineVariables);
     const items: [string, string][] = [];
@@ -393,16 +401,17 @@ export class ReadPath {
     const nested = pages.some((p) => !rootRows.has(p.path));
     const rootColumns = [...rootRows.values()].map((n, i) => `, ${n} AS n${i}`).join("");
     const rootColumn = new Map([...rootRows.keys()].map((path, i) => [path, `q.n${i}`]));
-    // As text, `20,3`: pg parses an int[] column far more slowly than the split of a short string.
+    // As text before the data and a bar, `20,3|{…}`: pg parses an int[] column far more slowly than the split of a short
+    // string, and a second column costs it a field to describe and read on every execution.
     const rows = pages.length
-      ? `, concat_ws(',', ${pages.map((p) => `coalesce(${rootColumn.get(p.path) ?? nestedRows(p)}, 0)`).join(", ")}) AS n`
+      ? `concat_ws(',', ${pages.map((p) => `coalesce(${rootColumn.get(p.path) ?? nestedRows(p)}, 0)`).join(", ")}) || '|' || `
       : "";
     // `$1` (the workspace) named with its type: a selection of `__typename` alone reads no row and
     // names no parameter otherwise, and PostgreSQL refuses a parameter whose type it cannot infer.
     const built = `(SELECT ${data} AS d${rootColumns}${counted.length ? ` FROM ${counted.join(" CROSS JOIN ")}` : ""} WHERE $1::uuid IS NOT NULL OFFSET 0) q`;
     const sql = nested
-      ? `SELECT q.d::text AS d${rows} FROM (SELECT q.*, q.d::jsonb AS j FROM ${built} OFFSET 0) q`
-      : `SELECT q.d::text AS d${rows} FROM ${built}`;
+      ? `SELECT ${rows}q.d::text AS d FROM (SELECT q.*, q.d::jsonb AS j FROM ${built} OFFSET 0) q`
+      : `SELECT ${rows}q.d::text AS d FROM ${built}`;
     return {
       sql,
       groups: compiler.groups,

@@ -14,6 +14,7 @@ import { createAndRead, holdCreateRefusal, plannedCreate, plannedRoots } from ".
 import { NotOneStatement, ReadOperation } from "../resources/read-path";
 import type { Services } from "../services";
 import { actualCost, operationCost } from "./guards/query-cost";
+import { CostExtension } from "./guards/spend-gate";
 import type { RequestState } from "./request-pipeline";
 
 /**
@@ -54,10 +55,18 @@ export function writeResult(result: { data?: unknown; errors?: unknown; extensio
   // The result's own fields in their order, as JSON.stringify writes them (one it writes nothing for left out), `data` as its text.
   let text = "";
   for (const [key, value] of Object.entries(result)) {
-    const json: string | undefined = value === data ? data.text : JSON.stringify(value);
+    const json: string | undefined = value === data ? data.text : key === "extensions" ? extensionsText(value) : JSON.stringify(value);
     if (json !== undefined) text += `${text ? "," : "{"}${JSON.stringify(key)}:${json}`;
   }
   return text ? `${text}}` : "{}";
+}
+
+/** `JSON.stringify(extensions)`; the `cost` alone (every answer to a key with a budget) written by its own `toText`. */
+function extensionsText(extensions: unknown): string | undefined {
+  const cost = (extensions as { cost?: unknown } | undefined)?.cost;
+  if (!(cost instanceof CostExtension)) return JSON.stringify(extensions);
+  for (const key in extensions as object) if (key !== "cost") return JSON.stringify(extensions);
+  return `{"cost":${cost.toText()}}`;
 }
 
 /**

@@ -103,6 +103,7 @@ describe("query cost", () => {
     const operationOf = (document: ReturnType<typeof parse>) =>
       document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
     const seen = texts.map(() => new Set<number>());
+    const pagesOf = texts.map(({ pages }) => [...pages]);
     fc.assert(
       fc.property(
         // Answers of several tenants (their row counts differ) in any order, past the 64 remembered per operation; a page absent returned none.
@@ -121,6 +122,9 @@ describe("query cost", () => {
             const fresh = parse(texts[text].text);
             const expected = operationCost(schema, fresh, operationOf(fresh), {}, rows);
             expect(operationCost(schema, shared[text], operationOf(shared[text]), {}, rows)).toBe(expected);
+            // The same rows as the read path's statement counts them (`20,3`, one array of pages per plan), remembered by that text.
+            const counted = { pages: pagesOf[text], counts: texts[text].pages.map((_, i) => counts[i] ?? 0).join(",") };
+            expect(operationCost(schema, shared[text], operationOf(shared[text]), {}, counted)).toBe(expected);
             seen[text].add(expected);
           }
         },
@@ -129,6 +133,30 @@ describe("query cost", () => {
     );
     // The rows did change the cost: the model is not a constant.
     for (const costs of seen) expect(costs.size).toBeGreaterThan(10);
+  });
+
+  it("costs counted rows by the pages they were counted for: the same counts for other pages are not the remembered cost", () => {
+    const text = `{ calls(first: 20) { nodes { id agent { calls(first: 5) { nodes { id note } } } } } }`;
+    const document = parse(text);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    // The model: the formula over the text parsed anew, nothing remembered for it.
+    const byPath = (outer: number, inner: number) => {
+      const fresh = parse(text);
+      const rows = new Map([
+        ["calls", outer],
+        ["calls.nodes.agent.calls", inner],
+      ]);
+      return operationCost(schema, fresh, fresh.definitions[0] as OperationDefinitionNode, {}, rows);
+    };
+    const inOrder = { pages: ["calls", "calls.nodes.agent.calls"], counts: "3,12" };
+    expect(operationCost(schema, document, operation, {}, inOrder)).toBe(byPath(3, 12));
+    // A plan compiled again (another array) reading the same pages keeps what was remembered; other pages start over.
+    expect(operationCost(schema, document, operation, {}, { ...inOrder, pages: [...inOrder.pages] })).toBe(byPath(3, 12));
+    const swapped = { pages: ["calls.nodes.agent.calls", "calls"], counts: "3,12" };
+    expect(byPath(12, 3)).not.toBe(byPath(3, 12));
+    expect(operationCost(schema, document, operation, {}, swapped)).toBe(byPath(12, 3));
+    // No pages read: every page returned none (the root's fields alone).
+    expect(operationCost(schema, document, operation, {}, { pages: [], counts: "" })).toBe(byPath(0, 0));
   });
 
   it("refuses above MAX_COST as a validation failure naming both numbers", () => {

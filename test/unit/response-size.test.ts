@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { ResponseSizeBound } from "../../src/server/guards/response-size";
+import { CostExtension } from "../../src/server/guards/spend-gate";
 import { SplicedData, writeResult } from "../../src/server/planned-response";
 
 describe("the response size bound", () => {
@@ -54,5 +56,25 @@ describe("an answer with spliced data", () => {
       const parsed = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v instanceof SplicedData ? JSON.parse(v.text) : v]));
       expect(writeResult(result)).toBe(JSON.stringify(parsed));
     }
+  });
+
+  it("writes extensions.cost as JSON.stringify writes it, alone or beside other extensions", () => {
+    const text = '{"calls":{"nodes":[]}}';
+    const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, 1e21, 1.5e-7));
+    fc.assert(
+      fc.property(number, number, number, number, number, (requested, actual, maximum, available, restore) => {
+        const cost = new CostExtension(
+          requested,
+          actual,
+          { maximum, restorePerSecond: restore },
+          { allowed: true, available, retryAfterSeconds: 0 },
+        );
+        expect(cost.toText()).toBe(JSON.stringify(cost));
+        for (const extensions of [{ cost }, { cost, other: [1] }, { other: null, cost }]) {
+          const result = { data: new SplicedData(text), extensions };
+          expect(writeResult(result)).toBe(JSON.stringify({ data: JSON.parse(text), extensions }));
+        }
+      }),
+    );
   });
 });

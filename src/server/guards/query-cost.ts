@@ -21,6 +21,7 @@ import {
 import { ErrorCode } from "../../common/errors";
 import { getArgumentValues } from "graphql/execution/values";
 import { MAX_PAGE_SIZE } from "../../common/pagination";
+import type { PageRowCounts } from "../../resources/read-path";
 
 /**
  * The cost model: every selected field costs 1, and a field that takes `first` multiplies the cost
@@ -64,35 +65,64 @@ function isPage(field: GraphQLField<unknown, unknown>): boolean {
  * The operation's cost under the model above, with its variables already coerced. With `rows`,
  * its actual cost: the same formula with each page's size replaced by the rows it returned,
  * summed over the parent rows returned (`rows`, by the page field's response path such as
- * `agents.nodes.calls`; a page not in it returned none).
+ * `agents.nodes.calls`, or as the read path's statement counted them; a page not in it returned none).
  */
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Variables,
-  rows?: ReadonlyMap<string, number>,
+  rows?: ReadonlyMap<string, number> | PageRowCounts,
 ): number {
   // An operation without variables costs the same for the same rows: its actual cost is computed once per row counts.
-  if (!rows || operation.variableDefinitions?.length) return costOfOperation(schema, document, operation, variables, rows);
+  if (!rows || operation.variableDefinitions?.length)
+    return costOfOperation(schema, document, operation, variables, rows && rowsByPath(rows));
   let known = costsByRows.get(operation);
   if (!known) {
-    known = new Map();
+    known = { byPath: new Map(), byCounts: new Map(), pages: null };
     costsByRows.set(operation, known);
   }
-  // Each page's path with the rows it returned, e.g. `calls,20`.
-  const key = [...rows].join(";");
-  let cost = known.get(key);
+  let costs: Map<string, number>;
+  let key: string;
+  if (isCounted(rows)) {
+    // The statement's own text (`20,3`), for the pages it read: the same pages on every read of the operation (a plan compiled
+    // again reads them again), so it is the key as it comes, without a Map per answer. Should they differ, the costs start over.
+    if (known.pages !== rows.pages) {
+      if (known.pages?.join("\u0000") !== rows.pages.join("\u0000")) known.byCounts.clear();
+      known.pages = rows.pages;
+    }
+    costs = known.byCounts;
+    key = rows.counts;
+  } else {
+    costs = known.byPath;
+    // Each page's path with the rows it returned, e.g. `calls,20`.
+    key = [...rows].join(";");
+  }
+  let cost = costs.get(key);
   if (cost === undefined) {
-    if (known.size >= KNOWN_ROW_COUNTS) known.clear();
-    cost = costOfOperation(schema, document, operation, variables, rows);
-    known.set(key, cost);
+    if (costs.size >= KNOWN_ROW_COUNTS) costs.clear();
+    cost = costOfOperation(schema, document, operation, variables, rowsByPath(rows));
+    costs.set(key, cost);
   }
   return cost;
 }
 
+function isCounted(rows: ReadonlyMap<string, number> | PageRowCounts): rows is PageRowCounts {
+  return !(rows instanceof Map);
+}
+
+/** The rows by the page field's response path. */
+function rowsByPath(rows: ReadonlyMap<string, number> | PageRowCounts): ReadonlyMap<string, number> {
+  if (!isCounted(rows)) return rows;
+  const counts = rows.counts.split(",");
+  return new Map(rows.pages.map((path, i) => [path, Number(counts[i] ?? 0)]));
+}
+
 /** Per variable-free operation (as Apollo's document cache keeps it), its actual cost by the rows its pages returned. */
-const costsByRows = new WeakMap<OperationDefinitionNode, Map<string, number>>();
+const costsByRows = new WeakMap<
+  OperationDefinitionNode,
+  { byPath: Map<string, number>; byCounts: Map<string, number>; pages: readonly string[] | null }
+>();
 /** The row counts remembered per operation: a page of `first: n` returns 0 to n rows, so a few dozen cover nearly every answer. */
 const KNOWN_ROW_COUNTS = 64;
 

@@ -3,7 +3,7 @@ import type { KeySpend, Principal } from "../../auth/principal";
 import { spendRefused } from "../../common/errors";
 import type { CreditTaken } from "../../keys/credit-ledger";
 import type { KeySpendService } from "../../keys/key-spend.service";
-import type { BucketLevel } from "../../throttles/cost-bucket";
+import type { BucketLevel, BudgetValue } from "../../throttles/cost-bucket";
 
 /** What a request of a key with a budget or credits has spent, from its cost check on. */
 export interface SpendState {
@@ -19,10 +19,32 @@ export interface SpendState {
 }
 
 /** Shopify's `extensions.cost`, on every answer to a key with a budget from its cost check on. */
-export interface CostExtension {
-  requestedQueryCost: number;
-  actualQueryCost: number;
-  throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+export class CostExtension {
+  readonly throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+
+  constructor(
+    readonly requestedQueryCost: number,
+    readonly actualQueryCost: number,
+    budget: BudgetValue,
+    level: BucketLevel,
+  ) {
+    this.throttleStatus = { maximumAvailable: budget.maximum, currentlyAvailable: level.available, restoreRate: budget.restorePerSecond };
+  }
+
+  /** `JSON.stringify(this)`, written without walking it (≈ 1 µs less on every answer to a key with a budget). */
+  toText(): string {
+    const status = this.throttleStatus;
+    return (
+      `{"requestedQueryCost":${jsonNumber(this.requestedQueryCost)},"actualQueryCost":${jsonNumber(this.actualQueryCost)},` +
+      `"throttleStatus":{"maximumAvailable":${jsonNumber(status.maximumAvailable)},` +
+      `"currentlyAvailable":${jsonNumber(status.currentlyAvailable)},"restoreRate":${jsonNumber(status.restoreRate)}}}`
+    );
+  }
+}
+
+/** A number as JSON writes it (`null` for one that is not finite). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? `${n}` : "null";
 }
 
 /** The key's balance when it has a budget or credits; null (nothing to pay) otherwise. */
@@ -109,12 +131,7 @@ export function settleCost(state: SpendState, actual: number, spends: KeySpendSe
 }
 
 function costExtension(state: SpendState, actualQueryCost: number, level: BucketLevel): CostExtension {
-  const budget = state.spend.budget!;
-  return {
-    requestedQueryCost: state.requested,
-    actualQueryCost,
-    throttleStatus: { maximumAvailable: budget.maximum, currentlyAvailable: level.available, restoreRate: budget.restorePerSecond },
-  };
+  return new CostExtension(state.requested, actualQueryCost, state.spend.budget!, level);
 }
 
 /** Once the answer's status is known: a credit taken for an answer that was 503 goes back to the balance. */
