@@ -32,7 +32,7 @@ export const AMPLE_CREDITS = 100 * LEASE_SIZE;
 const REPORT_MS = 250;
 
 /** How a credit was taken, so that an answer that was 503 can give it back where it came from. */
-export type CreditTaken = { ok: true; from: "pool" | "here"; generation: number };
+export type CreditTaken = { readonly ok: true; readonly from: "pool" | "here"; readonly generation: number };
 export type CreditTake = CreditTaken | { ok: false; retryAfterSeconds: number | null };
 
 type Credits = NonNullable<KeySpend["credits"]>;
@@ -90,7 +90,7 @@ export class CreditLedger {
   /** One lease per balance and generation at a time from this process; other requests wait for it and try the pool again. */
   private readonly leasing = new Map<string, Promise<{ leased: number; generation: number }>>();
   /** Credits leased into this process (without Redis, or while it is away), per balance. */
-  private readonly here = new Map<string, { generation: number; held: number; usedAt: number }>();
+  private readonly here = new Map<string, { generation: number; held: number; usedAt: number; taken: CreditTaken }>();
   /** With Redis: the balances whose last lease left AMPLE_CREDITS or more (leased into this process, see AMPLE_CREDITS). */
   private readonly ample = new Set<string>();
   private handBackTimer?: NodeJS.Timeout;
@@ -109,8 +109,8 @@ export class CreditLedger {
    * null when `take` must answer.
    */
   takeNow(spendId: string, credits: Credits): CreditTaken | null {
-    const { generation, due } = this.refillDue(spendId, credits);
-    if (due !== null) return null;
+    const generation = this.generationOf(spendId, credits);
+    if (credits.refill && this.refillDue(spendId, credits).due !== null) return null;
     if (this.pool && !this.drawnHere(spendId, generation)) return null;
     return this.fromHere(spendId, generation);
   }
@@ -229,6 +229,12 @@ export class CreditLedger {
     };
   }
 
+  /** The newest generation this process knows of a balance: the key's, or a newer one seen since (a refill, a set). */
+  private generationOf(spendId: string, credits: Credits): number {
+    const seen = this.known.get(spendId);
+    return seen === undefined || seen.generation < credits.generation ? credits.generation : seen.generation;
+  }
+
   /** Notes a generation this process learnt elsewhere (a balance set here). */
   saw(spendId: string, generation: number, lastRefillAt: number | null): void {
     const seen = this.known.get(spendId);
@@ -259,7 +265,7 @@ export class CreditLedger {
     // With Redis, only an ample balance is topped up here: below it the pool takes over once this lease is spent.
     if (slot.held === LEASE_LOW && (!this.pool || this.ample.has(spendId)))
       void this.leaseHere(spendId, generation, LEASE_SIZE - LEASE_LOW).catch(() => undefined);
-    return { ok: true, from: "here", generation };
+    return slot.taken;
   }
 
   private leaseHere(spendId: string, generation: number, size = LEASE_SIZE): Promise<{ leased: number; generation: number }> {
@@ -270,7 +276,15 @@ export class CreditLedger {
         .then((lease) => {
           const held = this.here.get(spendId);
           // Credits of an older generation were voided when the balance was set anew: they are dropped, not handed back.
-          const current = held && held.generation === lease.generation ? held : { generation: lease.generation, held: 0, usedAt: 0 };
+          const current =
+            held && held.generation === lease.generation
+              ? held
+              : {
+                  generation: lease.generation,
+                  held: 0,
+                  usedAt: 0,
+                  taken: { ok: true, from: "here", generation: lease.generation } as const,
+                };
           if (lease.generation === generation) current.held += lease.leased;
           current.usedAt = performance.now();
           this.here.set(spendId, current);

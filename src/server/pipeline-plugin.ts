@@ -33,7 +33,7 @@ export function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<Re
             // The cost first: the size bound then measures the text that is sent, written once.
             const settling = pipeline.settle(contextValue.request, result.data);
             const cost = settling instanceof Promise ? await settling : settling;
-            if (cost) result.extensions = { ...result.extensions, cost };
+            if (cost) result.extensions = result.extensions ? { ...result.extensions, cost } : { cost };
             const refusal = pipeline.responses.check(result);
             if (refusal) {
               response.body.singleResult = { errors: [pipeline.format(refusal)], ...(cost ? { extensions: { cost } } : {}) };

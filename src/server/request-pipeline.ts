@@ -13,7 +13,7 @@ import type { Services } from "../services";
 import type { RequestMeta } from "../resolvers/common/context";
 import type { OperationChecks } from "./operation-checks";
 import { RequestOutcome, requestOutcome } from "./request-outcome";
-import { CostExtension, refundCredit, settleCost, SpendState, spendOfPrincipal, takeSpend } from "./guards/spend-gate";
+import { CostExtension, newSpendState, refundCredit, settleCost, SpendState, spendOfPrincipal, takeSpend } from "./guards/spend-gate";
 
 export type Transport = "http" | "ws";
 
@@ -126,7 +126,23 @@ export class RequestPipeline {
   ) {}
 
   start(transport: Transport, meta: RequestMeta, raw: RequestState["raw"]): RequestState {
-    return { transport, meta, started: performance.now(), principal: null, raw };
+    // Every field there from the start: one shape for every request, whatever it turns out to need.
+    return {
+      transport,
+      meta,
+      started: performance.now(),
+      principal: null,
+      raw,
+      analysis: undefined,
+      operation: undefined,
+      variables: undefined,
+      wantsActualCost: false,
+      actualCost: undefined,
+      rejectedKey: undefined,
+      outcome: undefined,
+      durationMs: undefined,
+      spend: undefined,
+    };
   }
 
   /** Authenticates the request and counts it against its key's limit; `onRateDecision` sees the decision even when it refuses. */
@@ -191,13 +207,12 @@ export class RequestPipeline {
       const checked = this.checks.check(document, operation, variables, spend?.budget?.maximum);
       analysis = checked.analysis;
       request.variables = checked.variables;
-      if (spend)
-        request.spend = { spend, requested: checked.cost, operation: { document, operation, variables: checked.variables }, taken: false };
+      if (spend) request.spend = newSpendState(spend, checked.cost, { document, operation, variables: checked.variables });
       // Only a budget gives back what was not used: the read path then counts each page's rows.
       if (spend?.budget) request.wantsActualCost = true;
     } catch (refusal) {
       const requested = (refusal as { requestedCost?: number }).requestedCost;
-      if (spend && requested !== undefined) request.spend = { spend, requested, taken: false };
+      if (spend && requested !== undefined) request.spend = newSpendState(spend, requested, undefined);
       // Authentication comes first: no credential where the operation may need one is 401, whatever its input.
       throw (request.principal === null && this.steps.authorize(null, this.checks.widest(document, operation))) || refusal;
     }

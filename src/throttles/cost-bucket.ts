@@ -37,15 +37,21 @@ interface Level {
   at: number;
 }
 
-/** The level at `now`, the take or give-back applied: one rule for the process and the Redis script below. */
-function apply(state: Level | undefined, budget: BudgetValue, points: number, now: number): { state: Level; allowed: boolean } {
-  let level = state ? state.points : budget.maximum;
-  const at = state ? Math.max(state.at, now) : now;
-  if (state && now > state.at) level += ((now - state.at) * budget.restorePerSecond) / 1000;
+/**
+ * The level at `now`, the take or give-back applied, written into `state` (a bucket never seen is
+ * full): whether it was allowed. One rule for the process and the Redis script below.
+ */
+function apply(state: Level, budget: BudgetValue, points: number, now: number): boolean {
+  let level = state.points;
+  if (now > state.at) {
+    level += ((now - state.at) * budget.restorePerSecond) / 1000;
+    state.at = now;
+  }
   level = Math.min(level, budget.maximum);
   const allowed = points <= 0 || level >= points;
   if (allowed) level = Math.min(budget.maximum, level - points);
-  return { state: { points: level, at }, allowed };
+  state.points = level;
+  return allowed;
 }
 
 function levelOf(level: number, allowed: boolean, points: number, budget: BudgetValue): BucketLevel {
@@ -67,11 +73,14 @@ export class MemoryCostBuckets implements CostBuckets {
   }
 
   changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel {
-    const saved = this.levels.get(bucketId);
-    const { state, allowed } = apply(saved, budget, points, this.clock.nowMs());
+    const now = this.clock.nowMs();
+    let state = this.levels.get(bucketId);
+    if (!state) {
+      state = { points: budget.maximum, at: now };
+      this.levels.set(bucketId, state);
+    }
     // A bucket already kept is changed in place (the look-up made it the most recent).
-    if (saved) Object.assign(saved, state);
-    else this.levels.set(bucketId, state);
+    const allowed = apply(state, budget, points, now);
     return levelOf(state.points, allowed, points, budget);
   }
 }

@@ -58,18 +58,19 @@ describe("an answer with spliced data", () => {
     }
   });
 
-  it("writes extensions.cost as JSON.stringify writes it, alone or beside other extensions", () => {
+  it("writes extensions.cost as JSON.stringify writes Shopify's object, alone or beside other extensions, on both transports", () => {
     const text = '{"calls":{"nodes":[]}}';
     const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, 1e21, 1.5e-7));
     fc.assert(
       fc.property(number, number, number, number, number, (requested, actual, maximum, available, restore) => {
-        const cost = new CostExtension(
-          requested,
-          actual,
-          { maximum, restorePerSecond: restore },
-          { allowed: true, available, retryAfterSeconds: 0 },
-        );
-        expect(cost.toText()).toBe(JSON.stringify(cost));
+        const cost = new CostExtension(requested, actual, { maximum, restorePerSecond: restore }, available);
+        const shopify = {
+          requestedQueryCost: requested,
+          actualQueryCost: actual,
+          throttleStatus: { maximumAvailable: maximum, currentlyAvailable: available, restoreRate: restore },
+        };
+        expect(cost.toText()).toBe(JSON.stringify(shopify));
+        expect(JSON.stringify(cost)).toBe(JSON.stringify(shopify));
         for (const extensions of [{ cost }, { cost, other: [1] }, { other: null, cost }]) {
           const result = { data: new SplicedData(text), extensions };
           expect(writeResult(result)).toBe(JSON.stringify({ data: JSON.parse(text), extensions }));
