@@ -402,9 +402,10 @@ export class ReadPath {
     const rootColumns = [...rootRows.values()].map((n, i) => `, ${n} AS n${i}`).join("");
     const rootColumn = new Map([...rootRows.keys()].map((path, i) => [path, `q.n${i}`]));
     // As text before the data and a bar, `20,3|{…}`: pg parses an int[] column far more slowly than the split of a short
-    // string, and a second column costs it a field to describe and read on every execution.
+    // string, and a second column costs it a field to describe and read on every execution. Each count cast and joined
+    // by `||` (concat_ws looks up the output function of every argument on every execution).
     const rows = pages.length
-      ? `concat_ws(',', ${pages.map((p) => `coalesce(${rootColumn.get(p.path) ?? nestedRows(p)}, 0)`).join(", ")}) || '|' || `
+      ? `${pages.map((p) => `coalesce(${rootColumn.get(p.path) ?? nestedRows(p)}, 0)::text`).join(" || ',' || ")} || '|' || `
       : "";
     // `$1` (the workspace) named with its type: a selection of `__typename` alone reads no row and
     // names no parameter otherwise, and PostgreSQL refuses a parameter whose type it cannot infer.

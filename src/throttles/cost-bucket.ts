@@ -222,7 +222,7 @@ export class SlicedCostBuckets implements CostBuckets {
   changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel | null {
     const held = this.slices.get(bucketId);
     if (!held || !sameBudget(held.budget, budget)) return null;
-    return this.fromSlice(bucketId, points);
+    return this.takeFrom(held, points);
   }
 
   async change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
@@ -262,7 +262,12 @@ export class SlicedCostBuckets implements CostBuckets {
   /** A take this process's slice covers, a give-back to it, or a look at it; null when the shared bucket must answer. */
   private fromSlice(bucketId: string, points: number): BucketLevel | null {
     const slice = this.slices.get(bucketId);
-    if (!slice || slice.points < points) return null;
+    return slice ? this.takeFrom(slice, points) : null;
+  }
+
+  /** `fromSlice` on the slice at hand. */
+  private takeFrom(slice: Slice, points: number): BucketLevel | null {
+    if (slice.points < points) return null;
     slice.points -= points;
     // A look (the key's page reading its level) is no use: an idle slice still goes back.
     if (points !== 0) slice.usedAt = performance.now();

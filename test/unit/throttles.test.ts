@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { ManualClock } from "../../src/common/clock";
+import { BudgetValue, MemoryCostBuckets } from "../../src/throttles/cost-bucket";
 import { createRateLimiter, MemoryRateLimiter } from "../../src/throttles/rate-limiter";
 import {
   afterFailure,
@@ -306,5 +308,59 @@ describe("MemoryGuessStore and TokenGuessThrottle", () => {
     const throttle = createTokenGuessThrottle({ limit: 1, windowSeconds: 10, lockSeconds: 5 }, undefined, clock);
     await throttle.unknown("203.0.113.5");
     expect(await throttle.admit("d", "203.0.113.5")).toBe(5);
+  });
+});
+
+describe("MemoryCostBuckets: a key's cost budget in this process", () => {
+  const BUDGETS: BudgetValue[] = [
+    { maximum: 100, restorePerSecond: 1 },
+    { maximum: 1_000, restorePerSecond: 7 },
+    { maximum: 50, restorePerSecond: 1_000 },
+  ];
+  const step = fc.record({
+    bucket: fc.nat({ max: 2 }),
+    budget: fc.nat({ max: 2 }),
+    /** A take (> 0), a give-back (< 0) or a look (0). */
+    points: fc.integer({ min: -120, max: 1_200 }),
+    /** The clock mostly moves on, and now and then back (another instance's clock, a test's). */
+    advanceMs: fc.integer({ min: -500, max: 5_000 }),
+  });
+
+  it("follows the rule step by step: a new bucket is full, it refills continuously up to its maximum, a take of more than it holds takes nothing (model)", () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), (steps) => {
+        const clock = new ManualClock(new Date(T0));
+        const buckets = new MemoryCostBuckets(clock);
+        // The model: each bucket's exact level and the last instant it was brought up to date.
+        const model = new Map<number, { level: number; at: number }>();
+        for (const { bucket, budget: b, points, advanceMs } of steps) {
+          clock.advance(advanceMs);
+          const budget = BUDGETS[b];
+          const now = clock.nowMs();
+          const saved = model.get(bucket) ?? { level: budget.maximum, at: now };
+          const elapsed = Math.max(0, now - saved.at);
+          const before = Math.min(budget.maximum, saved.level + (elapsed * budget.restorePerSecond) / 1000);
+          const allowed = points <= 0 || before >= points;
+          const after = allowed ? Math.min(budget.maximum, before - points) : before;
+          model.set(bucket, { level: after, at: Math.max(saved.at, now) });
+
+          const level = buckets.changeNow(`b${bucket}`, budget, points);
+          expect(level.allowed).toBe(allowed);
+          expect(level.available).toBe(Math.floor(after));
+          expect(level.retryAfterSeconds).toBe(allowed ? 0 : Math.max(1, Math.ceil((points - before) / budget.restorePerSecond)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("change answers what changeNow does, through a promise", async () => {
+    const clock = new ManualClock(new Date(T0));
+    const buckets = new MemoryCostBuckets(clock);
+    const budget = BUDGETS[0];
+    expect(await buckets.change("k", budget, 60)).toEqual({ allowed: true, available: 40, retryAfterSeconds: 0 });
+    expect(await buckets.change("k", budget, 60)).toEqual({ allowed: false, available: 40, retryAfterSeconds: 20 });
+    clock.advance(20_000);
+    expect(buckets.changeNow("k", budget, 60)).toEqual({ allowed: true, available: 0, retryAfterSeconds: 0 });
   });
 });
