@@ -46,14 +46,13 @@ async function withServers<T>(count: number, env: Record<string, string>, work: 
 }
 
 const SPEND_NOTE =
-  "per request a key with both takes its cost from a slice of its bucket and its credit from a lease held in the process " +
-  "(no Redis round trip while the bucket is at least half full and the balance ample, so two instances over Redis cost what one does; " +
-  "a lease of 80 credits from PostgreSQL — one prepared UPDATE — every 80 requests), its page's rows are counted by the statement for its " +
-  "actual cost, and its answer carries extensions.cost. Switched off one at a time in a throwaway build (3 interleaved rounds each): " +
-  "the take from bucket and credits ~2–3 %, counting the rows ~1–2 %, writing extensions.cost ~1–2 %; all three off, ~0.97×. " +
-  "Measured apart on 2026-12-06 (server and PostgreSQL CPU from /proc, one server, the two keys' slices alternating for 50 s each): " +
-  "credits alone cost nothing measurable; the budget ~6–10 µs of server CPU per request of ~200 (counting the rows and writing " +
-  "extensions.cost ~3 µs of it, the take and settle the rest), about as much as a round's spread";
+  "per request a key with both takes its cost from its bucket (this process's, or its slice of the shared one over Redis) and its " +
+  "credit from a lease held in the process (no Redis round trip while the bucket is at least half full and the balance ample; a " +
+  "lease of 80 credits from PostgreSQL — one prepared UPDATE — every 80 requests), its page's rows are counted by the statement for " +
+  "its actual cost, and its answer carries extensions.cost (169 bytes more). Profiled on 2026-12-06, before that day's cuts (CPU profiles of one server, " +
+  "the two keys' slices alternating, 30 × 3 s each): ~11 µs more server CPU per request of ~310 — the spend path's own functions " +
+  "~3.5 µs (the take ~1.4, the settle and extensions.cost ~1), the longer answer's writes ~2 µs, the collector ~2 µs (~2.4 KB more " +
+  "allocated per request) — and ~2–4 µs more PostgreSQL CPU for the counted statement (a plpgsql loop, 16 clients side by side)";
 
 export const spendOverhead: Scenario = {
   id: "11",
