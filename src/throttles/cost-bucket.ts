@@ -38,8 +38,9 @@ interface Level {
 }
 
 /**
- * The level at `now`, the take or give-back applied, written into `state` (a bucket never seen is
- * full): whether it was allowed. One rule for the process and the Redis script below.
+ * The level at `now`, the take or give-back applied, written into `state` (a bucket never seen
+ * starts full: its caller's part): whether it was allowed. One rule for the process and the Redis
+ * script below.
  */
 function apply(state: Level, budget: BudgetValue, points: number, now: number): boolean {
   let level = state.points;
