@@ -109,8 +109,12 @@ export class CreditLedger {
    * null when `take` must answer.
    */
   takeNow(spendId: string, credits: Credits): CreditTaken | null {
-    const generation = this.generationOf(spendId, credits);
-    if (credits.refill && this.refillDue(spendId, credits).due !== null) return null;
+    let generation: number;
+    if (credits.refill) {
+      const refill = this.refillDue(spendId, credits);
+      if (refill.due !== null) return null;
+      generation = refill.generation;
+    } else generation = newestGeneration(credits, this.known.get(spendId));
     if (this.pool && !this.drawnHere(spendId, generation)) return null;
     return this.fromHere(spendId, generation);
   }
@@ -220,19 +224,13 @@ export class CreditLedger {
   /** The newest generation this process knows of a balance, and the instant of a refill due (null: none). */
   private refillDue(spendId: string, credits: Credits): { generation: number; due: number | null } {
     const seen = this.known.get(spendId);
-    const generation = Math.max(credits.generation, seen?.generation ?? 0);
+    const generation = newestGeneration(credits, seen);
     if (!credits.refill) return { generation, due: null };
     const lastRefillAt = Math.max(credits.lastRefillAt ?? -1, seen?.lastRefillAt ?? -1);
     return {
       generation,
       due: dueRefill(credits.refill, lastRefillAt < 0 ? null : lastRefillAt, credits.setAt, this.clock.nowMs()),
     };
-  }
-
-  /** The newest generation this process knows of a balance: the key's, or a newer one seen since (a refill, a set). */
-  private generationOf(spendId: string, credits: Credits): number {
-    const seen = this.known.get(spendId);
-    return seen === undefined || seen.generation < credits.generation ? credits.generation : seen.generation;
   }
 
   /** Notes a generation this process learnt elsewhere (a balance set here). */
@@ -370,6 +368,11 @@ export class CreditLedger {
 }
 
 /** The first row of an UPDATE … RETURNING, as TypeORM hands it from the pg driver ([rows, count]) or as plain rows. */
+/** The newest generation this process knows of a balance: the key's, or a newer one it saw since (a refill, a set). */
+function newestGeneration(credits: Credits, seen: { generation: number } | undefined): number {
+  return seen === undefined || seen.generation < credits.generation ? credits.generation : seen.generation;
+}
+
 function firstRow(result: unknown[]): unknown {
   if (Array.isArray(result[0])) return (result[0] as unknown[])[0];
   return result[0];
