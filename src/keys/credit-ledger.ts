@@ -367,12 +367,12 @@ export class CreditLedger {
   }
 }
 
-/** The first row of an UPDATE … RETURNING, as TypeORM hands it from the pg driver ([rows, count]) or as plain rows. */
 /** The newest generation this process knows of a balance: the key's, or a newer one it saw since (a refill, a set). */
 function newestGeneration(credits: Credits, seen: { generation: number } | undefined): number {
   return seen === undefined || seen.generation < credits.generation ? credits.generation : seen.generation;
 }
 
+/** The first row of an UPDATE … RETURNING, as TypeORM hands it from the pg driver ([rows, count]) or as plain rows. */
 function firstRow(result: unknown[]): unknown {
   if (Array.isArray(result[0])) return (result[0] as unknown[])[0];
   return result[0];

@@ -179,6 +179,11 @@ const SLICE_MIN = 1000;
 const SLICE_REQUESTS = 16;
 /** A slice unused this long goes back to the shared bucket. */
 const SLICE_IDLE_MS = 1000;
+/**
+ * A slice drawn below this share of its size is topped up in the background (back to its size,
+ * never more), so that requests go on being taken from it at once instead of waiting for Redis.
+ */
+const SLICE_LOW = 1 / 4;
 
 interface Slice {
   points: number;
@@ -206,7 +211,8 @@ export function sliceSize(budget: BudgetValue, points: number): number {
  * slice is taken atomically like any take, so the bucket never goes below zero over all
  * instances; what a slice holds is only this process's to spend, which for at most a second of
  * idleness (then it goes back) keeps at most 1/64 of the maximum per instance from the others.
- * Near empty every take is the shared bucket's own, request by request.
+ * A slice drawn below SLICE_LOW is topped up in the background, back to its size. Near empty
+ * every take is the shared bucket's own, request by request.
  */
 export class SlicedCostBuckets implements CostBuckets {
   private readonly slices = new Map<string, Slice>();
@@ -223,7 +229,7 @@ export class SlicedCostBuckets implements CostBuckets {
   changeNow(bucketId: string, budget: BudgetValue, points: number): BucketLevel | null {
     const held = this.slices.get(bucketId);
     if (!held || !sameBudget(held.budget, budget)) return null;
-    return this.takeFrom(held, points);
+    return this.takeFrom(bucketId, held, points);
   }
 
   async change(bucketId: string, budget: BudgetValue, points: number): Promise<BucketLevel> {
@@ -263,16 +269,49 @@ export class SlicedCostBuckets implements CostBuckets {
   /** A take this process's slice covers, a give-back to it, or a look at it; null when the shared bucket must answer. */
   private fromSlice(bucketId: string, points: number): BucketLevel | null {
     const slice = this.slices.get(bucketId);
-    return slice ? this.takeFrom(slice, points) : null;
+    return slice ? this.takeFrom(bucketId, slice, points) : null;
   }
 
-  /** `fromSlice` on the slice at hand. */
-  private takeFrom(slice: Slice, points: number): BucketLevel | null {
+  /** `fromSlice` on the slice at hand; a take that leaves it low tops it up in the background. */
+  private takeFrom(bucketId: string, slice: Slice, points: number): BucketLevel | null {
     if (slice.points < points) return null;
     slice.points -= points;
-    // A look (the key's page reading its level) is no use: an idle slice still goes back.
-    if (points !== 0) slice.usedAt = performance.now();
+    if (points > 0) {
+      // A look (the key's page reading its level) is no use: an idle slice still goes back.
+      slice.usedAt = performance.now();
+      this.topUp(bucketId, slice, points);
+    }
     return { allowed: true, available: this.available(slice, this.clock.nowMs()), retryAfterSeconds: 0 };
+  }
+
+  /**
+   * A slice below SLICE_LOW of its size taken back up to its size (never more) from the shared
+   * bucket, one change at a time per bucket (requests short of points meanwhile wait for it rather
+   * than take their own). A top-up landing once its slice went back, or was replaced, goes back too.
+   */
+  private topUp(bucketId: string, slice: Slice, points: number): void {
+    const size = sliceSize(slice.budget, points);
+    if (slice.points >= size * SLICE_LOW || this.slicing.has(bucketId)) return;
+    const { budget } = slice;
+    const taking = this.shared.changeShared(bucketId, budget, 0, size - slice.points).then(async (level) => {
+      if (level.sliced === 0) return;
+      if (this.slices.get(bucketId) !== slice) {
+        await this.shared.change(bucketId, budget, -level.sliced);
+        return;
+      }
+      Object.assign(slice, { points: slice.points + level.sliced, shared: level.level, at: this.clock.nowMs() });
+    });
+    this.slicing.set(bucketId, taking);
+    void taking
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.slicing.get(bucketId) === taking) this.slicing.delete(bucketId);
+      });
+  }
+
+  /** Once every slice this process is taking (a background top-up too) has landed. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.slicing.values()]);
   }
 
   /** The level as this process knows it: the shared one when it took its slice, refilled since, and its slice. */
@@ -293,6 +332,7 @@ export class SlicedCostBuckets implements CostBuckets {
 
   async close(): Promise<void> {
     clearInterval(this.idleTimer);
+    await this.settled();
     await this.handBack();
   }
 }

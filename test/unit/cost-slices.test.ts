@@ -104,6 +104,53 @@ it("over three instances, bursts of takes and give-backs never take a bucket bel
   );
 });
 
+it("a slice drawn low is topped up in the background: every request is taken at once, and an instance never holds more than one slice", async () => {
+  const prefix = `grantql-slices-${randomUUID()}:`;
+  const clock = new ManualClock(new Date(Date.UTC(2026, 0, 1)));
+  const [node] = await instances(prefix, clock, 1);
+  const budget = { maximum: 64_000, restorePerSecond: 1 };
+  const size = sliceSize(budget, 50);
+  const id = randomUUID();
+  const shared = async () => Number(await raw.hget(`${prefix}grantql:budget:${id}`, "l"));
+  try {
+    // The first take reaches Redis and takes a slice besides.
+    expect((await node.change(id, budget, 50)).allowed).toBe(true);
+    let spent = 50;
+    expect(budget.maximum - (await shared()) - spent).toBe(size);
+    // Three slices' worth, each request from the slice at once (never a round trip), each top-up landing before the next.
+    for (let i = 0; i < (3 * size) / 50; i++) {
+      expect(node.changeNow(id, budget, 50)?.allowed).toBe(true);
+      spent += 50;
+      await node.settled();
+      expect(budget.maximum - (await shared()) - spent).toBeLessThanOrEqual(size);
+    }
+    await node.close();
+    expect(Math.round(await shared())).toBe(budget.maximum - spent);
+  } finally {
+    await node.close();
+  }
+});
+
+it("a top-up landing after its slice went back goes back too: nothing is lost", async () => {
+  const prefix = `grantql-slices-${randomUUID()}:`;
+  const clock = new ManualClock(new Date(Date.UTC(2026, 0, 1)));
+  const [node] = await instances(prefix, clock, 1);
+  const budget = { maximum: 64_000, restorePerSecond: 1 };
+  const id = randomUUID();
+  try {
+    expect((await node.change(id, budget, 50)).allowed).toBe(true);
+    let spent = 50;
+    // Drawn below a quarter: the last take starts a top-up, and the slice goes back while it is on its way.
+    while (spent < 850 && node.changeNow(id, budget, 50)) spent += 50;
+    const handingBack = node.handBack();
+    await node.settled();
+    await handingBack;
+    expect(Math.round(Number(await raw.hget(`${prefix}grantql:budget:${id}`, "l")))).toBe(budget.maximum - spent);
+  } finally {
+    await node.close();
+  }
+});
+
 it("a slice is only taken from a large bucket, worth many requests", () => {
   expect(sliceSize({ maximum: 64_000, restorePerSecond: 1 }, 62)).toBe(1000);
   expect(sliceSize({ maximum: 64_000, restorePerSecond: 1 }, 63)).toBe(0);
