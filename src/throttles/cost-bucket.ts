@@ -293,20 +293,22 @@ export class SlicedCostBuckets implements CostBuckets {
     const size = sliceSize(slice.budget, points);
     if (slice.points >= size * SLICE_LOW || this.slicing.has(bucketId)) return;
     const { budget } = slice;
-    const taking = this.shared.changeShared(bucketId, budget, 0, size - slice.points).then(async (level) => {
-      if (level.sliced === 0) return;
-      if (this.slices.get(bucketId) !== slice) {
-        await this.shared.change(bucketId, budget, -level.sliced);
-        return;
-      }
-      Object.assign(slice, { points: slice.points + level.sliced, shared: level.level, at: this.clock.nowMs() });
-    });
+    const taking = this.shared
+      .changeShared(bucketId, budget, 0, size - slice.points)
+      .then(async (level) => {
+        if (level.sliced === 0) return;
+        if (this.slices.get(bucketId) !== slice) {
+          await this.shared.change(bucketId, budget, -level.sliced);
+          return;
+        }
+        Object.assign(slice, { points: slice.points + level.sliced, shared: level.level, at: this.clock.nowMs() });
+      })
+      // A top-up that failed leaves the slice as it was: the request that finds it short takes from Redis itself.
+      .catch(() => undefined);
     this.slicing.set(bucketId, taking);
-    void taking
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.slicing.get(bucketId) === taking) this.slicing.delete(bucketId);
-      });
+    void taking.finally(() => {
+      if (this.slicing.get(bucketId) === taking) this.slicing.delete(bucketId);
+    });
   }
 
   /** Once every slice this process is taking (a background top-up too) has landed. */
