@@ -255,7 +255,8 @@ export class SlicedCostBuckets implements CostBuckets {
       if (level.sliced > 0) {
         const now = this.clock.nowMs();
         const slice = this.slices.get(bucketId) ?? { points: 0, budget, shared: 0, at: now, usedAt: 0 };
-        Object.assign(slice, { points: slice.points + level.sliced, budget, shared: level.level, at: now, usedAt: performance.now() });
+        Object.assign(slice, { budget, usedAt: performance.now() });
+        this.receive(slice, level, now);
         this.slices.set(bucketId, slice);
         this.idleTimer ??= setInterval(() => void this.handBack(SLICE_IDLE_MS).catch(() => undefined), SLICE_IDLE_MS).unref();
         return { ...level, available: this.available(slice, now) };
@@ -301,7 +302,7 @@ export class SlicedCostBuckets implements CostBuckets {
           await this.shared.change(bucketId, budget, -level.sliced);
           return;
         }
-        Object.assign(slice, { points: slice.points + level.sliced, shared: level.level, at: this.clock.nowMs() });
+        this.receive(slice, level, this.clock.nowMs());
       })
       // A top-up that failed leaves the slice as it was: the request that finds it short takes from Redis itself.
       .catch(() => undefined);
@@ -309,6 +310,13 @@ export class SlicedCostBuckets implements CostBuckets {
     void taking.finally(() => {
       if (this.slicing.get(bucketId) === taking) this.slicing.delete(bucketId);
     });
+  }
+
+  /** Points the shared bucket granted besides a change, added to the slice, with the level they left it at (see `available`). */
+  private receive(slice: Slice, level: SharedLevel, now: number): void {
+    slice.points += level.sliced;
+    slice.shared = level.level;
+    slice.at = now;
   }
 
   /** Once every slice this process is taking (a background top-up too) has landed. */
