@@ -6,6 +6,7 @@ import { sliceSize } from "../../src/throttles/cost-bucket";
 import { gql, GqlResponse } from "../support/client";
 import { signUp } from "../support/factories";
 import { eventually } from "../support/eventually";
+import { RedisMonitor } from "../support/redis-monitor";
 import { startTestServer, TestServer } from "../support/server";
 import { costOf, durableCreditsOf, keyOf, spendingKey } from "./spend-support";
 
@@ -44,11 +45,9 @@ function burst(query: string, secret: string, n: number): Promise<GqlResponse[]>
 
 /** The Redis commands the instances send on this test's pools and buckets while `work` runs. */
 async function redisCommandsDuring(work: () => Promise<void>): Promise<string[]> {
-  const client = new Redis(REDIS_URL);
-  const monitor = await client.monitor();
   const commands: string[] = [];
-  monitor.on("monitor", (_time: string, args: string[]) => {
-    if (args.some((arg) => /grantql:(credits|budget):/.test(String(arg)) && String(arg).includes(prefix))) commands.push(args.join(" "));
+  const monitor = await RedisMonitor.start(REDIS_URL, (args) => {
+    if (args.some((arg) => /grantql:(credits|budget):/.test(arg) && arg.includes(prefix))) commands.push(args.join(" "));
   });
   try {
     await work();
@@ -61,8 +60,7 @@ async function redisCommandsDuring(work: () => Promise<void>): Promise<string[]>
     );
     return commands.filter((c) => !c.includes(marker));
   } finally {
-    monitor.disconnect();
-    client.disconnect();
+    monitor.close();
   }
 }
 

@@ -5,6 +5,7 @@ import { dataOf, gql } from "../support/client";
 import { createKey, signUp } from "../support/factories";
 import { eventually } from "../support/eventually";
 import { startTestServer, TestServer } from "../support/server";
+import { RedisMonitor } from "../support/redis-monitor";
 import { TcpProxy } from "../support/tcp-proxy";
 import { LEASE_LOW, LEASE_SIZE } from "../../src/keys/credit-ledger";
 import { costOf, durableCreditsOf, keyOf, spendingKey } from "./spend-support";
@@ -103,12 +104,10 @@ describe("a key without budget or credits", () => {
     const plain = await createKey(server.url, admin.token, [{ resource: "AGENTS", read: true }]);
     const spending = await spendingKey(server.url, admin.token, { credits: { remaining: 10 } });
     expect(dataOf(await gql(server.url, VIEWER, {}, plain.secret)).viewer.kind).toBe("API_KEY");
-    const client = new Redis(REDIS_URL);
-    const monitor = await client.monitor();
     const commands: string[] = [];
     // Every command on this instance's keys, as Redis received it; publishes of the bus (metering's messages) are not a request's.
-    monitor.on("monitor", (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() !== "publish" && args.some((arg) => String(arg).includes(quiet))) commands.push(args.join(" "));
+    const monitor = await RedisMonitor.start(REDIS_URL, (args) => {
+      if (args[0]?.toLowerCase() !== "publish" && args.some((arg) => arg.includes(quiet))) commands.push(args.join(" "));
     });
     try {
       const counted = async (secret: string) => {
@@ -129,8 +128,7 @@ describe("a key without budget or credits", () => {
       // The same requests by a key with credits take them through Redis: the counting sees them.
       expect((await counted(spending.secret)).commands).toBeGreaterThanOrEqual(5);
     } finally {
-      monitor.disconnect();
-      client.disconnect();
+      monitor.close();
     }
   });
 });
