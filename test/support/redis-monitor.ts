@@ -18,7 +18,8 @@ export class RedisMonitor {
     let awaitingOk = commands.length;
     let buffered = "";
     return new Promise((resolve, reject) => {
-      socket.once("error", reject);
+      // After it started, an error of the socket (Redis gone) ends the monitor, nothing more: reject is then a no-op.
+      socket.on("error", reject);
       socket.on("connect", () => socket.write(commands.map(encodeCommand).join("")));
       socket.setEncoding("latin1");
       socket.on("data", (chunk: string) => {
