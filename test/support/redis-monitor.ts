@@ -20,6 +20,7 @@ export class RedisMonitor {
     return new Promise((resolve, reject) => {
       // After it started, an error of the socket (Redis gone) ends the monitor, nothing more: reject is then a no-op.
       socket.on("error", reject);
+      socket.on("close", () => reject(new Error("Redis closed the connection before MONITOR started")));
       socket.on("connect", () => socket.write(commands.map(encodeCommand).join("")));
       socket.setEncoding("latin1");
       socket.on("data", (chunk: string) => {
