@@ -53,11 +53,9 @@ async function redisCommandsDuring(work: () => Promise<void>): Promise<string[]>
     await work();
     // A marker command through the same Redis: once MONITOR shows it, it has shown everything sent before it.
     const marker = `${prefix}grantql:budget:marker-${randomUUID()}`;
+    const shown = monitor.shown((args) => args.some((arg) => arg.includes(marker)));
     await a.services.redis!.commands.exists(marker.slice(prefix.length));
-    await eventually(
-      async () => commands.some((c) => c.includes(marker)),
-      (seen) => seen,
-    );
+    await shown;
     return commands.filter((c) => !c.includes(marker));
   } finally {
     monitor.close();

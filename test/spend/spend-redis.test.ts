@@ -116,11 +116,9 @@ describe("a key without budget or credits", () => {
         for (let i = 0; i < 5; i++) expect((await gql(server.url, VIEWER, {}, secret)).status).toBe(200);
         // A marker command through the same Redis: once MONITOR shows it, it has shown everything sent before it.
         const marker = `${quiet}marker-${randomUUID()}`;
+        const shown = monitor.shown((args) => args.some((arg) => arg.includes(marker)));
         await server.services.redis!.commands.exists(marker.slice(quiet.length));
-        await new Promise<void>((resolve) => {
-          const seen = () => (commands.some((c) => c.includes(marker)) ? resolve() : setImmediate(seen));
-          seen();
-        });
+        await shown;
         return { statements: quietStatements.filter((s) => s.includes("api_key_spend")).length, commands: commands.length - 1 };
       };
       // Nothing of a balance has run on this instance yet: no lease or slice can be handed back meanwhile.

@@ -7,6 +7,9 @@ import { connect, Socket } from "node:net";
  * is then taken for a reply nobody waits for, and the monitor fails ("Command queue state error").
  */
 export class RedisMonitor {
+  /** Who waits for a command to be shown (`shown`), each with its test. */
+  private readonly waiting = new Set<{ match: (args: string[]) => boolean; resolve: () => void }>();
+
   private constructor(private readonly socket: Socket) {}
 
   /** Monitors the Redis at `url` (`redis://[:password@]host[:port]`), each command given to `onCommand`. */
@@ -17,6 +20,7 @@ export class RedisMonitor {
     const commands = [...(password ? [["AUTH", password]] : []), ["MONITOR"]];
     let awaitingOk = commands.length;
     let buffered = "";
+    const monitor = new RedisMonitor(socket);
     return new Promise((resolve, reject) => {
       // After it started, an error of the socket (Redis gone) ends the monitor, nothing more: reject is then a no-op.
       socket.on("error", reject);
@@ -35,11 +39,32 @@ export class RedisMonitor {
               return;
             }
             awaitingOk -= 1;
-            if (awaitingOk === 0) resolve(new RedisMonitor(socket));
-          } else if (line.startsWith("+")) onCommand(monitorArguments(line));
+            if (awaitingOk === 0) resolve(monitor);
+          } else if (line.startsWith("+")) {
+            const args = monitorArguments(line);
+            onCommand(args);
+            monitor.showed(args);
+          }
         }
       });
     });
+  }
+
+  /**
+   * Once a command that `match` accepts is shown (after `onCommand` had it). Asked before the command is sent:
+   * Redis shows a client's commands in the order it sent them, so a marker sent after others on the same
+   * connection, once shown, means they have all been shown.
+   */
+  shown(match: (args: string[]) => boolean): Promise<void> {
+    return new Promise((resolve) => this.waiting.add({ match, resolve }));
+  }
+
+  private showed(args: string[]): void {
+    for (const waiter of this.waiting)
+      if (waiter.match(args)) {
+        this.waiting.delete(waiter);
+        waiter.resolve();
+      }
   }
 
   close(): void {

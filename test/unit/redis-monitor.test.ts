@@ -19,14 +19,15 @@ it("starts while Redis is busy with other clients' commands, and shows the comma
   })();
   try {
     for (let i = 0; i < 30; i++) {
-      let shown!: (args: string[]) => void;
-      const exists = new Promise<string[]>((resolve) => (shown = resolve));
+      const seen: string[][] = [];
       const monitor = await RedisMonitor.start(REDIS_URL, (args) => {
-        if (args[1] === `${marker}-${i}`) shown(args);
+        if (args[1] === `${marker}-${i}`) seen.push(args);
       });
       try {
+        const shown = monitor.shown((args) => args[1] === `${marker}-${i}`);
         await busy.exists(`${marker}-${i}`);
-        expect(await exists).toEqual(["exists", `${marker}-${i}`]);
+        await shown;
+        expect(seen).toEqual([["exists", `${marker}-${i}`]]);
       } finally {
         monitor.close();
       }
